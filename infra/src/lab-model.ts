@@ -1,0 +1,367 @@
+// The topology model: a lab file validated, defaulted and addressed. Pure: the
+// caller reads the file; every backend (netns, libvirt, metal) builds from this.
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import {
+  cidrContains,
+  cidrsOverlap,
+  formatCidr,
+  formatIpv4,
+  hostRange,
+  insideBenchmarkRange,
+  parseCidr,
+  parseIpv4,
+  type Cidr,
+} from "./ipv4.ts";
+import { LabError } from "./lab-error.ts";
+import { labFileSchema, type HostFile, type LabFile, type Role } from "./lab-schema.ts";
+import {
+  defaultMac,
+  fnv1a,
+  managementBridgeName,
+  MAX_HOSTS,
+  MAX_PREFIX_LEN,
+  namespaceName,
+  PREFIX_RE,
+  rootVethName,
+  segmentBridgeName,
+} from "./naming.ts";
+
+export type { Role } from "./lab-schema.ts";
+
+export interface Segment {
+  readonly name: string;
+  readonly index: number;
+  readonly subnet: string;
+  readonly prefixLen: number;
+  readonly bridge: string;
+  readonly mtu: number;
+}
+
+export interface HostInterface {
+  /** Name inside the host: eth0 is management, eth1.. are test interfaces (as in the VMs). */
+  readonly ifname: string;
+  readonly ip: string;
+  readonly prefixLen: number;
+  readonly mac: string;
+  /** Root-namespace end of the veth (netns backend). */
+  readonly rootVeth: string;
+}
+
+export interface TestInterface extends HostInterface {
+  readonly segment: string;
+  readonly pci?: string;
+}
+
+export interface Route {
+  readonly to: string;
+  readonly via: string;
+}
+
+export interface Host {
+  readonly name: string;
+  readonly index: number;
+  readonly role: Role;
+  readonly namespace: string;
+  readonly mgmt: HostInterface;
+  readonly interfaces: readonly TestInterface[];
+  readonly routes: readonly Route[];
+  /** True where the host routes between its segments (a DUT). */
+  readonly forwarding: boolean;
+  readonly vm?: HostFile["vm"];
+  readonly metal?: HostFile["metal"];
+}
+
+export interface Lab {
+  readonly name: string;
+  readonly prefix: string;
+  readonly description?: string;
+  readonly ipv6: boolean;
+  readonly nat: boolean;
+  readonly management: { readonly subnet: string; readonly prefixLen: number; readonly gateway: string; readonly bridge: string };
+  readonly segments: readonly Segment[];
+  readonly hosts: readonly Host[];
+}
+
+export const DEFAULT_SEGMENT = "br-test";
+
+type Path = readonly (string | number)[];
+
+/** Parses and validates a lab file's text. Throws LabError (one line: file, line, field, problem). */
+export function parseLab(text: string, file = "<lab>"): Lab {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
+    throw new LabError(file, "", `not valid YAML: ${err.message.split("\n")[0]}`, line);
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new LabError(file, "", "a lab file is a YAML mapping with at least 'name' and 'hosts'", 1);
+  }
+  const fail = (path: Path, problem: string): never => {
+    throw new LabError(file, formatPath(path), problem, lineOf(doc, lineCounter, path));
+  };
+  const parsed = labFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    const problem =
+      issue.code === "unrecognized_keys"
+        ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`
+        : issue.code === "invalid_type" && issue.input === undefined
+          ? "is required"
+          : issue.message;
+    fail(issue.code === "unrecognized_keys" ? [...path, issue.keys[0]!] : path, problem);
+  }
+  return buildLab(parsed.data!, fail);
+}
+
+function formatPath(path: Path): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/** The line of the deepest YAML node along path: the key for a mapping entry, so a missing field points at its parent. */
+function lineOf(doc: Document, lineCounter: LineCounter, path: Path): number | undefined {
+  const lineAt = (node: unknown): number | undefined => {
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    return range ? lineCounter.linePos(range[0]).line : undefined;
+  };
+  let node: unknown = doc.contents;
+  let line = lineAt(node);
+  for (const key of path) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
+      line = lineAt(pair?.key) ?? line;
+      next = pair?.value;
+    } else if (isSeq(node) && typeof key === "number") {
+      next = node.items[key];
+      line = lineAt(next) ?? line;
+    }
+    if (next === undefined) break;
+    node = next;
+  }
+  return line;
+}
+
+function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): Lab {
+  const prefix = file.prefix ?? file.name;
+  if (!PREFIX_RE.test(prefix)) {
+    fail(
+      file.prefix ? ["prefix"] : ["name"],
+      file.prefix
+        ? `prefix '${prefix}' must be 1-${MAX_PREFIX_LEN} lowercase letters, digits or '-', starting with a letter`
+        : `name '${prefix}' is longer than ${MAX_PREFIX_LEN} chars; set 'prefix' (at most ${MAX_PREFIX_LEN}) to name kernel objects`,
+    );
+  }
+  if (prefix.endsWith("-")) fail(["prefix"], `prefix '${prefix}' must not end with '-'`);
+  if (file.hosts.length > MAX_HOSTS) fail(["hosts"], `at most ${MAX_HOSTS} hosts per lab`);
+
+  // Management network: one /24 per lab by default, picked from the lab prefix so two labs coexist.
+  const mgmtText = file.management?.subnet ?? `198.19.${1 + (fnv1a(prefix) % 250)}.0/24`;
+  const mgmtCidr = checkedCidr(mgmtText, ["management", "subnet"], fail);
+  if (mgmtCidr.prefixLen > 29) fail(["management", "subnet"], `${mgmtText} is too small for a management network (at most /29)`);
+
+  const segmentFiles = file.networks ?? [{ name: DEFAULT_SEGMENT, mtu: 1500 }];
+  const segments: Segment[] = [];
+  const segmentCidrs: Cidr[] = [];
+  segmentFiles.forEach((seg, index) => {
+    const path = ["networks", index] as const;
+    if (segments.some((s) => s.name === seg.name)) fail([...path, "name"], `duplicate network '${seg.name}'`);
+    const cidr = checkedCidr(seg.subnet ?? `198.18.${index}.0/24`, [...path, "subnet"], fail);
+    if (cidrsOverlap(cidr, mgmtCidr)) {
+      fail([...path, "subnet"], `${formatCidr(cidr)} overlaps the management network ${formatCidr(mgmtCidr)}`);
+    }
+    const clash = segments.findIndex((_, i) => cidrsOverlap(cidr, segmentCidrs[i]!));
+    if (clash >= 0) {
+      fail([...path, "subnet"], `${formatCidr(cidr)} overlaps network '${segments[clash]!.name}' (${segments[clash]!.subnet})`);
+    }
+    segmentCidrs.push(cidr);
+    segments.push({
+      name: seg.name,
+      index,
+      subnet: formatCidr(cidr),
+      prefixLen: cidr.prefixLen,
+      bridge: segmentBridgeName(prefix, index),
+      mtu: seg.mtu,
+    });
+  });
+
+  const seenHosts = new Set<string>();
+  file.hosts.forEach((h, i) => {
+    if (seenHosts.has(h.name)) fail(["hosts", i, "name"], `duplicate host '${h.name}'`);
+    seenHosts.add(h.name);
+  });
+
+  // Addresses: explicit ones first (so automatic ones never take them), then in host order.
+  const taken = new Map<string, Set<number>>(segments.map((s) => [s.name, new Set<number>()]));
+  const takenMacs = new Map<string, Path>();
+  const resolved = file.hosts.map((h, hi) =>
+    (h.interfaces ?? [{}]).map((ifc, ii) => {
+      const path = ["hosts", hi, "interfaces", ii] as const;
+      const segName = ifc.network ?? segments[0]!.name;
+      const segIndex = segments.findIndex((s) => s.name === segName);
+      if (segIndex < 0) {
+        fail([...path, "network"], `unknown network '${segName}' (networks: ${segments.map((s) => s.name).join(", ")})`);
+      }
+      let ip: number | undefined;
+      if (ifc.ip !== undefined) {
+        ip = parseIpv4(ifc.ip);
+        if (ip === undefined) fail([...path, "ip"], `'${ifc.ip}' is not an IPv4 address`);
+        const cidr = segmentCidrs[segIndex]!;
+        const range = hostRange(cidr);
+        if (!cidrContains(cidr, ip!) || ip! < range.first || ip! > range.last) {
+          fail([...path, "ip"], `${ifc.ip} is not a host address of network '${segName}' (${formatCidr(cidr)})`);
+        }
+        if (taken.get(segName)!.has(ip!)) fail([...path, "ip"], `${ifc.ip} is already used on network '${segName}'`);
+        taken.get(segName)!.add(ip!);
+      }
+      return { segIndex, ip, ifc, path };
+    }),
+  );
+  for (const ifcs of resolved) {
+    for (const r of ifcs) {
+      if (r.ip !== undefined) continue;
+      const cidr = segmentCidrs[r.segIndex]!;
+      const used = taken.get(segments[r.segIndex]!.name)!;
+      const range = hostRange(cidr);
+      let next = range.first;
+      while (next <= range.last && used.has(next)) next++;
+      if (next > range.last) fail(r.path, `network '${segments[r.segIndex]!.name}' (${formatCidr(cidr)}) has no free address left`);
+      used.add(next);
+      r.ip = next;
+    }
+  }
+
+  const mgmtRange = hostRange(mgmtCidr);
+  const gateway = mgmtRange.first;
+  if (mgmtRange.first + file.hosts.length > mgmtRange.last) {
+    fail(["management", "subnet"], `${formatCidr(mgmtCidr)} has room for ${mgmtRange.last - mgmtRange.first} hosts, the lab has ${file.hosts.length}`);
+  }
+
+  const hosts: Host[] = file.hosts.map((h, hi) => {
+    if (resolved[hi]!.length > 1 && new Set(resolved[hi]!.map((r) => r.segIndex)).size !== resolved[hi]!.length) {
+      fail(["hosts", hi, "interfaces"], `host '${h.name}' has two interfaces on the same network`);
+    }
+    const interfaces: TestInterface[] = resolved[hi]!.map((r, ii) => {
+      const macAddr = (r.ifc.mac ?? defaultMac(prefix, hi, ii + 1)).toLowerCase();
+      const other = takenMacs.get(macAddr);
+      if (other) fail([...r.path, "mac"], `MAC ${macAddr} is already used by ${formatPath(other)}`);
+      takenMacs.set(macAddr, r.path);
+      const seg = segments[r.segIndex]!;
+      return {
+        ifname: `eth${ii + 1}`,
+        segment: seg.name,
+        ip: formatIpv4(r.ip!),
+        prefixLen: seg.prefixLen,
+        mac: macAddr,
+        rootVeth: rootVethName(prefix, hi, ii + 1),
+        ...(r.ifc.pci ? { pci: r.ifc.pci.toLowerCase() } : {}),
+      };
+    });
+    return {
+      name: h.name,
+      index: hi,
+      role: h.role,
+      namespace: namespaceName(prefix, h.name),
+      mgmt: {
+        ifname: "eth0",
+        ip: formatIpv4(gateway + 1 + hi),
+        prefixLen: mgmtCidr.prefixLen,
+        mac: defaultMac(prefix, hi, 0),
+        rootVeth: rootVethName(prefix, hi, 0),
+      },
+      interfaces,
+      routes: [],
+      forwarding: h.role === "dut",
+      ...(h.vm ? { vm: h.vm } : {}),
+      ...(h.metal ? { metal: h.metal } : {}),
+    };
+  });
+
+  const withRoutes = hosts.map((host, hi) => ({
+    ...host,
+    routes: [...explicitRoutes(file.hosts[hi]!, hi, hosts, segments, fail), ...dutRoutes(host, hosts, segments)].filter(
+      (r, i, all) => all.findIndex((o) => o.to === r.to) === i,
+    ),
+  }));
+
+  return {
+    name: file.name,
+    prefix,
+    ...(file.description !== undefined ? { description: file.description } : {}),
+    ipv6: file.ipv6,
+    nat: file.nat,
+    management: {
+      subnet: formatCidr(mgmtCidr),
+      prefixLen: mgmtCidr.prefixLen,
+      gateway: formatIpv4(gateway),
+      bridge: managementBridgeName(prefix),
+    },
+    segments,
+    hosts: withRoutes,
+  };
+}
+
+function checkedCidr(text: string, path: Path, fail: (path: Path, problem: string) => never): Cidr {
+  const cidr = parseCidr(text);
+  if (typeof cidr === "string") return fail(path, cidr);
+  if (!insideBenchmarkRange(cidr)) {
+    return fail(path, `${text} is outside 198.18.0.0/15, the benchmarking range every lab address must come from`);
+  }
+  return cidr;
+}
+
+function explicitRoutes(
+  file: HostFile,
+  hostIndex: number,
+  hosts: readonly Host[],
+  segments: readonly Segment[],
+  fail: (path: Path, problem: string) => never,
+): Route[] {
+  return (file.routes ?? []).map((route, ri) => {
+    const path = ["hosts", hostIndex, "routes", ri] as const;
+    const seg = segments.find((s) => s.name === route.to);
+    let to: string;
+    if (seg) to = seg.subnet;
+    else {
+      const cidr = parseCidr(route.to);
+      if (typeof cidr === "string") fail([...path, "to"], `'${route.to}' is neither a network name nor a CIDR: ${cidr}`);
+      to = formatCidr(cidr as Cidr);
+    }
+    const self = hosts[hostIndex]!;
+    const viaHost = hosts.find((h) => h.name === route.via);
+    let via: string | undefined;
+    if (viaHost) {
+      via = viaHost.interfaces.find((vi) => self.interfaces.some((si) => si.segment === vi.segment))?.ip;
+      if (!via) fail([...path, "via"], `host '${route.via}' shares no network with '${self.name}'`);
+    } else if (parseIpv4(route.via) !== undefined) {
+      via = route.via;
+    } else {
+      fail([...path, "via"], `'${route.via}' is neither a host name nor an IPv4 address`);
+    }
+    return { to, via: via! };
+  });
+}
+
+/** Hosts beside a DUT reach the DUT's other segments through it. */
+function dutRoutes(host: Host, hosts: readonly Host[], segments: readonly Segment[]): Route[] {
+  if (host.role === "dut") return [];
+  const routes: Route[] = [];
+  const mine = new Set(host.interfaces.map((i) => i.segment));
+  for (const dut of hosts) {
+    if (dut.role !== "dut") continue;
+    const shared = dut.interfaces.find((i) => mine.has(i.segment));
+    if (!shared) continue;
+    for (const far of dut.interfaces) {
+      if (mine.has(far.segment)) continue;
+      routes.push({ to: segments.find((s) => s.name === far.segment)!.subnet, via: shared.ip });
+    }
+  }
+  return routes;
+}
+
+export function findHost(lab: Lab, name: string): Host | undefined {
+  return lab.hosts.find((h) => h.name === name);
+}
