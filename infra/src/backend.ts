@@ -1,0 +1,36 @@
+// One interface for every way of building a lab; every backend writes the same inventory.
+import type { Inventory } from "./inventory.ts";
+import type { Lab } from "./lab-model.ts";
+
+export interface UpOptions {
+  /** Directory for this lab's runtime state (keys, pid files, inventory). */
+  readonly stateDir: string;
+  /** Start an OpenSSH server on each host and put SSH transports in the inventory. */
+  readonly ssh?: boolean;
+  readonly labFile?: string;
+  readonly labSha256?: string;
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface StatusReport {
+  readonly lab: string;
+  readonly backend: Inventory["backend"];
+  readonly state: "up" | "down" | "degraded";
+  /** Objects the lab should have and does not, each a short phrase naming the object and what it is for. */
+  readonly missing: string[];
+  /** Objects carrying the lab prefix that the lab file does not describe. */
+  readonly extra: string[];
+  readonly hosts: { name: string; present: boolean; ssh?: boolean }[];
+}
+
+export interface DownReport {
+  readonly removed: string[];
+  readonly processesStopped: number[];
+}
+
+export interface LabBackend {
+  readonly kind: Inventory["backend"];
+  up(lab: Lab, options: UpOptions): Promise<Inventory>;
+  down(lab: Lab, options: { stateDir: string }): Promise<DownReport>;
+  status(lab: Lab, options: { stateDir: string }): Promise<StatusReport>;
+}

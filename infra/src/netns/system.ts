@@ -1,0 +1,117 @@
+// The few system calls the netns backend makes: processes, and the root
+// namespace's links, namespaces and routes read straight from /sys, /run, /proc.
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function run(argv: string[], stdin?: string): Promise<RunResult> {
+  const proc = Bun.spawn(argv, {
+    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+/** Runs argv and throws one line naming the command and its first error line. */
+export async function runChecked(argv: string[], what: string, stdin?: string): Promise<string> {
+  const r = await run(argv, stdin);
+  if (r.code !== 0) {
+    const detail = (r.stderr.trim() || r.stdout.trim()).split("\n").filter(Boolean).slice(0, 2).join(" / ");
+    throw new Error(`${what} failed (exit ${r.code}): ${detail || "no output"}`);
+  }
+  return r.stdout;
+}
+
+export function rootLinks(): Set<string> {
+  return new Set(readdirSync("/sys/class/net"));
+}
+
+export function namespaces(): Set<string> {
+  return existsSync("/run/netns") ? new Set(readdirSync("/run/netns")) : new Set();
+}
+
+export function linkMaster(name: string): string | undefined {
+  try {
+    return readlinkSync(`/sys/class/net/${name}/master`).split("/").pop();
+  } catch {
+    return undefined;
+  }
+}
+
+export function linkIsUp(name: string): boolean {
+  try {
+    return (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, "utf8"), 16) & 1) === 1;
+  } catch {
+    return false;
+  }
+}
+
+export interface KernelRoute {
+  iface: string;
+  network: number;
+  prefixLen: number;
+}
+
+/** IPv4 routes of the root namespace's main table, from /proc/net/route. */
+export function rootRoutes(): KernelRoute[] {
+  const lines = readFileSync("/proc/net/route", "utf8").trim().split("\n").slice(1);
+  const le = (hex: string) => {
+    const v = Number.parseInt(hex, 16);
+    return (((v & 0xff) << 24) | (((v >>> 8) & 0xff) << 16) | (((v >>> 16) & 0xff) << 8) | ((v >>> 24) & 0xff)) >>> 0;
+  };
+  return lines.map((line) => {
+    const f = line.split(/\s+/);
+    const mask = le(f[7]!);
+    let prefixLen = 0;
+    while (prefixLen < 32 && ((mask << prefixLen) & 0x80000000) !== 0) prefixLen++;
+    return { iface: f[0]!, network: le(f[1]!), prefixLen };
+  });
+}
+
+/** PIDs of processes whose network namespace is the named one (what `ip netns pids` does, without a process). */
+export function pidsInNamespace(ns: string): number[] {
+  let inode: number;
+  try {
+    inode = statSync(`/run/netns/${ns}`).ino;
+  } catch {
+    return [];
+  }
+  const want = `net:[${inode}]`;
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/net`) === want) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked, or is not ours to read.
+    }
+  }
+  return pids;
+}
+
+/** True while the process runs; a zombie counts as gone (PID 1 here may reap late). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+export function which(binary: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":").concat(["/usr/sbin", "/sbin"])) {
+    if (existsSync(`${dir}/${binary}`)) return `${dir}/${binary}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bun
+// wirelab's one command line. Each command lives in commands/<name>.ts.
+import { LabError } from "../../infra/src/lab-error.ts";
+import { UsageError } from "./paths.ts";
+
+const HELP = `wirelab: lab-as-code for network protocol, DPDK and XDP testing
+
+Usage: bun run <command> [options]      (or: bun runner/src/cli.ts <command> ...)
+
+Commands:
+  lab up|down|status   build, remove or check a lab as network namespaces
+  traffic              run traffic between lab hosts with the DPDK engine
+  xdp                  XDP programs: load/stats, and 'xdp bench' (XDP vs userspace baseline)
+  serve                control API (Hono) with live events and metrics
+  report               regenerate or compare run reports
+  doctor               check this machine: packages, kernel features, root, bpffs
+  bench                benchmarks that print a table of ratios against a reference
+  build                build the engine and XDP programs (meson)
+  test                 unit tests and traffic suites (brings up the netns lab itself)
+  demo                 the main job: lab up, traffic, XDP comparison, report, lab down
+
+Run 'bun run <command> --help' for a command's options.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  lab: async () => (await import("./commands/lab.ts")).labCommand,
+  doctor: async () => (await import("./commands/doctor.ts")).doctorCommand,
+  build: async () => (await import("./commands/build.ts")).buildCommand,
+  test: async () => (await import("./commands/test.ts")).testCommand,
+  demo: async () => (await import("./commands/demo.ts")).demoCommand,
+  bench: async () => (await import("./commands/bench.ts")).benchCommand,
+  traffic: async () => (await import("./commands/not-built.ts")).notBuilt("traffic", "the DPDK engine and run orchestration (issues 3 and 5)"),
+  xdp: async () => (await import("./commands/not-built.ts")).notBuilt("xdp", "the XDP loader and the XDP-vs-baseline comparison (issue 4)"),
+  serve: async () => (await import("./commands/not-built.ts")).notBuilt("serve", "the Hono control API (issue 6)"),
+  report: async () => (await import("./commands/not-built.ts")).notBuilt("report", "the run store and reports (issue 5)"),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(HELP);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`wirelab: unknown command '${name}' (run with --help for the list)`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`wirelab ${name}: ${err.message}`);
+      return 2;
+    }
+    const message = err instanceof LabError ? err.message : (err as Error).message ?? String(err);
+    console.error(`wirelab ${name}: ${message.split("\n")[0]}`);
+    if (process.env.WIRELAB_DEBUG) console.error(err);
+    return 1;
+  }
+}
+
+if (import.meta.main) process.exit(await main(process.argv.slice(2)));

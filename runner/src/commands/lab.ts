@@ -1,0 +1,100 @@
+// `wirelab lab up|down|status`: the netns backend from the command line.
+import { relative } from "node:path";
+import { NetnsBackend, inventoryPath } from "../../../infra/src/netns/backend.ts";
+import { parseCommandArgs } from "../cli-args.ts";
+import { loadLab } from "../lab-files.ts";
+import { labStateDir, REPO_ROOT, UsageError } from "../paths.ts";
+
+export const LAB_HELP = `Usage: bun run lab <up|down|status> [--lab FILE|NAME] [--ssh] [--json]
+
+Builds a lab file as network namespaces on this machine (root needed):
+hosts are namespaces, test networks are Linux bridges joined by veth pairs,
+and a management bridge reaches every host from here. Every object carries
+the lab's prefix, so 'down' removes exactly what 'up' made, also after a crash.
+
+  up       create what is missing (idempotent) and write inventory.json
+  down     stop the lab's processes and remove its namespaces, veths, bridges, XDP pins
+  status   compare the machine with the lab file: what is missing, what is extra
+           (exit 0 up, 1 degraded, 3 down)
+
+Options:
+  --lab FILE|NAME   lab file, or an example lab: two-host (default), xdp-pair, dut, scale8
+  --ssh             also start an OpenSSH server in every host (key-only, management
+                    address only) and put SSH transports with pinned host keys in the inventory
+  --json            machine-readable output
+  -h, --help        this help
+
+Examples:
+  bun run lab up --lab two-host --ssh
+  bun run lab status --lab dut --json
+  bun run lab down --lab two-host`;
+
+export async function labCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    lab: { type: "string" },
+    ssh: { type: "boolean" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  const action = positionals[0];
+  if (values.help || !action) {
+    console.log(LAB_HELP);
+    return values.help ? 0 : 2;
+  }
+  if (positionals.length > 1) throw new UsageError(`lab: unexpected argument '${positionals[1]}'`);
+  const { lab, file, sha256 } = loadLab(values.lab ?? "two-host");
+  const backend = new NetnsBackend();
+  const stateDir = labStateDir(lab.name);
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+
+  switch (action) {
+    case "up": {
+      const inventory = await backend.up(lab, {
+        stateDir,
+        ssh: values.ssh ?? false,
+        labFile: file,
+        labSha256: sha256,
+        ...(values.json ? {} : { onProgress: (m: string) => process.stderr.isTTY && console.error(`  ${m}`) }),
+      });
+      const path = inventoryPath(stateDir);
+      if (values.json) {
+        console.log(JSON.stringify({ lab: lab.name, state: "up", elapsedMs: ms(), inventoryPath: path, inventory }));
+      } else {
+        console.log(`lab ${lab.name} up in ${ms()} ms: ${inventory.hosts.length} hosts${values.ssh ? " with sshd" : ""}`);
+        for (const h of inventory.hosts) {
+          const test = h.interfaces.map((i) => `${i.name} ${i.ipv4} (${i.segment})`).join(", ");
+          console.log(`  ${h.name.padEnd(10)} ${h.role.padEnd(5)} mgmt ${h.mgmt.ip.padEnd(15)} ${test}`);
+        }
+        console.log(`inventory: ${relative(process.cwd(), path) || path}`);
+      }
+      return 0;
+    }
+    case "down": {
+      const report = await backend.down(lab, { stateDir });
+      if (values.json) console.log(JSON.stringify({ lab: lab.name, state: "down", elapsedMs: ms(), ...report }));
+      else {
+        console.log(
+          `lab ${lab.name} down in ${ms()} ms: removed ${report.removed.length} objects` +
+            (report.processesStopped.length ? `, stopped ${report.processesStopped.length} processes` : ""),
+        );
+      }
+      return 0;
+    }
+    case "status": {
+      const report = await backend.status(lab, { stateDir });
+      if (values.json) console.log(JSON.stringify(report));
+      else {
+        console.log(`lab ${lab.name}: ${report.state}`);
+        for (const h of report.hosts) console.log(`  ${h.name.padEnd(10)} ${h.present ? "present" : "absent"}${h.ssh === undefined ? "" : h.ssh ? ", sshd running" : ", sshd NOT running"}`);
+        for (const m of report.missing) console.log(`  missing: ${m}`);
+        for (const e of report.extra) console.log(`  extra:   ${e}`);
+      }
+      return report.state === "up" ? 0 : report.state === "degraded" ? 1 : 3;
+    }
+    default:
+      throw new UsageError(`lab: unknown action '${action}' (up, down, status)`);
+  }
+}
+
+export { REPO_ROOT };

@@ -1,0 +1,28 @@
+// Where wirelab keeps things: the repo it runs from, per-lab runtime state, results.
+import { existsSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+
+export const REPO_ROOT = resolve(import.meta.dir, "..", "..");
+export const LABS_DIR = join(REPO_ROOT, "infra", "labs");
+export const BUILD_DIR = join(REPO_ROOT, "build");
+
+export function stateRoot(): string {
+  return process.env.WIRELAB_STATE ?? join(REPO_ROOT, ".wirelab");
+}
+
+export function labStateDir(labName: string): string {
+  return join(stateRoot(), "labs", labName);
+}
+
+/** A lab given as a path, or as the name of an example lab ("two-host"). */
+export function resolveLabFile(arg: string): string {
+  if (existsSync(arg)) return resolve(arg);
+  const named = join(LABS_DIR, arg.endsWith(".yaml") ? arg : `${arg}.yaml`);
+  if (!isAbsolute(arg) && !arg.includes("/") && existsSync(named)) return named;
+  throw new UsageError(`--lab: no lab file '${arg}' (give a path, or one of the example labs in infra/labs)`);
+}
+
+/** Bad command-line input: printed as one line, exit 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
