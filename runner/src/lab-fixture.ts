@@ -1,0 +1,51 @@
+// The lab a test suite runs on: the inventory given in WIRELAB_INVENTORY, or a
+// netns lab brought up here and torn down by the suite that brought it up.
+import { existsSync, readFileSync } from "node:fs";
+import { parseInventory, inventoryHost, type Inventory } from "../../infra/src/inventory.ts";
+import { NetnsBackend } from "../../infra/src/netns/backend.ts";
+import { loadLab } from "./lab-files.ts";
+import { labStateDir } from "./paths.ts";
+import { transportFor, type TransportKind } from "./transport/index.ts";
+import type { Transport } from "./transport/transport.ts";
+
+export interface LabFixture {
+  readonly inventory: Inventory;
+  /** True when this fixture brought the lab up and so tears it down. */
+  readonly owned: boolean;
+  transport(host: string, kind?: TransportKind): Transport;
+  down(): Promise<void>;
+}
+
+export async function startLab(name = "two-host", options: { ssh?: boolean } = {}): Promise<LabFixture> {
+  const given = process.env.WIRELAB_INVENTORY;
+  let inventory: Inventory;
+  let owned = false;
+  if (given) {
+    if (!existsSync(given)) throw new Error(`WIRELAB_INVENTORY: no file '${given}'`);
+    inventory = parseInventory(JSON.parse(readFileSync(given, "utf8")), given);
+  } else {
+    const { lab, file, sha256 } = loadLab(name);
+    inventory = await new NetnsBackend().up(lab, { stateDir: labStateDir(lab.name), ssh: options.ssh ?? true, labFile: file, labSha256: sha256 });
+    owned = true;
+  }
+  const transports = new Map<string, Transport>();
+  return {
+    inventory,
+    owned,
+    transport(host, kind) {
+      const h = inventoryHost(inventory, host);
+      const key = `${host}/${kind ?? h.defaultTransport}`;
+      let t = transports.get(key);
+      if (!t) transports.set(key, (t = transportFor(h, kind)));
+      return t;
+    },
+    async down() {
+      await Promise.all([...transports.values()].map((t) => t.close()));
+      transports.clear();
+      if (owned) {
+        const { lab } = loadLab(name);
+        await new NetnsBackend().down(lab, { stateDir: labStateDir(lab.name) });
+      }
+    },
+  };
+}
