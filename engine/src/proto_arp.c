@@ -1,0 +1,28 @@
+#include "proto_arp.h"
+
+static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t zero_mac[ETH_ALEN];
+
+size_t arp_build(uint8_t *buf, size_t cap, uint16_t op, const uint8_t eth_dst[ETH_ALEN],
+		 const uint8_t sha[ETH_ALEN], uint32_t spa, const uint8_t tha[ETH_ALEN], uint32_t tpa)
+{
+	if (cap < ETH_MIN_FRAME)
+		return 0;
+	size_t o = eth_write_hdr(buf, eth_dst, sha, ETHERTYPE_ARP);
+	uint8_t *a = buf + o;
+	wr16(a, 1);          /* Ethernet */
+	wr16(a + 2, ETHERTYPE_IPV4);
+	a[4] = 6;
+	a[5] = 4;
+	wr16(a + 6, op);
+	memcpy(a + 8, sha, ETH_ALEN);
+	wr32(a + 14, spa);
+	memcpy(a + 18, tha, ETH_ALEN);
+	wr32(a + 24, tpa);
+	return eth_pad_min(buf, o + ARP_LEN);
+}
+
+size_t arp_build_request(uint8_t *buf, size_t cap, const uint8_t sha[ETH_ALEN], uint32_t spa, uint32_t tpa)
+{
+	return arp_build(buf, cap, ARP_OP_REQUEST, bcast, sha, spa, zero_mac, tpa);
+}

@@ -1,0 +1,10 @@
+/* UDP over IPv4. */
+#ifndef WL_PROTO_UDP_H
+#define WL_PROTO_UDP_H
+#include "pkt_build.h"
+
+/* UDP frame: payload is exactly `payload` if pad is 0, otherwise msg
+ * repeated to fill a frame of frame_size bytes. Checksums filled. */
+size_t udp_build(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint16_t sport, uint16_t dport,
+		 const uint8_t *msg, size_t msg_len, size_t frame_size);
+#endif

@@ -1,0 +1,81 @@
+/* Counters (one set per lcore), RTT histogram, inter-departure stats,
+ * and their JSON rendering (the "stats" and "summary" lines). */
+#ifndef WL_STATS_H
+#define WL_STATS_H
+#include <stdint.h>
+#include "pkt_build.h"
+#include "json_out.h"
+
+struct proto_ctr {
+	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
+	uint64_t requests, answers_sent, answers_matched, errors;
+};
+
+/* Log-linear histogram of nanoseconds: exact below 64 ns, then 32
+ * sub-buckets per power of two (about 3% resolution). */
+#define RTT_SUB 32
+#define RTT_BUCKETS (64 + 40 * RTT_SUB)
+struct rtt_hist {
+	uint64_t count, max_ns, sum_ns;
+	uint64_t b[RTT_BUCKETS];
+};
+static inline unsigned rtt_bucket(uint64_t ns)
+{
+	if (ns < 64)
+		return (unsigned)ns;
+	unsigned e = 63u - (unsigned)__builtin_clzll(ns);  /* >= 6 */
+	unsigned m = (unsigned)(ns >> (e - 5)) & (RTT_SUB - 1);
+	unsigned idx = 64 + (e - 6) * RTT_SUB + m;
+	return idx < RTT_BUCKETS ? idx : RTT_BUCKETS - 1;
+}
+static inline void rtt_add(struct rtt_hist *h, uint64_t ns)
+{
+	h->b[rtt_bucket(ns)]++;
+	h->count++;
+	h->sum_ns += ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+/* Representative value (ns) of bucket i (its midpoint). */
+double rtt_bucket_value(unsigned i);
+/* p in (0,1]: nanoseconds at that quantile (0 if empty); never above max. */
+double rtt_quantile(const struct rtt_hist *h, double p);
+
+struct ipd_stats {
+	uint64_t n;          /* gaps measured */
+	double sum_ns, sumsq_ns;
+	uint64_t last_tsc;
+	uint64_t pkts;       /* paced packets sent */
+	uint64_t t0_tsc;     /* first paced departure */
+	uint64_t t1_tsc;     /* last paced departure */
+	double target_pps;
+	int active;
+};
+
+struct wl_counters {
+	struct proto_ctr p[WL_P_COUNT];
+	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
+	uint64_t malformed, unknown, tx_dropped;
+	uint64_t gen_packets;       /* generator packets (what --count counts) */
+	uint64_t handshakes, resets;
+	uint64_t retries, answered, gave_up;
+	struct rtt_hist rtt;
+	struct ipd_stats ipd;
+} __attribute__((aligned(64)));
+
+struct stats_view {
+	const char *type;          /* "stats" or "summary" */
+	const char *role;
+	double t;                  /* seconds since start */
+	double dt;                 /* interval length for rates */
+	const struct wl_counters *c;
+	const struct wl_counters *prev; /* for rates; NULL: rates over whole run */
+	uint64_t hz;
+	uint64_t port_rx_missed, port_tx_errors;
+	int have_rtt;              /* something that can be answered was sent */
+	int have_backoff;
+	double duration_s;         /* summary only */
+	const char *reason;        /* summary only */
+};
+void stats_render(struct jbuf *j, const struct stats_view *v);
+#endif

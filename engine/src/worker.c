@@ -1,0 +1,831 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+#include "worker.h"
+#include "proto_eth.h"
+#include "proto_arp.h"
+#include "proto_icmp.h"
+#include "proto_udp.h"
+#include "proto_tcp.h"
+#include "proto_dns.h"
+
+volatile int wl_force_quit;
+
+#define RX_BURST 64
+#define ARP_RETRY_MS 200
+
+static inline uint64_t ticks_to_ns(const struct worker *w, uint64_t t) { return (uint64_t)((double)t * w->ns_per_tick); }
+
+/* ---------- events ---------- */
+
+void worker_event(struct worker *w, const char *event, const char *extra_json)
+{
+	char line[2048];
+	double t = (double)(rte_rdtsc() - w->t0) / (double)w->hz;
+	int n = snprintf(line, sizeof(line), "{\"type\":\"event\",\"t\":%.6f,\"event\":\"%s\"%s%s}\n", t, event,
+			 extra_json && *extra_json ? "," : "", extra_json ? extra_json : "");
+	if (n > 0 && (size_t)n < sizeof(line)) {
+		fwrite(line, 1, (size_t)n, stdout);
+		fflush(stdout);
+	}
+}
+
+void worker_emit_stats(struct worker *w, uint64_t now, const char *reason)
+{
+	static struct jbuf j;
+	static struct wl_counters snap;
+	struct rte_eth_stats es;
+	memcpy(&snap, &w->c, sizeof(snap));
+	memset(&es, 0, sizeof(es));
+	rte_eth_stats_get(w->port->id, &es);
+	struct stats_view v = {
+		.type = reason ? "summary" : "stats",
+		.role = wl_role_names[w->cfg->role],
+		.t = (double)(now - w->t0) / (double)w->hz,
+		.dt = reason ? (double)(now - w->t0) / (double)w->hz : (double)(now - w->prev_tsc) / (double)w->hz,
+		.c = &snap,
+		.prev = reason ? NULL : &w->prev,
+		.hz = w->hz,
+		.port_rx_missed = es.imissed,
+		.port_tx_errors = es.oerrors,
+		.have_rtt = w->have_rtt,
+		.have_backoff = w->have_backoff,
+		.duration_s = (double)(now - w->t0) / (double)w->hz,
+		.reason = reason,
+	};
+	stats_render(&j, &v);
+	jb_emit(&j);
+	memcpy(&w->prev, &snap, sizeof(snap));
+	w->prev_tsc = now;
+}
+
+/* ---------- templates ---------- */
+
+static void random_message(struct wl_rng *r, char *out, size_t *len)
+{
+	static const char *words[] = { "wire", "lab", "packet", "probe", "echo", "frame", "queue", "burst",
+				       "flow", "rate", "latency", "jitter", "hello", "test", "data", "ping" };
+	size_t n = 0;
+	unsigned k = 2 + rng_below(r, 5);
+	for (unsigned i = 0; i < k; i++) {
+		const char *wd = words[rng_below(r, 16)];
+		size_t l = strlen(wd);
+		if (n)
+			out[n++] = ' ';
+		memcpy(out + n, wd, l);
+		n += l;
+	}
+	n += (size_t)sprintf(out + n, " %u", rng_below(r, 100000));
+	*len = n;
+}
+
+static int build_templates(struct worker *w, int proto)
+{
+	const struct wl_config *c = w->cfg;
+	struct wl_l2l3 a;
+	memcpy(a.src_mac, c->src_mac, ETH_ALEN);
+	memcpy(a.dst_mac, w->dst_mac, ETH_ALEN);
+	a.src_ip = c->src_ip;
+	a.dst_ip = c->dst_ip;
+	uint16_t dport = options_dst_port(c, proto);
+	struct wl_rng r;
+	rng_seed(&r, c->seed ^ 0xabcdefull);
+	char msg[256];
+	size_t ml;
+	unsigned n = 1;
+	if (proto == WL_P_DNS)
+		n = c->n_domains ? c->n_domains : wl_n_builtin_domains;
+	else if ((proto == WL_P_UDP || proto == WL_P_ETH) && !c->message_len)
+		n = 16;
+	for (unsigned i = 0; i < n; i++) {
+		struct wl_tmpl *t = &w->tmpls[i];
+		memset(t, 0, offsetof(struct wl_tmpl, len));
+		t->proto = (uint8_t)proto;
+		t->var = WL_VAR_NONE;
+		t->sport_off = t->csum_off = t->var_off = 0;
+		const uint8_t *pl = (const uint8_t *)c->message;
+		ml = c->message_len;
+		if (!ml) {
+			random_message(&r, msg, &ml);
+			pl = (const uint8_t *)msg;
+		}
+		size_t len = 0;
+		switch (proto) {
+		case WL_P_ETH:
+			len = eth_build_raw(t->data, sizeof(t->data), &a, c->ethertype, pl, ml, c->size);
+			break;
+		case WL_P_ARP:
+			len = arp_build_request(t->data, sizeof(t->data), a.src_mac, a.src_ip, a.dst_ip);
+			break;
+		case WL_P_ICMP:
+			len = icmp_build_echo(t->data, sizeof(t->data), &a, ICMP_ECHO_REQUEST, w->icmp_id, 0, pl, ml, c->size);
+			t->var = WL_VAR_ICMP_SEQ;
+			t->var_off = ETH_HLEN + IPV4_HLEN + 6;
+			t->csum_off = ETH_HLEN + IPV4_HLEN + 2;
+			break;
+		case WL_P_UDP:
+			len = udp_build(t->data, sizeof(t->data), &a, 0, dport, pl, ml, c->size);
+			t->sport_off = ETH_HLEN + IPV4_HLEN;
+			t->csum_off = ETH_HLEN + IPV4_HLEN + 6;
+			break;
+		case WL_P_TCP:
+			len = tcp_build(t->data, sizeof(t->data), &a, 0, dport, 0, 0, TCP_SYN, NULL, 0);
+			t->var = WL_VAR_TCP_SEQ;
+			t->var_off = ETH_HLEN + IPV4_HLEN + 4;
+			t->sport_off = ETH_HLEN + IPV4_HLEN;
+			t->csum_off = ETH_HLEN + IPV4_HLEN + 16;
+			break;
+		case WL_P_DNS: {
+			uint8_t q[512];
+			const char *name = c->n_domains ? c->domains[i] : wl_builtin_domains[i];
+			int ql = dns_build_query(q, sizeof(q), 0, name, DNS_TYPE_A);
+			if (ql < 0)
+				return -1;
+			len = udp_build(t->data, sizeof(t->data), &a, 0, dport, q, (size_t)ql, 0);
+			t->var = WL_VAR_DNS_ID;
+			t->var_off = ETH_HLEN + IPV4_HLEN + UDP_HLEN;
+			t->sport_off = ETH_HLEN + IPV4_HLEN;
+			t->csum_off = ETH_HLEN + IPV4_HLEN + 6;
+			break;
+		}
+		default:
+			return -1;
+		}
+		if (!len) {
+			fprintf(stderr, "wirelab-engine: cannot build a %s frame with these options\n", wl_proto_names[proto]);
+			return -1;
+		}
+		t->len = (uint16_t)len;
+		if (proto != WL_P_ETH && proto != WL_P_ARP)
+			tmpl_finish(t, ETH_HLEN);
+	}
+	w->n_tmpls = n;
+	/* TCP data sent after a handshake */
+	if (c->message_len) {
+		memcpy(w->tcp_msg, c->message, c->message_len);
+		w->tcpc.msg_len = c->message_len;
+	} else {
+		random_message(&r, msg, &ml);
+		memcpy(w->tcp_msg, msg, ml);
+		w->tcpc.msg_len = ml;
+	}
+	w->tcpc.msg = w->tcp_msg;
+	w->tcpc.dport = options_dst_port(c, WL_P_TCP);
+	return 0;
+}
+
+static int is_request_proto(int p) { return p == WL_P_ARP || p == WL_P_ICMP || p == WL_P_TCP || p == WL_P_DNS; }
+
+/* Start (or restart, for a new random phase) the generator. */
+static int gen_setup(struct worker *w, int proto, int mode, uint64_t now)
+{
+	w->proto = proto;
+	w->mode = mode;
+	if (build_templates(w, proto) < 0)
+		return -1;
+	w->paced = 0;
+	w->c.ipd.active = 0;
+	if (mode == WL_MODE_RATE || (mode == WL_MODE_CONTINUOUS && w->interval_us)) {
+		double pps = mode == WL_MODE_RATE ? w->pps : 1e6 / (double)w->interval_us;
+		/* catch up after a stall by at most 1 ms of packets (at least one burst) */
+		uint64_t lag = w->hz / 1000;
+		pacer_init(&w->pacer, w->hz, pps, now, lag);
+		w->paced = 1;
+		if (mode == WL_MODE_RATE) {
+			w->c.ipd.active = 1;
+			w->c.ipd.target_pps = pps;
+			w->c.ipd.last_tsc = 0;
+		}
+	}
+	w->burst_left = 0;
+	w->next_burst_tsc = now;
+	w->bo.active = 0;
+	return 0;
+}
+
+/* ---------- tx helpers ---------- */
+
+static inline void pcap_frame(struct worker *w, uint64_t now, const void *data, size_t len)
+{
+	pcapw_write(&w->pcap, w->wall0_ns + ticks_to_ns(w, now - w->t0), data, len);
+}
+
+static inline void count_tx(struct worker *w, int proto, uint32_t len)
+{
+	w->c.tx_packets++;
+	w->c.tx_bytes += len;
+	w->c.p[proto].tx_packets++;
+	w->c.p[proto].tx_bytes += len;
+}
+
+/* Send a frame built outside the hot path (answers, handshake segments,
+ * ARP). Retries briefly when the ring is full, else drops and counts. */
+static int send_frame(struct worker *w, const uint8_t *data, size_t len, int proto, uint64_t now)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	if (!m) {
+		w->c.tx_dropped++;
+		return -1;
+	}
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	if (!p) {
+		rte_pktmbuf_free(m);
+		w->c.tx_dropped++;
+		return -1;
+	}
+	rte_memcpy(p, data, len);
+	if (w->pcap_on)
+		pcap_frame(w, now, data, len);
+	for (int tries = 0; tries < 64; tries++) {
+		if (rte_eth_tx_burst(w->port->id, 0, &m, 1) == 1) {
+			count_tx(w, proto, (uint32_t)len);
+			return 0;
+		}
+	}
+	rte_pktmbuf_free(m);
+	w->c.tx_dropped++;
+	return -1;
+}
+
+static inline void req_record(struct worker *w, uint32_t key, int proto, uint64_t now)
+{
+	struct req_slot *s = &w->req[key & (WL_REQ_SLOTS - 1)];
+	s->tsc = now;
+	s->key = key;
+	s->proto = (uint8_t)proto;
+	s->live = 1;
+}
+
+/* A reply for `key` arrived: RTT, matched. Returns 1 if it matched. */
+static inline int req_match(struct worker *w, uint32_t key, int proto, uint64_t now)
+{
+	struct req_slot *s = &w->req[key & (WL_REQ_SLOTS - 1)];
+	if (!s->live || s->key != key || s->proto != proto)
+		return 0;
+	s->live = 0;
+	rtt_add(&w->c.rtt, ticks_to_ns(w, now - s->tsc));
+	w->c.p[proto].answers_matched++;
+	if (w->bo.active && w->bo.key == key && w->proto == proto) {
+		w->c.answered++;
+		w->bo.active = 0;
+	}
+	return 1;
+}
+
+/* Flush pending (unsent) generator frames. Returns number still pending. */
+static inline unsigned flush_pending(struct worker *w, uint64_t now)
+{
+	unsigned n = w->n_pend;
+	uint16_t sent = rte_eth_tx_burst(w->port->id, 0, w->pend, (uint16_t)n);
+	if (sent) {
+		/* counting per frame: the pending array can mix protocols only
+		 * across a phase change, so take the fast path when it does not */
+		for (unsigned i = 0; i < sent; i++) {
+			uint32_t len = w->pend[i]->data_len;
+			count_tx(w, w->pend_proto[i], len);
+		}
+		if (w->c.ipd.active) {
+			struct ipd_stats *d = &w->c.ipd;
+			if (d->last_tsc) {
+				double g = (double)(now - d->last_tsc) * w->ns_per_tick;
+				d->sum_ns += g;
+				d->sumsq_ns += g * g;
+				d->n += sent; /* the rest of the burst left with a gap of 0 */
+			} else {
+				d->t0_tsc = now;
+				d->n += sent - 1u;
+			}
+			if (!d->t0_tsc)
+				d->t0_tsc = now;
+			d->last_tsc = now;
+			d->t1_tsc = now;
+			d->pkts += sent;
+		}
+		if (sent < n) {
+			memmove(w->pend, w->pend + sent, (n - sent) * sizeof(w->pend[0]));
+			memmove(w->pend_proto, w->pend_proto + sent, n - sent);
+		}
+		w->n_pend = n - sent;
+	}
+	return w->n_pend;
+}
+
+/* Build n generator frames into pend[]. */
+static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int reuse_key)
+{
+	struct rte_mbuf **m = w->pend + w->n_pend;
+	if (rte_pktmbuf_alloc_bulk(w->pool, m, n) != 0)
+		return 0;
+	const int proto = w->proto;
+	const int req = is_request_proto(proto);
+	for (unsigned i = 0; i < n; i++) {
+		const struct wl_tmpl *t = &w->tmpls[w->n_tmpls == 1 ? 0 : rng_below(&w->rng, w->n_tmpls)];
+		if (reuse_key)
+			t = &w->tmpls[w->bo.tmpl];
+		uint8_t *d = rte_pktmbuf_mtod(m[i], uint8_t *);
+		rte_memcpy(d, t->data, t->len);
+		m[i]->data_len = t->len;
+		m[i]->pkt_len = t->len;
+		uint16_t sport = (uint16_t)(w->cfg->src_port + w->flow_i);
+		uint32_t key = w->key;
+		if (reuse_key) {
+			key = w->bo.key;
+			sport = w->bo.sport;
+		} else {
+			if (++w->flow_i == w->cfg->flows)
+				w->flow_i = 0;
+			w->key++;
+			if (proto == WL_P_ICMP || proto == WL_P_DNS)
+				key &= 0xffff;
+		}
+		tmpl_fill(t, d, key, sport);
+		if (req) {
+			if (proto == WL_P_ARP) {
+				w->arp_tsc = now;
+				w->arp_outstanding++;
+			} else {
+				req_record(w, key, proto, now);
+			}
+		}
+		if (!reuse_key) {
+			w->c.p[proto].requests += req || (w->mode == WL_MODE_BACKOFF);
+			w->c.gen_packets++;
+		}
+		if (w->mode == WL_MODE_BACKOFF) {
+			w->bo.key = key;
+			w->bo.sport = sport;
+			w->bo.tmpl = (unsigned)(t - w->tmpls);
+		}
+		if (w->pcap_on)
+			pcap_frame(w, now, d, t->len);
+		w->pend_proto[w->n_pend + i] = (uint8_t)proto;
+	}
+	w->n_pend += n;
+	return n;
+}
+
+/* Decide how many generator frames are due now and send them. */
+static inline void gen_step(struct worker *w, uint64_t now)
+{
+	if (w->n_pend && flush_pending(w, now))
+		return;
+	if (w->linger_end)
+		return;
+	unsigned n = 0;
+	unsigned max = w->cfg->tx_burst;
+	const uint64_t count = w->cfg->count;
+	uint64_t left = count ? count - w->c.gen_packets : UINT64_MAX;
+
+	switch (w->mode) {
+	case WL_MODE_CONTINUOUS:
+	case WL_MODE_RATE:
+		if (w->paced)
+			n = pacer_due(&w->pacer, now, max);
+		else
+			n = max;
+		break;
+	case WL_MODE_BURST:
+		if (!w->burst_left) {
+			if (now < w->next_burst_tsc)
+				return;
+			w->burst_left = w->burst_size;
+		}
+		n = w->burst_left < max ? w->burst_left : max;
+		break;
+	case WL_MODE_BACKOFF: {
+		const struct wl_config *c = w->cfg;
+		if (w->bo.active) {
+			if (now < w->bo.deadline)
+				return;
+			if (w->bo.attempt >= c->max_retries) {
+				w->c.gave_up++;
+				w->c.p[w->proto].errors++;
+				w->bo.active = 0;
+				struct req_slot *s = &w->req[w->bo.key & (WL_REQ_SLOTS - 1)];
+				s->live = 0;
+				if (w->proto == WL_P_ARP && w->arp_outstanding)
+					w->arp_outstanding--;
+				goto new_request;
+			}
+			w->bo.attempt++;
+			w->c.retries++;
+			uint64_t d = backoff_delay(c->initial_delay_us, c->factor, c->max_delay_us, w->bo.attempt);
+			w->bo.deadline = now + d * w->hz / 1000000;
+			if (gen_fill(w, 1, now, 1))
+				flush_pending(w, now);
+			return;
+		}
+new_request:
+		if (count && w->c.gen_packets >= count)
+			return;
+		if (gen_fill(w, 1, now, 0) == 0)
+			return;
+		w->bo.active = 1;
+		w->bo.attempt = 0;
+		w->bo.started = now;
+		w->bo.deadline = now + c->initial_delay_us * w->hz / 1000000;
+		flush_pending(w, now);
+		return;
+	}
+	default:
+		return;
+	}
+	if (n > left)
+		n = (unsigned)left;
+	if (!n)
+		return;
+	n = gen_fill(w, n, now, 0);
+	if (w->mode == WL_MODE_BURST) {
+		w->burst_left -= n;
+		if (!w->burst_left)
+			w->next_burst_tsc = now + w->burst_gap_us * w->hz / 1000000;
+	}
+	if (n)
+		flush_pending(w, now);
+}
+
+/* ---------- rx ---------- */
+
+static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_info *pi, uint64_t now)
+{
+	const struct wl_config *c = w->cfg;
+	switch (pi->cls) {
+	case WL_C_ARP:
+		if (pi->arp_op == ARP_OP_REPLY && pi->arp_spa == c->dst_ip && w->arp_outstanding) {
+			w->arp_outstanding = 0;
+			if (w->resolving)
+				memcpy(w->dst_mac, d + ETH_HLEN + 8, ETH_ALEN);
+			rtt_add(&w->c.rtt, ticks_to_ns(w, now - w->arp_tsc));
+			w->c.p[WL_P_ARP].answers_matched++;
+			if (w->bo.active && w->proto == WL_P_ARP) {
+				w->c.answered++;
+				w->bo.active = 0;
+			}
+		}
+		return;
+	case WL_C_ICMP:
+		if (pi->ip_dst != c->src_ip || pi->frag)
+			return;
+		if (pi->icmp_type == ICMP_ECHO_REPLY) {
+			if (pi->icmp_id == w->icmp_id)
+				req_match(w, pi->icmp_seq, WL_P_ICMP, now);
+		} else if (pi->icmp_type != ICMP_ECHO_REQUEST) {
+			w->c.p[WL_P_ICMP].errors++; /* unreachable, time exceeded, ... */
+		}
+		return;
+	case WL_C_DNS:
+		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || !(pi->dns_flags & DNS_FLAG_QR))
+			return;
+		if (req_match(w, pi->dns_id, WL_P_DNS, now) && (pi->dns_flags & 0xf))
+			w->c.p[WL_P_DNS].errors++; /* NXDOMAIN, SERVFAIL, ... */
+		return;
+	case WL_C_UDP:
+		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != options_dst_port(c, WL_P_UDP))
+			return;
+		w->c.p[WL_P_UDP].answers_matched++;
+		if (w->bo.active && w->proto == WL_P_UDP) {
+			w->c.answered++;
+			w->bo.active = 0;
+		}
+		return;
+	case WL_C_TCP: {
+		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != w->tcpc.dport)
+			return;
+		uint8_t f = pi->tcp_flags;
+		if (f & TCP_RST)
+			return; /* counted in rx */
+		if ((f & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+			if (!req_match(w, pi->tcp_ack - 1, WL_P_TCP, now))
+				return; /* not ours, or a duplicate */
+			w->c.handshakes++;
+		} else if (!(f & TCP_FIN)) {
+			return;
+		}
+		static uint8_t out[TCP_CLIENT_MAX_OUT][WL_MAX_FRAME];
+		size_t lens[TCP_CLIENT_MAX_OUT];
+		int n = tcp_client_react(&w->tcpc, d, pi, out, lens);
+		for (int i = 0; i < n; i++)
+			send_frame(w, out[i], lens[i], WL_P_TCP, now);
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
+{
+	static uint8_t out[WL_MAX_FRAME];
+	static uint8_t linear[WL_MAX_FRAME];
+	const uint8_t *d;
+	uint32_t len = m->pkt_len;
+	if (m->nb_segs == 1) {
+		d = rte_pktmbuf_mtod(m, const uint8_t *);
+	} else {
+		if (len > sizeof(linear))
+			len = sizeof(linear);
+		d = rte_pktmbuf_read(m, 0, len, linear);
+	}
+	struct pkt_info pi;
+	int cls = pkt_parse(d, len, &w->pcfg, &pi);
+	w->c.rx_packets++;
+	w->c.rx_bytes += len;
+	if (w->pcap_on)
+		pcap_frame(w, now, d, len);
+	if (cls == WL_C_MALFORMED) {
+		w->c.malformed++;
+		return;
+	}
+	if (cls == WL_C_UNKNOWN) {
+		w->c.unknown++;
+		return;
+	}
+	w->c.p[cls].rx_packets++;
+	w->c.p[cls].rx_bytes += len;
+	if (cls == WL_C_TCP && (pi.tcp_flags & TCP_RST) && (pi.ip_dst == w->cfg->src_ip || pi.ip_dst == w->resp.ip))
+		w->c.resets++;
+
+	if (w->cfg->role != WL_ROLE_RX)
+		match_reply(w, d, &pi, now);
+
+	if (!w->resp.ip)
+		return;
+	unsigned ev = 0;
+	size_t olen = respond(&w->resp, d, len, &pi, out, sizeof(out), &ev);
+	if (ev & RESP_TCP_HANDSHAKE)
+		w->c.handshakes++;
+	if (ev & RESP_ERROR)
+		w->c.p[cls].errors++;
+	if (olen) {
+		if (send_frame(w, out, olen, cls, now) == 0)
+			w->c.p[cls].answers_sent++;
+	}
+}
+
+static inline unsigned rx_poll(struct worker *w, uint64_t now)
+{
+	struct rte_mbuf *rx[RX_BURST];
+	uint16_t n = rte_eth_rx_burst(w->port->id, 0, rx, RX_BURST);
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
+		rx_one(w, rx[i], now);
+	}
+	if (n)
+		rte_pktmbuf_free_bulk(rx, n);
+	return n;
+}
+
+/* ---------- ARP resolution ---------- */
+
+static int resolve_dst(struct worker *w)
+{
+	const struct wl_config *c = w->cfg;
+	uint8_t f[ETH_MIN_FRAME];
+	uint64_t start = rte_rdtsc(), next = start, deadline = start + (uint64_t)c->arp_timeout_ms * w->hz / 1000;
+	char ip[32];
+	fmt_ipv4(c->dst_ip, ip, sizeof(ip));
+	size_t len = arp_build_request(f, sizeof(f), c->src_mac, c->src_ip, c->dst_ip);
+	w->resolving = 1;
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+		if (wl_force_quit)
+			return -1;
+		if (now >= deadline) {
+			char ex[160];
+			snprintf(ex, sizeof(ex), "\"ip\":\"%s\",\"message\":\"no ARP reply within %u ms\"", ip, c->arp_timeout_ms);
+			worker_event(w, "error", ex);
+			fprintf(stderr, "wirelab-engine: %s did not answer ARP within %u ms (give --dst-mac to skip)\n", ip,
+				c->arp_timeout_ms);
+			return -1;
+		}
+		if (now >= next) {
+			if (send_frame(w, f, len, WL_P_ARP, now) == 0) {
+				w->c.p[WL_P_ARP].requests++;
+				w->arp_tsc = now;
+				w->arp_outstanding = 1;
+			}
+			next = now + (uint64_t)ARP_RETRY_MS * w->hz / 1000;
+		}
+		rx_poll(w, now);
+		if (!w->arp_outstanding) {
+			/* match_reply saw the reply and took the MAC */
+			char mac[32], ex[160];
+			fmt_mac(w->dst_mac, mac, sizeof(mac));
+			snprintf(ex, sizeof(ex), "\"ip\":\"%s\",\"mac\":\"%s\",\"ms\":%.3f", ip, mac,
+				 (double)(rte_rdtsc() - start) * w->ns_per_tick / 1e6);
+			worker_event(w, "arp_resolved", ex);
+			fprintf(stderr, "wirelab-engine: %s is at %s\n", ip, mac);
+			break;
+		}
+		if (w->inline_stats && now >= w->next_stats) {
+			worker_emit_stats(w, now, NULL);
+			w->next_stats += w->stats_step;
+		}
+	}
+	w->resolving = 0;
+	return 0;
+}
+
+/* ---------- main loop ---------- */
+
+static void set_reason(struct worker *w, const char *r, uint64_t now)
+{
+	if (!w->done) {
+		w->done = 1;
+		w->reason = r;
+		w->stop_tsc = now;
+	}
+}
+
+static void random_phase(struct worker *w, uint64_t now)
+{
+	const struct wl_config *c = w->cfg;
+	struct phase_draw d;
+	int fixed_mode = c->mode == WL_MODE_RANDOM ? -1 : c->mode;
+	phase_draw(c->seed, w->phase, c->protocol, fixed_mode, &d);
+	w->pps = c->mode == WL_MODE_RANDOM ? d.pps : c->pps;
+	w->burst_size = c->mode == WL_MODE_RANDOM ? d.burst_size : c->burst_size;
+	w->burst_gap_us = c->mode == WL_MODE_RANDOM ? d.burst_gap_us : c->burst_gap_us;
+	w->interval_us = c->mode == WL_MODE_RANDOM ? d.interval_us : c->interval_us;
+	if (w->n_pend)
+		flush_pending(w, now);
+	gen_setup(w, d.protocol, d.mode, now);
+	if (d.mode == WL_MODE_BACKOFF)
+		w->have_backoff = 1;
+	char ex[400];
+	snprintf(ex, sizeof(ex),
+		 "\"phase\":%u,\"seed\":%llu,\"protocol\":\"%s\",\"mode\":\"%s\",\"duration_s\":%.3f,\"pps\":%.0f,"
+		 "\"burst_size\":%u,\"burst_gap_us\":%llu,\"interval_us\":%llu",
+		 w->phase, (unsigned long long)c->seed, wl_proto_names[d.protocol], wl_mode_names[d.mode],
+		 c->phase_duration_s, w->pps, w->burst_size, (unsigned long long)w->burst_gap_us,
+		 (unsigned long long)w->interval_us);
+	worker_event(w, "phase", ex);
+	w->phase++;
+	w->phase_end = now + (uint64_t)(c->phase_duration_s * (double)w->hz);
+}
+
+int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const struct wl_config *c = w->cfg;
+	uint64_t now = rte_rdtsc();
+	int random = c->mode == WL_MODE_RANDOM || c->protocol == WL_PROTO_RANDOM;
+
+	if (c->role != WL_ROLE_RX) {
+		int needs_mac = !c->has_dst_mac && c->protocol != WL_P_ARP;
+		if (needs_mac) {
+			if (resolve_dst(w) < 0) {
+				set_reason(w, wl_force_quit ? "signal" : "error", rte_rdtsc());
+				return 0;
+			}
+		}
+		now = rte_rdtsc();
+		if (random) {
+			random_phase(w, now);
+		} else if (gen_setup(w, c->protocol, c->mode, now) < 0) {
+			set_reason(w, "error", now);
+			return 0;
+		}
+		w->generating = 1;
+	}
+
+	const uint64_t count = c->count;
+	const int is_rx = c->role == WL_ROLE_RX;
+	uint64_t idle_polls = 0;
+	while (!w->done) {
+		now = rte_rdtsc();
+		/* rx first: replies and requests waiting in the ring. When only
+		 * generating at full speed, a quiet rx ring is polled less often
+		 * (each empty poll can cost a wakeup syscall with AF_XDP). */
+		if (idle_polls < 16 || (idle_polls & 7) == 0 || !w->generating) {
+			if (rx_poll(w, now))
+				idle_polls = 0;
+			else
+				idle_polls++;
+		} else {
+			idle_polls++;
+		}
+		if (w->generating)
+			gen_step(w, now);
+
+		if (unlikely(wl_force_quit)) {
+			set_reason(w, "signal", now);
+			break;
+		}
+		if (w->end_tsc && unlikely(now >= w->end_tsc)) {
+			set_reason(w, "duration", now);
+			break;
+		}
+		if (count) {
+			if (is_rx) {
+				if (w->c.rx_packets >= count)
+					set_reason(w, "count", now);
+			} else if (!w->linger_end && w->c.gen_packets >= count && !w->n_pend && !w->bo.active) {
+				w->linger_end = now + (uint64_t)c->linger_ms * w->hz / 1000;
+				if (w->linger_end == now)
+					w->linger_end++;
+			}
+			if (w->linger_end && now >= w->linger_end)
+				set_reason(w, "count", now);
+		}
+		if (random && w->generating && now >= w->phase_end)
+			random_phase(w, now);
+		if (w->inline_stats && now >= w->next_stats) {
+			worker_emit_stats(w, now, NULL);
+			w->next_stats += w->stats_step;
+			if (w->next_stats < now)
+				w->next_stats = now + w->stats_step;
+		}
+	}
+	/* give the last frames a chance to leave */
+	uint64_t until = rte_rdtsc() + w->hz / 100;
+	while (w->n_pend && rte_rdtsc() < until)
+		flush_pending(w, rte_rdtsc());
+	if (w->n_pend) {
+		w->c.tx_dropped += w->n_pend;
+		rte_pktmbuf_free_bulk(w->pend, w->n_pend);
+		w->n_pend = 0;
+	}
+	return 0;
+}
+
+int worker_init(struct worker *w, const struct wl_config *cfg, const struct port_info *port,
+		struct rte_mempool *pool)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->port = port;
+	w->pool = pool;
+	w->hz = rte_get_tsc_hz();
+	w->ns_per_tick = 1e9 / (double)w->hz;
+	w->tmpls = rte_zmalloc("wl_tmpl", sizeof(struct wl_tmpl) * WL_MAX_TMPLS, 64);
+	w->req = rte_zmalloc("wl_req", sizeof(struct req_slot) * WL_REQ_SLOTS, 64);
+	if (!w->tmpls || !w->req) {
+		fprintf(stderr, "wirelab-engine: out of memory for templates (raise -m)\n");
+		return -1;
+	}
+	rng_seed(&w->rng, cfg->seed);
+	w->icmp_id = (uint16_t)(rng_next(&w->rng) >> 48);
+	w->key = (uint32_t)(rng_next(&w->rng) >> 32);
+	memcpy(w->dst_mac, cfg->dst_mac, ETH_ALEN);
+	w->interval_us = cfg->interval_us;
+	w->burst_size = cfg->burst_size;
+	w->burst_gap_us = cfg->burst_gap_us;
+	w->pps = cfg->pps;
+
+	w->pcfg.raw_ethertype = cfg->ethertype;
+	w->pcfg.dns_port = cfg->dst_port && (cfg->protocol == WL_P_DNS) ? cfg->dst_port : 0;
+
+	memcpy(w->resp.mac, cfg->src_mac, ETH_ALEN);
+	w->resp.ip = cfg->ip;
+	w->resp.arp_only = cfg->role == WL_ROLE_TX;
+	w->resp.udp_echo = (uint8_t)cfg->udp_echo;
+	w->resp.records = cfg->records;
+	w->resp.n_records = cfg->n_records;
+	w->resp.tcp_secret = (uint32_t)rng_next(&w->rng);
+
+	memcpy(w->tcpc.mac, cfg->src_mac, ETH_ALEN);
+	w->tcpc.ip = cfg->src_ip;
+	w->tcpc.dport = options_dst_port(cfg, WL_P_TCP);
+
+	int random = cfg->mode == WL_MODE_RANDOM || cfg->protocol == WL_PROTO_RANDOM;
+	if (cfg->role != WL_ROLE_RX) {
+		w->have_rtt = random || is_request_proto(cfg->protocol);
+		w->have_backoff = cfg->mode == WL_MODE_BACKOFF;
+	}
+	if (cfg->pcap[0]) {
+		if (pcapw_open(&w->pcap, cfg->pcap) < 0) {
+			fprintf(stderr, "wirelab-engine: --pcap: cannot write '%s': %s\n", cfg->pcap, strerror(errno));
+			return -1;
+		}
+		w->pcap_on = 1;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->t0 = rte_rdtsc();
+	w->wall0_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	w->prev_tsc = w->t0;
+	w->stats_step = (uint64_t)(cfg->stats_interval_s * (double)w->hz);
+	w->next_stats = w->t0 + w->stats_step;
+	if (cfg->duration_s > 0)
+		w->end_tsc = w->t0 + (uint64_t)(cfg->duration_s * (double)w->hz);
+	return 0;
+}
+
+void worker_fini(struct worker *w)
+{
+	if (w->pcap_on) {
+		pcapw_close(&w->pcap);
+		if (w->pcap.failed)
+			fprintf(stderr, "wirelab-engine: --pcap: write error, the file is incomplete\n");
+	}
+	rte_free(w->tmpls);
+	rte_free(w->req);
+}

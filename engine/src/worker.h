@@ -1,0 +1,111 @@
+/* The per-lcore data loop: rx classify/answer/match and the tx
+ * generator for the configured (or drawn) protocol and mode. */
+#ifndef WL_WORKER_H
+#define WL_WORKER_H
+#include <stdint.h>
+#include <rte_mbuf.h>
+#include "options.h"
+#include "stats.h"
+#include "pacing.h"
+#include "pkt_parse.h"
+#include "responder.h"
+#include "pcap_writer.h"
+#include "port.h"
+
+#define WL_MAX_TMPLS 64
+#define WL_REQ_SLOTS 65536
+#define WL_MAX_BURST 256
+
+struct req_slot {
+	uint64_t tsc;
+	uint32_t key;
+	uint8_t proto;
+	uint8_t live;
+};
+
+extern volatile int wl_force_quit;
+
+struct worker {
+	const struct wl_config *cfg;
+	const struct port_info *port;
+	struct rte_mempool *pool;
+	uint64_t hz;
+	double ns_per_tick;
+	uint64_t t0;               /* TSC at start */
+	uint64_t wall0_ns;         /* CLOCK_REALTIME at t0, for pcap */
+
+	struct wl_counters c;      /* this lcore's counters */
+
+	/* generator */
+	int generating;            /* role tx/both, after ARP resolution */
+	int proto, mode;           /* current (random mode: this phase) */
+	uint64_t interval_us, burst_gap_us;
+	uint32_t burst_size;
+	double pps;
+	struct wl_tmpl *tmpls;
+	unsigned n_tmpls;
+	uint32_t key;
+	uint16_t icmp_id;
+	uint32_t flow_i;
+	struct wl_rng rng;
+	struct pacer pacer;
+	int paced;
+	uint64_t next_burst_tsc;
+	uint32_t burst_left;
+	struct {
+		int active;
+		uint32_t key;
+		unsigned attempt;
+		uint64_t deadline;
+		unsigned tmpl;
+		uint16_t sport;
+		uint64_t started;
+	} bo;
+	uint8_t dst_mac[ETH_ALEN];
+	int resolving;
+	struct req_slot *req;
+	uint64_t arp_tsc;
+	uint64_t arp_outstanding;
+	int have_rtt, have_backoff;
+
+	/* random mode */
+	unsigned phase;
+	uint64_t phase_end;
+
+	/* rx side */
+	struct parse_cfg pcfg;
+	struct resp_cfg resp;
+	struct tcp_client_cfg tcpc;
+	uint8_t tcp_msg[WL_MAX_MESSAGE];
+
+	struct pcapw pcap;
+	int pcap_on;
+
+	/* unsent tx */
+	struct rte_mbuf *pend[WL_MAX_BURST];
+	unsigned n_pend, pend_gen;  /* pend_gen: how many pending are generator packets */
+	uint8_t pend_proto[WL_MAX_BURST];
+
+	/* stop */
+	uint64_t end_tsc;          /* 0: none */
+	uint64_t linger_end;       /* set when --count is reached */
+	volatile int done;
+	const char *reason;
+	uint64_t stop_tsc;
+
+	/* stats printed from this loop when there is no other lcore */
+	int inline_stats;
+	uint64_t next_stats;
+	uint64_t stats_step;
+	struct wl_counters prev;
+	uint64_t prev_tsc;
+};
+
+int worker_init(struct worker *w, const struct wl_config *cfg, const struct port_info *port,
+		struct rte_mempool *pool);
+int worker_main(void *arg);
+/* Stats line (or summary if reason != NULL) from the worker's counters. */
+void worker_emit_stats(struct worker *w, uint64_t now, const char *reason);
+void worker_event(struct worker *w, const char *event, const char *extra_json);
+void worker_fini(struct worker *w);
+#endif
