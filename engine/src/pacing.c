@@ -14,12 +14,14 @@ void rng_seed(struct wl_rng *r, uint64_t seed)
 
 void pacer_init(struct pacer *p, uint64_t hz, double pps, uint64_t now, uint64_t max_lag_ticks)
 {
-	double step = (double)hz / pps * 4294967296.0;
-	p->step_fp = (uint64_t)llround(step);
-	if (p->step_fp == 0)
-		p->step_fp = 1;
-	p->next_fp = now << 32;
-	p->max_lag_fp = max_lag_ticks << 32;
+	double step = (double)hz / pps;
+	if (step < 1.0 / 4294967296.0)
+		step = 1.0 / 4294967296.0;
+	p->step = (uint64_t)step;
+	p->step_frac = (uint32_t)llround((step - (double)p->step) * 4294967296.0 - 0.5);
+	p->next = now;
+	p->next_frac = 0;
+	p->max_lag = max_lag_ticks;
 }
 
 uint64_t backoff_delay(uint64_t initial, double factor, uint64_t max, unsigned attempt)

@@ -22,31 +22,39 @@ static inline uint32_t rng_below(struct wl_rng *r, uint32_t n)
 	return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
 }
 
-/* Deadline pacer: departure k is due at start + k * hz / pps, held in
- * 32.32 fixed point so there is no division per packet and no drift. */
+/* Deadline pacer: departure k is due at start + k * hz / pps. The step
+ * is kept as whole ticks plus a 32-bit binary fraction, so there is no
+ * division per packet and no drift over long runs. */
 struct pacer {
-	uint64_t next_fp;   /* next deadline, ticks << 32 */
-	uint64_t step_fp;   /* ticks per packet << 32 */
-	uint64_t max_lag_fp;/* how far behind we may fall before skipping ahead */
+	uint64_t next;      /* next deadline, whole ticks */
+	uint32_t next_frac; /* ... and fraction of a tick (1/2^32) */
+	uint64_t step;      /* ticks per packet */
+	uint32_t step_frac;
+	uint64_t max_lag;   /* how far behind we may fall before skipping ahead */
 };
 /* pps > 0. max_lag_ticks bounds catch-up bursts after a stall. */
 void pacer_init(struct pacer *p, uint64_t hz, double pps, uint64_t now, uint64_t max_lag_ticks);
+static inline void pacer_advance(struct pacer *p)
+{
+	uint64_t f = (uint64_t)p->next_frac + p->step_frac;
+	p->next += p->step + (f >> 32);
+	p->next_frac = (uint32_t)f;
+}
 /* Number of departures due at `now`, at most `max`; advances the schedule. */
 static inline unsigned pacer_due(struct pacer *p, uint64_t now, unsigned max)
 {
-	uint64_t now_fp = now << 32;
 	unsigned n = 0;
-	if (now_fp > p->next_fp + p->max_lag_fp)
-		p->next_fp = now_fp - p->max_lag_fp;
-	while (n < max && p->next_fp <= now_fp) {
-		p->next_fp += p->step_fp;
+	if (now > p->next + p->max_lag) {
+		p->next = now - p->max_lag;
+		p->next_frac = 0;
+	}
+	while (n < max && p->next <= now) {
+		pacer_advance(p);
 		n++;
 	}
 	return n;
 }
-/* Give back departures that could not be sent (the ring was full). */
-static inline void pacer_unsend(struct pacer *p, unsigned n) { p->next_fp -= (uint64_t)n * p->step_fp; }
-static inline uint64_t pacer_next_tick(const struct pacer *p) { return p->next_fp >> 32; }
+static inline uint64_t pacer_next_tick(const struct pacer *p) { return p->next; }
 
 /* Exponential backoff: the delay before retry `attempt` (0 = first send
  * waits initial), multiplied by factor each time, capped at max. */

@@ -193,8 +193,9 @@ static int gen_setup(struct worker *w, int proto, int mode, uint64_t now)
 	w->c.ipd.active = 0;
 	if (mode == WL_MODE_RATE || (mode == WL_MODE_CONTINUOUS && w->interval_us)) {
 		double pps = mode == WL_MODE_RATE ? w->pps : 1e6 / (double)w->interval_us;
-		/* catch up after a stall by at most 1 ms of packets (at least one burst) */
-		uint64_t lag = w->hz / 1000;
+		/* after a stall (preemption, a slow stats write) catch up on up to 50 ms
+		 * of departures so the average rate holds */
+		uint64_t lag = w->hz / 20;
 		pacer_init(&w->pacer, w->hz, pps, now, lag);
 		w->paced = 1;
 		if (mode == WL_MODE_RATE) {
@@ -283,6 +284,8 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 {
 	unsigned n = w->n_pend;
 	uint16_t sent = rte_eth_tx_burst(w->port->id, 0, w->pend, (uint16_t)n);
+	if (sent < n)
+		w->dbg_tx_short++;
 	if (sent) {
 		/* counting per frame: the pending array can mix protocols only
 		 * across a phase change, so take the fast path when it does not */
@@ -320,8 +323,10 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int reuse_key)
 {
 	struct rte_mbuf **m = w->pend + w->n_pend;
-	if (rte_pktmbuf_alloc_bulk(w->pool, m, n) != 0)
+	if (rte_pktmbuf_alloc_bulk(w->pool, m, n) != 0) {
+		w->dbg_alloc_fail++;
 		return 0;
+	}
 	const int proto = w->proto;
 	const int req = is_request_proto(proto);
 	for (unsigned i = 0; i < n; i++) {
@@ -625,6 +630,9 @@ static int resolve_dst(struct worker *w)
 			break;
 		}
 		if (w->inline_stats && now >= w->next_stats) {
+			if (getenv("WL_DEBUG"))
+				fprintf(stderr, "dbg: alloc_fail=%lu tx_short=%lu avail=%u pend=%u\n", (unsigned long)w->dbg_alloc_fail,
+					(unsigned long)w->dbg_tx_short, rte_mempool_avail_count(w->pool), w->n_pend);
 			worker_emit_stats(w, now, NULL);
 			w->next_stats += w->stats_step;
 		}
@@ -738,6 +746,9 @@ int worker_main(void *arg)
 		if (random && w->generating && now >= w->phase_end)
 			random_phase(w, now);
 		if (w->inline_stats && now >= w->next_stats) {
+			if (getenv("WL_DEBUG"))
+				fprintf(stderr, "dbg: alloc_fail=%lu tx_short=%lu avail=%u pend=%u\n", (unsigned long)w->dbg_alloc_fail,
+					(unsigned long)w->dbg_tx_short, rte_mempool_avail_count(w->pool), w->n_pend);
 			worker_emit_stats(w, now, NULL);
 			w->next_stats += w->stats_step;
 			if (w->next_stats < now)
