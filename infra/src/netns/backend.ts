@@ -8,7 +8,7 @@ import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
 import { expectedRootLinks, hostSetups, rootBatch, teardownBatch, teardownPlan, type LiveState } from "./plan.ts";
 import { prepareSshFiles, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
-import { linkIsUp, linkMaster, namespaces, pidsInNamespace, processAlive, rootLinks, rootRoutes, run, runChecked, which } from "./system.ts";
+import { linkIsUp, linkMaster, namespaces, pidsInNamespace, processAlive, rootLinkGroups, rootLinks, rootRoutes, run, which } from "./system.ts";
 
 /** Where XDP pins live: a bpffs outside /sys, so `ip netns exec` (which remounts /sys) still sees them. */
 export const BPF_PIN_ROOT = "/run/wirelab/bpf";
@@ -184,12 +184,13 @@ export class NetnsBackend implements LabBackend {
   down(lab: Lab, options: { stateDir: string }): Promise<DownReport> {
     if (process.getuid?.() !== 0) return Promise.reject(new Error("removing the netns lab needs root: run as root or with sudo"));
     return withLock(options.stateDir, async () => {
-      const plan = teardownPlan(lab, liveState());
+      const groups = rootLinkGroups();
+      const plan = teardownPlan(lab, liveState(), groups);
       // Everything running inside the lab was started for the lab (sshd, engines, captures).
       const pids = plan.namespaces.flatMap(pidsInNamespace).filter((pid) => pid !== process.pid);
       await stopProcesses(pids);
       removePins(lab.prefix);
-      const r = await run(["ip", "-force", "-batch", "-"], teardownBatch(plan).join("\n") + "\n");
+      const r = await run(["ip", "-force", "-batch", "-"], teardownBatch(plan, groups).join("\n") + "\n");
       const left = teardownPlan(lab, liveState());
       if (left.namespaces.length + left.rootLinks.length > 0) {
         throw new Error(

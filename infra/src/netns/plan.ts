@@ -1,7 +1,7 @@
 // What the netns backend builds for a lab, as data: the ip batches for the
 // root namespace and for each host, and the objects `status` expects. Pure.
 import type { Host, Lab } from "../lab-model.ts";
-import { isLabLinkName, isLabNamespaceName } from "../naming.ts";
+import { isLabLinkName, isLabNamespaceName, labLinkGroup } from "../naming.ts";
 
 export interface LiveState {
   /** Links in the root namespace, by name. */
@@ -42,13 +42,14 @@ export function expectedRootLinks(lab: Lab): ExpectedLink[] {
  */
 export function rootBatch(lab: Lab, live: LiveState): string[] {
   const lines: string[] = [];
+  const group = labLinkGroup(lab.prefix);
   for (const host of lab.hosts) {
     if (!live.namespaces.has(host.namespace)) lines.push(`netns add ${host.namespace}`);
   }
   const bridge = (name: string, mtu: number) => {
     if (!live.rootLinks.has(name)) lines.push(`link add ${name} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`);
     // No IPv6 link-local address: the root side must not put its own frames on a test segment.
-    lines.push(`link set ${name} mtu ${mtu} addrgenmode none up`);
+    lines.push(`link set ${name} mtu ${mtu} addrgenmode none group ${group} up`);
   };
   bridge(lab.management.bridge, 1500);
   lines.push(`addr replace ${lab.management.gateway}/${lab.management.prefixLen} dev ${lab.management.bridge}`);
@@ -58,7 +59,7 @@ export function rootBatch(lab: Lab, live: LiveState): string[] {
     if (!live.rootLinks.has(rootName)) {
       lines.push(`link add ${rootName} mtu ${mtu} type veth peer name ${ifname} address ${mac} mtu ${mtu} netns ${host.namespace}`);
     }
-    lines.push(`link set ${rootName} master ${master} addrgenmode none up`);
+    lines.push(`link set ${rootName} master ${master} addrgenmode none group ${group} up`);
   };
   for (const host of lab.hosts) {
     veth(host, host.mgmt.rootVeth, host.mgmt.ifname, host.mgmt.mac, 1500, lab.management.bridge);
@@ -98,6 +99,8 @@ export function hostSetups(lab: Lab): HostSetup[] {
 export interface Teardown {
   readonly namespaces: string[];
   readonly rootLinks: string[];
+  /** The lab's link group, when every link in it is the lab's own and so it can go in one operation. */
+  readonly group?: number;
 }
 
 /**
@@ -105,16 +108,24 @@ export interface Teardown {
  * carries the lab prefix in the shape wirelab names things (an older lab file,
  * a host since removed), so a crash or an edit never strands an object.
  */
-export function teardownPlan(lab: Lab, live: LiveState): Teardown {
+export function teardownPlan(lab: Lab, live: LiveState, linkGroups?: ReadonlyMap<string, number>): Teardown {
   const namespaces = [...live.namespaces].filter(
     (ns) => lab.hosts.some((h) => h.namespace === ns) || isLabNamespaceName(lab.prefix, ns),
   );
   const links = [...live.rootLinks].filter((l) => isLabLinkName(lab.prefix, l));
   // Veths before bridges: deleting a veth removes its peer at once, while a namespace's veths go asynchronously.
   links.sort((a, b) => Number(/-(mg|t\d+)$/.test(a)) - Number(/-(mg|t\d+)$/.test(b)));
-  return { namespaces, rootLinks: links };
+  const group = labLinkGroup(lab.prefix);
+  const members = linkGroups ? [...linkGroups].filter(([, g]) => g === group).map(([name]) => name) : [];
+  const groupIsOurs = members.length > 0 && members.every((name) => isLabLinkName(lab.prefix, name));
+  return { namespaces, rootLinks: links, ...(groupIsOurs ? { group } : {}) };
 }
 
-export function teardownBatch(plan: Teardown): string[] {
-  return [...plan.rootLinks.map((l) => `link del ${l}`), ...plan.namespaces.map((ns) => `netns del ${ns}`)];
+export function teardownBatch(plan: Teardown, linkGroups?: ReadonlyMap<string, number>): string[] {
+  const single = plan.group === undefined ? plan.rootLinks : plan.rootLinks.filter((l) => linkGroups?.get(l) !== plan.group);
+  return [
+    ...(plan.group === undefined ? [] : [`link del group ${plan.group}`]),
+    ...single.map((l) => `link del ${l}`),
+    ...plan.namespaces.map((ns) => `netns del ${ns}`),
+  ];
 }

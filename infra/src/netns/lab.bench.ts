@@ -1,0 +1,147 @@
+// Lab bring-up benchmark: up+down time (median of N) for two-host and scale8,
+// wirelab against references run in the same invocation: Mininet with its
+// Linux-bridge switch, and a plain shell script of one `ip` command per object.
+// Prints a table of ratios; asserts nothing.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseLab, type Lab } from "../lab-model.ts";
+import { NetnsBackend } from "./backend.ts";
+import { run } from "./system.ts";
+
+const REPO = resolve(import.meta.dir, "..", "..", "..");
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const work = mkdtempSync(join(tmpdir(), "wirelab-lab-bench-"));
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function timeIt(body: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await body();
+  return (performance.now() - t0) / 1000;
+}
+
+async function must(argv: string[], what: string): Promise<void> {
+  const r = await run(argv);
+  if (r.code !== 0) throw new Error(`${what}: ${(r.stderr || r.stdout).trim().split("\n").slice(-1)[0]}`);
+}
+
+/** The same topology as a plain script: one `ip` process per object, as a person would write it. */
+function ipScripts(lab: Lab, prefix: string): { up: string; down: string } {
+  const up: string[] = ["set -e"];
+  const down: string[] = [];
+  const br = `${prefix}-br`;
+  up.push(`ip link add ${br} type bridge`, `ip link set ${br} up`);
+  lab.hosts.forEach((h, i) => {
+    const ns = `${prefix}-${i}`;
+    const v = `${prefix}-v${i}`;
+    up.push(
+      `ip netns add ${ns}`,
+      `ip link add ${v} type veth peer name eth1 netns ${ns}`,
+      `ip link set ${v} master ${br}`,
+      `ip link set ${v} up`,
+      `ip -n ${ns} addr add ${h.interfaces[0]!.ip}/${h.interfaces[0]!.prefixLen} dev eth1`,
+      `ip -n ${ns} link set eth1 up`,
+      `ip -n ${ns} link set lo up`,
+    );
+    down.push(`ip link del ${v}`, `ip netns del ${ns}`);
+  });
+  down.push(`ip link del ${br}`);
+  return { up: up.join("\n") + "\n", down: down.join("\n") + "\n" };
+}
+
+/** Mininet, Linux-bridge switch, no controller, addresses from the benchmarking range, names of its own. */
+function mininetScript(hosts: number): string {
+  return `
+import time, sys
+from mininet.net import Mininet
+from mininet.topo import Topo
+from mininet.nodelib import LinuxBridge
+from mininet.log import setLogLevel
+setLogLevel('error')
+class T(Topo):
+    def build(self):
+        s = self.addSwitch('wmb1')
+        for i in range(${hosts}):
+            self.addLink(self.addHost('wmh%d' % (i + 1)), s)
+times = []
+for _ in range(${REPS}):
+    t0 = time.perf_counter()
+    net = Mininet(topo=T(), switch=LinuxBridge, controller=None, ipBase='198.18.128.0/24', autoSetMacs=True)
+    net.start()
+    net.stop()
+    times.append(time.perf_counter() - t0)
+print(' '.join('%.6f' % t for t in times))
+`;
+}
+
+interface Row {
+  topology: string;
+  cli: number;
+  inProcess: number;
+  ipScript: number;
+  mininet: number | undefined;
+}
+
+async function measure(labName: string): Promise<Row> {
+  const file = join(REPO, "infra", "labs", `${labName}.yaml`);
+  const lab = parseLab(readFileSync(file, "utf8"), file);
+  const stateDir = join(work, labName);
+  const backend = new NetnsBackend();
+  const bun = process.execPath;
+  const cliTimes: number[] = [];
+  const inTimes: number[] = [];
+  const ipTimes: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    cliTimes.push(
+      await timeIt(async () => {
+        await must([bun, join(REPO, "runner", "src", "cli.ts"), "lab", "up", "--lab", file], "wirelab lab up");
+        await must([bun, join(REPO, "runner", "src", "cli.ts"), "lab", "down", "--lab", file], "wirelab lab down");
+      }),
+    );
+    inTimes.push(
+      await timeIt(async () => {
+        await backend.up(lab, { stateDir });
+        await backend.down(lab, { stateDir });
+      }),
+    );
+    const scripts = ipScripts(lab, `wlb${labName.length}`);
+    writeFileSync(join(work, "up.sh"), scripts.up);
+    writeFileSync(join(work, "down.sh"), scripts.down);
+    ipTimes.push(
+      await timeIt(async () => {
+        await must(["bash", join(work, "up.sh")], "ip script up");
+        await must(["bash", join(work, "down.sh")], "ip script down");
+      }),
+    );
+  }
+  let mininet: number | undefined;
+  const mn = await run(["/usr/bin/python3", "-c", mininetScript(lab.hosts.length)]);
+  if (mn.code === 0) mininet = median(mn.stdout.trim().split(/\s+/).map(Number));
+  else console.error(`mininet (${labName}): ${(mn.stderr.trim().split("\n").slice(-1)[0] ?? "failed")} (Debian packages mininet, bridge-utils)`);
+  return { topology: `${labName} (${lab.hosts.length} hosts)`, cli: median(cliTimes), inProcess: median(inTimes), ipScript: median(ipTimes), mininet };
+}
+
+if (process.getuid?.() !== 0) {
+  console.error("bench lab: needs root (it builds namespaces)");
+  process.exit(1);
+}
+const rows: Row[] = [];
+for (const name of ["two-host", "scale8"]) rows.push(await measure(name));
+
+const ms = (s: number | undefined) => (s === undefined ? "n/a" : `${(s * 1000).toFixed(1)} ms`);
+const ratio = (a: number, b: number | undefined) => (b === undefined ? "n/a" : `${(a / b).toFixed(2)}x`);
+const header = ["topology", "wirelab CLI", "wirelab in-process", "ip script", "mininet (lxbr)", "CLI / mininet", "in-process / ip script"];
+const table = rows.map((r) => [r.topology, ms(r.cli), ms(r.inProcess), ms(r.ipScript), ms(r.mininet), ratio(r.cli, r.mininet), ratio(r.inProcess, r.ipScript)]);
+console.log(`lab up+down, median of ${REPS} (lower is better; a ratio below 1.00x means wirelab is faster)`);
+console.log(`| ${header.join(" | ")} |`);
+console.log(`|${header.map(() => "---").join("|")}|`);
+for (const row of table) console.log(`| ${row.join(" | ")} |`);
+console.log(
+  "wirelab CLI = two processes ('lab up' then 'lab down', bun start-up included); in-process = NetnsBackend.up+down; " +
+    "ip script = bash with one ip process per object; mininet = Mininet(LinuxBridge).start()+stop() inside python.",
+);
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(rows, null, 2));

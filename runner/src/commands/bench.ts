@@ -1,0 +1,33 @@
+// `wirelab bench <name>`: benchmark scripts that print a table of ratios against
+// a reference run in the same invocation. Each lives beside what it measures.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT, UsageError } from "../paths.ts";
+import { streamed } from "../setup.ts";
+
+const BENCHES: Record<string, { file: string; what: string }> = {
+  lab: { file: "infra/src/netns/lab.bench.ts", what: "lab up+down vs Mininet and a plain ip script (two-host, scale8)" },
+  engine: { file: "engine/bench/engine.bench.ts", what: "engine tx rate vs dpdk-testpmd txonly; rate-mode accuracy" },
+  runner: { file: "runner/src/bench/runner.bench.ts", what: "runner CPU overhead with 8 hosts at 1 s stats" },
+  api: { file: "runner/src/api/api.bench.ts", what: "control API requests/s and p99 latency" },
+};
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  const name = argv[0];
+  if (!name || name === "--help" || name === "-h") {
+    console.log(
+      `Usage: bun run bench <name>\n\nBenchmarks print a table of ratios against a reference measured in the same run:\n${Object.entries(BENCHES)
+        .map(([n, b]) => `  ${n.padEnd(8)} ${b.what}`)
+        .join("\n")}`,
+    );
+    return name ? 0 : 2;
+  }
+  const bench = BENCHES[name];
+  if (!bench) throw new UsageError(`bench: unknown benchmark '${name}' (${Object.keys(BENCHES).join(", ")})`);
+  const file = join(REPO_ROOT, bench.file);
+  if (!existsSync(file)) {
+    console.error(`wirelab bench ${name}: not built yet: ${bench.what} arrives with its issue.`);
+    return 2;
+  }
+  return streamed([process.execPath, file, ...argv.slice(1)]);
+}

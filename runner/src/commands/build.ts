@@ -1,0 +1,59 @@
+// `wirelab build`: the C parts (engine, XDP programs and tools) with meson.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../../../infra/src/netns/system.ts";
+import { parseCommandArgs } from "../cli-args.ts";
+import { BUILD_DIR, REPO_ROOT } from "../paths.ts";
+
+export const COMPONENTS = ["engine", "xdp"] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+export interface BuildResult {
+  readonly component: Component;
+  readonly state: "built" | "absent";
+  readonly dir: string;
+}
+
+/** Configures (once) and compiles each component that has a meson.build; throws on a build error. */
+export async function buildAll(log: (line: string) => void = () => {}): Promise<BuildResult[]> {
+  const results: BuildResult[] = [];
+  for (const component of COMPONENTS) {
+    const src = join(REPO_ROOT, component);
+    const dir = join(BUILD_DIR, component);
+    if (!existsSync(join(src, "meson.build"))) {
+      results.push({ component, state: "absent", dir });
+      continue;
+    }
+    if (!existsSync(join(dir, "build.ninja"))) {
+      log(`configuring ${component}`);
+      const setup = await run(["meson", "setup", dir, src]);
+      if (setup.code !== 0) throw new Error(`meson setup ${component} failed: ${lastLines(setup.stdout + setup.stderr)}`);
+    }
+    log(`compiling ${component}`);
+    const compile = await run(["meson", "compile", "-C", dir]);
+    if (compile.code !== 0) throw new Error(`building ${component} failed: ${lastLines(compile.stdout + compile.stderr)}`);
+    results.push({ component, state: "built", dir });
+  }
+  return results;
+}
+
+function lastLines(text: string): string {
+  const errors = text.split("\n").filter((l) => /error|Error|ERROR/.test(l));
+  return (errors[0] ?? text.trim().split("\n").slice(-1)[0] ?? "").trim();
+}
+
+export async function buildCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, false);
+  if (values.help) {
+    console.log(`Usage: bun run build [--json]
+
+Builds the DPDK engine (engine/) and the XDP programs and tools (xdp/) with
+meson into build/<component>/, warnings as errors. Run images/provision.sh
+first on a new machine (or just 'bun run test', which does both).`);
+    return 0;
+  }
+  const results = await buildAll(values.json ? undefined : (l) => console.error(`build: ${l}`));
+  if (values.json) console.log(JSON.stringify({ results }));
+  else for (const r of results) console.log(`${r.component}: ${r.state === "built" ? `built in ${r.dir.replace(`${REPO_ROOT}/`, "")}` : "no sources yet"}`);
+  return 0;
+}

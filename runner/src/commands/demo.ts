@@ -1,0 +1,111 @@
+// `wirelab demo`: the README's main job. Today: bring up the two-host lab with
+// sshd, check reachability both ways over br-test through both transports,
+// write a report, tear the lab down. Traffic and the XDP comparison join it
+// as their issues land.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { inventoryHost } from "../../../infra/src/inventory.ts";
+import { NetnsBackend } from "../../../infra/src/netns/backend.ts";
+import { parseCommandArgs } from "../cli-args.ts";
+import { loadLab } from "../lab-files.ts";
+import { labStateDir, REPO_ROOT } from "../paths.ts";
+import { ensureProvisioned } from "../setup.ts";
+import { transportFor } from "../transport/index.ts";
+import type { Transport } from "../transport/transport.ts";
+import { buildAll } from "./build.ts";
+
+interface Step {
+  readonly step: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly detail: string;
+}
+
+export async function demoCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { lab: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, false);
+  if (values.help) {
+    console.log(`Usage: bun run demo [--lab FILE|NAME] [--json]
+
+The main job, end to end on this machine (root): installs what is missing,
+builds the C parts, brings up the lab (default two-host) with an OpenSSH
+server in every host, checks that every host reaches every other over the
+test network through both transports (netns and SSH), writes
+results/<time>_demo/report.md and report.json, and tears the lab down.`);
+    return 0;
+  }
+  const say = (line: string) => !values.json && console.log(line);
+  const steps: Step[] = [];
+  const timed = async (step: string, body: () => Promise<string>): Promise<boolean> => {
+    const t0 = performance.now();
+    try {
+      const detail = await body();
+      steps.push({ step, ok: true, ms: Math.round(performance.now() - t0), detail });
+      say(`ok    ${step}: ${detail}`);
+      return true;
+    } catch (err) {
+      const detail = (err as Error).message.split("\n")[0]!;
+      steps.push({ step, ok: false, ms: Math.round(performance.now() - t0), detail });
+      say(`FAIL  ${step}: ${detail}`);
+      return false;
+    }
+  };
+
+  await ensureProvisioned(say);
+  await buildAll((l) => say(`build: ${l}`));
+  const { lab, file, sha256 } = loadLab(values.lab ?? "two-host");
+  const backend = new NetnsBackend();
+  const stateDir = labStateDir(lab.name);
+  const transports: Transport[] = [];
+  const started = new Date();
+  try {
+    let inventory: Awaited<ReturnType<NetnsBackend["up"]>> | undefined;
+    await timed("lab up", async () => {
+      inventory = await backend.up(lab, { stateDir, ssh: true, labFile: file, labSha256: sha256 });
+      return `${lab.name}: ${inventory.hosts.length} hosts, sshd in each`;
+    });
+    if (inventory) {
+      for (const kind of ["netns", "ssh"] as const) {
+        for (const from of inventory.hosts) {
+          const t = transportFor(from, kind);
+          transports.push(t);
+          for (const to of inventory.hosts) {
+            if (to === from) continue;
+            const target = inventoryHost(inventory, to.name).interfaces[0]!;
+            await timed(`${from.name} -> ${to.name} over ${target.segment} (${kind})`, async () => {
+              const r = await t.exec(["ping", "-c", "3", "-i", "0.2", "-W", "1", "-I", from.interfaces[0]!.name, target.ipv4]);
+              const rtt = /= [\d.]+\/([\d.]+)\//.exec(r.stdout)?.[1];
+              if (r.code !== 0) throw new Error(`ping ${target.ipv4} failed: ${r.stdout.split("\n").find((l) => l.includes("loss")) ?? r.stderr.trim()}`);
+              return `3/3 echo replies from ${target.ipv4}, avg rtt ${rtt} ms`;
+            });
+          }
+        }
+      }
+    }
+  } finally {
+    await Promise.all(transports.map((t) => t.close()));
+    await timed("lab down", async () => {
+      const report = await backend.down(lab, { stateDir });
+      return `removed ${report.removed.length} objects, stopped ${report.processesStopped.length} processes`;
+    });
+  }
+
+  const ok = steps.every((s) => s.ok);
+  const dir = join(REPO_ROOT, "results", `${started.toISOString().replace(/[:.]/g, "-").slice(0, 19)}_demo`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "report.json"), JSON.stringify({ lab: lab.name, startedAt: started.toISOString(), ok, steps }, null, 2) + "\n");
+  const md = [
+    `# wirelab demo: ${lab.name}`,
+    "",
+    `Started ${started.toISOString()} on Linux; result: **${ok ? "passed" : "FAILED"}**.`,
+    "",
+    "| step | result | ms | detail |",
+    "|---|---|---:|---|",
+    ...steps.map((s) => `| ${s.step} | ${s.ok ? "ok" : "FAIL"} | ${s.ms} | ${s.detail.replaceAll("|", "\\|")} |`),
+    "",
+  ].join("\n");
+  writeFileSync(join(dir, "report.md"), md);
+  const shown = relative(process.cwd(), join(dir, "report.md"));
+  if (values.json) console.log(JSON.stringify({ ok, report: join(dir, "report.md"), steps }));
+  else console.log(`demo ${ok ? "passed" : "FAILED"}: ${steps.filter((s) => s.ok).length}/${steps.length} steps ok; report: ${shown}`);
+  return ok ? 0 : 1;
+}
