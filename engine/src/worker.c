@@ -263,6 +263,14 @@ static inline void req_record(struct worker *w, uint32_t key, int proto, uint64_
 	s->live = 1;
 }
 
+static inline void arp_push(struct worker *w, uint64_t now)
+{
+	if (w->arp_head - w->arp_tail == WL_ARP_RING)
+		w->arp_tail++; /* oldest is forgotten */
+	w->arp_ring[w->arp_head++ & (WL_ARP_RING - 1)] = now;
+	w->arp_outstanding = w->arp_head - w->arp_tail;
+}
+
 /* A reply for `key` arrived: RTT, matched. Returns 1 if it matched. */
 static inline int req_match(struct worker *w, uint32_t key, int proto, uint64_t now)
 {
@@ -352,8 +360,7 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 		tmpl_fill(t, d, key, sport);
 		if (req) {
 			if (proto == WL_P_ARP) {
-				w->arp_tsc = now;
-				w->arp_outstanding++;
+				arp_push(w, now);
 			} else {
 				req_record(w, key, proto, now);
 			}
@@ -414,8 +421,10 @@ static inline void gen_step(struct worker *w, uint64_t now)
 				w->bo.active = 0;
 				struct req_slot *s = &w->req[w->bo.key & (WL_REQ_SLOTS - 1)];
 				s->live = 0;
-				if (w->proto == WL_P_ARP && w->arp_outstanding)
-					w->arp_outstanding--;
+				if (w->proto == WL_P_ARP && w->arp_head != w->arp_tail) {
+					w->arp_tail++;
+					w->arp_outstanding = w->arp_head - w->arp_tail;
+				}
 				goto new_request;
 			}
 			w->bo.attempt++;
@@ -462,11 +471,14 @@ static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_inf
 	const struct wl_config *c = w->cfg;
 	switch (pi->cls) {
 	case WL_C_ARP:
-		if (pi->arp_op == ARP_OP_REPLY && pi->arp_spa == c->dst_ip && w->arp_outstanding) {
-			w->arp_outstanding = 0;
-			if (w->resolving)
+		if (pi->arp_op == ARP_OP_REPLY && pi->arp_spa == c->dst_ip && w->arp_head != w->arp_tail) {
+			uint64_t sent = w->arp_ring[w->arp_tail++ & (WL_ARP_RING - 1)];
+			w->arp_outstanding = w->arp_head - w->arp_tail;
+			if (w->resolving) {
 				memcpy(w->dst_mac, d + ETH_HLEN + 8, ETH_ALEN);
-			rtt_add(&w->c.rtt, ticks_to_ns(w, now - w->arp_tsc));
+				w->arp_answered = 1;
+			}
+			rtt_add(&w->c.rtt, ticks_to_ns(w, now - sent));
 			w->c.p[WL_P_ARP].answers_matched++;
 			if (w->bo.active && w->proto == WL_P_ARP) {
 				w->c.answered++;
@@ -577,13 +589,15 @@ static inline unsigned rx_poll(struct worker *w, uint64_t now)
 {
 	struct rte_mbuf *rx[RX_BURST];
 	uint16_t n = rte_eth_rx_burst(w->port->id, 0, rx, RX_BURST);
+	if (!n)
+		return 0;
+	now = rte_rdtsc(); /* arrival time of this burst, for RTT and pcap */
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
 		rx_one(w, rx[i], now);
 	}
-	if (n)
-		rte_pktmbuf_free_bulk(rx, n);
+	rte_pktmbuf_free_bulk(rx, n);
 	return n;
 }
 
@@ -613,14 +627,15 @@ static int resolve_dst(struct worker *w)
 		if (now >= next) {
 			if (send_frame(w, f, len, WL_P_ARP, now) == 0) {
 				w->c.p[WL_P_ARP].requests++;
-				w->arp_tsc = now;
-				w->arp_outstanding = 1;
+				arp_push(w, now);
 			}
 			next = now + (uint64_t)ARP_RETRY_MS * w->hz / 1000;
 		}
 		rx_poll(w, now);
-		if (!w->arp_outstanding) {
+		if (w->arp_answered) {
 			/* match_reply saw the reply and took the MAC */
+			w->arp_head = w->arp_tail = 0;
+			w->arp_outstanding = 0;
 			char mac[32], ex[160];
 			fmt_mac(w->dst_mac, mac, sizeof(mac));
 			snprintf(ex, sizeof(ex), "\"ip\":\"%s\",\"mac\":\"%s\",\"ms\":%.3f", ip, mac,

@@ -62,9 +62,12 @@ struct worker {
 		uint64_t started;
 	} bo;
 	uint8_t dst_mac[ETH_ALEN];
-	int resolving;
+	int resolving, arp_answered;
 	struct req_slot *req;
-	uint64_t arp_tsc;
+	/* ARP has no id: outstanding requests are answered in order */
+#define WL_ARP_RING 1024
+	uint64_t arp_ring[WL_ARP_RING];
+	uint32_t arp_head, arp_tail;
 	uint64_t arp_outstanding;
 	int have_rtt, have_backoff;
 
