@@ -18,7 +18,8 @@ void pacer_init(struct pacer *p, uint64_t hz, double pps, uint64_t now, uint64_t
 	if (step < 1.0 / 4294967296.0)
 		step = 1.0 / 4294967296.0;
 	p->step = (uint64_t)step;
-	p->step_frac = (uint32_t)llround((step - (double)p->step) * 4294967296.0 - 0.5);
+	double frac = (step - (double)p->step) * 4294967296.0;
+	p->step_frac = frac >= 4294967295.0 ? 0xffffffffu : (uint32_t)frac;
 	p->next = now;
 	p->next_frac = 0;
 	p->max_lag = max_lag_ticks;
