@@ -51,6 +51,15 @@ export const capabilitiesSchema = z.strictObject({
   hugepages: z.number().int().min(0),
 });
 
+/** Where wirelab's own binaries are on the host; absent fields default to /opt/wirelab/build/... */
+export const toolsSchema = z.strictObject({
+  engine: z.string().optional(),
+  xdp: z.string().optional(),
+  sink: z.string().optional(),
+  /** Directory holding the XDP programs' .bpf.o files. */
+  bpfDir: z.string().optional(),
+});
+
 export const inventoryHostSchema = z.strictObject({
   name: z.string().min(1),
   role: z.enum(ROLES),
@@ -63,6 +72,7 @@ export const inventoryHostSchema = z.strictObject({
   interfaces: z.array(inventoryInterfaceSchema),
   routes: z.array(z.strictObject({ to: z.string(), via: z.string() })).default([]),
   capabilities: capabilitiesSchema,
+  tools: toolsSchema.optional(),
 });
 
 export const inventorySchema = z
@@ -93,6 +103,18 @@ export type InventoryInterface = z.infer<typeof inventoryInterfaceSchema>;
 export type SshTransportSpec = z.infer<typeof sshTransportSchema>;
 export type NetnsTransportSpec = z.infer<typeof netnsTransportSchema>;
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
+export type Tools = z.infer<typeof toolsSchema>;
+
+export const DEFAULT_TOOLS: Required<Tools> = {
+  engine: "/opt/wirelab/build/engine/wirelab-engine",
+  xdp: "/opt/wirelab/build/xdp/wirelab-xdp",
+  sink: "/opt/wirelab/build/xdp/wirelab-sink",
+  bpfDir: "/opt/wirelab/build/xdp",
+};
+
+export function toolsOf(host: InventoryHost): Required<Tools> {
+  return { ...DEFAULT_TOOLS, ...host.tools };
+}
 
 /** Validates parsed JSON as an inventory; throws one line naming the source, the field and the problem. */
 export function parseInventory(value: unknown, source = "inventory"): Inventory {

@@ -30,7 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   test: async () => (await import("./commands/test.ts")).testCommand,
   demo: async () => (await import("./commands/demo.ts")).demoCommand,
   bench: async () => (await import("./commands/bench.ts")).benchCommand,
-  traffic: async () => (await import("./commands/not-built.ts")).notBuilt("traffic", "the DPDK engine and run orchestration (issues 3 and 5)"),
+  traffic: async () => (await import("./commands/traffic.ts")).trafficCommand,
   xdp: async () => (await import("./commands/not-built.ts")).notBuilt("xdp", "the XDP loader and the XDP-vs-baseline comparison (issue 4)"),
   serve: async () => (await import("./commands/not-built.ts")).notBuilt("serve", "the Hono control API (issue 6)"),
   report: async () => (await import("./commands/not-built.ts")).notBuilt("report", "the run store and reports (issue 5)"),

@@ -1,0 +1,162 @@
+// `wirelab traffic`: the old `run-traffic --rx-vm --tx-vm --protocol --mode`,
+// over any inventory. Receiver first, then sender; live table or JSON lines.
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { oneOf, parseCommandArgs, positiveNumber } from "../cli-args.ts";
+import { loadInventory } from "../lab-files.ts";
+import { REPO_ROOT } from "../paths.ts";
+import { transportFor, type TransportKind } from "../transport/index.ts";
+import type { Transport } from "../transport/transport.ts";
+import { inventoryHost } from "../../../infra/src/inventory.ts";
+import { PROTOCOLS } from "../traffic/engine-output.ts";
+import { LiveView } from "../traffic/live-view.ts";
+import { runTraffic } from "../traffic/run-traffic.ts";
+import { MODES, type ProtocolChoice } from "../traffic/traffic-spec.ts";
+
+const HELP = `Usage: bun run traffic --tx HOST --rx HOST [options]
+
+Runs the DPDK engine between two lab hosts: the receiver (counts, classifies
+and answers ARP, ICMP, DNS, TCP, optional UDP echo) starts first, then the
+sender. Stats stream from both every interval. Stops at --duration/--count or
+on Ctrl-C, and still writes the results. Exit 0 only when the run met its checks.
+
+Traffic:
+  --tx HOST --rx HOST      hosts from the inventory (e.g. tx and rx in two-host)
+  --protocol P             ${[...PROTOCOLS, "random"].join("|")} [udp]
+  --mode M                 ${MODES.join("|")} [continuous]
+  --pps N                  rate mode: packets per second [1000]
+  --interval USEC          continuous mode: gap between packets [0 = as fast as possible]
+  --burst-size N --burst-gap USEC
+  --duration SEC           [5, unless --count]     --count N    stop after N packets
+  --size BYTES             frame size 60..1514 [64]
+  --flows N                vary the source port over N flows
+  --message STR            UDP/TCP payload        --domain NAME  DNS name (repeatable)
+  --seed N                 random mode: reproducible protocol/mode phases
+  --udp-echo               the receiver echoes UDP back
+  --capture                write a pcap per host into the run directory
+Checks:
+  --min-rx-ratio R         received/sent at least R (0..1)
+  --min-answer-ratio R     answers matched/requests at least R
+  --max-rtt-p99-us N
+Lab:
+  --inventory FILE         the lab's inventory [.wirelab/labs/<lab>/inventory.json]
+  --lab NAME               whose inventory to use [two-host]
+  --transport netns|ssh    how to reach the hosts [the inventory's default]
+Output:
+  --json                   JSON lines: samples, then the result
+  --results DIR            where run directories go [results/]
+
+Example:
+  bun run lab up --lab two-host
+  bun run traffic --tx tx --rx rx --protocol icmp --mode rate --pps 500 --duration 5 --min-answer-ratio 0.99`;
+
+export async function trafficCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      tx: { type: "string" }, rx: { type: "string" }, protocol: { type: "string" }, mode: { type: "string" },
+      pps: { type: "string" }, interval: { type: "string" }, "burst-size": { type: "string" }, "burst-gap": { type: "string" },
+      duration: { type: "string" }, count: { type: "string" }, size: { type: "string" }, flows: { type: "string" },
+      message: { type: "string" }, domain: { type: "string", multiple: true }, seed: { type: "string" },
+      "udp-echo": { type: "boolean" }, capture: { type: "boolean" },
+      "min-rx-ratio": { type: "string" }, "min-answer-ratio": { type: "string" }, "max-rtt-p99-us": { type: "string" },
+      inventory: { type: "string" }, lab: { type: "string" }, transport: { type: "string" },
+      json: { type: "boolean" }, results: { type: "string" }, help: { type: "boolean", short: "h" },
+    },
+    false,
+  );
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const num = (name: keyof typeof values) => (values[name] === undefined ? undefined : positiveNumber(values[name] as string, `--${name}`, 0));
+  const ratio = (name: "min-rx-ratio" | "min-answer-ratio") => {
+    const v = num(name);
+    if (v !== undefined && v > 1) throw new Error(`--${name}: ${v} is not a ratio between 0 and 1`);
+    return v;
+  };
+  const inventory = loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });
+  const kind = values.transport === undefined ? undefined : oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns");
+  const protocol = oneOf(values.protocol, "--protocol", [...PROTOCOLS, "random"] as const, "udp") as ProtocolChoice;
+  const mode = oneOf(values.mode, "--mode", MODES, "continuous");
+  if (!values.tx || !values.rx) throw new Error(`--tx and --rx name the hosts (this lab: ${inventory.hosts.map((h) => `${h.name} (${h.role})`).join(", ")})`);
+  inventoryHost(inventory, values.tx);
+  inventoryHost(inventory, values.rx);
+
+  const started = new Date();
+  const runId = `${started.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-")}-${protocol}-${mode}`;
+  const dir = join(values.results ?? join(REPO_ROOT, "results"), runId);
+  mkdirSync(dir, { recursive: true });
+  const samplesFile = join(dir, "samples.jsonl");
+  const logFile = join(dir, "run.log");
+  const transports = new Map<string, Transport>();
+  const transport = (host: string) => {
+    let t = transports.get(host);
+    if (!t) transports.set(host, (t = transportFor(inventoryHost(inventory, host), kind as TransportKind | undefined)));
+    return t;
+  };
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const view = !values.json && process.stdout.isTTY ? new LiveView(process.stdout, num("duration") ?? (num("count") ? undefined : 5)) : undefined;
+
+  const result = await runTraffic(
+    inventory,
+    {
+      tx: values.tx, rx: values.rx, protocol, mode,
+      ...(num("pps") !== undefined ? { pps: num("pps")! } : {}),
+      ...(values.interval !== undefined ? { interval: Number(values.interval) } : {}),
+      ...(num("burst-size") !== undefined ? { burstSize: num("burst-size")! } : {}),
+      ...(values["burst-gap"] !== undefined ? { burstGap: Number(values["burst-gap"]) } : {}),
+      ...(num("duration") !== undefined ? { duration: num("duration")! } : {}),
+      ...(num("count") !== undefined ? { count: num("count")! } : {}),
+      ...(num("size") !== undefined ? { size: num("size")! } : {}),
+      ...(num("flows") !== undefined ? { flows: num("flows")! } : {}),
+      ...(values.message !== undefined ? { message: values.message } : {}),
+      ...(values.domain ? { domains: values.domain } : {}),
+      ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+      ...(values["udp-echo"] ? { udpEcho: true } : {}),
+      ...(values.capture ? { capture: true } : {}),
+      checks: {
+        ...(ratio("min-rx-ratio") !== undefined ? { minRxRatio: ratio("min-rx-ratio")! } : {}),
+        ...(ratio("min-answer-ratio") !== undefined ? { minAnswerRatio: ratio("min-answer-ratio")! } : {}),
+        ...(num("max-rtt-p99-us") !== undefined ? { maxRttP99Us: num("max-rtt-p99-us")! } : {}),
+      },
+    },
+    {
+      runId: runId.slice(0, 15),
+      transport,
+      signal: controller.signal,
+      pcapPath: (host) => join(dir, `${runId}_${host}.pcap`),
+      log: (line) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`),
+      onSample: (sample) => {
+        // Every sample reaches the disk as it arrives: a crash loses nothing already seen.
+        appendFileSync(samplesFile, JSON.stringify({ host: sample.host, ...sample.stats }) + "\n");
+        if (values.json) console.log(JSON.stringify({ type: "sample", host: sample.host, role: sample.role, stats: sample.stats }));
+        else view?.update(sample);
+      },
+    },
+  );
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  await Promise.all([...transports.values()].map((t) => t.close()));
+  writeFileSync(join(dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
+
+  if (values.json) {
+    console.log(JSON.stringify({ type: "result", dir, ...result }));
+  } else {
+    const p = protocol === "random" ? undefined : protocol;
+    const sent = p ? result.tx[p].tx_packets : Object.values(result.tx).reduce((a, c) => a + c.tx_packets, 0);
+    const got = p ? result.rx[p].rx_packets : Object.values(result.rx).reduce((a, c) => a + c.rx_packets, 0);
+    const matched = p ? result.tx[p].answers_matched : Object.values(result.tx).reduce((a, c) => a + c.answers_matched, 0);
+    console.log(
+      `${result.state}: ${protocol}/${mode} ${values.tx} -> ${values.rx}: sent ${sent}, received ${got}, answers matched ${matched}` +
+        (result.rtt ? `, rtt p50/p99 ${result.rtt.p50.toFixed(0)}/${result.rtt.p99.toFixed(0)} us` : ""),
+    );
+    for (const c of result.checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+    console.log(`results: ${relative(process.cwd(), dir) || dir}/`);
+  }
+  if (result.state !== "passed" && !values.json) console.error(`wirelab traffic: ${result.reason}`);
+  return result.state === "passed" ? 0 : 1;
+}

@@ -1,0 +1,99 @@
+// The engine's command line for a host in a run: EAL arguments from the
+// inventory's DPDK attachment, engine arguments from the traffic spec.
+import { toolsOf, type Inventory, type InventoryHost, type InventoryInterface } from "../../../infra/src/inventory.ts";
+import type { TrafficSpec } from "./traffic-spec.ts";
+
+export interface EngineInvocation {
+  readonly host: string;
+  readonly role: "tx" | "rx";
+  readonly argv: string[];
+  readonly pcap?: string;
+}
+
+function testInterface(host: InventoryHost): InventoryInterface {
+  const ifc = host.interfaces[0];
+  if (!ifc) throw new Error(`host '${host.name}' has no test interface`);
+  return ifc;
+}
+
+/** The MAC frames from `from` to `to` are addressed to: the peer itself, or the router on the way. */
+export function nextHopMac(inv: Inventory, from: InventoryHost, to: InventoryHost): string {
+  const mine = testInterface(from);
+  const theirs = to.interfaces.find((i) => i.segment === mine.segment);
+  if (theirs) return theirs.mac;
+  const target = testInterface(to).ipv4;
+  const route = from.routes.find((r) => inSubnet(target, r.to));
+  if (!route) throw new Error(`host '${from.name}' has no route to ${to.name} (${target}): they share no network and no route leads there`);
+  for (const h of inv.hosts) {
+    const via = h.interfaces.find((i) => i.ipv4 === route.via);
+    if (via) return via.mac;
+  }
+  throw new Error(`next hop ${route.via} from '${from.name}' is no host of the lab`);
+}
+
+function inSubnet(ip: string, cidr: string): boolean {
+  const [net, len] = cidr.split("/");
+  const toInt = (a: string) => a.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const bits = Number(len);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return ((toInt(ip) & mask) >>> 0) === ((toInt(net!) & mask) >>> 0);
+}
+
+function ealArgs(host: InventoryHost, runId: string, lcore: number): string[] {
+  const ifc = testInterface(host);
+  const attach = ifc.dpdk.pci ? ["-a", ifc.dpdk.pci] : ifc.dpdk.vdev ? ["--vdev", ifc.dpdk.vdev] : [];
+  if (attach.length === 0) throw new Error(`host '${host.name}' ${ifc.name} has no DPDK attachment (vdev or pci) in the inventory`);
+  // A file prefix per run and host: two engines on one machine must not share DPDK's runtime files.
+  return [...ifc.dpdk.eal, ...attach, "--file-prefix", `wl-${runId}-${host.name}`.slice(0, 40), "-l", String(lcore), "--log-level", "lib.eal:error"];
+}
+
+export interface EngineOptions {
+  readonly runId: string;
+  /** Where each host writes its pcap, when the spec asks for a capture. */
+  readonly pcapPath?: (host: string) => string;
+  /** lcore per role; on one machine the two engines get one core each. */
+  readonly lcores?: { tx: number; rx: number };
+}
+
+export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHost, options: EngineOptions): EngineInvocation {
+  const ifc = testInterface(rx);
+  const pcap = spec.capture ? options.pcapPath?.(rx.name) : undefined;
+  const args = [
+    "--role", "rx",
+    "--ip", ifc.ipv4,
+    "--stats-interval", String(spec.statsInterval ?? 1),
+    ...(spec.udpEcho ? ["--udp-echo"] : []),
+    ...(spec.domains ?? []).flatMap((d, i) => ["--dns-record", `${d}=198.18.255.${(i % 250) + 1}`]),
+    ...(pcap ? ["--pcap", pcap] : []),
+  ];
+  return { host: rx.name, role: "rx", argv: [toolsOf(rx).engine, ...ealArgs(rx, options.runId, options.lcores?.rx ?? 1), "--", ...args], ...(pcap ? { pcap } : {}) };
+}
+
+export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHost, rx: InventoryHost, options: EngineOptions): EngineInvocation {
+  const mine = testInterface(tx);
+  const target = testInterface(rx);
+  const pcap = spec.capture ? options.pcapPath?.(tx.name) : undefined;
+  const opt = (name: string, value: number | string | undefined) => (value === undefined ? [] : [name, String(value)]);
+  const args = [
+    "--role", "tx",
+    "--protocol", spec.protocol,
+    "--mode", spec.mode,
+    "--src-ip", mine.ipv4,
+    "--dst-ip", target.ipv4,
+    "--dst-mac", nextHopMac(inv, tx, rx),
+    ...opt("--duration", spec.duration),
+    ...opt("--count", spec.count),
+    ...opt("--pps", spec.pps),
+    ...opt("--interval", spec.interval),
+    ...opt("--burst-size", spec.burstSize),
+    ...opt("--burst-gap", spec.burstGap),
+    ...opt("--size", spec.size),
+    ...opt("--flows", spec.flows),
+    ...opt("--message", spec.message),
+    ...opt("--seed", spec.seed),
+    ...(spec.domains ?? []).flatMap((d) => ["--domain", d]),
+    "--stats-interval", String(spec.statsInterval ?? 1),
+    ...(pcap ? ["--pcap", pcap] : []),
+  ];
+  return { host: tx.name, role: "tx", argv: [toolsOf(tx).engine, ...ealArgs(tx, options.runId, options.lcores?.tx ?? 0), "--", ...args], ...(pcap ? { pcap } : {}) };
+}

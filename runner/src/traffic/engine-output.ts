@@ -1,0 +1,81 @@
+// The engine's stdout contract (engine/README.md): one JSON object per line,
+// `start`, `stats` every interval, `event`s, and a final `summary`.
+
+export const PROTOCOLS = ["eth", "arp", "icmp", "udp", "tcp", "dns"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export interface ProtocolCounters {
+  tx_packets: number;
+  tx_bytes: number;
+  rx_packets: number;
+  rx_bytes: number;
+  requests: number;
+  answers_sent: number;
+  answers_matched: number;
+  errors: number;
+}
+
+export interface EngineStats {
+  type: "stats" | "summary";
+  t: number;
+  role: "tx" | "rx" | "both";
+  protocols: Record<Protocol, ProtocolCounters>;
+  totals: {
+    tx_packets: number;
+    tx_bytes: number;
+    rx_packets: number;
+    rx_bytes: number;
+    malformed: number;
+    unknown: number;
+    tx_dropped: number;
+    rx_missed: number;
+  };
+  rates: { tx_pps: number; rx_pps: number; tx_bps: number; rx_bps: number };
+  rtt_us: { count: number; p50: number; p90: number; p99: number; max: number } | null;
+  pacing: { target_pps: number; achieved_pps: number; ipd_mean_ns: number; ipd_stddev_ns: number } | null;
+  tcp: { handshakes_completed: number; resets: number };
+  backoff: { retries: number; answered: number; gave_up: number } | null;
+  duration_s?: number;
+  reason?: "duration" | "count" | "signal" | "error";
+}
+
+export interface EngineStart {
+  type: "start";
+  version: string;
+  role: string;
+  port: { id: number; name: string; driver: string; mac: string };
+  config: Record<string, unknown>;
+}
+
+export interface EngineEvent {
+  type: "event";
+  t: number;
+  event: string;
+  [key: string]: unknown;
+}
+
+export type EngineLine = EngineStart | EngineStats | EngineEvent;
+
+/** Parses one stdout line; anything that is not an engine JSON object is returned as undefined. */
+export function parseEngineLine(line: string): EngineLine | undefined {
+  const text = line.trim();
+  if (!text.startsWith("{")) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const type = (value as { type?: unknown }).type;
+  if (type === "start" || type === "event") return value as EngineLine;
+  if (type === "stats" || type === "summary") {
+    const stats = value as EngineStats;
+    if (typeof stats.protocols !== "object" || typeof stats.totals !== "object") return undefined;
+    return stats;
+  }
+  return undefined;
+}
+
+export function emptyCounters(): ProtocolCounters {
+  return { tx_packets: 0, tx_bytes: 0, rx_packets: 0, rx_bytes: 0, requests: 0, answers_sent: 0, answers_matched: 0, errors: 0 };
+}

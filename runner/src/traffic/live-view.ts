@@ -1,0 +1,47 @@
+// The terminal view of a running traffic test: a table per host and protocol,
+// redrawn in place each stats interval, with a progress bar for the duration.
+import { PROTOCOLS } from "./engine-output.ts";
+import type { Sample } from "./run-traffic.ts";
+
+const fmtRate = (pps: number) => (pps >= 1e6 ? `${(pps / 1e6).toFixed(2)}M` : pps >= 1e3 ? `${(pps / 1e3).toFixed(1)}k` : pps.toFixed(0));
+
+export class LiveView {
+  private readonly latest = new Map<string, Sample>();
+  private drawn = 0;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly durationS: number | undefined,
+  ) {}
+
+  update(sample: Sample): void {
+    this.latest.set(sample.host, sample);
+    this.draw(sample.stats.t);
+  }
+
+  private draw(t: number): void {
+    const lines: string[] = [];
+    if (this.durationS) {
+      const done = Math.min(1, t / this.durationS);
+      const width = 30;
+      lines.push(`[${"#".repeat(Math.round(done * width)).padEnd(width, ".")}] ${t.toFixed(0)}/${this.durationS}s`);
+    }
+    lines.push(`${"host".padEnd(8)} ${"role".padEnd(4)} ${"proto".padEnd(5)} ${"tx pps".padStart(8)} ${"rx pps".padStart(8)} ${"Mbit/s".padStart(8)} ${"answers".padStart(9)} ${"rtt p99".padStart(10)}`);
+    for (const s of this.latest.values()) {
+      const st = s.stats;
+      for (const p of PROTOCOLS) {
+        const c = st.protocols[p];
+        if (!c || c.tx_packets + c.rx_packets === 0) continue;
+        const answers = s.role === "tx" ? c.answers_matched : c.answers_sent;
+        const rtt = s.role === "tx" && st.rtt_us ? `${st.rtt_us.p99.toFixed(0)}us` : "";
+        const mbit = ((s.role === "tx" ? st.rates.tx_bps : st.rates.rx_bps) / 1e6).toFixed(2);
+        lines.push(
+          `${s.host.padEnd(8)} ${s.role.padEnd(4)} ${p.padEnd(5)} ${fmtRate(st.rates.tx_pps).padStart(8)} ${fmtRate(st.rates.rx_pps).padStart(8)} ${mbit.padStart(8)} ${String(answers).padStart(9)} ${rtt.padStart(10)}`,
+        );
+      }
+    }
+    if (this.drawn) this.out.write(`\x1b[${this.drawn}F\x1b[J`);
+    this.out.write(lines.join("\n") + "\n");
+    this.drawn = lines.length;
+  }
+}

@@ -1,0 +1,231 @@
+// One traffic run between two lab hosts: receiver first, then sender; stats
+// streamed from both; stopped by the sender's own end, a signal or a host
+// dying; every process ended by its process group; checks evaluated at the end.
+import { inventoryHost, type Inventory } from "../../../infra/src/inventory.ts";
+import type { RemoteProcess, Transport } from "../transport/transport.ts";
+import { emptyCounters, parseEngineLine, PROTOCOLS, type EngineStart, type EngineStats, type Protocol, type ProtocolCounters } from "./engine-output.ts";
+import { rxInvocation, txInvocation, type EngineInvocation } from "./engine-command.ts";
+import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
+
+export interface Sample {
+  readonly host: string;
+  readonly role: "tx" | "rx";
+  readonly stats: EngineStats;
+}
+
+export interface HostOutcome {
+  readonly host: string;
+  readonly role: "tx" | "rx";
+  readonly argv: readonly string[];
+  start?: EngineStart;
+  summary?: EngineStats;
+  samples: EngineStats[];
+  exitCode: number | null;
+  stderrTail: string;
+  pcap?: string;
+}
+
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export type RunState = "passed" | "failed" | "interrupted";
+
+export interface TrafficResult {
+  readonly runId: string;
+  readonly spec: TrafficSpec;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly state: RunState;
+  /** One line: why the run failed or was interrupted. */
+  readonly reason?: string;
+  readonly hosts: HostOutcome[];
+  /** Final counters per protocol as the sender saw them (sent, answers matched) and as the receiver saw them. */
+  readonly tx: Record<Protocol, ProtocolCounters>;
+  readonly rx: Record<Protocol, ProtocolCounters>;
+  readonly rtt: EngineStats["rtt_us"];
+  readonly checks: CheckResult[];
+}
+
+export interface RunTrafficOptions {
+  readonly runId: string;
+  readonly transport: (host: string) => Transport;
+  readonly onSample?: (sample: Sample) => void;
+  readonly onEvent?: (host: string, line: Record<string, unknown>) => void;
+  readonly log?: (line: string) => void;
+  readonly signal?: AbortSignal;
+  readonly pcapPath?: (host: string) => string;
+  readonly lcores?: { tx: number; rx: number };
+  /** How long the receiver may take to come up (DPDK start-up), ms. */
+  readonly startTimeoutMs?: number;
+}
+
+interface Running {
+  outcome: HostOutcome;
+  proc: RemoteProcess;
+  started: Promise<void>;
+}
+
+async function startEngine(inv: EngineInvocation, transport: Transport, options: RunTrafficOptions): Promise<Running> {
+  const outcome: HostOutcome = { host: inv.host, role: inv.role, argv: inv.argv, samples: [], exitCode: null, stderrTail: "", ...(inv.pcap ? { pcap: inv.pcap } : {}) };
+  let markStarted!: () => void;
+  const started = new Promise<void>((r) => (markStarted = r));
+  const stderr: string[] = [];
+  const proc = await transport.spawn(inv.argv, {
+    captureLimit: 64 * 1024,
+    onStdoutLine: (line) => {
+      const msg = parseEngineLine(line);
+      if (!msg) return;
+      if (msg.type === "start") {
+        outcome.start = msg;
+        markStarted();
+      } else if (msg.type === "stats") {
+        outcome.samples.push(msg);
+        options.onSample?.({ host: inv.host, role: inv.role, stats: msg });
+      } else if (msg.type === "summary") {
+        outcome.summary = msg;
+      } else {
+        options.onEvent?.(inv.host, msg as unknown as Record<string, unknown>);
+      }
+    },
+    onStderrLine: (line) => {
+      stderr.push(line);
+      if (stderr.length > 40) stderr.shift();
+      options.log?.(`${inv.host}: ${line}`);
+    },
+  });
+  void proc.exited.then((r) => {
+    outcome.exitCode = r.code;
+    outcome.stderrTail = stderr.join("\n");
+  });
+  return { outcome, proc, started };
+}
+
+function lastError(o: HostOutcome): string {
+  const lines = o.stderrTail.split("\n").filter((l) => l.trim());
+  return lines.findLast((l) => /error|fail|cannot|invalid|unknown/i.test(l)) ?? lines.at(-1) ?? "no output";
+}
+
+function countersOf(stats: EngineStats | undefined): Record<Protocol, ProtocolCounters> {
+  return Object.fromEntries(PROTOCOLS.map((p) => [p, { ...emptyCounters(), ...stats?.protocols?.[p] }])) as Record<Protocol, ProtocolCounters>;
+}
+
+export function evaluateChecks(spec: TrafficSpec, tx: Record<Protocol, ProtocolCounters>, rx: Record<Protocol, ProtocolCounters>, rtt: EngineStats["rtt_us"]): CheckResult[] {
+  const protos: Protocol[] = spec.protocol === "random" ? [...PROTOCOLS] : [spec.protocol];
+  const sum = (side: Record<Protocol, ProtocolCounters>, key: keyof ProtocolCounters) => protos.reduce((a, p) => a + side[p][key], 0);
+  const sent = sum(tx, "tx_packets");
+  const received = sum(rx, "rx_packets");
+  const checks: CheckResult[] = [
+    { name: "sent", ok: sent > 0, detail: `${sent} ${spec.protocol} packets sent` },
+    { name: "received", ok: received > 0, detail: `${received} ${spec.protocol} packets received` },
+  ];
+  const c = spec.checks ?? {};
+  if (c.minRxRatio !== undefined) {
+    const ratio = sent ? received / sent : 0;
+    checks.push({ name: "min_rx_ratio", ok: ratio >= c.minRxRatio, detail: `rx/tx ${ratio.toFixed(4)} (at least ${c.minRxRatio})` });
+  }
+  if (c.minAnswerRatio !== undefined) {
+    const requests = sum(tx, "requests") || sent;
+    const matched = sum(tx, "answers_matched");
+    const ratio = requests ? matched / requests : 0;
+    checks.push({ name: "min_answer_ratio", ok: ratio >= c.minAnswerRatio, detail: `${matched}/${requests} answers matched (at least ${c.minAnswerRatio})` });
+  }
+  if (c.maxRttP99Us !== undefined) {
+    checks.push({ name: "max_rtt_p99_us", ok: rtt !== null && rtt.p99 <= c.maxRttP99Us, detail: rtt ? `p99 ${rtt.p99} us (at most ${c.maxRttP99Us})` : "no RTT measured" });
+  }
+  return checks;
+}
+
+export async function runTraffic(inv: Inventory, input: TrafficSpec, options: RunTrafficOptions): Promise<TrafficResult> {
+  const spec = validateSpec(input);
+  const txHost = inventoryHost(inv, spec.tx);
+  const rxHost = inventoryHost(inv, spec.rx);
+  const engineOptions = { runId: options.runId, ...(options.pcapPath ? { pcapPath: options.pcapPath } : {}), ...(options.lcores ? { lcores: options.lcores } : {}) };
+  const rxInv = rxInvocation(inv, spec, rxHost, engineOptions);
+  const txInv = txInvocation(inv, spec, txHost, rxHost, engineOptions);
+  const startedAt = new Date().toISOString();
+  const running: Running[] = [];
+  let state: RunState = "passed";
+  let reason: string | undefined;
+  const fail = (why: string) => {
+    if (state === "passed") {
+      state = "failed";
+      reason = why;
+    }
+  };
+  const interrupted = () => options.signal?.aborted === true;
+
+  try {
+    const rx = await startEngine(rxInv, options.transport(rxHost.name), options);
+    running.push(rx);
+    const rxUp = await Promise.race([
+      rx.started.then(() => "up" as const),
+      rx.proc.exited.then(() => "exited" as const),
+      Bun.sleep(options.startTimeoutMs ?? 30000).then(() => "timeout" as const),
+    ]);
+    if (rxUp !== "up") {
+      await rx.proc.stop(1000);
+      throw new Error(`receiver engine on ${rxHost.name} ${rxUp === "exited" ? "exited before it was ready" : "did not come up in time"}: ${lastError(rx.outcome)}`);
+    }
+    options.log?.(`${rxHost.name}: receiver up (${rx.outcome.start?.port.driver} ${rx.outcome.start?.port.mac})`);
+
+    const tx = await startEngine(txInv, options.transport(txHost.name), options);
+    running.push(tx);
+    const onAbort = () => void tx.proc.stop(3000);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    // The sender ends by itself (duration, count); the receiver dying ends it early.
+    const first = await Promise.race([tx.proc.exited.then(() => "tx" as const), rx.proc.exited.then(() => "rx" as const)]);
+    options.signal?.removeEventListener("abort", onAbort);
+    if (first === "rx") {
+      fail(`receiver engine on ${rxHost.name} ended mid-run (exit ${rx.outcome.exitCode ?? "by signal"}): ${lastError(rx.outcome)}`);
+      await tx.proc.stop(3000);
+    }
+    const txExit = await tx.proc.exited;
+    if (!interrupted() && first === "tx" && txExit.code !== 0) fail(`sender engine on ${txHost.name} exited ${txExit.code ?? txExit.signal}: ${lastError(tx.outcome)}`);
+    // Give answers and the last frames time to land before the receiver's final count.
+    if (first === "tx") await Bun.sleep(300);
+    await rx.proc.stop(5000);
+  } catch (err) {
+    fail((err as Error).message.split("\n")[0]!);
+  } finally {
+    await Promise.all(running.map((r) => r.proc.stop(3000)));
+    // Let the exit handlers record exit codes and stderr.
+    await Promise.all(running.map((r) => r.proc.exited));
+    await Bun.sleep(0);
+  }
+
+  const hosts = running.map((r) => r.outcome);
+  const txOut = hosts.find((h) => h.role === "tx");
+  const rxOut = hosts.find((h) => h.role === "rx");
+  const txSummary = txOut?.summary ?? txOut?.samples.at(-1);
+  const rxSummary = rxOut?.summary ?? rxOut?.samples.at(-1);
+  const txCounters = countersOf(txSummary);
+  const rxCounters = countersOf(rxSummary);
+  const rtt = txSummary?.rtt_us ?? null;
+  const checks = evaluateChecks(spec, txCounters, rxCounters, rtt);
+  if (interrupted()) {
+    state = "interrupted";
+    reason ??= "stopped by signal";
+  } else if (state === "passed") {
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length) {
+      state = "failed";
+      reason = failed.map((c) => `${c.name}: ${c.detail}`).join("; ");
+    }
+  }
+  return {
+    runId: options.runId,
+    spec,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    state,
+    ...(reason ? { reason } : {}),
+    hosts,
+    tx: txCounters,
+    rx: rxCounters,
+    rtt,
+    checks,
+  };
+}

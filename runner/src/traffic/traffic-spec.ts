@@ -1,0 +1,58 @@
+// What a traffic run asks for, validated once, with the defaults a user expects.
+import { PROTOCOLS, type Protocol } from "./engine-output.ts";
+
+export const MODES = ["continuous", "burst", "rate", "backoff", "random"] as const;
+export type Mode = (typeof MODES)[number];
+export type ProtocolChoice = Protocol | "random";
+
+export interface TrafficSpec {
+  tx: string;
+  rx: string;
+  protocol: ProtocolChoice;
+  mode: Mode;
+  /** Seconds; the default stops after 5 s unless --count is given. */
+  duration?: number;
+  count?: number;
+  pps?: number;
+  interval?: number;
+  burstSize?: number;
+  burstGap?: number;
+  size?: number;
+  flows?: number;
+  message?: string;
+  domains?: string[];
+  seed?: number;
+  /** rx answers UDP by echoing it back. */
+  udpEcho?: boolean;
+  statsInterval?: number;
+  /** Write a pcap on each engine. */
+  capture?: boolean;
+  /** Checks the run must meet. */
+  checks?: TrafficChecks;
+}
+
+export interface TrafficChecks {
+  /** rx packets of the protocol / tx packets, at least. */
+  minRxRatio?: number;
+  maxRttP99Us?: number;
+  /** Requests that expect answers (icmp, dns, tcp, arp) must get at least this share matched. */
+  minAnswerRatio?: number;
+}
+
+export function validateSpec(spec: TrafficSpec): TrafficSpec {
+  const bad = (field: string, problem: string): never => {
+    throw new Error(`${field}: ${problem}`);
+  };
+  if (!spec.tx) bad("--tx", "name the sending host");
+  if (!spec.rx) bad("--rx", "name the receiving host");
+  if (spec.tx === spec.rx) bad("--rx", `must differ from --tx ('${spec.tx}')`);
+  if (!([...PROTOCOLS, "random"] as string[]).includes(spec.protocol)) bad("--protocol", `'${spec.protocol}' is not one of ${[...PROTOCOLS, "random"].join(", ")}`);
+  if (!(MODES as readonly string[]).includes(spec.mode)) bad("--mode", `'${spec.mode}' is not one of ${MODES.join(", ")}`);
+  for (const [field, value] of Object.entries({ duration: spec.duration, count: spec.count, pps: spec.pps, flows: spec.flows, "stats-interval": spec.statsInterval })) {
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) bad(`--${field}`, `'${value}' must be a positive number`);
+  }
+  if (spec.size !== undefined && (spec.size < 60 || spec.size > 1514)) bad("--size", `${spec.size} is outside 60..1514 bytes`);
+  if (spec.mode === "rate" && spec.pps === undefined) spec = { ...spec, pps: 1000 };
+  if (spec.duration === undefined && spec.count === undefined) spec = { ...spec, duration: 5 };
+  return spec;
+}
