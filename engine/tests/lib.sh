@@ -1,0 +1,112 @@
+# Shared helpers for the engine's namespace tests (sourced, bash).
+# Creates two namespaces wlt-eng-<id>-a / -b joined by a veth pair (eth1 in
+# each), 198.18.200.1/24 (a) and 198.18.200.2/24 (b), and removes them on
+# exit (trap), also on failure. Needs root.
+set -euo pipefail
+
+ENGINE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT_DIR="$(cd "$ENGINE_DIR/.." && pwd)"
+ENGINE="${WL_ENGINE:-$ROOT_DIR/build/engine/wirelab-engine}"
+ID="${WL_TEST_ID:-$$}"
+ID="${ID: -5}"
+NS_A="wlt-eng-$ID-a"
+NS_B="wlt-eng-$ID-b"
+IP_A=198.18.200.1
+IP_B=198.18.200.2
+# which vdev: net_af_xdp (default) or net_af_packet
+PMD="${WL_PMD:-net_af_xdp}"
+TMP="$(mktemp -d /tmp/wlt-eng-XXXXXX)"
+PIDS=()
+FAILS=0
+
+log() { echo "[$(date +%T)] $*" >&2; }
+
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  ip netns del "$NS_A" 2>/dev/null || true
+  ip netns del "$NS_B" 2>/dev/null || true
+  rm -rf /var/run/dpdk/wlt-eng-"$ID"-* 2>/dev/null || true
+  [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+setup_pair() {
+  [ -x "$ENGINE" ] || { echo "engine not built: $ENGINE (meson setup build/engine engine && meson compile -C build/engine)" >&2; exit 2; }
+  ip netns add "$NS_A"
+  ip netns add "$NS_B"
+  ip link add "wlt-eng-${ID}a" type veth peer name "wlt-eng-${ID}b"
+  ip link set "wlt-eng-${ID}a" netns "$NS_A"
+  ip link set "wlt-eng-${ID}b" netns "$NS_B"
+  ip -n "$NS_A" link set "wlt-eng-${ID}a" name eth1
+  ip -n "$NS_B" link set "wlt-eng-${ID}b" name eth1
+  ip -n "$NS_A" addr add "$IP_A/24" dev eth1
+  ip -n "$NS_B" addr add "$IP_B/24" dev eth1
+  for ns in "$NS_A" "$NS_B"; do
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set eth1 up
+    # the kernel side fills TCP/UDP checksums in software, so captures of
+    # its frames verify (veth offloads them otherwise)
+    ip netns exec "$ns" ethtool -K eth1 tx off >/dev/null 2>&1 || true
+  done
+  log "namespaces $NS_A, $NS_B up ($PMD)"
+}
+
+# eal NS LCORE: EAL arguments for an engine in namespace NS
+eal() {
+  local side="${1##*-}" lcore="$2"
+  echo "--no-huge -m 512 --no-pci --file-prefix wlt-eng-$ID-$side -l $lcore --log-level=user1:notice --vdev ${PMD}0,iface=eth1"
+}
+
+# engine_bg NS LCORE OUTFILE -- args... : start an engine in the background
+engine_bg() {
+  local ns="$1" lc="$2" out="$3"; shift 4
+  # shellcheck disable=SC2046
+  ip netns exec "$ns" "$ENGINE" $(eal "$ns" "$lc") -- "$@" >"$out" 2>"$out.err" &
+  PIDS+=($!)
+  echo $!
+}
+# engine_run NS LCORE OUTFILE -- args... : run in the foreground (timeout 120 s)
+engine_run() {
+  local ns="$1" lc="$2" out="$3"; shift 4
+  # shellcheck disable=SC2046
+  timeout -s INT 120 ip netns exec "$ns" "$ENGINE" $(eal "$ns" "$lc") -- "$@" >"$out" 2>"$out.err"
+}
+# wait for the start line of an engine's output
+wait_start() {
+  local out="$1" i
+  for i in $(seq 1 100); do grep -q '"type":"start"' "$out" 2>/dev/null && return 0; sleep 0.1; done
+  echo "engine did not start; stderr:" >&2; tail -5 "$out.err" >&2; return 1
+}
+# jq-like checks on the last JSON line (summary) with python: check FILE 'expr' 'message'
+check() {
+  local file="$1" expr="$2" msg="$3"
+  if python3 - "$file" "$expr" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+s = lines[-1]
+ev = [l for l in lines if l.get("type") == "event"]
+P = s.get("protocols", {})
+ok = eval(sys.argv[2], {"s": s, "P": P, "ev": ev, "lines": lines})
+sys.exit(0 if ok else 1)
+PY
+  then log "ok   - $msg"
+  else log "FAIL - $msg ($file: $expr)"; FAILS=$((FAILS + 1)); fi
+}
+# check_cmd 'message' command... : a shell check
+check_cmd() {
+  local msg="$1"; shift
+  if "$@"; then log "ok   - $msg"; else log "FAIL - $msg"; FAILS=$((FAILS + 1)); fi
+}
+# pcap_clean FILE: tshark decodes it with checksum validation and finds nothing bad
+pcap_clean() {
+  local f="$1" bad
+  bad=$(tshark -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+        -o icmp.check_checksum:TRUE -Y '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || tcp.checksum.status == "Bad" || icmp.checksum.status == "Bad"' 2>/dev/null | wc -l)
+  [ "$bad" -eq 0 ] || { tshark -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | head -5 >&2; return 1; }
+}
+finish() {
+  if [ "$FAILS" -eq 0 ]; then log "all checks passed"; exit 0; fi
+  log "$FAILS check(s) failed"; exit 1
+}
