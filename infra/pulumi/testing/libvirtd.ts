@@ -1,0 +1,83 @@
+// A real libvirtd for tests on machines without systemd: reuse a running one,
+// or start libvirtd and virtlogd in daemon mode and stop exactly those PIDs.
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+
+export const TEST_URI = "qemu:///system";
+const STATE = "/run/wirelab-test";
+
+export interface Libvirtd {
+  readonly uri: string;
+  readonly started: number[];
+  stop(): Promise<void>;
+}
+
+export function virsh(uri: string, ...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync("virsh", ["-q", "-c", uri, ...args], { encoding: "utf8", timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // PID 1 here reaps late: a zombie has already exited.
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (ok()) return;
+    await Bun.sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function libvirtAvailable(): boolean {
+  return spawnSync("sh", ["-c", "command -v libvirtd && command -v virtlogd && command -v virsh"], { stdio: "ignore" }).status === 0;
+}
+
+export async function ensureLibvirtd(): Promise<Libvirtd> {
+  const uri = process.env.WIRELAB_TEST_LIBVIRT_URI ?? TEST_URI;
+  if (virsh(uri, "version").code === 0) return { uri, started: [], stop: async () => {} };
+  if (process.getuid?.() !== 0) throw new Error("starting libvirtd needs root");
+  mkdirSync(STATE, { recursive: true });
+  const started: number[] = [];
+  const daemon = async (bin: string, pidFile: string, socket: string) => {
+    rmSync(pidFile, { force: true });
+    const r = spawnSync(bin, ["-d", "--pid-file", pidFile], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${bin} -d failed: ${r.stderr}`);
+    await waitFor(`${bin} pid file`, () => readPid(pidFile) !== undefined, 10_000);
+    started.push(readPid(pidFile)!);
+    await waitFor(`${socket}`, () => existsSync(socket), 10_000);
+  };
+  if (!existsSync("/run/libvirt/virtlogd-sock")) await daemon("virtlogd", `${STATE}/virtlogd.pid`, "/run/libvirt/virtlogd-sock");
+  await daemon("libvirtd", `${STATE}/libvirtd.pid`, "/run/libvirt/libvirt-sock");
+  await waitFor("libvirtd to answer", () => virsh(uri, "version").code === 0, 20_000);
+  return {
+    uri,
+    started,
+    async stop() {
+      for (const pid of [...started].reverse()) {
+        if (!alive(pid)) continue;
+        process.kill(pid, "SIGTERM");
+        await waitFor(`pid ${pid} to exit`, () => !alive(pid), 20_000).catch(() => {
+          if (alive(pid)) process.kill(pid, "SIGKILL");
+        });
+      }
+      started.length = 0;
+    },
+  };
+}
