@@ -133,7 +133,7 @@ export function renderDomain(lab: Lab, host: Host, options: DomainOptions): stri
       "domain",
       { type: options.type },
       el("name", {}, domainName(lab, host)),
-      el("description", {}, `wirelab lab ${lab.name}, host ${host.name} (${host.role})`),
+      el("description", {}, `wirelab lab ${lab.name}, host ${host.name} (${host.role})${lab.description ? `: ${lab.description}` : ""}`),
       el("memory", { unit: "MiB" }, String(options.memoryMib)),
       el("vcpu", { placement: "static" }, String(options.vcpus)),
       el(
