@@ -1,6 +1,6 @@
 // The libvirt program under mocks: every resource, its parent, dependencies,
 // replacement triggers and secrets, and the inventory it exports.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,9 +16,13 @@ const hostKey = testKeyPair();
 let rec: Recorder;
 let inventory: pulumi.Output<Inventory>;
 let inv: Inventory;
+let otherFileMarker: unknown;
+let leftoverBefore: number;
 
 beforeAll(async () => {
-  // Marker for the isolation check in program-metal.test.ts.
+  // Each of the two mock files leaves a marker and checks for the other's (bun test --isolate must drop it).
+  otherFileMarker = (globalThis as Record<string, unknown>).__wirelabMetalTestRan;
+  leftoverBefore = (pulumi.runtime.getMonitor() as { resources?: Map<string, unknown> } | undefined)?.resources?.size ?? 0;
   (globalThis as Record<string, unknown>).__wirelabProgramTestRan = true;
   rec = await installMocks(cannedResponder(hostKey.stdout));
   // Resources modules are imported only after the mocks are in place.
@@ -39,8 +43,9 @@ beforeAll(async () => {
   inv = await valueOf(inventory);
 });
 
-afterAll(() => {
-  delete (globalThis as Record<string, unknown>).__wirelabProgramTestRan;
+test("isolation: nothing from program-metal.test.ts is visible here", () => {
+  expect(otherFileMarker).toBeUndefined();
+  expect(leftoverBefore).toBe(0);
 });
 
 const COMMAND = "command:local:Command";
