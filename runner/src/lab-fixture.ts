@@ -25,8 +25,11 @@ export async function startLab(name = "two-host", options: { ssh?: boolean } = {
     inventory = parseInventory(JSON.parse(readFileSync(given, "utf8")), given);
   } else {
     const { lab, file, sha256 } = loadLab(name);
-    inventory = await new NetnsBackend().up(lab, { stateDir: labStateDir(lab.name), ssh: options.ssh ?? true, labFile: file, labSha256: sha256 });
-    owned = true;
+    const backend = new NetnsBackend();
+    const before = await backend.status(lab, { stateDir: labStateDir(lab.name) });
+    inventory = await backend.up(lab, { stateDir: labStateDir(lab.name), ssh: options.ssh ?? true, labFile: file, labSha256: sha256 });
+    // A lab someone else brought up stays up after the suite; only a lab this suite made goes away.
+    owned = before.state === "down";
   }
   const transports = new Map<string, Transport>();
   return {

@@ -158,5 +158,6 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     console.log(`results: ${relative(process.cwd(), dir) || dir}/`);
   }
   if (result.state !== "passed" && !values.json) console.error(`wirelab traffic: ${result.reason}`);
-  return result.state === "passed" ? 0 : 1;
+  // 130: what a shell reports for a run ended by Ctrl-C.
+  return result.state === "passed" ? 0 : result.state === "interrupted" ? 130 : 1;
 }

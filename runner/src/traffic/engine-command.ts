@@ -91,6 +91,7 @@ export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHos
     ...opt("--flows", spec.flows),
     ...opt("--message", spec.message),
     ...opt("--seed", spec.seed),
+    ...opt("--phase-duration", spec.phaseDuration),
     ...(spec.domains ?? []).flatMap((d) => ["--domain", d]),
     "--stats-interval", String(spec.statsInterval ?? 1),
     ...(pcap ? ["--pcap", pcap] : []),

@@ -22,6 +22,8 @@ export interface TrafficSpec {
   message?: string;
   domains?: string[];
   seed?: number;
+  /** random mode: seconds per drawn protocol/mode phase. */
+  phaseDuration?: number;
   /** rx answers UDP by echoing it back. */
   udpEcho?: boolean;
   statsInterval?: number;
