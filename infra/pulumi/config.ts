@@ -42,6 +42,8 @@ export const stackConfigSchema = z
     kernel: absPath.optional(),
     initrd: absPath.optional(),
     kernelArgs: z.string().regex(/^[A-Za-z0-9_.,=:/ -]*$/, "only plain kernel arguments").default(""),
+    /** Log each VM's serial console to <dir>/<domain>.console.log on the libvirt host (boot problems). */
+    serialLogDir: absPath.optional(),
     /** Directory on the libvirt host for the lab's storage pool. */
     poolPath: absPath.optional(),
     vm: z
@@ -131,7 +133,7 @@ export function resolveStackConfig(raw: Record<string, unknown>, projectDir: str
 
 /** Every key the program reads, in Pulumi's namespaces. Kept here so the reading happens in one place. */
 export const CONFIG_KEYS = [
-  "backend", "lab", "labYaml", "domainType", "baseImage", "kernel", "initrd", "kernelArgs", "poolPath", "vm",
+  "backend", "lab", "labYaml", "domainType", "baseImage", "kernel", "initrd", "kernelArgs", "serialLogDir", "poolPath", "vm",
   "sshUser", "sshPublicKey", "sshPrivateKeyPath", "hugepages", "managementNat", "waitForSsh", "waitTimeoutSeconds",
   "metalHosts", "repoDir", "remoteDir",
 ] as const;

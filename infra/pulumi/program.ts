@@ -48,6 +48,7 @@ function defineLibvirt(cfg: StackConfig, meta: InventoryMeta): LabProgram {
           kernel: cfg.kernel,
           initrd: cfg.initrd,
           kernelArgs: cfg.kernelArgs,
+          ...(cfg.serialLogDir ? { serialLogDir: cfg.serialLogDir } : {}),
         },
         sshUser: cfg.sshUser,
         sshPublicKey: cfg.sshPublicKey,

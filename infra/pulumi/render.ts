@@ -77,6 +77,8 @@ export interface DomainOptions {
   readonly kernel: string;
   readonly initrd: string;
   readonly kernelArgs: string;
+  /** Directory on the libvirt host where the serial console is also logged (through virtlogd). */
+  readonly serialLogDir?: string;
 }
 
 function pciAddress(slot: number): XmlElement {
@@ -180,7 +182,12 @@ export function renderDomain(lab: Lab, host: Host, options: DomainOptions): stri
           pciAddress(GUEST_SLOTS.mgmt),
         ),
         ...testNics,
-        el("serial", { type: "pty" }, el("target", { port: 0 })),
+        el(
+          "serial",
+          { type: "pty" },
+          options.serialLogDir && el("log", { file: `${options.serialLogDir}/${domainName(lab, host)}.console.log`, append: "off" }),
+          el("target", { port: 0 }),
+        ),
         el("console", { type: "pty" }, el("target", { type: "serial", port: 0 })),
         el("rng", { model: "virtio" }, el("backend", { model: "random" }, "/dev/urandom"), pciAddress(GUEST_SLOTS.rng)),
         el("memballoon", { model: "none" }),

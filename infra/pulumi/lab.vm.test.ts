@@ -1,0 +1,165 @@
+// Slow suite (bun run test:vm): the program's own commands, executed for real
+// against a real libvirtd with qemu in software emulation. Boots the two-host
+// lab, checks SSH with the pinned keys and the DPDK-bound test NIC, then runs
+// the delete commands and checks that nothing is left behind.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Inventory } from "../src/inventory.ts";
+import { SshTransport } from "../../runner/src/transport/ssh-transport.ts";
+import { resolveStackConfig } from "./config.ts";
+import { CommandExecutor } from "./testing/executor.ts";
+import { installMocks, valueOf, type Recorder } from "./testing/harness.ts";
+import { ensureLibvirtd, libvirtAvailable, virsh, type Libvirtd } from "./testing/libvirtd.ts";
+
+const root = join(import.meta.dir, "..", "..");
+const IMAGE_DIR = process.env.WIRELAB_IMAGE_DIR ?? "/var/tmp/wirelab-image";
+const BASE = join(IMAGE_DIR, "wirelab-base.qcow2");
+const PREFIX = "wlt-pul";
+/** Where the inventory of the running lab is written, for traffic suites run against it (WIRELAB_VM_KEEP=1 keeps the lab). */
+export const VM_INVENTORY = "/var/tmp/wlt-pul-inventory.json";
+
+const LAB = `name: ${PREFIX}
+description: two-host lab booted by the Pulumi VM suite
+management: { subnet: 198.19.251.0/24 }
+networks:
+  - { name: br-test, subnet: 198.18.251.0/24 }
+hosts:
+  - { name: tx, role: tx }
+  - { name: rx, role: rx }
+`;
+
+// Opt-in: a plain `bun test` must never boot VMs; `bun run test:vm` sets WIRELAB_TEST_VM=1.
+const canRun = process.env.WIRELAB_TEST_VM === "1" && process.getuid?.() === 0 && libvirtAvailable() && existsSync("/usr/bin/qemu-system-x86_64");
+const log = (line: string) => console.error(`[vm] ${line}`);
+
+let daemon: Libvirtd | undefined;
+let rec: Recorder;
+let exec: CommandExecutor;
+let inv: Inventory;
+let work: string;
+const t0 = Date.now();
+const ssh = new Map<string, SshTransport>();
+
+function leftovers(uri: string): string[] {
+  const names = (args: string[]) => virsh(uri, ...args).stdout.split("\n").map((s) => s.trim()).filter((s) => s.startsWith(PREFIX));
+  const links = spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout.split("\n").map((l) => l.split(":")[1]?.trim() ?? "").filter((n) => n.startsWith(`${PREFIX}-`));
+  const qemu = spawnSync("pgrep", ["-f", `guest=${PREFIX}-`], { encoding: "utf8" }).stdout.trim();
+  return [
+    ...names(["list", "--all", "--name"]).map((n) => `domain ${n}`),
+    ...names(["net-list", "--all", "--name"]).map((n) => `network ${n}`),
+    ...names(["pool-list", "--all", "--name"]).map((n) => `pool ${n}`),
+    ...links.map((n) => `link ${n}`),
+    ...(qemu ? [`qemu pids ${qemu}`] : []),
+    ...(existsSync(`/var/tmp/${PREFIX}-pool`) ? [`directory /var/tmp/${PREFIX}-pool`] : []),
+  ];
+}
+
+async function sh(host: string, cmd: string): Promise<string> {
+  const r = await ssh.get(host)!.exec(["sh", "-c", cmd]);
+  if (r.code !== 0) throw new Error(`${host}: '${cmd}' exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () => {
+  beforeAll(async () => {
+    if (!existsSync(BASE)) {
+      log(`no base image at ${BASE}: building it (images/build-image.sh, about 10 minutes)`);
+      const b = spawnSync("bash", [join(root, "images/build-image.sh"), "--out", IMAGE_DIR], { stdio: "inherit" });
+      if (b.status !== 0) throw new Error("building the base image failed");
+    }
+    daemon = await ensureLibvirtd();
+    const stale = leftovers(daemon.uri);
+    if (stale.length > 0) throw new Error(`objects from an earlier run are still there: ${stale.join(", ")}`);
+    for (const net of ["198.19.251.", "198.18.251."]) {
+      if (spawnSync("ip", ["-4", "route", "show"], { encoding: "utf8" }).stdout.includes(net)) throw new Error(`${net}0/24 is already routed here`);
+    }
+    work = mkdtempSync(join(tmpdir(), "wlt-pul-vm-"));
+    spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "wlt-pul-client", "-f", join(work, "id_ed25519")]);
+    exec = new CommandExecutor(log);
+    rec = await installMocks(exec.respond);
+    const { defineLab } = await import("./program.ts");
+    const cfg = resolveStackConfig(
+      {
+        labYaml: LAB,
+        libvirtUri: daemon.uri,
+        domainType: "qemu",
+        baseImage: BASE,
+        poolPath: `/var/tmp/${PREFIX}-pool`,
+        serialLogDir: work,
+        vm: { vcpus: 1, memoryMib: 1536, diskGib: 8 },
+        hugepages: 64,
+        // No NAT: the lab needs no way out, and the host's firewall stays as it was.
+        managementNat: false,
+        sshPublicKey: readFileSync(join(work, "id_ed25519.pub"), "utf8").trim(),
+        sshPrivateKeyPath: join(work, "id_ed25519"),
+        waitForSsh: true,
+        waitTimeoutSeconds: 600,
+      },
+      root,
+    );
+    inv = await valueOf(defineLab(cfg).inventory);
+    log(`lab up, SSH answering with pinned keys after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    writeFileSync(VM_INVENTORY, JSON.stringify(inv, null, 2));
+    for (const host of inv.hosts) ssh.set(host.name, new SshTransport(host.name, host.transports.ssh!));
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    for (const t of ssh.values()) await t.close().catch(() => {});
+    if (process.env.WIRELAB_VM_KEEP === "1") {
+      log(`WIRELAB_VM_KEEP=1: lab left running, inventory ${VM_INVENTORY}`);
+      return;
+    }
+    let failures: string[] = [];
+    if (exec && rec) failures = await exec.destroy(rec.registrations);
+    const left = daemon ? leftovers(daemon.uri) : [];
+    await daemon?.stop();
+    rmSync(VM_INVENTORY, { force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
+    log(`whole suite ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    if (failures.length > 0 || left.length > 0) throw new Error(`teardown: ${[...failures, ...left.map((l) => `left behind: ${l}`)].join("; ")}`);
+  }, 10 * 60_000);
+
+  test("inventory: libvirt backend, both hosts reachable over SSH with pinned host keys", async () => {
+    expect(inv.backend).toBe("libvirt");
+    for (const host of inv.hosts) {
+      expect((await sh(host.name, "hostname")).trim()).toBe(host.name);
+    }
+  });
+
+  test("cloud-init finished: locale, static test address recorded, hugepages reserved", async () => {
+    for (const host of inv.hosts) {
+      const status = await ssh.get(host.name)!.exec(["cloud-init", "status", "--wait"]);
+      expect(status.stdout).toContain("done");
+      expect(await sh(host.name, "cat /etc/default/locale")).toContain("C.UTF-8");
+      const env = await sh(host.name, "cat /etc/wirelab/dpdk.env");
+      expect(env).toContain(`WIRELAB_DPDK_IPV4=${host.interfaces[0]!.ipv4}/24`);
+      expect(Number(/WIRELAB_HUGEPAGES=(\d+)/.exec(env)?.[1])).toBeGreaterThan(0);
+    }
+  }, 10 * 60_000);
+
+  test("the test NIC is bound to uio_pci_generic at the PCI address and MAC in the inventory", async () => {
+    for (const host of inv.hosts) {
+      const nic = host.interfaces[0]!;
+      const env = await sh(host.name, "systemctl is-active wirelab-dpdk-bind.service; cat /etc/wirelab/dpdk.env");
+      expect(env).toContain("active");
+      expect(env).toContain(`WIRELAB_DPDK_PCI=${nic.pci}`);
+      expect(env).toContain(`WIRELAB_DPDK_MAC=${nic.mac}`);
+      expect(env).toContain("WIRELAB_DPDK_DRIVER=uio_pci_generic");
+      expect((await sh(host.name, `basename "$(readlink /sys/bus/pci/devices/${nic.pci}/driver)"`)).trim()).toBe(nic.dpdk.driver!);
+      // Gone from the kernel: no eth1 any more.
+      expect((await ssh.get(host.name)!.exec(["ip", "link", "show", "eth1"])).code).not.toBe(0);
+    }
+  });
+
+  test("the engine's build dependencies are in the image", async () => {
+    const out = await sh("tx", "pkg-config --modversion libdpdk; command -v meson ninja clang dpdk-testpmd");
+    expect(out).toMatch(/^22\.11/);
+    expect(out).toContain("/meson");
+  });
+
+  // The runner's ICMP/UDP traffic through the engine over SSH goes here, against `inv` (or VM_INVENTORY).
+  test.todo("ICMP and UDP through the engine on the DPDK-bound eth1");
+});

@@ -1,0 +1,63 @@
+// Runs the commands the program declares, for real: the mock's answer to a
+// local.Command is what its `create` printed. Deletes replay later in the
+// order recovered from the declared graph.
+import { spawn } from "node:child_process";
+import { deleteOrder, type Registration } from "./harness.ts";
+
+export interface CommandRun {
+  readonly name: string;
+  readonly phase: "create" | "delete";
+  readonly ms: number;
+  readonly code: number;
+}
+
+function runScript(script: string, env: Record<string, string>, stdin: string | undefined, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/bin/bash", ["-c", script], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(stdin ?? "");
+  });
+}
+
+export class CommandExecutor {
+  readonly runs: CommandRun[] = [];
+  readonly created: Registration[] = [];
+  constructor(private readonly log: (line: string) => void = () => {}) {}
+
+  /** The mock responder: create for real, answer with its output. */
+  respond = async (reg: Registration): Promise<Record<string, any>> => {
+    if (reg.type !== "command:local:Command") throw new Error(`the VM suite only executes local commands, not ${reg.type}`);
+    const started = Date.now();
+    this.log(`create ${reg.name}`);
+    const r = await runScript(reg.inputs.create, reg.inputs.environment ?? {}, reg.inputs.stdin, 30 * 60_000);
+    this.runs.push({ name: reg.name, phase: "create", ms: Date.now() - started, code: r.code });
+    this.log(`  ${reg.name}: exit ${r.code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (r.code !== 0) throw new Error(`${reg.name} create failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    this.created.push(reg);
+    return { ...reg.inputs, stdout: r.stdout.replace(/\n$/, ""), stderr: r.stderr };
+  };
+
+  /** Runs every delete command, dependents first; returns the failures instead of stopping at the first. */
+  async destroy(all: readonly Registration[]): Promise<string[]> {
+    const failures: string[] = [];
+    const createdUrns = new Set(this.created.map((r) => r.urn));
+    for (const reg of deleteOrder(all)) {
+      if (!createdUrns.has(reg.urn) || !reg.inputs.delete) continue;
+      const started = Date.now();
+      this.log(`delete ${reg.name}`);
+      const r = await runScript(reg.inputs.delete, reg.inputs.environment ?? {}, undefined, 5 * 60_000);
+      this.runs.push({ name: reg.name, phase: "delete", ms: Date.now() - started, code: r.code });
+      if (r.code !== 0) failures.push(`${reg.name}: exit ${r.code}: ${r.stderr.trim()}`);
+    }
+    return failures;
+  }
+}
