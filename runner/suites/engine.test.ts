@@ -60,9 +60,10 @@ describe("every protocol in every mode, engine to engine", () => {
         const received = mode === "random" ? sum(r.rx, "rx_packets") : r.rx[protocol].rx_packets;
         expect(sent).toBeGreaterThan(0);
         if (mode === "random") {
-          // Random phases include line-rate ones, where a receiver on the same two cores may drop: count, never invent.
+          // Random phases include line-rate ones, where a receiver on the same two cores may drop. A few frames
+          // may come on top: once the sending engine has ended, the tx host's kernel answers late TCP replies with RST.
           expect(received).toBeGreaterThan(0);
-          expect(received).toBeLessThanOrEqual(sent);
+          expect(received).toBeLessThanOrEqual(sent + 16);
         } else {
           // At a moderate rate over a veth nothing is lost: the receiver counts every frame sent.
           expect(received).toBe(sent);
