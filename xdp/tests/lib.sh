@@ -35,7 +35,7 @@ wl_teardown() {
 	ip netns del "$NS_GEN" 2>/dev/null || true
 	ip netns del "$NS_DST" 2>/dev/null || true
 	if mountpoint -q "$WL_BPFFS" 2>/dev/null; then umount "$WL_BPFFS" || true; fi
-	rm -rf "$WL_TMP"
+	rm -rf "$WL_TMP" "/var/run/dpdk/wlt-xdp-$$"
 }
 
 wl_setup() {
@@ -63,6 +63,8 @@ wl_setup() {
 	ip -n "$NS_DST" neigh replace "$GEN_IP" lladdr "$GEN_MAC" dev eth1 nud permanent
 }
 
+# Foreground only: a backgrounded function is a subshell, so $! would not be
+# the program's PID. Background with: ip netns exec "$NS_DST" prog &
 in_gen() { ip netns exec "$NS_GEN" "$@"; }
 in_dst() { ip netns exec "$NS_DST" "$@"; }
 
