@@ -15,14 +15,18 @@ describe("rootBatch", () => {
     expect(lines.filter((l) => l.includes("type bridge")).length).toBe(3);
     expect(lines.filter((l) => l.includes("type veth")).length).toBe(7);
     expect(lines).toContain("link add dut-h1i2 mtu 1500 type veth peer name eth2 address " + lab.hosts[1]!.interfaces[1]!.mac + " mtu 1500 netns dut-dut");
-    for (const l of lines.filter((l) => l.startsWith("link set"))) expect(l).toContain(`group ${labLinkGroup("dut")}`);
+    for (const l of lines.filter((l) => l.startsWith("link set") && !l.endsWith("addrgenmode none"))) expect(l).toContain(`group ${labLinkGroup("dut")}`);
+    // Every root link gets addrgenmode none before it comes up.
+    for (const name of expectedRootLinks(lab).map((l) => l.name)) {
+      expect(lines.indexOf(`link set ${name} addrgenmode none`)).toBeLessThan(lines.findIndex((l) => l.startsWith(`link set ${name} `) && l.endsWith(" up")));
+    }
   });
 
   test("re-asserts but does not re-create what exists (idempotent up)", () => {
     const live = { rootLinks: new Set(expectedRootLinks(lab).map((l) => l.name)), namespaces: new Set(lab.hosts.map((h) => h.namespace)) };
     const lines = rootBatch(lab, live);
     expect(lines.some((l) => l.startsWith("netns add") || l.startsWith("link add"))).toBe(false);
-    expect(lines.filter((l) => l.startsWith("link set")).length).toBe(expectedRootLinks(lab).length);
+    expect(lines.filter((l) => l.startsWith("link set")).length).toBe(2 * expectedRootLinks(lab).length);
   });
 });
 

@@ -48,8 +48,9 @@ export function rootBatch(lab: Lab, live: LiveState): string[] {
   }
   const bridge = (name: string, mtu: number) => {
     if (!live.rootLinks.has(name)) lines.push(`link add ${name} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`);
-    // No IPv6 link-local address: the root side must not put its own frames on a test segment.
-    lines.push(`link set ${name} mtu ${mtu} addrgenmode none group ${group} up`);
+    // No IPv6 link-local address, so the root side puts no frames of its own (MLD, router solicitations) on a
+    // test segment. The mode must be set while the link is down: an address is made when it comes up.
+    lines.push(`link set ${name} addrgenmode none`, `link set ${name} mtu ${mtu} group ${group} up`);
   };
   bridge(lab.management.bridge, 1500);
   lines.push(`addr replace ${lab.management.gateway}/${lab.management.prefixLen} dev ${lab.management.bridge}`);
@@ -59,7 +60,7 @@ export function rootBatch(lab: Lab, live: LiveState): string[] {
     if (!live.rootLinks.has(rootName)) {
       lines.push(`link add ${rootName} mtu ${mtu} type veth peer name ${ifname} address ${mac} mtu ${mtu} netns ${host.namespace}`);
     }
-    lines.push(`link set ${rootName} master ${master} addrgenmode none group ${group} up`);
+    lines.push(`link set ${rootName} addrgenmode none`, `link set ${rootName} master ${master} group ${group} up`);
   };
   for (const host of lab.hosts) {
     veth(host, host.mgmt.rootVeth, host.mgmt.ifname, host.mgmt.mac, 1500, lab.management.bridge);
