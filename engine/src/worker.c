@@ -198,6 +198,10 @@ static int gen_setup(struct worker *w, int proto, int mode, uint64_t now)
 		uint64_t lag = w->hz / 20;
 		pacer_init(&w->pacer, w->hz, pps, now, lag);
 		w->paced = 1;
+		double batch = pps * 16e-6;
+		if (batch > w->cfg->tx_burst)
+			batch = w->cfg->tx_burst;
+		w->batch_wait = batch >= 2 ? (uint64_t)((batch - 1) * (double)w->hz / pps) : 0;
 		if (mode == WL_MODE_RATE) {
 			w->c.ipd.active = 1;
 			w->c.ipd.target_pps = pps;
@@ -397,8 +401,14 @@ static inline void gen_step(struct worker *w, uint64_t now)
 	switch (w->mode) {
 	case WL_MODE_CONTINUOUS:
 	case WL_MODE_RATE:
-		if (w->paced)
+		if (w->paced) {
+			/* each tx burst costs a syscall on AF_XDP/af_packet: at high
+			 * rates wait until a small batch is due (at most ~16 us of
+			 * packets) so the syscall rate does not cap the packet rate */
+			if (now < w->pacer.next + w->batch_wait)
+				return;
 			n = pacer_due(&w->pacer, now, max);
+		}
 		else
 			n = max;
 		break;

@@ -50,6 +50,7 @@ struct worker {
 	struct wl_rng rng;
 	struct pacer pacer;
 	int paced;
+	uint64_t batch_wait;       /* rate mode: ticks to wait for a batch */
 	uint64_t next_burst_tsc;
 	uint32_t burst_left;
 	struct {

@@ -34,7 +34,7 @@ engine_tx() { # size
 }
 testpmd_tx() { # size
   exec ip netns exec "$NS_A" dpdk-testpmd $EAL_A -- --forward-mode=txonly --txpkts="$1" --total-num-mbufs=16384 \
-     --eth-peer=0,"$DST_MAC" --nb-cores=1 --stats-period 0 -a </dev/null
+     --eth-peer=0,"$DST_MAC" --nb-cores=1 --stats-period 1 -a
 }
 engine_rate() { # pps
   exec ip netns exec "$NS_A" "$ENGINE" $EAL_A -- --protocol udp --size 64 --src-ip "$IP_A" --dst-ip "$IP_B" \
