@@ -17,17 +17,25 @@
 # XDP_PASS plus counting; its cost is in the xdp_ns column), threaded NAPI is
 # switched on and the napi kthread is pinned to RX_CPU beside the receiver.
 #
-# Columns: offered pps (what the generator sent / window), absorbed pps (what
-# the receiver counted: socket datagrams read, AF_PACKET frames read, XDP
-# verdicts), loss, RX_CPU time in ms per million offered packets split into
-# user / system / softirq(+irq) from /proc/stat, minus the CPU's background
-# busy time measured just before each point (column bg%), instructions per
-# packet on RX_CPU (perf stat, if the PMU is available), XDP ns per packet
-# (BPF run-time stats).
+# Columns: offered pps (generator's veth tx_packets + tx_dropped over the
+# window: what reached the receiver or was lost on its full ring), absorbed
+# pps (what the receiver counted: socket datagrams read, AF_PACKET frames
+# read, XDP verdicts), loss, and CPU per million offered packets:
+#   task_ms  on-CPU time (schedstat) of the receiving veth's napi kthread plus
+#            the receiver process: the receive work itself, stable even when
+#            other tenants load the CPU; split into user/system
+#   cpu_*    /proc/stat user/system/softirq(+irq) of RX_CPU, raw; bg = that
+#            CPU's busy share with no traffic, just before the point
+#   insn     instructions per packet on RX_CPU (perf stat, if the PMU works)
+#   xdp_ns   BPF run_time_ns / run_cnt of the attached program
+# Each point gets fresh namespaces (fresh veth, fresh napi thread).
 #
 # Usage: xdp/tests/compare.sh [--rates "100000 200000 0"] [--duration 5]
 #          [--modes "baseline-socket baseline-af-packet xdp-count xdp-drop"]
-#          [--gen blast|testpmd] [--rx-cpu 1] [--tx-cpu 0] [--json FILE]
+#          [--gen blast|testpmd] [--rx-cpu 1] [--tx-cpu 0] [--json FILE] [--rt]
+#   --rt: run the napi thread and the receiver SCHED_FIFO 50, so a CPU shared
+#   with other busy tenants does not starve the receiver (changes nothing
+#   about the cost per packet, only who waits).
 #   rate 0 = as fast as the generator goes. --gen testpmd (dpdk-testpmd
 #   txonly on net_af_xdp) has no pacing: every rate runs at its maximum.
 # Needs root, jq, a build in build/xdp. Leaves nothing behind.
@@ -40,6 +48,7 @@ GEN=blast
 RX_CPU=1
 TX_CPU=0
 JSON_OUT=""
+RT=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rates) RATES=$2; shift ;;
@@ -49,7 +58,8 @@ while [ $# -gt 0 ]; do
 	--rx-cpu) RX_CPU=$2; shift ;;
 	--tx-cpu) TX_CPU=$2; shift ;;
 	--json) JSON_OUT=$2; shift ;;
-	-h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--rt) RT=1 ;;
+	-h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "compare.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -68,6 +78,20 @@ cpu_fields() { # user nice system idle iowait irq softirq (jiffies) of cpu $1
 }
 HZ=$(getconf CLK_TCK)
 
+# On-CPU nanoseconds (schedstat) and user/system ticks of the given PIDs
+# (the napi kthread and the receiver process): "ns utime stime".
+task_cpu() {
+	local ns=0 ut=0 st=0 p a b
+	for p in "$@"; do
+		[ -r /proc/"$p"/schedstat ] || continue
+		read -r a _ < /proc/"$p"/schedstat
+		ns=$((ns + a))
+		read -r a b < <(awk '{ sub(/^.*\) /, ""); print $12, $13 }' /proc/"$p"/stat)
+		ut=$((ut + a)); st=$((st + b))
+	done
+	echo "$ns $ut $st"
+}
+
 napi_threads() { ps -e -o pid=,comm= | awk '$2 ~ /^napi\// { print $1 }' | sort; }
 
 # Switch the receiver's veth to threaded NAPI and pin its (new) napi thread.
@@ -77,7 +101,8 @@ threaded_on() {
 	in_dst sh -c 'echo 1 > /sys/class/net/eth1/threaded'
 	sleep 0.2
 	after=$(napi_threads)
-	NAPI_PIDS=$(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')
+	NAPI_PIDS=$(comm -13 <(echo "$before") <(echo "$after") | while read -r p; do
+		case "$(cat /proc/"$p"/comm 2>/dev/null)" in napi/eth1-*) echo "$p" ;; esac; done | tr '\n' ' ')
 	for pid in $NAPI_PIDS; do taskset -p -c "$RX_CPU" "$pid" >/dev/null; done
 	[ -n "$NAPI_PIDS" ] || wl_log "warning: no new napi thread found; receive work may run on the sender's CPU"
 }
@@ -100,10 +125,12 @@ start_gen() { # rate -> runs in background, writes $WL_TMP/gen.json
 gen_tx() { in_gen sh -c 'echo $(( $(cat /sys/class/net/eth1/statistics/tx_packets) + $(cat /sys/class/net/eth1/statistics/tx_dropped) ))'; }
 
 RESULTS=()
-printf '%-19s %9s %10s %10s %7s %9s %9s %9s %9s %6s %9s %8s\n' mode target offered_pps absorb_pps loss \
-	cpu_ms/Mp user sys softirq bg% insn/pkt xdp_ns
+printf '%-19s %7s %9s %9s %7s | %8s %7s %7s | %7s %7s %7s %6s | %6s %6s\n' mode target offered absorbed loss \
+	task_ms tusr tsys cpu_usr cpu_sys cpu_si bg insn xdp_ns
 for mode in $MODES; do
 	for rate in $RATES; do
+		wl_net_down
+		wl_net_up
 		# --- receiver ---
 		PIN="$WL_BPFFS/cmp"
 		RX_OUT=$WL_TMP/rx.json
@@ -139,6 +166,9 @@ for mode in $MODES; do
 
 		x0=$(in_dst "$WL_XDP" stats --json --pin-dir "$PIN")
 		tx0=$(gen_tx)
+		TASKS="$NAPI_PIDS $SINK_PID"
+		if [ "$RT" = 1 ]; then for p in $TASKS; do chrt -f -p 50 "$p"; done; fi
+		read -r tn0 tu0 ts0 < <(task_cpu $TASKS)
 		read -r u0 n0 s0 i0 w0 q0 sq0 < <(cpu_fields "$RX_CPU")
 		t0=$(date +%s.%N)
 		if [ "$PERF_OK" = 1 ]; then
@@ -151,6 +181,7 @@ for mode in $MODES; do
 		sleep 0.3 # drain queues
 		t1=$(date +%s.%N)
 		read -r u1 n1 s1 i1 w1 q1 sq1 < <(cpu_fields "$RX_CPU")
+		read -r tn1 tu1 ts1 < <(task_cpu $TASKS)
 		tx1=$(gen_tx)
 		x1=$(in_dst "$WL_XDP" stats --json --pin-dir "$PIN")
 
@@ -172,31 +203,41 @@ for mode in $MODES; do
 		awk -v mode="$mode" -v rate="$rate" -v off="$offered" -v abs="$absorbed" -v t0="$t0" -v t1="$t1" \
 			-v gen_secs="$DURATION" -v hz="$HZ" \
 			-v du=$(( (u1+n1) - (u0+n0) )) -v ds=$((s1 - s0)) -v dq=$(( (sq1+q1) - (sq0+q0) )) \
-			-v bgb="$bg_busy" -v bga="$bg_all" -v rc="$rc" -v rt="$rt" -v insn="$insn" -v json="$WL_TMP/point.json" '
+			-v bgb="$bg_busy" -v bga="$bg_all" -v rc="$rc" -v rt="$rt" -v insn="$insn" \
+			-v tn=$((tn1 - tn0)) -v tu=$((tu1 - tu0)) -v ts=$((ts1 - ts0)) -v json="$WL_TMP/point.json" '
 		BEGIN {
 			win = t1 - t0; bgf = bga > 0 ? bgb / bga : 0
-			busy = (du + ds + dq) / hz; bgs = bgf * win
 			mp = off / 1e6
-			net = busy - bgs; if (net < 0) net = 0
-			scale = (busy > 0) ? net / busy : 0
-			cpu = mp > 0 ? net * 1000 / mp : 0
-			u = mp > 0 ? du / hz * scale * 1000 / mp : 0
-			s = mp > 0 ? ds / hz * scale * 1000 / mp : 0
-			q = mp > 0 ? dq / hz * scale * 1000 / mp : 0
+			task = mp > 0 ? tn / 1e6 / mp : 0                  # ms per Mpkt, napi thread + receiver
+			tsum = tu + ts
+			tuser = tsum > 0 ? task * tu / tsum : 0; tsys = task - tuser
+			u = mp > 0 ? du / hz * 1000 / mp : 0               # /proc/stat of RX_CPU, raw
+			s = mp > 0 ? ds / hz * 1000 / mp : 0
+			q = mp > 0 ? dq / hz * 1000 / mp : 0
 			loss = off > 0 ? 1 - abs / off : 0; if (loss < 0) loss = 0
 			ns = rc > 0 ? sprintf("%.1f", rt / rc) : "-"
 			ipp = (insn != "" && off > 0) ? sprintf("%.0f", insn / off) : "n/a"
-			printf "%-19s %9s %10.0f %10.0f %6.2f%% %9.1f %9.1f %9.1f %9.1f %5.1f%% %9s %8s\n", mode, rate == 0 ? "max" : rate,
-				off / gen_secs, abs / gen_secs, loss * 100, cpu, u, s, q, bgf * 100, ipp, ns
-			printf "{\"mode\":\"%s\",\"target_pps\":%d,\"offered\":%d,\"absorbed\":%d,\"secs\":%s,\"offered_pps\":%.0f,\"absorbed_pps\":%.0f,\"loss\":%.5f,\"cpu_ms_per_mpkt\":%.2f,\"user_ms_per_mpkt\":%.2f,\"system_ms_per_mpkt\":%.2f,\"softirq_ms_per_mpkt\":%.2f,\"background_busy\":%.4f,\"instructions_per_packet\":%s,\"xdp_ns_per_packet\":%s}\n", \
-				mode, rate, off, abs, gen_secs, off / gen_secs, abs / gen_secs, loss, cpu, u, s, q, bgf, ipp == "n/a" ? "null" : ipp, ns == "-" ? "null" : ns > json
+			printf "%-19s %7s %9.0f %9.0f %6.2f%% | %8.1f %7.1f %7.1f | %7.1f %7.1f %7.1f %5.0f%% | %6s %6s\n", \
+				mode, rate == 0 ? "max" : rate, off / gen_secs, abs / gen_secs, loss * 100, task, tuser, tsys, \
+				u, s, q, bgf * 100, ipp, ns
+			printf "{\"mode\":\"%s\",\"target_pps\":%d,\"offered\":%d,\"absorbed\":%d,\"secs\":%s,\"offered_pps\":%.0f,\"absorbed_pps\":%.0f,\"loss\":%.5f,\"rx_task_ms_per_mpkt\":%.2f,\"rx_task_user_ms_per_mpkt\":%.2f,\"rx_task_system_ms_per_mpkt\":%.2f,\"cpu_user_ms_per_mpkt\":%.2f,\"cpu_system_ms_per_mpkt\":%.2f,\"cpu_softirq_ms_per_mpkt\":%.2f,\"rx_cpu_background_busy\":%.4f,\"instructions_per_packet\":%s,\"xdp_ns_per_packet\":%s}\n", \
+				mode, rate, off, abs, gen_secs, off / gen_secs, abs / gen_secs, loss, task, tuser, tsys, u, s, q, bgf, \
+				ipp == "n/a" ? "null" : ipp, ns == "-" ? "null" : ns > json
 		}'
 		RESULTS+=("$(cat "$WL_TMP/point.json")")
 		if [ "$(wl_xdp_attached)" != 0 ]; then wl_log "error: XDP program still attached after $mode"; exit 1; fi
 	done
 done
 [ "$PERF_OK" = 1 ] || echo "(insn/pkt: perf stat -e instructions is not supported on this machine; CPU time only)"
-echo "(cpu_ms/Mp: RX_CPU $RX_CPU busy time (user+system+softirq+irq) per million offered packets, background-corrected; generator on CPU $TX_CPU; $(uname -r); $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo))"
+cat <<EOT
+offered/absorbed: packets per second. All CPU figures: milliseconds per million offered packets.
+task_ms (tusr/tsys): on-CPU time of the receiving veth's napi kthread plus the receiver process
+  (schedstat), i.e. the receive-side work itself, whatever else runs on CPU $RX_CPU.
+cpu_usr/cpu_sys/cpu_si: /proc/stat of RX_CPU $RX_CPU over the window, raw (includes other tenants);
+  bg: how busy that CPU was in the second before the point, with no traffic.
+xdp_ns: BPF run_time_ns/run_cnt of the attached program (baselines: count, attached so the veth can
+  use threaded NAPI). Generator on CPU $TX_CPU ($GEN). $(uname -r); $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+EOT
 if [ -n "$JSON_OUT" ]; then
 	printf '%s\n' "${RESULTS[@]}" | jq -s --arg kernel "$(uname -r)" --arg gen "$GEN" \
 		'{kernel: $kernel, generator: $gen, points: .}' >"$JSON_OUT"

@@ -43,6 +43,16 @@ wl_setup() {
 	[ -x "$WL_XDP" ] || { echo "$0: build first: meson setup build/xdp xdp && meson compile -C build/xdp" >&2; exit 2; }
 	mkdir -p "$WL_BPFFS"
 	mount -t bpf bpf "$WL_BPFFS"
+	wl_net_up
+}
+
+# Remove and recreate only the namespaces (a fresh veth pair, fresh napi).
+wl_net_down() {
+	ip netns del "$NS_GEN" 2>/dev/null || true
+	ip netns del "$NS_DST" 2>/dev/null || true
+}
+
+wl_net_up() {
 	ip netns add "$NS_GEN"
 	ip netns add "$NS_DST"
 	ip link add "wxg$$" type veth peer name "wxd$$"
