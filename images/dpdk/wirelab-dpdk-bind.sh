@@ -49,7 +49,7 @@ if [ -r "$config" ]; then
       HUGEPAGES) HUGEPAGES=$value ;;
       TEST_IPV4) TEST_IPV4=$value ;;
     esac
-  done < <(grep -E '^[A-Z_]+=' "$config")
+  done < <(grep -E '^[A-Z0-9_]+=' "$config")
 fi
 case "$HUGEPAGES" in ''|*[!0-9]*) die "HUGEPAGES must be a number, got '$HUGEPAGES'" ;; esac
 case "$TEST_PCI" in ''|[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f].[0-7]) ;; *) die "TEST_PCI '$TEST_PCI' is not a PCI address" ;; esac

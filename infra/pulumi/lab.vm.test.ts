@@ -31,8 +31,12 @@ hosts:
   - { name: rx, role: rx }
 `;
 
-// Opt-in: a plain `bun test` must never boot VMs; `bun run test:vm` sets WIRELAB_TEST_VM=1.
-const canRun = process.env.WIRELAB_TEST_VM === "1" && process.getuid?.() === 0 && libvirtAvailable() && existsSync("/usr/bin/qemu-system-x86_64");
+// Opt-in: a plain `bun test` over the tree must never boot VMs. Runs when this file is named on the
+// command line (bun run test --vm, bun test --isolate infra/pulumi/lab.vm.test.ts) or WIRELAB_TEST_VM=1.
+// (bun test rewrites process.argv per file, so the real command line comes from /proc.)
+const cmdline = existsSync("/proc/self/cmdline") ? readFileSync("/proc/self/cmdline", "utf8").split("\0") : [];
+const asked = process.env.WIRELAB_TEST_VM === "1" || cmdline.some((a) => a.endsWith(".vm.test.ts"));
+const canRun = asked && process.getuid?.() === 0 && libvirtAvailable() && existsSync("/usr/bin/qemu-system-x86_64");
 const log = (line: string) => console.error(`[vm] ${line}`);
 
 let daemon: Libvirtd | undefined;

@@ -17,9 +17,10 @@ const root = join(import.meta.dir, "..", "..");
 const labFile = (name: string): Lab => parseLab(readFileSync(join(root, "infra/labs", `${name}.yaml`), "utf8"), name);
 const domainOpts: DomainOptions = { type: "qemu", vcpus: 1, memoryMib: 512, kernel: "/k/vmlinuz", initrd: "/k/initrd.img", kernelArgs: "" };
 
-// Test objects live under the wlt-pul prefix and 198.18.0.0/15, nothing else.
+// Test objects live under the wlt-pulx prefix (the VM suite owns wlt-pul-*) and 198.18.0.0/15.
 const HOSTILE = parseLab(
   `name: wlt-pul
+prefix: wlt-pulx
 description: "quotes ' \\" <tags> & $(rm -rf /) \`x\`"
 management: { subnet: 198.19.251.0/24 }
 networks:
@@ -93,6 +94,7 @@ describe("xml and quoting", () => {
     expect(doc.hostname).toBe("dut");
     expect(doc.users[0]).toMatchObject({ name: "lab", ssh_authorized_keys: ["ssh-ed25519 AAAA x"], sudo: "ALL=(ALL) NOPASSWD:ALL" });
     expect(doc.ssh_keys.ed25519_public).toBe("ssh-ed25519 BBBB h");
+    expect(doc.ssh_genkeytypes).toEqual(["ed25519"]);
     expect(doc.runcmd).toEqual([["sysctl", "-p", "/etc/sysctl.d/90-wirelab.conf"]]);
   });
 
@@ -103,7 +105,7 @@ describe("xml and quoting", () => {
     expect(xml).toContain(`<iommu model="intel">`);
     expect(xml).toContain(`machine="q35"`);
     const plain = renderDomain(HOSTILE, HOSTILE.hosts[2]!, domainOpts);
-    expect(plain).toContain(`<source network="wlt-pul-seg-b"/>`);
+    expect(plain).toContain(`<source network="wlt-pulx-seg-b"/>`);
     expect(plain).toContain(`<console type="pty">`);
     expect(plain).toContain(`<cpu mode="maximum"/>`);
     expect(plain).toContain("net.ifnames=0");
@@ -130,21 +132,23 @@ describe.if(haveValidator)("virt-xml-validate", () => {
 describe.if(libvirtAvailable() && process.getuid?.() === 0)("a real libvirtd accepts every document", () => {
   let daemon: Libvirtd;
   let dir: string;
+  // Defined only, never started: started objects are the VM suite's business. Volumes need a running pool, checked there.
+  const definable = documents(HOSTILE).filter((d) => d.kind !== "storagevol");
   beforeAll(async () => {
     daemon = await ensureLibvirtd();
     dir = mkdtempSync(join(tmpdir(), "wlt-pul-define-"));
   }, 60_000);
   afterAll(async () => {
-    // Whatever a failed test left under the test prefix goes too.
-    for (const n of virsh(daemon.uri, "list", "--all", "--name").stdout.split("\n").filter((x) => x.startsWith("wlt-pul"))) virsh(daemon.uri, "undefine", n);
-    for (const n of virsh(daemon.uri, "net-list", "--all", "--name").stdout.split("\n").filter((x) => x.startsWith("wlt-pul"))) virsh(daemon.uri, "net-undefine", n);
-    for (const n of virsh(daemon.uri, "pool-list", "--all", "--name").stdout.split("\n").filter((x) => x.startsWith("wlt-pul"))) virsh(daemon.uri, "pool-undefine", n);
+    // A failed test may have left its object defined: remove exactly those names, never a sweep by prefix
+    // (another suite sharing this libvirtd may own objects with similar names).
+    for (const d of definable) {
+      const [info, undefine] = d.kind === "network" ? ["net-info", "net-undefine"] : d.kind === "storagepool" ? ["pool-info", "pool-undefine"] : ["dominfo", "undefine"];
+      if (virsh(daemon.uri, info, d.name).code === 0) virsh(daemon.uri, undefine, d.name);
+    }
     rmSync(dir, { recursive: true, force: true });
     await daemon?.stop();
   }, 60_000);
 
-  // Defined only, never started: started objects are the VM suite's business. Volumes need a running pool, checked there.
-  const definable = documents(HOSTILE).filter((d) => d.kind !== "storagevol");
   test.each(definable.map((d) => [d.what, d] as const))("%s", (_what, doc) => {
     const file = join(dir, `${doc.kind}.xml`);
     writeFileSync(file, doc.xml);
