@@ -100,7 +100,7 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
         sshPublicKey: readFileSync(join(work, "id_ed25519.pub"), "utf8").trim(),
         sshPrivateKeyPath: join(work, "id_ed25519"),
         waitForSsh: true,
-        waitTimeoutSeconds: 600,
+        waitTimeoutSeconds: 1500,
       },
       root,
     );

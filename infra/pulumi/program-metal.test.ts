@@ -34,7 +34,7 @@ beforeAll(async () => {
   inv = await valueOf(inventory);
 });
 
-describe("isolation between test files", () => {
+describe("isolation between test files (bun test --isolate)", () => {
   test("nothing from program.test.ts is visible here", () => {
     expect(otherFileMarker).toBeUndefined();
     expect(leftoverBefore).toBe(0);

@@ -43,7 +43,7 @@ beforeAll(async () => {
   inv = await valueOf(inventory);
 });
 
-test("isolation: nothing from program-metal.test.ts is visible here", () => {
+test("isolation (bun test --isolate): nothing from program-metal.test.ts is visible here", () => {
   expect(otherFileMarker).toBeUndefined();
   expect(leftoverBefore).toBe(0);
 });

@@ -24,7 +24,8 @@ v net-info "$WL_NAME" | sed -n 's/^Bridge: *//p'
 
 export const NETWORK_DELETE = `${PRELUDE}if v net-info "$WL_NAME" >/dev/null 2>&1; then
   if v net-info "$WL_NAME" | grep -Eq '^Active: +yes'; then v net-destroy "$WL_NAME" >/dev/null; fi
-  v net-undefine "$WL_NAME" >/dev/null
+  # A network someone made transient is gone once destroyed.
+  if v net-info "$WL_NAME" >/dev/null 2>&1; then v net-undefine "$WL_NAME" >/dev/null; fi
 fi
 `;
 
@@ -41,8 +42,10 @@ export const POOL_DELETE = `${PRELUDE}if v pool-info "$WL_NAME" >/dev/null 2>&1;
     v pool-refresh "$WL_NAME" >/dev/null || true
     v pool-destroy "$WL_NAME" >/dev/null
   fi
-  v pool-delete "$WL_NAME" >/dev/null 2>&1 || echo "pool $WL_NAME: directory not removed (not empty?)" >&2
-  v pool-undefine "$WL_NAME" >/dev/null
+  if v pool-info "$WL_NAME" >/dev/null 2>&1; then
+    v pool-delete "$WL_NAME" >/dev/null 2>&1 || echo "pool $WL_NAME: directory not removed (not empty?)" >&2
+    v pool-undefine "$WL_NAME" >/dev/null
+  fi
 fi
 `;
 
@@ -83,7 +86,8 @@ v domuuid "$WL_NAME"
 
 export const DOMAIN_DELETE = `${PRELUDE}if v dominfo "$WL_NAME" >/dev/null 2>&1; then
   if ! v domstate "$WL_NAME" | grep -q '^shut off'; then v destroy "$WL_NAME" >/dev/null; fi
-  v undefine "$WL_NAME" >/dev/null
+  # A transient domain disappears with destroy; a persistent one needs undefine.
+  if v dominfo "$WL_NAME" >/dev/null 2>&1; then v undefine "$WL_NAME" >/dev/null; fi
 fi
 `;
 
