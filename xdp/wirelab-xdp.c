@@ -670,17 +670,26 @@ static int find_xdp_link(int ifindex, __u32 prog_id)
 	return -1;
 }
 
-static bool stats_enabled(void)
+static bool g_stats_held; /* this process holds a BPF_ENABLE_STATS fd */
+
+/*
+ * Are kernel BPF run-time stats being collected?  The sysctl only shows
+ * kernel.bpf_stats_enabled=1, not BPF_ENABLE_STATS fds, so also count our
+ * own fd and a live `run` process that owns the program (it holds one).
+ */
+static bool stats_enabled(const struct wl_meta *m)
 {
 	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
 	int v = 0;
 
 	if (!f)
-		return false;
+		return g_stats_held;
 	if (fscanf(f, "%d", &v) != 1)
 		v = 0;
 	fclose(f);
-	return v != 0;
+	if (v || g_stats_held)
+		return true;
+	return m && m->owner_pid && (kill((pid_t)m->owner_pid, 0) == 0 || errno == EPERM);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1155,7 +1164,7 @@ static void print_snap(const char *type, const struct wl_meta *m, const struct s
 	} else {
 		printf("null,\"by_action\":null");
 	}
-	printf(",\"bpf\":{\"stats_enabled\":%s,\"run_cnt\":", stats_enabled() ? "true" : "false");
+	printf(",\"bpf\":{\"stats_enabled\":%s,\"run_cnt\":", stats_enabled(m) ? "true" : "false");
 	if (s->have_prog) {
 		printf("%" PRIu64 ",\"run_time_ns\":%" PRIu64 ",\"ns_per_packet\":", (uint64_t)s->run_cnt,
 		       (uint64_t)s->run_time_ns);
@@ -1206,7 +1215,7 @@ static void print_table(const struct wl_meta *m, const struct snap *s)
 	if (s->have_prog)
 		printf("bpf: run_cnt %" PRIu64 ", run_time_ns %" PRIu64 ", %.1f ns/packet%s\n", (uint64_t)s->run_cnt,
 		       (uint64_t)s->run_time_ns, s->run_cnt ? (double)s->run_time_ns / (double)s->run_cnt : 0.0,
-		       stats_enabled() ? "" : " (kernel BPF stats are off now)");
+		       stats_enabled(m) ? "" : " (kernel BPF stats are off now)");
 	if (s->ifs.ok)
 		printf("iface: rx %" PRIu64 " packets (%" PRIu64 " dropped), tx %" PRIu64 " packets\n",
 		       s->ifs.rx_packets, s->ifs.rx_dropped, s->ifs.tx_packets);
@@ -1289,6 +1298,7 @@ static int cmd_stats(const struct opts *o)
 		stats_on = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (stats_on < 0)
 			err("cannot enable BPF run-time stats (%s); run_cnt/run_time_ns will not grow", strerror(errno));
+		g_stats_held = stats_on >= 0;
 	}
 	if (take_snap(stats_fd, prog_fd, &m, &s)) {
 		err("read %s/stats: %s", o->pin_dir, strerror(errno));
@@ -1347,6 +1357,7 @@ static int cmd_run(const struct opts *o)
 	stats_on = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (stats_on < 0)
 		err("cannot enable BPF run-time stats (%s); run_cnt/run_time_ns stay 0", strerror(errno));
+	g_stats_held = stats_on >= 0;
 	if (load_and_attach(o, &l, false))
 		goto cleanup;
 	print_loaded(o, &l);

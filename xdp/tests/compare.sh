@@ -20,7 +20,7 @@
 # Columns: offered pps (generator's veth tx_packets + tx_dropped over the
 # window: what reached the receiver or was lost on its full ring), absorbed
 # pps (what the receiver counted: socket datagrams read, AF_PACKET frames
-# read, XDP verdicts), loss, and CPU per million offered packets:
+# read, XDP verdicts), loss, and CPU per million delivered packets (put on the receiver's ring):
 #   task_ms  on-CPU time (schedstat) of the receiving veth's napi kthread plus
 #            the receiver process: the receive work itself, stable even when
 #            other tenants load the CPU; split into user/system
@@ -122,10 +122,12 @@ start_gen() { # rate -> runs in background, writes $WL_TMP/gen.json
 	WL_PIDS+=("$GEN_PID")
 }
 
-gen_tx() { in_gen sh -c 'echo $(( $(cat /sys/class/net/eth1/statistics/tx_packets) + $(cat /sys/class/net/eth1/statistics/tx_dropped) ))'; }
+# "delivered dropped": the generator veth's tx_packets (frames put on the
+# receiver's ring) and tx_dropped (frames refused because that ring was full).
+gen_tx() { in_gen sh -c 'echo $(cat /sys/class/net/eth1/statistics/tx_packets) $(cat /sys/class/net/eth1/statistics/tx_dropped)'; }
 
 RESULTS=()
-printf '%-19s %7s %9s %9s %7s | %8s %7s %7s | %7s %7s %7s %6s | %6s %6s\n' mode target offered absorbed loss \
+printf '%-19s %7s %9s %9s %9s %7s | %8s %7s %7s | %7s %7s %7s %6s | %6s %6s\n' mode target offered delivered absorbed loss \
 	task_ms tusr tsys cpu_usr cpu_sys cpu_si bg insn xdp_ns
 for mode in $MODES; do
 	for rate in $RATES; do
@@ -165,7 +167,7 @@ for mode in $MODES; do
 		bg_all=$(( bg_busy + (d2+e2) - (d1+e1) ))
 
 		x0=$(in_dst "$WL_XDP" stats --json --pin-dir "$PIN")
-		tx0=$(gen_tx)
+		read -r tx0 td0 < <(gen_tx)
 		TASKS="$NAPI_PIDS $SINK_PID"
 		if [ "$RT" = 1 ]; then for p in $TASKS; do chrt -f -p 50 "$p"; done; fi
 		read -r tn0 tu0 ts0 < <(task_cpu $TASKS)
@@ -182,7 +184,7 @@ for mode in $MODES; do
 		t1=$(date +%s.%N)
 		read -r u1 n1 s1 i1 w1 q1 sq1 < <(cpu_fields "$RX_CPU")
 		read -r tn1 tu1 ts1 < <(task_cpu $TASKS)
-		tx1=$(gen_tx)
+		read -r tx1 td1 < <(gen_tx)
 		x1=$(in_dst "$WL_XDP" stats --json --pin-dir "$PIN")
 
 		# --- stop the receiver ---
@@ -190,7 +192,9 @@ for mode in $MODES; do
 		kill -TERM "$XDP_PID"; wait "$XDP_PID" || true
 
 		# --- numbers ---
-		offered=$((tx1 - tx0))
+		delivered=$((tx1 - tx0))
+		ringdrop=$((td1 - td0))
+		offered=$((delivered + ringdrop))
 		case "$mode" in
 		baseline-*) absorbed=$(jq -s 'map(select(.type=="summary"))[0].protocols.eth.packets' "$RX_OUT") ;;
 		xdp-drop) absorbed=$(( $(jq '.actions.drop' <<<"$x1") - $(jq '.actions.drop' <<<"$x0") )) ;;
@@ -200,14 +204,14 @@ for mode in $MODES; do
 		rt=$(( $(jq '.bpf.run_time_ns' <<<"$x1") - $(jq '.bpf.run_time_ns' <<<"$x0") ))
 		insn=""
 		if [ "$PERF_OK" = 1 ]; then insn=$(awk -F, '/instructions/ { print $1 }' "$WL_TMP/perf.csv"); fi
-		awk -v mode="$mode" -v rate="$rate" -v off="$offered" -v abs="$absorbed" -v t0="$t0" -v t1="$t1" \
+		awk -v mode="$mode" -v rate="$rate" -v off="$offered" -v dlv="$delivered" -v abs="$absorbed" -v t0="$t0" -v t1="$t1" \
 			-v gen_secs="$DURATION" -v hz="$HZ" \
 			-v du=$(( (u1+n1) - (u0+n0) )) -v ds=$((s1 - s0)) -v dq=$(( (sq1+q1) - (sq0+q0) )) \
 			-v bgb="$bg_busy" -v bga="$bg_all" -v rc="$rc" -v rt="$rt" -v insn="$insn" \
 			-v tn=$((tn1 - tn0)) -v tu=$((tu1 - tu0)) -v ts=$((ts1 - ts0)) -v json="$WL_TMP/point.json" '
 		BEGIN {
 			win = t1 - t0; bgf = bga > 0 ? bgb / bga : 0
-			mp = off / 1e6
+			mp = dlv / 1e6                                      # per million packets the receiver handled
 			task = mp > 0 ? tn / 1e6 / mp : 0                  # ms per Mpkt, napi thread + receiver
 			tsum = tu + ts
 			tuser = tsum > 0 ? task * tu / tsum : 0; tsys = task - tuser
@@ -217,11 +221,11 @@ for mode in $MODES; do
 			loss = off > 0 ? 1 - abs / off : 0; if (loss < 0) loss = 0
 			ns = rc > 0 ? sprintf("%.1f", rt / rc) : "-"
 			ipp = (insn != "" && off > 0) ? sprintf("%.0f", insn / off) : "n/a"
-			printf "%-19s %7s %9.0f %9.0f %6.2f%% | %8.1f %7.1f %7.1f | %7.1f %7.1f %7.1f %5.0f%% | %6s %6s\n", \
-				mode, rate == 0 ? "max" : rate, off / gen_secs, abs / gen_secs, loss * 100, task, tuser, tsys, \
+			printf "%-19s %7s %9.0f %9.0f %9.0f %6.2f%% | %8.1f %7.1f %7.1f | %7.1f %7.1f %7.1f %5.0f%% | %6s %6s\n", \
+				mode, rate == 0 ? "max" : rate, off / gen_secs, dlv / gen_secs, abs / gen_secs, loss * 100, task, tuser, tsys, \
 				u, s, q, bgf * 100, ipp, ns
-			printf "{\"mode\":\"%s\",\"target_pps\":%d,\"offered\":%d,\"absorbed\":%d,\"secs\":%s,\"offered_pps\":%.0f,\"absorbed_pps\":%.0f,\"loss\":%.5f,\"rx_task_ms_per_mpkt\":%.2f,\"rx_task_user_ms_per_mpkt\":%.2f,\"rx_task_system_ms_per_mpkt\":%.2f,\"cpu_user_ms_per_mpkt\":%.2f,\"cpu_system_ms_per_mpkt\":%.2f,\"cpu_softirq_ms_per_mpkt\":%.2f,\"rx_cpu_background_busy\":%.4f,\"instructions_per_packet\":%s,\"xdp_ns_per_packet\":%s}\n", \
-				mode, rate, off, abs, gen_secs, off / gen_secs, abs / gen_secs, loss, task, tuser, tsys, u, s, q, bgf, \
+			printf "{\"mode\":\"%s\",\"target_pps\":%d,\"offered\":%d,\"delivered\":%d,\"absorbed\":%d,\"secs\":%s,\"offered_pps\":%.0f,\"absorbed_pps\":%.0f,\"loss\":%.5f,\"rx_task_ms_per_mpkt\":%.2f,\"rx_task_user_ms_per_mpkt\":%.2f,\"rx_task_system_ms_per_mpkt\":%.2f,\"cpu_user_ms_per_mpkt\":%.2f,\"cpu_system_ms_per_mpkt\":%.2f,\"cpu_softirq_ms_per_mpkt\":%.2f,\"rx_cpu_background_busy\":%.4f,\"instructions_per_packet\":%s,\"xdp_ns_per_packet\":%s}\n", \
+				mode, rate, off, dlv, abs, gen_secs, off / gen_secs, abs / gen_secs, loss, task, tuser, tsys, u, s, q, bgf, \
 				ipp == "n/a" ? "null" : ipp, ns == "-" ? "null" : ns > json
 		}'
 		RESULTS+=("$(cat "$WL_TMP/point.json")")
@@ -230,7 +234,9 @@ for mode in $MODES; do
 done
 [ "$PERF_OK" = 1 ] || echo "(insn/pkt: perf stat -e instructions is not supported on this machine; CPU time only)"
 cat <<EOT
-offered/absorbed: packets per second. All CPU figures: milliseconds per million offered packets.
+offered: frames the generator tried to put on the receiver's veth ring per second; delivered: put on it
+  (offered - delivered = refused because the ring was full: the receiver fell behind); absorbed: counted by
+  the receiver. loss = 1 - absorbed/offered. All CPU figures: ms per million delivered packets.
 task_ms (tusr/tsys): on-CPU time of the receiving veth's napi kthread plus the receiver process
   (schedstat), i.e. the receive-side work itself, whatever else runs on CPU $RX_CPU.
 cpu_usr/cpu_sys/cpu_si: /proc/stat of RX_CPU $RX_CPU over the window, raw (includes other tenants);
