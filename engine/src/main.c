@@ -47,7 +47,7 @@ static void emit_start(void)
 	jb_ku64(&j, "tx_desc", pinfo.nb_txd);
 	jb_obj_close(&j);
 	jb_ku64(&j, "lcores", rte_lcore_count());
-	jb_kdbl(&j, "tsc_hz", (double)rte_get_tsc_hz(), 0);
+	jb_kdbl(&j, "tsc_hz", (double)wk.hz, 0);
 	jb_key(&j, "config");
 	options_json(&j, &cfg);
 	jb_obj_close(&j);

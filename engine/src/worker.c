@@ -193,12 +193,12 @@ static int gen_setup(struct worker *w, int proto, int mode, uint64_t now)
 	w->c.ipd.active = 0;
 	if (mode == WL_MODE_RATE || (mode == WL_MODE_CONTINUOUS && w->interval_us)) {
 		double pps = mode == WL_MODE_RATE ? w->pps : 1e6 / (double)w->interval_us;
-		/* after a stall (preemption, a slow stats write) catch up on up to 50 ms
-		 * of departures so the average rate holds */
-		uint64_t lag = w->hz / 20;
+		/* after a stall (preemption, a slow stats write) catch up on up to
+		 * 200 ms of departures so the average rate holds */
+		uint64_t lag = w->hz / 5;
 		pacer_init(&w->pacer, w->hz, pps, now, lag);
 		w->paced = 1;
-		double batch = pps * 16e-6;
+		double batch = pps * 64e-6;
 		if (batch > w->cfg->tx_burst)
 			batch = w->cfg->tx_burst;
 		w->batch_wait = batch >= 2 ? (uint64_t)((batch - 1) * (double)w->hz / pps) : 0;
@@ -403,7 +403,7 @@ static inline void gen_step(struct worker *w, uint64_t now)
 	case WL_MODE_RATE:
 		if (w->paced) {
 			/* each tx burst costs a syscall on AF_XDP/af_packet: at high
-			 * rates wait until a small batch is due (at most ~16 us of
+			 * rates wait until a small batch is due (at most ~64 us of
 			 * packets) so the syscall rate does not cap the packet rate */
 			if (now < w->pacer.next + w->batch_wait)
 				return;
@@ -792,6 +792,33 @@ int worker_main(void *arg)
 	return 0;
 }
 
+/* DPDK's TSC rate can be a nominal figure (2.45 GHz here where the TSC
+ * really runs at 2.4454 GHz): rate pacing would be off by that much.
+ * Measure it against CLOCK_MONOTONIC over 250 ms instead. */
+static uint64_t calibrate_tsc_hz(void)
+{
+	struct timespec a0, a1, b0, b1;
+	clock_gettime(CLOCK_MONOTONIC, &a0);
+	uint64_t t0 = rte_rdtsc();
+	clock_gettime(CLOCK_MONOTONIC, &a1);
+	struct timespec nap = { 0, 250000000 };
+	nanosleep(&nap, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b0);
+	uint64_t t1 = rte_rdtsc();
+	clock_gettime(CLOCK_MONOTONIC, &b1);
+	double s0 = (double)a0.tv_sec + a0.tv_nsec / 1e9, s0b = (double)a1.tv_sec + a1.tv_nsec / 1e9;
+	double s1 = (double)b0.tv_sec + b0.tv_nsec / 1e9, s1b = (double)b1.tv_sec + b1.tv_nsec / 1e9;
+	double dt = (s1 + s1b) / 2 - (s0 + s0b) / 2;
+	uint64_t nominal = rte_get_tsc_hz();
+	if (dt <= 0.2)
+		return nominal;
+	double hz = (double)(t1 - t0) / dt;
+	/* trust the measurement only if it is close to the nominal figure */
+	if (hz < nominal * 0.9 || hz > nominal * 1.1)
+		return nominal;
+	return (uint64_t)hz;
+}
+
 int worker_init(struct worker *w, const struct wl_config *cfg, const struct port_info *port,
 		struct rte_mempool *pool)
 {
@@ -799,7 +826,7 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	w->cfg = cfg;
 	w->port = port;
 	w->pool = pool;
-	w->hz = rte_get_tsc_hz();
+	w->hz = calibrate_tsc_hz();
 	w->ns_per_tick = 1e9 / (double)w->hz;
 	w->tmpls = rte_zmalloc("wl_tmpl", sizeof(struct wl_tmpl) * WL_MAX_TMPLS, 64);
 	w->req = rte_zmalloc("wl_req", sizeof(struct req_slot) * WL_REQ_SLOTS, 64);
