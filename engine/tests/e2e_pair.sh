@@ -51,7 +51,7 @@ run_case burst --protocol icmp --mode burst --burst-size 50 --burst-gap 20000 --
 check "$TMP/tx-burst.json" "P['icmp']['tx_packets']==1000 and P['icmp']['answers_matched']==1000" "burst: 1000 sent in bursts of 50, all answered"
 check "$TMP/rx-burst.json" "P['icmp']['rx_packets']==1000" "burst: rx counted 1000"
 run_case cont --protocol udp --mode continuous --interval 500 --duration 2
-check "$TMP/tx-cont.json" "1000*2*0.9 < P['udp']['tx_packets'] <= 4001 and P['udp']['answers_matched']>=P['udp']['tx_packets']-10" "continuous --interval 500: ~2000/s for 2 s, echoes matched"
+check "$TMP/tx-cont.json" "1000*2*0.9 < P['udp']['tx_packets'] <= 4001 and P['udp']['answers_matched']>=0.98*P['udp']['tx_packets']" "continuous --interval 500: ~2000/s for 2 s, echoes matched"
 run_case cont0 --protocol udp --mode continuous --count 200000
 check "$TMP/tx-cont0.json" "P['udp']['tx_packets']==200000" "continuous at full speed: 200000 sent"
 check "$TMP/rx-cont0.json" "P['udp']['rx_packets']+s['totals']['rx_missed']>=200000*0.95" "continuous at full speed: rx counted or reported missed >= 95%"
