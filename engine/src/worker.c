@@ -296,8 +296,6 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 {
 	unsigned n = w->n_pend;
 	uint16_t sent = rte_eth_tx_burst(w->port->id, 0, w->pend, (uint16_t)n);
-	if (sent < n)
-		w->dbg_tx_short++;
 	if (sent) {
 		/* counting per frame: the pending array can mix protocols only
 		 * across a phase change, so take the fast path when it does not */
@@ -335,10 +333,8 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int reuse_key)
 {
 	struct rte_mbuf **m = w->pend + w->n_pend;
-	if (rte_pktmbuf_alloc_bulk(w->pool, m, n) != 0) {
-		w->dbg_alloc_fail++;
+	if (rte_pktmbuf_alloc_bulk(w->pool, m, n) != 0)
 		return 0;
-	}
 	const int proto = w->proto;
 	const int req = is_request_proto(proto);
 	for (unsigned i = 0; i < n; i++) {
@@ -655,9 +651,6 @@ static int resolve_dst(struct worker *w)
 			break;
 		}
 		if (w->inline_stats && now >= w->next_stats) {
-			if (getenv("WL_DEBUG"))
-				fprintf(stderr, "dbg: alloc_fail=%lu tx_short=%lu avail=%u pend=%u\n", (unsigned long)w->dbg_alloc_fail,
-					(unsigned long)w->dbg_tx_short, rte_mempool_avail_count(w->pool), w->n_pend);
 			worker_emit_stats(w, now, NULL);
 			w->next_stats += w->stats_step;
 		}
@@ -771,9 +764,6 @@ int worker_main(void *arg)
 		if (random && w->generating && now >= w->phase_end)
 			random_phase(w, now);
 		if (w->inline_stats && now >= w->next_stats) {
-			if (getenv("WL_DEBUG"))
-				fprintf(stderr, "dbg: alloc_fail=%lu tx_short=%lu avail=%u pend=%u\n", (unsigned long)w->dbg_alloc_fail,
-					(unsigned long)w->dbg_tx_short, rte_mempool_avail_count(w->pool), w->n_pend);
 			worker_emit_stats(w, now, NULL);
 			w->next_stats += w->stats_step;
 			if (w->next_stats < now)

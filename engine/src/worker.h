@@ -98,7 +98,6 @@ struct worker {
 	uint64_t stop_tsc;
 
 	/* stats printed from this loop when there is no other lcore */
-	uint64_t dbg_alloc_fail, dbg_tx_short;
 	int inline_stats;
 	uint64_t next_stats;
 	uint64_t stats_step;
