@@ -40,7 +40,7 @@ core_pkgs=(
   iproute2 iputils-ping iputils-arping ethtool procps psmisc util-linux kmod
   tcpdump tshark bind9-dnsutils netcat-openbsd
   openssh-server openssh-client
-  linux-perf sqlite3 git curl ca-certificates
+  linux-perf sqlite3 git curl ca-certificates jq
 )
 # vm-host: what a KVM lab host needs (issue: Pulumi libvirt backend).
 vm_host_pkgs=(

@@ -106,6 +106,7 @@ export function netnsInventory(
         ipv4: i.ip,
         prefixLen: i.prefixLen,
         pci: null,
+        peer: i.rootVeth,
         dpdk: {
           vdev: `net_af_xdp${n},iface=${i.ifname}`,
           eal: hugepages > 0 ? ["--no-pci"] : ["--no-pci", "--no-huge", "-m", "256"],

@@ -89,6 +89,7 @@ export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHos
     ...opt("--burst-gap", spec.burstGap),
     ...opt("--size", spec.size),
     ...opt("--flows", spec.flows),
+    ...opt("--dst-port", spec.dstPort),
     ...opt("--message", spec.message),
     ...opt("--seed", spec.seed),
     ...opt("--phase-duration", spec.phaseDuration),

@@ -157,7 +157,19 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
   };
   const interrupted = () => options.signal?.aborted === true;
 
+  const withReceiver = spec.receiver !== "none";
   try {
+    if (!withReceiver) {
+      // Only a sender: the receiving host's kernel, XDP program or baseline receiver is measured by the caller.
+      const tx = await startEngine(txInv, options.transport(txHost.name), options);
+      running.push(tx);
+      const onAbort = () => void tx.proc.stop(3000);
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      const txExit = await tx.proc.exited;
+      options.signal?.removeEventListener("abort", onAbort);
+      if (!interrupted() && txExit.code !== 0) fail(`sender engine on ${txHost.name} exited ${txExit.code ?? txExit.signal}: ${lastError(tx.outcome)}`);
+      return finish();
+    }
     const rx = await startEngine(rxInv, options.transport(rxHost.name), options);
     running.push(rx);
     const rxUp = await Promise.race([
@@ -195,37 +207,40 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     await Promise.all(running.map((r) => r.proc.exited));
     await Bun.sleep(0);
   }
+  return finish();
 
-  const hosts = running.map((r) => r.outcome);
-  const txOut = hosts.find((h) => h.role === "tx");
-  const rxOut = hosts.find((h) => h.role === "rx");
-  const txSummary = txOut?.summary ?? txOut?.samples.at(-1);
-  const rxSummary = rxOut?.summary ?? rxOut?.samples.at(-1);
-  const txCounters = countersOf(txSummary);
-  const rxCounters = countersOf(rxSummary);
-  const rtt = txSummary?.rtt_us ?? null;
-  const checks = evaluateChecks(spec, txCounters, rxCounters, rtt);
-  if (interrupted()) {
-    state = "interrupted";
-    reason ??= "stopped by signal";
-  } else if (state === "passed") {
-    const failed = checks.filter((c) => !c.ok);
-    if (failed.length) {
-      state = "failed";
-      reason = failed.map((c) => `${c.name}: ${c.detail}`).join("; ");
+  function finish(): TrafficResult {
+    const hosts = running.map((r) => r.outcome);
+    const txOut = hosts.find((h) => h.role === "tx");
+    const rxOut = hosts.find((h) => h.role === "rx");
+    const txSummary = txOut?.summary ?? txOut?.samples.at(-1);
+    const rxSummary = rxOut?.summary ?? rxOut?.samples.at(-1);
+    const txCounters = countersOf(txSummary);
+    const rxCounters = countersOf(rxSummary);
+    const rtt = txSummary?.rtt_us ?? null;
+    const checks = evaluateChecks(spec, txCounters, rxCounters, rtt).filter((c) => withReceiver || c.name !== "received");
+    if (interrupted()) {
+      state = "interrupted";
+      reason ??= "stopped by signal";
+    } else if (state === "passed") {
+      const failed = checks.filter((c) => !c.ok);
+      if (failed.length) {
+        state = "failed";
+        reason = failed.map((c) => `${c.name}: ${c.detail}`).join("; ");
+      }
     }
+    return {
+      runId: options.runId,
+      spec,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      state,
+      ...(reason ? { reason } : {}),
+      hosts,
+      tx: txCounters,
+      rx: rxCounters,
+      rtt,
+      checks,
+    };
   }
-  return {
-    runId: options.runId,
-    spec,
-    startedAt,
-    endedAt: new Date().toISOString(),
-    state,
-    ...(reason ? { reason } : {}),
-    hosts,
-    tx: txCounters,
-    rx: rxCounters,
-    rtt,
-    checks,
-  };
 }

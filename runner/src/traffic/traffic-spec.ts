@@ -24,6 +24,10 @@ export interface TrafficSpec {
   seed?: number;
   /** random mode: seconds per drawn protocol/mode phase. */
   phaseDuration?: number;
+  /** UDP/TCP/DNS destination port (the engine's default otherwise). */
+  dstPort?: number;
+  /** Who receives: the engine (counts and answers), or no engine (the host's kernel, an XDP program, a baseline). */
+  receiver?: "engine" | "none";
   /** rx answers UDP by echoing it back. */
   udpEcho?: boolean;
   statsInterval?: number;

@@ -28,6 +28,7 @@ function groupAlive(pgid: number): boolean {
 export class NetnsTransport implements Transport {
   readonly kind = "netns" as const;
 
+  /** An empty namespace means this machine's own (root) namespace, e.g. for the host side of a veth. */
   constructor(
     readonly host: string,
     readonly namespace: string,
@@ -36,7 +37,7 @@ export class NetnsTransport implements Transport {
   async spawn(argv: readonly string[], options: SpawnOptions = {}): Promise<RemoteProcess> {
     if (argv.length === 0) throw new Error("spawn: empty command");
     // `ip netns exec` also gives the command the namespace's own /sys, which DPDK and XDP tools read.
-    const child = Bun.spawn(["ip", "netns", "exec", this.namespace, ...argv], {
+    const child = Bun.spawn(this.namespace ? ["ip", "netns", "exec", this.namespace, ...argv] : [...argv], {
       detached: true,
       env: { ...process.env, ...options.env },
       stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),

@@ -1,0 +1,50 @@
+// wirelab-xdp's stdout contract (xdp/README.md): `loaded`, `stats` each interval, `summary`.
+
+export const XDP_PROTOCOLS = ["eth", "arp", "ipv4", "ipv6", "icmp", "udp", "tcp", "dns", "other"] as const;
+export type XdpProtocol = (typeof XDP_PROTOCOLS)[number];
+export const XDP_ACTIONS = ["aborted", "drop", "pass", "tx", "redirect"] as const;
+export type XdpAction = (typeof XDP_ACTIONS)[number];
+
+export interface Counter {
+  packets: number;
+  bytes: number;
+}
+
+export interface XdpLoaded {
+  type: "loaded";
+  dev: string;
+  ifindex: number;
+  prog: string;
+  mode: "native" | "generic";
+  attach: string;
+  prog_id: number;
+  pin_dir: string;
+  obj_sha256: string;
+}
+
+export interface XdpStats {
+  type: "stats" | "summary";
+  t: number;
+  dev: string;
+  prog: string;
+  mode: "native" | "generic";
+  obj_sha256: string;
+  protocols: Record<XdpProtocol, Counter>;
+  actions: Record<XdpAction, number>;
+  by_action: Record<XdpAction, Record<XdpProtocol, Counter>>;
+  bpf: { stats_enabled: boolean; run_cnt: number; run_time_ns: number; ns_per_packet: number | null };
+  iface: { rx_packets: number; rx_bytes: number; rx_dropped: number; tx_packets: number; tx_bytes: number; tx_dropped: number };
+  interval?: { secs: number; packets: number; pps: number; ns_per_packet: number | null };
+  duration_s?: number;
+}
+
+export function parseXdpLine(line: string): XdpLoaded | XdpStats | undefined {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const v = JSON.parse(line) as { type?: string };
+    if (v.type === "loaded" || v.type === "stats" || v.type === "summary") return v as XdpLoaded | XdpStats;
+  } catch {
+    // Not ours.
+  }
+  return undefined;
+}
