@@ -1,10 +1,10 @@
 // Where wirelab keeps things: the repo it runs from, per-lab runtime state, results.
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { BUILD_DIR, BUN, REPO_ROOT } from "../../infra/src/repo.ts";
 
-export const REPO_ROOT = resolve(import.meta.dir, "..", "..");
+export { BUILD_DIR, BUN, REPO_ROOT };
 export const LABS_DIR = join(REPO_ROOT, "infra", "labs");
-export const BUILD_DIR = join(REPO_ROOT, "build");
 
 export function stateRoot(): string {
   return process.env.WIRELAB_STATE ?? join(REPO_ROOT, ".wirelab");

@@ -1,7 +1,8 @@
 // The embedded default backend: hosts are network namespaces, links are veth
 // pairs into prefixed Linux bridges, the management bridge reaches every host.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { BUILD_DIR } from "../repo.ts";
 import type { DownReport, LabBackend, StatusReport, UpOptions } from "../backend.ts";
 import { INVENTORY_SCHEMA, type Inventory, type InventoryHost } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
@@ -9,8 +10,6 @@ import type { Lab } from "../lab-model.ts";
 import { expectedRootLinks, hostSetups, rootBatch, teardownBatch, teardownPlan, type LiveState } from "./plan.ts";
 import { prepareSshFiles, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
 import { linkIsUp, linkMaster, namespaces, pidsInNamespace, processAlive, rootLinkGroups, rootLinks, rootRoutes, run, which } from "./system.ts";
-
-const BUILD_DIR = resolve(import.meta.dir, "..", "..", "..", "build");
 
 /** Where XDP pins live: a bpffs outside /sys, so `ip netns exec` (which remounts /sys) still sees them. */
 export const BPF_PIN_ROOT = "/run/wirelab/bpf";

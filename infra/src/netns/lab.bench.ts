@@ -2,14 +2,16 @@
 // wirelab against references run in the same invocation: Mininet with its
 // Linux-bridge switch, and a plain shell script of one `ip` command per object.
 // Prints a table of ratios; asserts nothing.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseLab, type Lab } from "../lab-model.ts";
+import { BUILD_DIR, BUN } from "../repo.ts";
 import { NetnsBackend } from "./backend.ts";
 import { run } from "./system.ts";
 
 const REPO = resolve(import.meta.dir, "..", "..", "..");
+const COMPILED_CLI = join(BUILD_DIR, "wirelab");
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const work = mkdtempSync(join(tmpdir(), "wirelab-lab-bench-"));
 
@@ -80,6 +82,7 @@ print(' '.join('%.6f' % t for t in times))
 
 interface Row {
   topology: string;
+  compiled: number | undefined;
   cli: number;
   inProcess: number;
   ipScript: number;
@@ -91,11 +94,20 @@ async function measure(labName: string): Promise<Row> {
   const lab = parseLab(readFileSync(file, "utf8"), file);
   const stateDir = join(work, labName);
   const backend = new NetnsBackend();
-  const bun = process.execPath;
+  const bun = BUN;
+  const compiledTimes: number[] = [];
   const cliTimes: number[] = [];
   const inTimes: number[] = [];
   const ipTimes: number[] = [];
   for (let i = 0; i < REPS; i++) {
+    if (existsSync(COMPILED_CLI)) {
+      compiledTimes.push(
+        await timeIt(async () => {
+          await must([COMPILED_CLI, "lab", "up", "--lab", file], "build/wirelab lab up");
+          await must([COMPILED_CLI, "lab", "down", "--lab", file], "build/wirelab lab down");
+        }),
+      );
+    }
     cliTimes.push(
       await timeIt(async () => {
         await must([bun, join(REPO, "runner", "src", "cli.ts"), "lab", "up", "--lab", file], "wirelab lab up");
@@ -122,7 +134,7 @@ async function measure(labName: string): Promise<Row> {
   const mn = await run(["/usr/bin/python3", "-c", mininetScript(lab.hosts.length)]);
   if (mn.code === 0) mininet = median(mn.stdout.trim().split(/\s+/).map(Number));
   else console.error(`mininet (${labName}): ${(mn.stderr.trim().split("\n").slice(-1)[0] ?? "failed")} (Debian packages mininet, bridge-utils)`);
-  return { topology: `${labName} (${lab.hosts.length} hosts)`, cli: median(cliTimes), inProcess: median(inTimes), ipScript: median(ipTimes), mininet };
+  return { topology: `${labName} (${lab.hosts.length} hosts)`, compiled: compiledTimes.length ? median(compiledTimes) : undefined, cli: median(cliTimes), inProcess: median(inTimes), ipScript: median(ipTimes), mininet };
 }
 
 if (process.getuid?.() !== 0) {
@@ -134,14 +146,18 @@ for (const name of ["two-host", "scale8"]) rows.push(await measure(name));
 
 const ms = (s: number | undefined) => (s === undefined ? "n/a" : `${(s * 1000).toFixed(1)} ms`);
 const ratio = (a: number, b: number | undefined) => (b === undefined ? "n/a" : `${(a / b).toFixed(2)}x`);
-const header = ["topology", "wirelab CLI", "wirelab in-process", "ip script", "mininet (lxbr)", "CLI / mininet", "in-process / ip script"];
-const table = rows.map((r) => [r.topology, ms(r.cli), ms(r.inProcess), ms(r.ipScript), ms(r.mininet), ratio(r.cli, r.mininet), ratio(r.inProcess, r.ipScript)]);
+const header = ["topology", "build/wirelab", "bun cli.ts", "in-process", "ip script", "mininet (lxbr)", "build/wirelab / mininet", "bun cli.ts / mininet", "in-process / ip script"];
+const table = rows.map((r) => [
+  r.topology, ms(r.compiled), ms(r.cli), ms(r.inProcess), ms(r.ipScript), ms(r.mininet),
+  r.compiled === undefined ? "n/a" : ratio(r.compiled, r.mininet), ratio(r.cli, r.mininet), ratio(r.inProcess, r.ipScript),
+]);
 console.log(`lab up+down, median of ${REPS} (lower is better; a ratio below 1.00x means wirelab is faster)`);
 console.log(`| ${header.join(" | ")} |`);
 console.log(`|${header.map(() => "---").join("|")}|`);
 for (const row of table) console.log(`| ${row.join(" | ")} |`);
+if (!existsSync(COMPILED_CLI)) console.log("build/wirelab not built: run 'bun run build' to measure the compiled CLI.");
 console.log(
-  "wirelab CLI = two processes ('lab up' then 'lab down', bun start-up included); in-process = NetnsBackend.up+down; " +
+  "build/wirelab and bun cli.ts = two processes each ('lab up' then 'lab down', start-up included); in-process = NetnsBackend.up+down; " +
     "ip script = bash with one ip process per object; mininet = Mininet(LinuxBridge).start()+stop() inside python.",
 );
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(rows, null, 2));

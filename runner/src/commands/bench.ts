@@ -2,7 +2,7 @@
 // a reference run in the same invocation. Each lives beside what it measures.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, UsageError } from "../paths.ts";
+import { BUN, REPO_ROOT, UsageError } from "../paths.ts";
 import { streamed } from "../setup.ts";
 
 const BENCHES: Record<string, { file: string; what: string }> = {
@@ -29,5 +29,5 @@ export async function benchCommand(argv: string[]): Promise<number> {
     console.error(`wirelab bench ${name}: not built yet: ${bench.what} arrives with its issue.`);
     return 2;
   }
-  return streamed([process.execPath, file, ...argv.slice(1)]);
+  return streamed([BUN, file, ...argv.slice(1)]);
 }

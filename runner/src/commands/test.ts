@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseCommandArgs, positiveNumber } from "../cli-args.ts";
-import { REPO_ROOT, BUILD_DIR } from "../paths.ts";
+import { BUN, REPO_ROOT, BUILD_DIR } from "../paths.ts";
 import { ensureProvisioned, streamed } from "../setup.ts";
 import { buildAll, COMPONENTS } from "./build.ts";
 
@@ -127,7 +127,7 @@ export async function testCommand(argv: string[]): Promise<number> {
     const junit = join(junitDir, values.vm ? "bun-vm.xml" : "bun.xml");
     const env: Record<string, string> = values.inventory ? { WIRELAB_INVENTORY: values.inventory } : {};
     await streamed(
-      [process.execPath, "test", "--isolate", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${junit}`, ...files],
+      [BUN, "test", "--isolate", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${junit}`, ...files],
       env,
     );
     add(junitCounts(junit), "bun test");
