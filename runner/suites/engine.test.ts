@@ -6,24 +6,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inventoryHost, toolsOf } from "../../infra/src/inventory.ts";
-import { startLab, type LabFixture } from "../src/lab-fixture.ts";
+import { useLab } from "./use-lab.ts";
 import { parseEngineLine, PROTOCOLS, type EngineStats, type Protocol } from "../src/traffic/engine-output.ts";
 import { rxInvocation, txInvocation } from "../src/traffic/engine-command.ts";
 import { runTraffic, type TrafficResult } from "../src/traffic/run-traffic.ts";
 import type { Mode, TrafficSpec } from "../src/traffic/traffic-spec.ts";
 import type { RemoteProcess } from "../src/transport/transport.ts";
 
-let lab: LabFixture;
+const lab = useLab("two-host", { ssh: false });
 let seq = 0;
 const runId = () => `es${process.pid % 1000}${seq++}`;
 const work = mkdtempSync(join(tmpdir(), "wirelab-engine-suite-"));
-
-beforeAll(async () => {
-  lab = await startLab("two-host", { ssh: false });
-}, 30000);
-afterAll(async () => {
-  await lab?.down();
-}, 30000);
 
 function traffic(spec: Omit<TrafficSpec, "tx" | "rx">): Promise<TrafficResult> {
   return runTraffic(lab.inventory, { tx: "tx", rx: "rx", ...spec }, { runId: runId(), transport: (h) => lab.transport(h) });

@@ -1,15 +1,9 @@
 // Smoke: the two-host lab comes up, tx and rx reach each other over br-test
 // through both transports, and the lab goes away again, also when a check fails.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startLab, type LabFixture } from "../src/lab-fixture.ts";
+import { describe, expect, test } from "bun:test";
+import { useLab } from "./use-lab.ts";
 
-let lab: LabFixture;
-beforeAll(async () => {
-  lab = await startLab("two-host", { ssh: true });
-}, 30000);
-afterAll(async () => {
-  await lab?.down();
-}, 30000);
+const lab = useLab("two-host", { ssh: true });
 
 for (const kind of ["netns", "ssh"] as const) {
   describe(`reachability over br-test through the ${kind} transport`, () => {

@@ -1,19 +1,13 @@
 // The contract every transport passes, against the real lab: the netns one on
 // this machine and the SSH one through a real OpenSSH server in each host.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLab, type LabFixture } from "../src/lab-fixture.ts";
+import { useLab } from "./use-lab.ts";
 import { SshTransport } from "../src/transport/ssh-transport.ts";
 
-let lab: LabFixture;
-beforeAll(async () => {
-  lab = await startLab("two-host", { ssh: true });
-}, 30000);
-afterAll(async () => {
-  await lab?.down();
-}, 30000);
+const lab = useLab("two-host", { ssh: true });
 
 for (const kind of ["netns", "ssh"] as const) {
   describe(`${kind} transport`, () => {

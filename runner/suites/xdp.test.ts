@@ -2,24 +2,17 @@
 // the generator: counters match what was sent per protocol, drop rules drop
 // only what they name (the kernel's own UDP counters agree), reflect returns
 // packets to the sender, and detaching leaves no program or pin behind.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { inventoryHost, toolsOf } from "../../infra/src/inventory.ts";
-import { startLab, type LabFixture } from "../src/lab-fixture.ts";
+import { useLab } from "./use-lab.ts";
 import type { Protocol, ProtocolCounters } from "../src/traffic/engine-output.ts";
 import { runTraffic, type TrafficResult } from "../src/traffic/run-traffic.ts";
 import type { TrafficSpec } from "../src/traffic/traffic-spec.ts";
 import { pinDirFor, startXdp, type XdpRunOptions } from "../src/xdp/xdp-session.ts";
 
-let lab: LabFixture;
+const lab = useLab("xdp-pair", { ssh: false });
 let seq = 0;
-
-beforeAll(async () => {
-  lab = await startLab("xdp-pair", { ssh: false });
-}, 30000);
-afterAll(async () => {
-  await lab?.down();
-}, 30000);
 
 const dst = () => inventoryHost(lab.inventory, "dst");
 
