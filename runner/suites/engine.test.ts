@@ -2,10 +2,11 @@
 // every mode, the Linux kernel as the engine's peer, real tools against the
 // engine's answering side, and captures that tshark decodes cleanly.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inventoryHost, toolsOf } from "../../infra/src/inventory.ts";
+import { REPO_ROOT } from "../src/paths.ts";
 import { useLab } from "./use-lab.ts";
 import { parseEngineLine, PROTOCOLS, type EngineStats, type Protocol } from "../src/traffic/engine-output.ts";
 import { rxInvocation, txInvocation } from "../src/traffic/engine-command.ts";
@@ -176,6 +177,40 @@ describe("real tools get correct answers from the engine's rx side", () => {
     const r = await lab.transport("tx").exec(["sh", "-c", `echo wirelab-echo | nc -u -w 1 ${rxIp()} 9000`]);
     expect(r.stdout).toContain("wirelab-echo");
   });
+});
+
+describe("malformed traffic", () => {
+  test("the rx side counts malformed and unknown frames, survives, and still answers", async () => {
+    const rx = inventoryHost(lab.inventory, "rx");
+    const tx = inventoryHost(lab.inventory, "tx");
+    const inv = rxInvocation(lab.inventory, { tx: "tx", rx: "rx", protocol: "udp", mode: "rate", udpEcho: true }, rx, { runId: runId() });
+    let ready!: () => void;
+    const up = new Promise<void>((r) => (ready = r));
+    let summary: EngineStats | undefined;
+    const engine = await lab.transport("rx").spawn(inv.argv, {
+      onStdoutLine: (l) => {
+        const m = parseEngineLine(l);
+        if (m?.type === "start") ready();
+        if (m?.type === "summary") summary = m;
+      },
+    });
+    await Promise.race([up, Bun.sleep(20000)]);
+    const sentFile = join(work, "malformed-sent.json");
+    const flood = await lab.transport("tx").exec([
+      "python3", join(REPO_ROOT, "engine", "tests", "malformed_flood.py"), "3000", sentFile, "eth1", tx.interfaces[0]!.ipv4, rx.interfaces[0]!.ipv4,
+    ]);
+    expect(flood.code).toBe(0);
+    // Still alive, still answering.
+    const ping = await lab.transport("tx").exec(["ping", "-c", "3", "-i", "0.2", "-W", "1", rx.interfaces[0]!.ipv4]);
+    expect(ping.stdout).toMatch(/3 received/);
+    const r = await engine.stop(5000);
+    expect(r.code).toBe(0);
+    const kinds = JSON.parse(readFileSync(sentFile, "utf8")) as Record<string, number>;
+    const mustBeMalformed = ["ip_trunc", "ip_badlen", "ip_badcsum", "ip_badihl", "udp_badlen", "tcp_trunc"].reduce((a, k) => a + (kinds[k] ?? 0), 0);
+    if ((summary?.totals.malformed ?? 0) < mustBeMalformed) console.error("DEBUG", JSON.stringify(kinds), JSON.stringify(summary?.totals), JSON.stringify(summary?.protocols));
+    expect(summary?.totals.malformed ?? 0).toBeGreaterThanOrEqual(mustBeMalformed);
+    expect(summary?.totals.unknown ?? 0).toBeGreaterThanOrEqual((kinds.unknown_et ?? 0) + (kinds.unknown_ipproto ?? 0));
+  }, 60000);
 });
 
 describe("captures", () => {
