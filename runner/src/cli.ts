@@ -31,7 +31,7 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import("./commands/demo.ts")).demoCommand,
   bench: async () => (await import("./commands/bench.ts")).benchCommand,
   traffic: async () => (await import("./commands/traffic.ts")).trafficCommand,
-  xdp: async () => (await import("./commands/not-built.ts")).notBuilt("xdp", "the XDP loader and the XDP-vs-baseline comparison (issue 4)"),
+  xdp: async () => (await import("./commands/xdp.ts")).xdpCommand,
   serve: async () => (await import("./commands/not-built.ts")).notBuilt("serve", "the Hono control API (issue 6)"),
   report: async () => (await import("./commands/not-built.ts")).notBuilt("report", "the run store and reports (issue 5)"),
 };
