@@ -12,6 +12,8 @@ import { PROTOCOLS } from "../traffic/engine-output.ts";
 import { LiveView } from "../traffic/live-view.ts";
 import { runTraffic } from "../traffic/run-traffic.ts";
 import { MODES, type ProtocolChoice } from "../traffic/traffic-spec.ts";
+import { provenance } from "../provenance.ts";
+import { RunStore } from "../store/run-store.ts";
 
 const HELP = `Usage: bun run traffic --tx HOST --rx HOST [options]
 
@@ -95,6 +97,9 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     if (!t) transports.set(host, (t = transportFor(inventoryHost(inventory, host), kind as TransportKind | undefined)));
     return t;
   };
+  // Runs and their samples also go to the run store, committed as they arrive.
+  const store = RunStore.open(join(values.results ?? join(REPO_ROOT, "results"), "wirelab.sqlite"));
+  store.startRun({ id: runId, kind: "traffic", name: `${protocol}/${mode} ${values.tx} -> ${values.rx}`, dir, lab: inventory.lab.name, spec: { ...values }, provenance: provenance(inventory) });
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once("SIGINT", onSignal);
@@ -133,6 +138,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
       onSample: (sample) => {
         // Every sample reaches the disk as it arrives: a crash loses nothing already seen.
         appendFileSync(samplesFile, JSON.stringify({ host: sample.host, ...sample.stats }) + "\n");
+        store.addSample(runId, sample);
         if (values.json) console.log(JSON.stringify({ type: "sample", host: sample.host, role: sample.role, stats: sample.stats }));
         else view?.update(sample);
       },
@@ -142,6 +148,8 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   process.off("SIGTERM", onSignal);
   await Promise.all([...transports.values()].map((t) => t.close()));
   writeFileSync(join(dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
+  store.finishRun(runId, result.state, result.reason, result.checks);
+  store.close();
 
   if (values.json) {
     console.log(JSON.stringify({ type: "result", dir, ...result }));
