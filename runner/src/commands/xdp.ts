@@ -61,6 +61,8 @@ Options:
   --size B           frame size 60..1514 [64]
   --gen HOST --dst HOST   generator and receiver [gen, dst]
   --rx-cpu N --tx-cpu N   receive and generator CPUs [1, 0]
+  --no-rt            leave the napi thread and sink at normal priority (default: SCHED_FIFO 50,
+                     so other tenants on a shared CPU do not starve the receiver; same cost per packet)
   --lab NAME         the lab [xdp-pair]; brought up here (and down at the end) if it is not up
   --inventory FILE   a lab's inventory instead (never brought up or down)
   --check-only       only check capabilities: root, bpffs, tools built, native XDP on the
@@ -96,7 +98,7 @@ async function benchCommand(argv: string[]): Promise<number> {
     argv,
     {
       preset: { type: "string" }, rates: { type: "string" }, duration: { type: "string" }, modes: { type: "string" },
-      size: { type: "string" }, gen: { type: "string" }, dst: { type: "string" }, "rx-cpu": { type: "string" }, "tx-cpu": { type: "string" },
+      size: { type: "string" }, gen: { type: "string" }, dst: { type: "string" }, "rx-cpu": { type: "string" }, "tx-cpu": { type: "string" }, "no-rt": { type: "boolean" },
       lab: { type: "string" }, inventory: { type: "string" }, "check-only": { type: "boolean" }, "dry-run": { type: "boolean" },
       results: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
@@ -136,6 +138,7 @@ async function benchCommand(argv: string[]): Promise<number> {
     rxCpu: cpu(values["rx-cpu"], "--rx-cpu", 1),
     txCpu: cpu(values["tx-cpu"], "--tx-cpu", 0),
     port: 9,
+    rt: !values["no-rt"],
   };
   if (config.rxCpu === config.txCpu) throw new UsageError(`--rx-cpu and --tx-cpu must differ: the point is to see the receive cost apart from the generator's`);
 

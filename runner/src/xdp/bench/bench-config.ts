@@ -17,6 +17,12 @@ export interface BenchConfig {
   readonly txCpu: number;
   /** UDP destination port of the generated datagrams; the socket baseline binds it. */
   readonly port: number;
+  /**
+   * Run the napi thread and the sink SCHED_FIFO 50, so other tenants on a shared
+   * CPU do not starve the receiver (what loses packets then is the ring
+   * overflowing while it waits). Changes who waits, not the cost per packet.
+   */
+  readonly rt: boolean;
 }
 
 export interface BenchTarget {

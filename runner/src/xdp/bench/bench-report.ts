@@ -25,9 +25,9 @@ export interface BenchResults {
 const fmt = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? "-" : v.toFixed(digits));
 
 export function pointTable(points: readonly BenchPoint[]): string {
-  const head = ["mode", "target", "offered/s", "absorbed/s", "loss", "task_ms", "t_usr", "t_sys", "cpu_usr", "cpu_sys", "cpu_si", "bg", "insn/pkt", "xdp_ns"];
+  const head = ["mode", "target", "offered/s", "absorbed/s", "loss", "ring_drop", "task_ms", "t_usr", "t_sys", "cpu_usr", "cpu_sys", "cpu_si", "bg", "insn/pkt", "xdp_ns"];
   const rows = points.map((p) => [
-    p.mode, rateLabel(p.target_pps), fmt(p.offered_pps), fmt(p.absorbed_pps), `${(p.loss * 100).toFixed(2)}%`,
+    p.mode, rateLabel(p.target_pps), fmt(p.offered_pps), fmt(p.absorbed_pps), `${(p.loss * 100).toFixed(2)}%`, fmt(p.ring_dropped),
     fmt(p.task_ms_per_mpkt, 1), fmt(p.task_user_ms_per_mpkt, 1), fmt(p.task_system_ms_per_mpkt, 1),
     fmt(p.cpu_user_ms_per_mpkt, 1), fmt(p.cpu_system_ms_per_mpkt, 1), fmt(p.cpu_softirq_ms_per_mpkt, 1),
     p.rx_cpu_background_busy === null ? "-" : `${Math.round(p.rx_cpu_background_busy * 100)}%`,
@@ -77,7 +77,10 @@ export function reading(r: BenchResults): string {
     parts.push(
       worst.loss <= 0.01
         ? `xdp-drop absorbed at least 99% of what was offered at every rate measured (up to ${fmt(Math.max(...drop.map((p) => p.offered_pps)))} pps offered).`
-        : `xdp-drop lost ${(worst.loss * 100).toFixed(1)}% at ${rateLabel(worst.target_pps)} (${fmt(worst.offered_pps)} pps offered, ${fmt(worst.absorbed_pps)} absorbed).`,
+        : `xdp-drop lost ${(worst.loss * 100).toFixed(1)}% at ${rateLabel(worst.target_pps)} (${fmt(worst.offered_pps)} pps offered, ${fmt(worst.absorbed_pps)} absorbed)` +
+            (worst.ring_dropped && worst.ring_dropped >= 0.9 * (worst.offered - worst.absorbed)
+              ? `, all of it refused at the full veth ring: the napi thread did not get the CPU often enough (that CPU was ${Math.round((worst.rx_cpu_background_busy ?? 0) * 100)}% busy before the point with no traffic).`
+              : "."),
     );
   }
   if (sock.length) {
@@ -120,7 +123,7 @@ export function reading(r: BenchResults): string {
   return parts.join(" ");
 }
 
-const LEGEND = `Columns: offered/s = frames the generator sent per second; absorbed/s = frames the receiver counted (socket datagrams read, AF_PACKET frames read, XDP verdicts); loss = 1 - absorbed/offered.
+const LEGEND = `Columns: offered/s = frames the generator sent per second; absorbed/s = frames the receiver counted (socket datagrams read, AF_PACKET frames read, XDP verdicts); loss = 1 - absorbed/offered; ring_drop = frames refused because the receiver's veth ring was full (it fell behind).
 CPU columns are ms per million packets delivered to the receiver's veth ring:
   task_ms (t_usr/t_sys) = on-CPU time (schedstat) of the receiving veth's threaded-NAPI kthread plus the receiver process (wirelab-sink; none for XDP modes, whose work is all in NAPI): the receive work itself;
   cpu_usr/cpu_sys/cpu_si = /proc/stat user, system, softirq+irq of the receiving CPU over the window, raw, other tenants included; bg = that CPU's busy share in the second before the point with no traffic.
@@ -132,7 +135,7 @@ export function renderMarkdown(r: BenchResults): string {
     `# xdp bench: ${r.preset} on ${r.lab}`,
     "",
     `${r.started_at} → ${r.ended_at}, ${r.state}. Kernel ${p.kernel}, ${p.cpu_model} (${p.cpus} CPUs). Generator: ${p.generator}.`,
-    `Receiver on CPU ${r.config.rxCpu} (threaded NAPI pinned there), generator on CPU ${r.config.txCpu}; ${r.config.size}-byte UDP frames, ${r.config.duration} s per point.`,
+    `Receiver on CPU ${r.config.rxCpu} (threaded NAPI pinned there${r.config.rt ? "; napi thread and sink SCHED_FIFO 50" : ""}), generator on CPU ${r.config.txCpu}; ${r.config.size}-byte UDP frames, ${r.config.duration} s per point.`,
     "",
     pointTable(r.points),
     "",

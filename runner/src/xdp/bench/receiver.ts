@@ -61,6 +61,13 @@ export async function startReceiver(transport: Transport, config: BenchConfig, t
       const up = await Promise.race([isReady.then(() => true), sink.exited.then(() => false), Bun.sleep(10000).then(() => false)]);
       if (!up) throw new Error(`${transport.host}: wirelab-sink did not start: ${stderr.at(-1) ?? "no output"}`);
     }
+    if (config.rt) {
+      for (const pid of [...napi.threads.map((t) => t.pid), ...(sink ? [sink.pgid] : [])]) {
+        const argv = ["chrt", "-f", "-p", "50", String(pid)];
+        const r = await transport.exec(argv);
+        if (r.code !== 0) throw new Error(`${transport.host}: cannot make ${pid} SCHED_FIFO: ${r.stderr.trim().split("\n")[0]} (try --no-rt)`);
+      }
+    }
   } catch (err) {
     await undo();
     throw err;
