@@ -64,6 +64,15 @@ describe("xml and quoting", () => {
     expect(() => escapeXml("a\u0001b")).toThrow(/control character/);
   });
 
+  test("no script stops reading a pipe early (SIGPIPE under pipefail)", async () => {
+    const scripts = await import("./scripts.ts");
+    for (const [name, text] of Object.entries(scripts)) {
+      if (typeof text !== "string") continue;
+      expect(`${name}: ${text}`).not.toMatch(/\|\s*grep\s+-[A-Za-z]*q/);
+      expect(`${name}: ${text}`).not.toMatch(/\|\s*head\b/);
+    }
+  });
+
   test("shQuote round-trips anything through a real shell", () => {
     for (const s of [`it's`, `$(id) \`id\` "x" \\ ; | & > <`, "", "new\nline"]) {
       const r = spawnSync("bash", ["-c", `printf '%s' ${shQuote(s)}`], { encoding: "utf8" });

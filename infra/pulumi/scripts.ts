@@ -10,6 +10,8 @@ export function shQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+// Under pipefail, \`virsh ... | grep -q\` fails when grep exits before virsh has written its last
+// line (SIGPIPE, status 141): every test reads its whole input (grep >/dev/null).
 const PRELUDE = `set -euo pipefail
 v() { virsh -q -c "$WL_URI" "$@"; }
 xml=$(mktemp); trap 'rm -f "$xml"' EXIT
@@ -18,12 +20,12 @@ xml=$(mktemp); trap 'rm -f "$xml"' EXIT
 export const NETWORK_CREATE = `${PRELUDE}printf '%s' "$WL_XML" > "$xml"
 v net-define "$xml" >/dev/null
 v net-autostart "$WL_NAME" >/dev/null
-if ! v net-info "$WL_NAME" | grep -Eq '^Active: +yes'; then v net-start "$WL_NAME" >/dev/null; fi
+if ! v net-info "$WL_NAME" | grep -E '^Active: +yes' >/dev/null; then v net-start "$WL_NAME" >/dev/null; fi
 v net-info "$WL_NAME" | sed -n 's/^Bridge: *//p'
 `;
 
 export const NETWORK_DELETE = `${PRELUDE}if v net-info "$WL_NAME" >/dev/null 2>&1; then
-  if v net-info "$WL_NAME" | grep -Eq '^Active: +yes'; then v net-destroy "$WL_NAME" >/dev/null; fi
+  if v net-info "$WL_NAME" | grep -E '^Active: +yes' >/dev/null; then v net-destroy "$WL_NAME" >/dev/null; fi
   # A network someone made transient is gone once destroyed.
   if v net-info "$WL_NAME" >/dev/null 2>&1; then v net-undefine "$WL_NAME" >/dev/null; fi
 fi
@@ -32,13 +34,13 @@ fi
 export const POOL_CREATE = `${PRELUDE}printf '%s' "$WL_XML" > "$xml"
 v pool-define "$xml" >/dev/null
 v pool-build "$WL_NAME" >/dev/null
-if ! v pool-info "$WL_NAME" | grep -Eq '^State: +running'; then v pool-start "$WL_NAME" >/dev/null; fi
+if ! v pool-info "$WL_NAME" | grep -E '^State: +running' >/dev/null; then v pool-start "$WL_NAME" >/dev/null; fi
 v pool-autostart "$WL_NAME" >/dev/null
 `;
 
 // pool-delete removes the directory only when empty: a volume made by someone else survives, with a warning.
 export const POOL_DELETE = `${PRELUDE}if v pool-info "$WL_NAME" >/dev/null 2>&1; then
-  if v pool-info "$WL_NAME" | grep -Eq '^State: +running'; then
+  if v pool-info "$WL_NAME" | grep -E '^State: +running' >/dev/null; then
     v pool-refresh "$WL_NAME" >/dev/null || true
     v pool-destroy "$WL_NAME" >/dev/null
   fi
@@ -80,12 +82,12 @@ sha256sum "$dir/seed.iso" | cut -d' ' -f1
 
 export const DOMAIN_CREATE = `${PRELUDE}printf '%s' "$WL_XML" > "$xml"
 v define "$xml" >/dev/null
-if ! v domstate "$WL_NAME" | grep -q '^running'; then v start "$WL_NAME" >/dev/null; fi
+if ! v domstate "$WL_NAME" | grep '^running' >/dev/null; then v start "$WL_NAME" >/dev/null; fi
 v domuuid "$WL_NAME"
 `;
 
 export const DOMAIN_DELETE = `${PRELUDE}if v dominfo "$WL_NAME" >/dev/null 2>&1; then
-  if ! v domstate "$WL_NAME" | grep -q '^shut off'; then v destroy "$WL_NAME" >/dev/null; fi
+  if ! v domstate "$WL_NAME" | grep '^shut off' >/dev/null; then v destroy "$WL_NAME" >/dev/null; fi
   # A transient domain disappears with destroy; a persistent one needs undefine.
   if v dominfo "$WL_NAME" >/dev/null 2>&1; then v undefine "$WL_NAME" >/dev/null; fi
 fi
