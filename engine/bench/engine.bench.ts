@@ -1,0 +1,538 @@
+// Engine benchmark on the two-host netns lab: tx rate of wirelab-engine against
+// `dpdk-testpmd --forward-mode=txonly` (64 B and 1500 B UDP), and rate-mode
+// accuracy at 10 kpps, 100 kpps and 1 Mpps. Everything is counted at the
+// receiver, in the same invocation, with the reps interleaved so that load from
+// other tenants of this shared machine hits both tools alike. Prints a table;
+// asserts nothing. Run as root: `bun run bench engine [--reps N] [--seconds S]`.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release } from "node:os";
+import { inventoryHost, toolsOf, type InventoryHost, type InventoryInterface } from "../../infra/src/inventory.ts";
+import { startLab, type LabFixture } from "../../runner/src/lab-fixture.ts";
+import { parseEngineLine, type EngineStats } from "../../runner/src/traffic/engine-output.ts";
+import type { RemoteProcess, Transport } from "../../runner/src/transport/transport.ts";
+
+const USAGE = `Usage: bun run bench engine [--reps N] [--seconds S] [--only tx|rate] [--json FILE]
+
+On the two-host lab (brought up and torn down here unless it is already up, or
+WIRELAB_INVENTORY names one), counted at the rx host's interface:
+  tx    wirelab-engine vs dpdk-testpmd --forward-mode=txonly, 64 B and 1500 B UDP,
+        same vdev (net_af_xdp on the tx host's interface), same lcores, same EAL memory
+  rate  engine --mode rate at 10 kpps, 100 kpps, 1 Mpps: achieved/target at the
+        receiver, and the engine's own inter-departure statistics
+
+Options:
+  --reps N       repetitions of every measurement, interleaved (default 3)
+  --seconds S    length of the measured window, after a ${"1.5"} s warm-up (default 5)
+  --only WHAT    tx or rate (default: both)
+  --json FILE    also write every measurement and the summary rows as JSON
+  -h, --help     this help
+
+Needs root (namespaces, AF_XDP, DPDK).`;
+
+/** Frames go to a MAC nobody on the segment owns: the bridge floods them to the rx host, whose kernel drops them at L2
+ *  (PACKET_OTHERHOST) before IP, so the receiver is never the bottleneck and nothing answers. */
+const UNOWNED_MAC = "02:00:00:00:be:9c";
+/** Time after traffic is first seen before the window opens: AF_XDP ring fill and the first page faults of --no-huge memory. */
+const WARM_S = 1.5;
+/** Traffic counts as started once this many frames arrive within one poll; background frames (ND, ARP) never reach it. */
+const STARTED_FRAMES = 50;
+const START_TIMEOUT_MS = 30000;
+const SIZES = [64, 1500] as const;
+const RATES = [10_000, 100_000, 1_000_000] as const;
+/**
+ * The same EAL for both tools, so the comparison is of the data loops alone: no hugepages (none are reserved on these
+ * machines) and 256 MB of plain memory, which holds either tool's 16k-mbuf pool. `-l 0,1` puts each tool's data loop
+ * alone on lcore 1 (engine: the worker; testpmd: its one forwarding core, --nb-cores=1) and its housekeeping on lcore 0
+ * (engine: stats lines; testpmd: the main lcore's stats loop). A unique --file-prefix per process instead of
+ * --in-memory, which EAL refuses together with --no-huge.
+ */
+const EAL_COMMON = ["--no-huge", "-m", "256", "--no-pci", "-l", "0,1", "--log-level", "lib.eal:error"];
+/** Each tool's periodic output is kept out of the window: the engine's summary line is all that is read. */
+const QUIET_STATS_S = 3600;
+const DPDK_RUNTIME = "/var/run/dpdk";
+
+interface Args {
+  reps: number;
+  seconds: number;
+  only: "tx" | "rate" | undefined;
+  json: string | undefined;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Args | "help" {
+  const args: Args = { reps: 3, seconds: 5, only: undefined, json: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a}: needs a value`);
+      return v;
+    };
+    if (a === "-h" || a === "--help") return "help";
+    else if (a === "--reps") {
+      args.reps = Number(value());
+      if (!Number.isInteger(args.reps) || args.reps < 1 || args.reps > 50) throw new UsageError(`--reps: want an integer 1..50`);
+    } else if (a === "--seconds") {
+      args.seconds = Number(value());
+      if (!Number.isFinite(args.seconds) || args.seconds < 1 || args.seconds > 600) throw new UsageError(`--seconds: want a number 1..600`);
+    } else if (a === "--only") {
+      const v = value();
+      if (v !== "tx" && v !== "rate") throw new UsageError(`--only: want tx or rate, not '${v}'`);
+      args.only = v;
+    } else if (a === "--json") args.json = value();
+    else throw new UsageError(`unknown argument '${a}' (see --help)`);
+  }
+  return args;
+}
+
+// ---------------------------------------------------------------- receiver counter
+
+interface Sample {
+  readonly packets: number;
+  /** Monotonic seconds. */
+  readonly t: number;
+}
+
+interface RxCounter {
+  readonly what: string;
+  read(): Promise<Sample>;
+}
+
+const now = (): number => performance.now() / 1000;
+
+/**
+ * The rx interface's rx_packets. On a netns lab it is read here, in-process, as the tx_packets of the interface's
+ * root-namespace veth peer: a veth's rx count is its peer's transmit count (one kernel counter, bumped when the frame
+ * is handed to the rx interface), and a read here takes microseconds where a process in the namespace takes
+ * milliseconds, whose jitter would show in a ±1% accuracy figure. Checked against the namespace's own view first;
+ * otherwise (or on other labs) the count is read in the namespace and timed at the midpoint of the read.
+ */
+async function rxCounter(rxT: Transport, ifc: InventoryInterface): Promise<RxCounter> {
+  const inside = async (): Promise<number> => {
+    const r = await rxT.exec(["cat", `/sys/class/net/${ifc.name}/statistics/rx_packets`]);
+    const n = Number(r.stdout.trim());
+    if (r.code !== 0 || !Number.isFinite(n)) throw new Error(`${rxT.host}: cannot read ${ifc.name} rx_packets: ${r.stderr.trim()}`);
+    return n;
+  };
+  const viaExec: RxCounter = {
+    what: `${rxT.host}:${ifc.name} rx_packets, read in the namespace`,
+    async read() {
+      const t0 = now();
+      const packets = await inside();
+      return { packets, t: (t0 + now()) / 2 };
+    },
+  };
+  if (!ifc.peer) return viaExec;
+  const peerFile = `/sys/class/net/${ifc.peer}/statistics/tx_packets`;
+  if (!existsSync(peerFile)) return viaExec;
+  const peer = (): number => Number(readFileSync(peerFile, "utf8").trim());
+  const before = peer();
+  const seen = await inside();
+  const after = peer();
+  if (seen < before || seen > after) {
+    console.error(`note: ${ifc.peer} tx_packets (${before}..${after}) is not ${rxT.host}:${ifc.name} rx_packets (${seen}); reading in the namespace`);
+    return viaExec;
+  }
+  return {
+    what: `${rxT.host}:${ifc.name} rx_packets (= tx_packets of its root-side veth ${ifc.peer}, read in-process)`,
+    async read() {
+      return { packets: peer(), t: now() };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- process bookkeeping and cleanup
+
+/** What this invocation started and must take down again, whatever ends it. */
+const live = new Set<RemoteProcess>();
+const prefixes = new Set<string>();
+let lab: LabFixture | undefined;
+let stopping = false;
+
+async function txXdpProgId(txT: Transport, dev: string): Promise<number | undefined> {
+  const r = await txT.exec(["ip", "-j", "link", "show", "dev", dev]);
+  if (r.code !== 0) return undefined;
+  try {
+    const [link] = JSON.parse(r.stdout) as { xdp?: { prog?: { id?: number }; attached?: { prog?: { id?: number } }[] } }[];
+    return link?.xdp?.prog?.id ?? link?.xdp?.attached?.[0]?.prog?.id;
+  } catch {
+    return undefined;
+  }
+}
+
+function removeRuntimeDir(prefix: string): void {
+  // DPDK leaves its runtime directory (config, fbarrays) behind even after a clean exit.
+  rmSync(`${DPDK_RUNTIME}/${prefix}`, { recursive: true, force: true });
+  prefixes.delete(prefix);
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.all([...live].map((p) => p.stop(3000).catch(() => undefined)));
+  live.clear();
+  for (const p of [...prefixes]) removeRuntimeDir(p);
+  const l = lab;
+  lab = undefined;
+  // Owned labs go entirely (namespaces, veths, pins); a lab that was already up stays, minus what this run made.
+  await l?.down();
+}
+
+// ---------------------------------------------------------------- one measured run
+
+interface Run {
+  readonly rxPps: number;
+  readonly windowS: number;
+  readonly load1: number;
+  readonly summary: EngineStats | undefined;
+}
+
+interface Lab2 {
+  readonly txT: Transport;
+  readonly tx: InventoryHost;
+  readonly txIfc: InventoryInterface;
+  readonly rx: InventoryHost;
+  readonly rxIfc: InventoryInterface;
+  readonly counter: RxCounter;
+  readonly seconds: number;
+}
+
+let runSeq = 0;
+
+/** Starts argv on the tx host, waits for traffic at the receiver, warms up, counts a window, stops it. */
+async function measure(env: Lab2, label: string, makeArgv: (prefix: string) => string[]): Promise<Run> {
+  if (stopping) throw new Error("interrupted");
+  const dev = env.txIfc.name;
+  const busy = await txXdpProgId(env.txT, dev);
+  if (busy !== undefined) throw new Error(`${env.tx.name}:${dev} already has an XDP program (id ${busy}): another run is using the lab; try again when it is done`);
+  const prefix = `wl-bench-${process.pid}-${runSeq++}`;
+  prefixes.add(prefix);
+  let summary: EngineStats | undefined;
+  const load1 = loadavg()[0]!;
+  const proc = await env.txT.spawn(makeArgv(prefix), {
+    onStdoutLine: (line) => {
+      const m = parseEngineLine(line);
+      if (m?.type === "summary") summary = m;
+    },
+    captureLimit: 64 * 1024,
+  });
+  live.add(proc);
+  let exited = false;
+  void proc.exited.then(() => (exited = true));
+  let progId: number | undefined;
+  try {
+    let last = await env.counter.read();
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      await Bun.sleep(100);
+      if (stopping) throw new Error("interrupted");
+      if (exited) {
+        const r = await proc.exited;
+        const said = r.stderr.trim().split("\n").filter(Boolean).slice(-2).join(" / ");
+        throw new Error(`${label}: exited ${r.code ?? r.signal} before sending: ${said || "no output"}`);
+      }
+      const s = await env.counter.read();
+      if (s.packets - last.packets >= STARTED_FRAMES) break;
+      last = s;
+      if (Date.now() > deadline) throw new Error(`${label}: no traffic at ${env.counter.what} within ${START_TIMEOUT_MS / 1000} s`);
+    }
+    progId = await txXdpProgId(env.txT, dev);
+    await Bun.sleep(WARM_S * 1000);
+    const a = await env.counter.read();
+    await Bun.sleep(env.seconds * 1000);
+    const b = await env.counter.read();
+    if (exited) throw new Error(`${label}: ended during the window`);
+    return { rxPps: (b.packets - a.packets) / (b.t - a.t), windowS: b.t - a.t, load1, summary: await stopped() };
+  } finally {
+    await stopped();
+    removeRuntimeDir(prefix);
+    // A tool that had to be killed leaves the AF_XDP PMD's program on the interface; only that very program is removed.
+    if (progId !== undefined && (await txXdpProgId(env.txT, dev)) === progId) {
+      await env.txT.exec(["ip", "link", "set", "dev", dev, "xdp", "off"]);
+    }
+  }
+
+  async function stopped(): Promise<EngineStats | undefined> {
+    if (live.has(proc)) {
+      live.delete(proc);
+      await proc.stop(5000); // SIGTERM: both tools close the port (detaching the XDP program) and exit
+    }
+    return summary;
+  }
+}
+
+function engineArgv(env: Lab2, prefix: string, extra: string[]): string[] {
+  return [
+    toolsOf(env.tx).engine, ...EAL_COMMON, "--file-prefix", prefix, "--vdev", vdevOf(env),
+    "--", "--role", "tx", "--protocol", "udp", "--src-ip", env.txIfc.ipv4, "--dst-ip", env.rxIfc.ipv4, "--dst-mac", UNOWNED_MAC,
+    "--stats-interval", String(QUIET_STATS_S), ...extra,
+  ];
+}
+
+function testpmdArgv(env: Lab2, prefix: string, size: number): string[] {
+  // txonly's defaults match the engine's: UDP 198.18.0.1 -> 198.18.0.2, one flow, bursts of 32; descriptors and mbuf
+  // count are set to the engine's (2048 each way, 16k mbufs). --stats-period keeps testpmd running without a terminal.
+  return [
+    "dpdk-testpmd", ...EAL_COMMON, "--file-prefix", prefix, "--vdev", vdevOf(env),
+    "--", "--forward-mode=txonly", `--txpkts=${size}`, `--eth-peer=0,${UNOWNED_MAC}`, "--nb-cores=1", "--rxq=1", "--txq=1",
+    "--rxd=2048", "--txd=2048", "--burst=32", "--total-num-mbufs=16384", `--stats-period=${QUIET_STATS_S}`, "-a",
+  ];
+}
+
+function vdevOf(env: Lab2): string {
+  const v = env.txIfc.dpdk.vdev;
+  if (!v) throw new Error(`${env.tx.name}:${env.txIfc.name} has no DPDK vdev in the inventory`);
+  return v;
+}
+
+// ---------------------------------------------------------------- statistics and table
+
+function median(values: number[]): number {
+  const s = [...values].sort((x, y) => x - y);
+  if (s.length === 0) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+const fmtPps = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
+const fmtRatio = (n: number, digits = 3): string => (Number.isFinite(n) ? n.toFixed(digits) : "-");
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+function sh(argv: string[]): string {
+  const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });
+  return r.exitCode === 0 ? r.stdout.toString().trim() : "";
+}
+
+function which(tool: string): boolean {
+  return sh(["sh", "-c", `command -v ${tool}`]) !== "";
+}
+
+// ---------------------------------------------------------------- main
+
+interface TxRep {
+  size: number;
+  rep: number;
+  engine_pps: number;
+  testpmd_pps: number;
+  ratio: number;
+  engine_load1: number;
+  testpmd_load1: number;
+  engine_tx_dropped: number | null;
+}
+
+interface RateRep {
+  target_pps: number;
+  rep: number;
+  rx_pps: number;
+  ratio: number;
+  load1: number;
+  pacing: EngineStats["pacing"];
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: Args | "help";
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`bench engine: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (process.getuid?.() !== 0) {
+    console.error("bench engine: needs root (network namespaces, AF_XDP, DPDK): run it as root or with sudo");
+    return 1;
+  }
+  const doTx = args.only !== "rate";
+  const doRate = args.only !== "tx";
+  if (doTx && !which("dpdk-testpmd")) {
+    console.error("bench engine: dpdk-testpmd not found (Debian package dpdk); or run with --only rate");
+    return 1;
+  }
+
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\nbench engine: ${sig}: stopping what this run started`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const load0 = loadavg();
+  const started = new Date();
+  try {
+    lab = await startLab("two-host", { ssh: false });
+    const inv = lab.inventory;
+    const tx = inventoryHost(inv, "tx");
+    const rx = inventoryHost(inv, "rx");
+    const txIfc = tx.interfaces[0];
+    const rxIfc = rx.interfaces[0];
+    if (!txIfc || !rxIfc) throw new Error("two-host lab: tx or rx has no test interface");
+    const engine = toolsOf(tx).engine;
+    if (!existsSync(engine)) throw new Error(`engine not built: no ${engine} (meson setup build/engine engine && meson compile -C build/engine)`);
+    const env: Lab2 = {
+      txT: lab.transport("tx"),
+      tx,
+      txIfc,
+      rx,
+      rxIfc,
+      counter: await rxCounter(lab.transport("rx"), rxIfc),
+      seconds: args.seconds,
+    };
+
+    const header = {
+      date: started.toISOString(),
+      kernel: release(),
+      cpu: `${cpus()[0]?.model ?? "?"} x${cpus().length}`,
+      dpdk: sh(["pkg-config", "--modversion", "libdpdk"]) || "?",
+      engine,
+      engine_sha256: createHash("sha256").update(readFileSync(engine)).digest("hex"),
+      vdev: vdevOf(env),
+      eal: EAL_COMMON.join(" "),
+      counted_at: env.counter.what,
+      lab: `${inv.lab.name} (${lab.owned ? "brought up by this run" : "already up: other users of it add noise"})`,
+      reps: args.reps,
+      window_s: args.seconds,
+      warmup_s: WARM_S,
+      load_before: load0.map((x) => x.toFixed(2)).join(" "),
+    };
+    for (const [k, v] of Object.entries(header)) console.log(`${k.padEnd(14)} ${v}`);
+    console.log("");
+
+    const txReps: TxRep[] = [];
+    const rateReps: RateRep[] = [];
+    const maxReps: number[] = [];
+    const progress = (s: string) => console.error(`  ${s}`);
+
+    if (doTx) {
+      for (let rep = 1; rep <= args.reps; rep++) {
+        for (const size of SIZES) {
+          // Alternate which tool goes first so a load change between the two runs of a pair favours neither.
+          const order = (rep + (size === 64 ? 0 : 1)) % 2 === 1 ? (["engine", "testpmd"] as const) : (["testpmd", "engine"] as const);
+          const got: Partial<Record<"engine" | "testpmd", Run>> = {};
+          for (const tool of order) {
+            const label = `${tool} ${size} B rep ${rep}`;
+            got[tool] = await measure(env, label, (p) =>
+              tool === "engine" ? engineArgv(env, p, ["--mode", "continuous", "--size", String(size)]) : testpmdArgv(env, p, size),
+            );
+            progress(`${label}: ${fmtPps(got[tool]!.rxPps)} pps at the receiver (load ${got[tool]!.load1.toFixed(2)})`);
+          }
+          const e = got.engine!;
+          const t = got.testpmd!;
+          txReps.push({
+            size,
+            rep,
+            engine_pps: e.rxPps,
+            testpmd_pps: t.rxPps,
+            ratio: e.rxPps / t.rxPps,
+            engine_load1: e.load1,
+            testpmd_load1: t.load1,
+            engine_tx_dropped: e.summary?.totals.tx_dropped ?? null,
+          });
+          if (size === 64) maxReps.push(e.rxPps);
+        }
+      }
+    }
+
+    if (doRate) {
+      for (let rep = 1; rep <= args.reps; rep++) {
+        if (!doTx) {
+          // Without the tx part, the engine's full speed at 64 B (the rate runs' size) is measured here, for the max.
+          const r = await measure(env, `engine 64 B max rep ${rep}`, (p) => engineArgv(env, p, ["--mode", "continuous", "--size", "64"]));
+          progress(`engine 64 B max rep ${rep}: ${fmtPps(r.rxPps)} pps`);
+          maxReps.push(r.rxPps);
+        }
+        for (const target of RATES) {
+          const label = `rate ${fmtPps(target)} pps rep ${rep}`;
+          const r = await measure(env, label, (p) => engineArgv(env, p, ["--mode", "rate", "--pps", String(target), "--size", "64"]));
+          progress(`${label}: ${fmtPps(r.rxPps)} pps at the receiver (${fmtRatio(r.rxPps / target, 4)})`);
+          rateReps.push({ target_pps: target, rep, rx_pps: r.rxPps, ratio: r.rxPps / target, load1: r.load1, pacing: r.summary?.pacing ?? null });
+        }
+      }
+    }
+    const load1 = loadavg();
+
+    const txRows = SIZES.filter(() => doTx).map((size) => {
+      const reps = txReps.filter((r) => r.size === size);
+      const e = median(reps.map((r) => r.engine_pps));
+      const t = median(reps.map((r) => r.testpmd_pps));
+      return { size, engine_pps_median: e, testpmd_pps_median: t, ratio: e / t, paired_ratios: reps.map((r) => r.ratio) };
+    });
+    const machineMax = median(maxReps);
+    const rateRows = RATES.filter(() => doRate).map((target) => {
+      const reps = rateReps.filter((r) => r.target_pps === target);
+      const ratios = reps.map((r) => r.ratio);
+      const paced = reps.map((r) => r.pacing).filter((p): p is NonNullable<EngineStats["pacing"]> => p !== null);
+      const above = Number.isFinite(machineMax) && machineMax < target;
+      return {
+        target_pps: target,
+        rx_pps_median: median(reps.map((r) => r.rx_pps)),
+        ratio_median: above ? null : median(ratios),
+        ratios,
+        departure_pps_median: median(paced.map((p) => p.achieved_pps)),
+        ipd_mean_ns_median: median(paced.map((p) => p.ipd_mean_ns)),
+        ipd_stddev_ns_median: median(paced.map((p) => p.ipd_stddev_ns)),
+        note: above ? `above this machine's max ${fmtPps(machineMax)} pps` : "",
+      };
+    });
+
+    console.log("");
+    if (doTx) {
+      console.log(`tx rate, UDP, pps at the receiver (median of ${args.reps}); ratio = engine/testpmd of the medians; per rep in brackets`);
+      console.log(
+        table(
+          ["size", "engine pps", "testpmd pps", "ratio", "per rep"],
+          txRows.map((r) => [`${r.size} B`, fmtPps(r.engine_pps_median), fmtPps(r.testpmd_pps_median), fmtRatio(r.ratio), `[${r.paired_ratios.map((x) => fmtRatio(x)).join(" ")}]`]),
+        ),
+      );
+      console.log("");
+    }
+    if (doRate) {
+      console.log(`rate mode, UDP 64 B, achieved/target at the receiver (median of ${args.reps}); departures and inter-departure gaps from the engine`);
+      console.log(
+        table(
+          ["target pps", "rx pps", "achieved/target", "per rep", "departure pps", "ipd mean ns", "ipd stddev ns", "note"],
+          rateRows.map((r) => [
+            fmtPps(r.target_pps),
+            fmtPps(r.rx_pps_median),
+            r.ratio_median === null ? "-" : fmtRatio(r.ratio_median, 4),
+            `[${r.ratios.map((x) => fmtRatio(x, 4)).join(" ")}]`,
+            fmtPps(r.departure_pps_median),
+            fmtPps(r.ipd_mean_ns_median),
+            fmtPps(r.ipd_stddev_ns_median),
+            r.note,
+          ]),
+        ),
+      );
+      if (Number.isFinite(machineMax)) console.log(`engine max at 64 B on this machine now: ${fmtPps(machineMax)} pps (median of full-speed runs)`);
+      console.log("");
+    }
+    console.log(`load before   ${header.load_before}\nload after    ${load1.map((x) => x.toFixed(2)).join(" ")}`);
+
+    if (args.json) {
+      writeFileSync(
+        args.json,
+        JSON.stringify({ type: "engine_bench", header: { ...header, load_after: load1.map((x) => x.toFixed(2)).join(" ") }, tx: txRows, rate: rateRows, tx_reps: txReps, rate_reps: rateReps, engine_max_64_pps: Number.isFinite(machineMax) ? machineMax : null }, null, 2) + "\n",
+      );
+    }
+    return 0;
+  } catch (e) {
+    if (stopping) return 130;
+    console.error(`bench engine: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    if (!stopping) await cleanup();
+  }
+}
+
+process.exit(await main(process.argv.slice(2)));
