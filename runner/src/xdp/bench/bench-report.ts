@@ -91,6 +91,12 @@ export function reading(r: BenchResults): string {
         : `baseline-socket kept up at every rate measured.`,
     );
   }
+  const short = r.points.filter((p) => p.target_pps > 0 && p.offered_pps > 0 && p.offered_pps < 0.9 * p.target_pps);
+  if (short.length) {
+    parts.push(
+      `The generator did not reach its target at ${short.length} point(s) (e.g. ${fmt(short[0]!.offered_pps)} of ${rateLabel(short[0]!.target_pps)} pps for ${short[0]!.mode}): its CPU was shared with other tenants, so compare modes at the pps each actually got.`,
+    );
+  }
   const ratios = rates
     .map((rate) => {
       const b = find(r.points, "baseline-socket", rate)?.task_ms_per_mpkt;
