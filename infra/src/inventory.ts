@@ -41,8 +41,8 @@ export const inventoryInterfaceSchema = z.strictObject({
   prefixLen: z.number().int().min(0).max(32),
   pci: z.string().nullable(),
   dpdk: dpdkAttachmentSchema,
-  /** netns labs: the root-namespace end of this interface's veth (XDP_TX on a veth needs XDP on its peer). */
-  peer: z.string().optional(),
+  /** netns labs: the switch-side end of this interface's veth (XDP_TX on a veth needs XDP on its peer). */
+  peer: z.strictObject({ namespace: z.string(), dev: z.string() }).optional(),
 });
 
 export const capabilitiesSchema = z.strictObject({

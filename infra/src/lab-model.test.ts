@@ -20,12 +20,19 @@ describe("example labs", () => {
   for (const file of readdirSync(labsDir).filter((f) => f.endsWith(".yaml"))) {
     test(`${file} parses and every kernel name fits IFNAMSIZ`, () => {
       const lab = parseLab(readFileSync(join(labsDir, file), "utf8"), file);
-      const links = [lab.management.bridge, ...lab.segments.map((s) => s.bridge), ...lab.hosts.flatMap((h) => [h.mgmt.rootVeth, ...h.interfaces.map((i) => i.rootVeth)])];
+      const links = [
+        lab.management.bridge,
+        lab.management.uplink,
+        lab.management.switchUplink,
+        ...lab.segments.map((s) => s.bridge),
+        ...lab.hosts.flatMap((h) => [h.mgmt.switchPort, ...h.interfaces.map((i) => i.switchPort)]),
+      ];
       for (const name of links) {
         expect(name.length).toBeLessThanOrEqual(15);
         expect(name.startsWith(`${lab.prefix}-`)).toBe(true);
       }
       for (const h of lab.hosts) expect(h.namespace).toBe(`${lab.prefix}-${h.name}`);
+      expect(lab.switchNamespace).toBe(`${lab.prefix}-sw`);
       expect(new Set(links).size).toBe(links.length);
     });
   }
@@ -69,6 +76,7 @@ describe("bad lab files get one line naming file, line, field and problem", () =
     ["ip outside its network", "name: l\nhosts:\n  - name: h\n    role: tx\n    interfaces:\n      - ip: 198.18.9.1\n", /^bad\.yaml:6: hosts\[0\]\.interfaces\[0\]\.ip: 198\.18\.9\.1 is not a host address of network 'br-test'/],
     ["unknown network", "name: l\nhosts:\n  - name: h\n    role: tx\n    interfaces:\n      - network: nope\n", /unknown network 'nope'/],
     ["name too long without prefix", "name: a-very-long-lab\nhosts:\n  - name: h\n    role: tx\n", /^bad\.yaml:1: name: name 'a-very-long-lab' is longer than 8 chars; set 'prefix'/],
+    ["reserved host name", "name: l\nhosts:\n  - name: sw\n    role: tx\n", /^bad\.yaml:3: hosts\[0\]\.name: host name 'sw' is reserved for the lab's switch namespace$/],
     ["not a mapping", "- a\n- b\n", /^bad\.yaml:1: a lab file is a YAML mapping/],
     ["duplicate ip", "name: l\nhosts:\n  - name: a\n    role: tx\n    interfaces: [{ip: 198.18.0.5}]\n  - name: b\n    role: rx\n    interfaces: [{ip: 198.18.0.5}]\n", /198\.18\.0\.5 is already used/],
   ];

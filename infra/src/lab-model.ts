@@ -22,8 +22,12 @@ import {
   MAX_PREFIX_LEN,
   namespaceName,
   PREFIX_RE,
-  rootVethName,
   segmentBridgeName,
+  switchNamespaceName,
+  switchPortName,
+  switchUplinkName,
+  SWITCH_HOST_NAME,
+  uplinkName,
 } from "./naming.ts";
 
 export type { Role } from "./lab-schema.ts";
@@ -43,8 +47,8 @@ export interface HostInterface {
   readonly ip: string;
   readonly prefixLen: number;
   readonly mac: string;
-  /** Root-namespace end of the veth (netns backend). */
-  readonly rootVeth: string;
+  /** Switch-side end of the veth, a bridge port in the lab's switch namespace (netns backend). */
+  readonly switchPort: string;
 }
 
 export interface TestInterface extends HostInterface {
@@ -77,7 +81,17 @@ export interface Lab {
   readonly description?: string;
   readonly ipv6: boolean;
   readonly nat: boolean;
-  readonly management: { readonly subnet: string; readonly prefixLen: number; readonly gateway: string; readonly bridge: string };
+  readonly management: {
+    readonly subnet: string;
+    readonly prefixLen: number;
+    readonly gateway: string;
+    readonly bridge: string;
+    /** netns backend: the root-namespace veth holding the gateway address, and its switch-side end. */
+    readonly uplink: string;
+    readonly switchUplink: string;
+  };
+  /** netns backend: the namespace that holds the lab's bridges. */
+  readonly switchNamespace: string;
   readonly segments: readonly Segment[];
   readonly hosts: readonly Host[];
 }
@@ -190,6 +204,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
 
   const seenHosts = new Set<string>();
   file.hosts.forEach((h, i) => {
+    if (h.name === SWITCH_HOST_NAME) fail(["hosts", i, "name"], `host name '${SWITCH_HOST_NAME}' is reserved for the lab's switch namespace`);
     if (seenHosts.has(h.name)) fail(["hosts", i, "name"], `duplicate host '${h.name}'`);
     seenHosts.add(h.name);
   });
@@ -256,7 +271,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
         ip: formatIpv4(r.ip!),
         prefixLen: seg.prefixLen,
         mac: macAddr,
-        rootVeth: rootVethName(prefix, hi, ii + 1),
+        switchPort: switchPortName(prefix, hi, ii + 1),
         ...(r.ifc.pci ? { pci: r.ifc.pci.toLowerCase() } : {}),
       };
     });
@@ -270,7 +285,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
         ip: formatIpv4(gateway + 1 + hi),
         prefixLen: mgmtCidr.prefixLen,
         mac: defaultMac(prefix, hi, 0),
-        rootVeth: rootVethName(prefix, hi, 0),
+        switchPort: switchPortName(prefix, hi, 0),
       },
       interfaces,
       routes: [],
@@ -298,7 +313,10 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
       prefixLen: mgmtCidr.prefixLen,
       gateway: formatIpv4(gateway),
       bridge: managementBridgeName(prefix),
+      uplink: uplinkName(prefix),
+      switchUplink: switchUplinkName(prefix),
     },
+    switchNamespace: switchNamespaceName(prefix),
     segments,
     hosts: withRoutes,
   };

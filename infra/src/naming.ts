@@ -11,6 +11,27 @@ export function namespaceName(prefix: string, host: string): string {
   return `${prefix}-${host}`;
 }
 
+/**
+ * The lab's switch: a namespace of its own holding the bridges. Bridges in the root
+ * namespace would run every IPv4 frame through br_netfilter (the machine's iptables,
+ * and header validation that drops malformed frames); a test LAN must be a plain wire.
+ */
+export const SWITCH_HOST_NAME = "sw";
+
+export function switchNamespaceName(prefix: string): string {
+  return namespaceName(prefix, SWITCH_HOST_NAME);
+}
+
+/** Root-namespace end of the management uplink: holds the gateway address. */
+export function uplinkName(prefix: string): string {
+  return `${prefix}-gw`;
+}
+
+/** Switch-namespace end of the management uplink, a port of the management bridge. */
+export function switchUplinkName(prefix: string): string {
+  return `${prefix}-up`;
+}
+
 export function managementBridgeName(prefix: string): string {
   return `${prefix}-mg`;
 }
@@ -19,16 +40,19 @@ export function segmentBridgeName(prefix: string, segmentIndex: number): string 
   return `${prefix}-t${segmentIndex}`;
 }
 
-/** Root-namespace end of the veth whose other end is eth<ifIndex> of host <hostIndex>. */
-export function rootVethName(prefix: string, hostIndex: number, ifIndex: number): string {
+/** Switch-side end of the veth whose other end is eth<ifIndex> of host <hostIndex>. */
+export function switchPortName(prefix: string, hostIndex: number, ifIndex: number): string {
   return `${prefix}-h${hostIndex}i${ifIndex}`;
 }
 
-/** Every root-namespace link a lab with this prefix can ever create, including ones from an older lab file. */
+/**
+ * Every root-namespace link a lab with this prefix can leave behind: the uplink, and the
+ * bridges and ports of labs built before the switch namespace existed, so `down` still sweeps them.
+ */
 export function isLabLinkName(prefix: string, name: string): boolean {
   if (!name.startsWith(`${prefix}-`)) return false;
   const rest = name.slice(prefix.length + 1);
-  return rest === "mg" || /^t\d+$/.test(rest) || /^h\d+i\d+$/.test(rest);
+  return rest === "gw" || rest === "mg" || /^t\d+$/.test(rest) || /^h\d+i\d+$/.test(rest);
 }
 
 export function isLabNamespaceName(prefix: string, name: string): boolean {
@@ -50,13 +74,4 @@ export function defaultMac(prefix: string, hostIndex: number, ifIndex: number): 
   const h = fnv1a(prefix);
   const bytes = [0x02, (h >>> 8) & 0xff, h & 0xff, 0x00, hostIndex & 0xff, ifIndex & 0xff];
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
-}
-
-/**
- * Link group for a lab's root-namespace links: `down` deletes the whole group in
- * one kernel operation (one teardown instead of one per link). Verified before use,
- * since two prefixes can hash alike.
- */
-export function labLinkGroup(prefix: string): number {
-  return 0x57000000 | (fnv1a(prefix) & 0xffffff);
 }

@@ -23,7 +23,7 @@ function xdp(options: Omit<XdpRunOptions, "tool" | "dev" | "pinDir">) {
     dev: "eth1",
     pinDir: pinDirFor(lab.inventory.lab.prefix, "dst", "eth1"),
     interval: 1,
-    ...(peer ? { peer: { dev: peer, pinDir: pinDirFor(lab.inventory.lab.prefix, "root", peer) } } : {}),
+    ...(peer ? { peer: { ...peer, pinDir: pinDirFor(lab.inventory.lab.prefix, "sw", peer.dev) } } : {}),
     ...options,
   });
 }
@@ -125,8 +125,8 @@ describe("detach", () => {
     expect(existsSync(pinDir)).toBe(false);
     const prog = await lab.transport("dst").exec(["bpftool", "prog", "show", "id", String(session.loaded.prog_id)]);
     expect(prog.code).not.toBe(0);
-    // The pass-through program on the veth's host side went with it.
+    // The pass-through program on the veth's switch side went with it.
     const peer = dst().interfaces[0]!.peer!;
-    expect(Bun.spawnSync(["ip", "link", "show", "dev", peer]).stdout.toString()).not.toContain("prog/xdp");
+    expect(Bun.spawnSync(["ip", "-n", peer.namespace, "link", "show", "dev", peer.dev]).stdout.toString()).not.toContain("prog/xdp");
   }, 60000);
 });

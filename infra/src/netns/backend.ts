@@ -7,9 +7,9 @@ import type { DownReport, LabBackend, StatusReport, UpOptions } from "../backend
 import { INVENTORY_SCHEMA, type Inventory, type InventoryHost } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
-import { expectedRootLinks, hostSetups, rootBatch, teardownBatch, teardownPlan, type LiveState } from "./plan.ts";
+import { expectedSwitchLinks, hostSetups, rootBatch, switchSetup, teardownBatch, teardownPlan, type LiveState } from "./plan.ts";
 import { prepareSshFiles, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
-import { linkIsUp, linkMaster, namespaces, pidsInNamespace, processAlive, rootLinkGroups, rootLinks, rootRoutes, run, which } from "./system.ts";
+import { linkIsUp, namespaces, pidsInNamespace, processAlive, rootLinks, rootRoutes, run, which } from "./system.ts";
 
 /** Where XDP pins live: a bpffs outside /sys, so `ip netns exec` (which remounts /sys) still sees them. */
 export const BPF_PIN_ROOT = "/run/wirelab/bpf";
@@ -18,8 +18,23 @@ export function inventoryPath(stateDir: string): string {
   return join(stateDir, "inventory.json");
 }
 
-function liveState(): LiveState {
-  return { rootLinks: rootLinks(), namespaces: namespaces() };
+interface NamespaceLink {
+  ifname: string;
+  master?: string;
+  flags: string[];
+}
+
+/** Links inside a namespace, from one `ip -j link show` (empty when the namespace does not exist). */
+async function linksIn(namespace: string, live: ReadonlySet<string>): Promise<NamespaceLink[]> {
+  if (!live.has(namespace)) return [];
+  const r = await run(["ip", "-n", namespace, "-j", "link", "show"]);
+  return r.code === 0 ? (JSON.parse(r.stdout) as NamespaceLink[]) : [];
+}
+
+async function liveState(lab: Lab): Promise<LiveState & { switchDetail: NamespaceLink[] }> {
+  const ns = namespaces();
+  const switchDetail = await linksIn(lab.switchNamespace, ns);
+  return { rootLinks: rootLinks(), namespaces: ns, switchLinks: new Set(switchDetail.map((l) => l.ifname)), switchDetail };
 }
 
 /** Root, tools and a free management subnet: checked before anything is created. */
@@ -31,7 +46,7 @@ export function preflight(lab: Lab): void {
   }
   const mgmt = parseCidr(lab.management.subnet) as Cidr;
   for (const route of rootRoutes()) {
-    if (route.iface === lab.management.bridge || route.prefixLen === 0) continue;
+    if (route.iface === lab.management.uplink || route.iface === lab.management.bridge || route.prefixLen === 0) continue;
     if (cidrsOverlap(mgmt, { network: route.network, prefixLen: route.prefixLen })) {
       throw new Error(
         `management subnet ${lab.management.subnet} of lab '${lab.name}' overlaps a route on ${route.iface}; set management.subnet in the lab file`,
@@ -105,7 +120,7 @@ export function netnsInventory(
         ipv4: i.ip,
         prefixLen: i.prefixLen,
         pci: null,
-        peer: i.rootVeth,
+        peer: { namespace: lab.switchNamespace, dev: i.switchPort },
         dpdk: {
           vdev: `net_af_xdp${n},iface=${i.ifname}`,
           eal: hugepages > 0 ? ["--no-pci"] : ["--no-pci", "--no-huge", "-m", "256"],
@@ -169,9 +184,14 @@ export class NetnsBackend implements LabBackend {
     preflight(lab);
     return withLock(options.stateDir, async () => {
       const progress = options.onProgress ?? (() => {});
-      await ipBatch(rootBatch(lab, liveState()), `creating lab '${lab.name}' in the root namespace`);
-      progress(`namespaces, bridges and veths for ${lab.hosts.length} hosts`);
-      await Promise.all(hostSetups(lab).map((s) => ipBatch(s.batch, `configuring host '${s.host}'`, s.namespace, s.preamble)));
+      const live = await liveState(lab);
+      await ipBatch(rootBatch(lab, live), `creating lab '${lab.name}' in the root namespace`);
+      progress(`namespaces and veths for ${lab.hosts.length} hosts`);
+      await Promise.all(
+        [switchSetup(lab, live), ...hostSetups(lab)].map((s) =>
+          ipBatch(s.batch, s.name === "switch" ? "setting up the lab's switch" : `configuring host '${s.name}'`, s.namespace, s.preamble),
+        ),
+      );
       progress("addresses and routes set");
       let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
       if (options.ssh) {
@@ -193,14 +213,13 @@ export class NetnsBackend implements LabBackend {
   down(lab: Lab, options: { stateDir: string }): Promise<DownReport> {
     if (process.getuid?.() !== 0) return Promise.reject(new Error("removing the netns lab needs root: run as root or with sudo"));
     return withLock(options.stateDir, async () => {
-      const groups = rootLinkGroups();
-      const plan = teardownPlan(lab, liveState(), groups);
+      const plan = teardownPlan(lab, await liveState(lab));
       // Everything running inside the lab was started for the lab (sshd, engines, captures).
       const pids = plan.namespaces.flatMap(pidsInNamespace).filter((pid) => pid !== process.pid);
       await stopProcesses(pids);
       removePins(lab.prefix);
-      const r = await run(["ip", "-force", "-batch", "-"], teardownBatch(plan, groups).join("\n") + "\n");
-      const left = teardownPlan(lab, liveState());
+      const r = await run(["ip", "-force", "-batch", "-"], teardownBatch(plan).join("\n") + "\n");
+      const left = teardownPlan(lab, { rootLinks: rootLinks(), namespaces: namespaces(), switchLinks: new Set() });
       if (left.namespaces.length + left.rootLinks.length > 0) {
         throw new Error(
           `lab '${lab.name}' not fully removed: ${[...left.namespaces, ...left.rootLinks].join(", ")} remain (${r.stderr.trim().split("\n")[0] ?? ""})`,
@@ -213,19 +232,23 @@ export class NetnsBackend implements LabBackend {
   }
 
   async status(lab: Lab, options: { stateDir: string }): Promise<StatusReport> {
-    const live = liveState();
+    const live = await liveState(lab);
     const missing: string[] = [];
-    const hostName = (linkName: string) =>
-      lab.hosts.find((h) => h.mgmt.rootVeth === linkName || h.interfaces.some((i) => i.rootVeth === linkName));
-    for (const link of expectedRootLinks(lab)) {
-      const owner = hostName(link.name);
-      const label =
-        link.kind === "bridge"
-          ? `bridge ${link.name} (${link.name === lab.management.bridge ? "management" : `network '${lab.segments.find((s) => s.bridge === link.name)?.name}'`})`
-          : `veth ${link.name} (${owner?.name} ${owner?.mgmt.rootVeth === link.name ? "eth0" : owner?.interfaces.find((i) => i.rootVeth === link.name)?.ifname})`;
-      if (!live.rootLinks.has(link.name)) missing.push(label);
-      else if (link.master && linkMaster(link.name) !== link.master) missing.push(`${label} attached to ${link.master}`);
-      else if (!linkIsUp(link.name)) missing.push(`${label} up`);
+    const { uplink, gateway } = lab.management;
+    if (!live.rootLinks.has(uplink)) missing.push(`veth ${uplink} (management uplink, gateway ${gateway})`);
+    else if (!linkIsUp(uplink)) missing.push(`veth ${uplink} (management uplink) up`);
+    const switchUp = live.namespaces.has(lab.switchNamespace);
+    if (!switchUp) missing.push(`namespace ${lab.switchNamespace} (the lab's switch)`);
+    else {
+      for (const want of expectedSwitchLinks(lab)) {
+        const got = live.switchDetail.find((l) => l.ifname === want.name);
+        const label = `${want.kind} ${want.name} (${want.label})`;
+        if (!got) missing.push(label);
+        else if (want.master && got.master !== want.master) missing.push(`${label} attached to ${want.master}`);
+        else if (!got.flags.includes("UP")) missing.push(`${label} up`);
+      }
+      const nf = await run(["nsenter", `--net=/run/netns/${lab.switchNamespace}`, "sh", "-c", "cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || echo 0"]);
+      if (nf.stdout.trim() === "1") missing.push(`bridge netfilter off in ${lab.switchNamespace} (frames would go through iptables)`);
     }
     const inventory = existsSync(inventoryPath(options.stateDir))
       ? (JSON.parse(readFileSync(inventoryPath(options.stateDir), "utf8")) as Inventory)
@@ -253,13 +276,14 @@ export class NetnsBackend implements LabBackend {
         return { name: host.name, present, ssh };
       }),
     );
-    const expected = new Set(expectedRootLinks(lab).map((l) => l.name));
     const plan = teardownPlan(lab, live);
+    const expectedSwitch = new Set(expectedSwitchLinks(lab).map((l) => l.name));
     const extra = [
-      ...plan.rootLinks.filter((l) => !expected.has(l)).map((l) => `link ${l}`),
-      ...plan.namespaces.filter((n) => !lab.hosts.some((h) => h.namespace === n)).map((n) => `namespace ${n}`),
+      ...plan.rootLinks.filter((l) => l !== uplink).map((l) => `link ${l}`),
+      ...plan.namespaces.filter((n) => n !== lab.switchNamespace && !lab.hosts.some((h) => h.namespace === n)).map((n) => `namespace ${n}`),
+      ...live.switchDetail.filter((l) => l.ifname !== "lo" && !expectedSwitch.has(l.ifname)).map((l) => `link ${l.ifname} in ${lab.switchNamespace}`),
     ];
-    const anyPresent = hosts.some((h) => h.present) || plan.rootLinks.length > 0;
+    const anyPresent = hosts.some((h) => h.present) || plan.rootLinks.length > 0 || switchUp;
     const state = !anyPresent ? "down" : missing.length === 0 && extra.length === 0 ? "up" : "degraded";
     return { lab: lab.name, backend: "netns", state, missing: anyPresent ? missing : [], extra, hosts };
   }

@@ -2,31 +2,53 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseLab } from "../lab-model.ts";
-import { labLinkGroup } from "../naming.ts";
-import { expectedRootLinks, hostSetups, rootBatch, teardownBatch, teardownPlan } from "./plan.ts";
+import { expectedSwitchLinks, hostSetups, rootBatch, switchSetup, teardownBatch, teardownPlan } from "./plan.ts";
 
 const lab = parseLab(readFileSync(join(import.meta.dir, "..", "..", "labs", "dut.yaml"), "utf8"));
-const none = { rootLinks: new Set<string>(), namespaces: new Set<string>() };
+const none = { rootLinks: new Set<string>(), switchLinks: new Set<string>(), namespaces: new Set<string>() };
+const everything = {
+  rootLinks: new Set([lab.management.uplink]),
+  switchLinks: new Set(expectedSwitchLinks(lab).map((l) => l.name)),
+  namespaces: new Set([lab.switchNamespace, ...lab.hosts.map((h) => h.namespace)]),
+};
 
 describe("rootBatch", () => {
-  test("creates every namespace, bridge and veth on an empty machine", () => {
+  test("creates the switch and host namespaces and every veth, both ends placed in their namespaces", () => {
     const lines = rootBatch(lab, none);
-    expect(lines.filter((l) => l.startsWith("netns add"))).toEqual(["netns add dut-tx", "netns add dut-dut", "netns add dut-rx"]);
-    expect(lines.filter((l) => l.includes("type bridge")).length).toBe(3);
-    expect(lines.filter((l) => l.includes("type veth")).length).toBe(7);
-    expect(lines).toContain("link add dut-h1i2 mtu 1500 type veth peer name eth2 address " + lab.hosts[1]!.interfaces[1]!.mac + " mtu 1500 netns dut-dut");
-    for (const l of lines.filter((l) => l.startsWith("link set") && !l.endsWith("addrgenmode none"))) expect(l).toContain(`group ${labLinkGroup("dut")}`);
-    // Every root link gets addrgenmode none before it comes up.
-    for (const name of expectedRootLinks(lab).map((l) => l.name)) {
-      expect(lines.indexOf(`link set ${name} addrgenmode none`)).toBeLessThan(lines.findIndex((l) => l.startsWith(`link set ${name} `) && l.endsWith(" up")));
-    }
+    expect(lines.filter((l) => l.startsWith("netns add"))).toEqual(["netns add dut-sw", "netns add dut-tx", "netns add dut-dut", "netns add dut-rx"]);
+    // 3 hosts x eth0 + 4 test interfaces = 7 host veths, plus the management uplink.
+    expect(lines.filter((l) => l.includes("type veth")).length).toBe(8);
+    expect(lines).toContain(`link add dut-h1i2 mtu 1500 netns dut-sw type veth peer name eth2 address ${lab.hosts[1]!.interfaces[1]!.mac} mtu 1500 netns dut-dut`);
+    expect(lines).toContain("link add dut-gw type veth peer name dut-up netns dut-sw");
+    // No bridge in the root namespace: br_netfilter would see every frame there.
+    expect(lines.some((l) => l.includes("type bridge"))).toBe(false);
+    // The uplink gets no IPv6 address: addrgenmode is set before it comes up.
+    expect(lines.indexOf("link set dut-gw addrgenmode none")).toBeLessThan(lines.indexOf("link set dut-gw up"));
   });
 
   test("re-asserts but does not re-create what exists (idempotent up)", () => {
-    const live = { rootLinks: new Set(expectedRootLinks(lab).map((l) => l.name)), namespaces: new Set(lab.hosts.map((h) => h.namespace)) };
-    const lines = rootBatch(lab, live);
+    const lines = rootBatch(lab, everything);
     expect(lines.some((l) => l.startsWith("netns add") || l.startsWith("link add"))).toBe(false);
-    expect(lines.filter((l) => l.startsWith("link set")).length).toBe(2 * expectedRootLinks(lab).length);
+    expect(lines).toContain(`addr replace ${lab.management.gateway}/24 dev dut-gw`);
+  });
+});
+
+describe("switchSetup", () => {
+  test("bridges are plain wires: bridge netfilter and IPv6 off, no STP, every port on its bridge", () => {
+    const s = switchSetup(lab, none);
+    expect(s.namespace).toBe("dut-sw");
+    expect(s.preamble).toContain("bridge-nf-call-$f");
+    expect(s.preamble).toContain("disable_ipv6");
+    expect(s.batch.filter((l) => l.includes("type bridge")).length).toBe(3);
+    expect(s.batch).toContain("link add dut-t1 type bridge stp_state 0 forward_delay 0 mcast_snooping 0");
+    expect(s.batch).toContain("link set dut-h1i2 master dut-t1 up");
+    expect(s.batch).toContain("link set dut-up master dut-mg up");
+    // Bridges come up before their ports are attached.
+    expect(s.batch.indexOf("link set dut-t0 mtu 1500 up")).toBeLessThan(s.batch.indexOf("link set dut-h0i1 master dut-t0 up"));
+  });
+
+  test("an existing switch is not re-created", () => {
+    expect(switchSetup(lab, everything).batch.some((l) => l.startsWith("link add"))).toBe(false);
   });
 });
 
@@ -43,32 +65,22 @@ describe("hostSetups", () => {
 });
 
 describe("teardown", () => {
-  const names = expectedRootLinks(lab).map((l) => l.name);
-  const live = { rootLinks: new Set([...names, "dut-h7i1", "eth0", "dutiful0", "other-t0"]), namespaces: new Set(["dut-tx", "dut-old", "dutx", "two-host-tx"]) };
+  const live = {
+    rootLinks: new Set(["dut-gw", "dut-h7i1", "dut-t0", "eth0", "dutiful0", "other-t0"]),
+    switchLinks: new Set<string>(),
+    namespaces: new Set(["dut-sw", "dut-tx", "dut-old", "dutx", "two-host-tx"]),
+  };
 
-  test("takes the lab's objects, also ones an older lab file made, and nothing else", () => {
+  test("takes the lab's namespaces and root links, also ones an older lab or layout made, and nothing else", () => {
     const plan = teardownPlan(lab, live);
-    expect(plan.rootLinks.sort()).toEqual([...names, "dut-h7i1"].sort());
-    expect(plan.namespaces.sort()).toEqual(["dut-old", "dut-tx"]);
+    expect(plan.rootLinks.sort()).toEqual(["dut-gw", "dut-h7i1", "dut-t0"]);
+    expect(plan.namespaces.sort()).toEqual(["dut-old", "dut-sw", "dut-tx"]);
   });
 
-  test("deletes the link group in one operation when every member is the lab's", () => {
-    const groups = new Map(names.map((n) => [n, labLinkGroup("dut")] as [string, number]));
-    groups.set("dut-h7i1", 0);
-    const plan = teardownPlan(lab, live, groups);
-    expect(plan.group).toBe(labLinkGroup("dut"));
-    expect(teardownBatch(plan, groups)).toEqual([`link del group ${labLinkGroup("dut")}`, "link del dut-h7i1", "netns del dut-tx", "netns del dut-old"]);
-  });
-
-  test("falls back to one link at a time when a foreign link shares the group", () => {
-    const groups = new Map(names.map((n) => [n, labLinkGroup("dut")] as [string, number]));
-    groups.set("eth0", labLinkGroup("dut"));
-    const plan = teardownPlan(lab, live, groups);
-    expect(plan.group).toBeUndefined();
-    const batch = teardownBatch(plan, groups);
-    expect(batch.some((l) => l.includes("group"))).toBe(false);
+  test("root links go first, veths before bridges, then every namespace", () => {
+    const batch = teardownBatch(teardownPlan(lab, live));
+    expect(batch.slice(-3).every((l) => l.startsWith("netns del"))).toBe(true);
+    expect(batch.indexOf("link del dut-h7i1")).toBeLessThan(batch.indexOf("link del dut-t0"));
     expect(batch).not.toContain("link del eth0");
-    // Veths go before the bridges they are attached to.
-    expect(batch.findIndex((l) => l === "link del dut-h0i1")).toBeLessThan(batch.findIndex((l) => l === "link del dut-t0"));
   });
 });

@@ -1,17 +1,27 @@
 // What the netns backend builds for a lab, as data: the ip batches for the
-// root namespace and for each host, and the objects `status` expects. Pure.
+// root namespace, the lab's switch namespace and each host, and the objects
+// `status` expects. Pure.
+//
+// Layout: each host is a namespace (eth0 management, eth1.. test). The lab's
+// bridges live in a switch namespace of their own, `<prefix>-sw`, with bridge
+// netfilter off there: in the root namespace br_netfilter would run every IPv4
+// frame through the machine's iptables and drop malformed headers, and a test
+// LAN must carry what the engine sends. The root namespace keeps one veth, the
+// management uplink with the gateway address, so every host's eth0 is reachable.
 import type { Host, Lab } from "../lab-model.ts";
-import { isLabLinkName, isLabNamespaceName, labLinkGroup } from "../naming.ts";
+import { isLabLinkName, isLabNamespaceName } from "../naming.ts";
 
 export interface LiveState {
   /** Links in the root namespace, by name. */
   readonly rootLinks: ReadonlySet<string>;
+  /** Links in the lab's switch namespace (empty when it does not exist). */
+  readonly switchLinks: ReadonlySet<string>;
   /** Network namespaces under /run/netns. */
   readonly namespaces: ReadonlySet<string>;
 }
 
-export interface HostSetup {
-  readonly host: string;
+export interface NamespaceSetup {
+  readonly name: string;
   readonly namespace: string;
   /** Shell run inside the namespace before its batch (sysctls, offloads). */
   readonly preamble: string;
@@ -22,61 +32,81 @@ export interface ExpectedLink {
   readonly name: string;
   readonly kind: "bridge" | "veth";
   readonly master?: string;
+  /** What it is for, as `status` names it. */
+  readonly label: string;
 }
 
-export function expectedRootLinks(lab: Lab): ExpectedLink[] {
-  const links: ExpectedLink[] = [{ name: lab.management.bridge, kind: "bridge" }];
-  for (const seg of lab.segments) links.push({ name: seg.bridge, kind: "bridge" });
+/** The links of the switch namespace: bridges, host ports, the management uplink's switch end. */
+export function expectedSwitchLinks(lab: Lab): ExpectedLink[] {
+  const links: ExpectedLink[] = [
+    { name: lab.management.bridge, kind: "bridge", label: "management bridge" },
+    { name: lab.management.switchUplink, kind: "veth", master: lab.management.bridge, label: "management uplink (switch end)" },
+  ];
+  for (const seg of lab.segments) links.push({ name: seg.bridge, kind: "bridge", label: `bridge of network '${seg.name}'` });
   for (const host of lab.hosts) {
-    links.push({ name: host.mgmt.rootVeth, kind: "veth", master: lab.management.bridge });
+    links.push({ name: host.mgmt.switchPort, kind: "veth", master: lab.management.bridge, label: `port of ${host.name} eth0` });
     for (const ifc of host.interfaces) {
-      links.push({ name: ifc.rootVeth, kind: "veth", master: lab.segments.find((s) => s.name === ifc.segment)!.bridge });
+      links.push({ name: ifc.switchPort, kind: "veth", master: segmentOf(lab, ifc.segment).bridge, label: `port of ${host.name} ${ifc.ifname}` });
     }
   }
   return links;
 }
 
+function segmentOf(lab: Lab, name: string) {
+  return lab.segments.find((s) => s.name === name)!;
+}
+
+const sysctl = (key: string, value: number) => `echo ${value} > /proc/sys/${key.replaceAll(".", "/")}`;
+
 /**
- * Root-namespace batch that creates what is missing and re-asserts what exists,
- * so `up` is idempotent and also repairs a lab left half-built by a killed `up`.
+ * Root-namespace batch: namespaces, every veth (both ends placed straight into their
+ * namespaces), the uplink and its gateway address. Creates what is missing and
+ * re-asserts the rest, so `up` is idempotent and repairs a half-built lab.
  */
 export function rootBatch(lab: Lab, live: LiveState): string[] {
   const lines: string[] = [];
-  const group = labLinkGroup(lab.prefix);
-  for (const host of lab.hosts) {
-    if (!live.namespaces.has(host.namespace)) lines.push(`netns add ${host.namespace}`);
+  for (const ns of [lab.switchNamespace, ...lab.hosts.map((h) => h.namespace)]) {
+    if (!live.namespaces.has(ns)) lines.push(`netns add ${ns}`);
   }
-  const bridge = (name: string, mtu: number) => {
-    if (!live.rootLinks.has(name)) lines.push(`link add ${name} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`);
-    // No IPv6 link-local address, so the root side puts no frames of its own (MLD, router solicitations) on a
-    // test segment. The mode must be set while the link is down: an address is made when it comes up.
-    lines.push(`link set ${name} addrgenmode none`, `link set ${name} mtu ${mtu} group ${group} up`);
-  };
-  bridge(lab.management.bridge, 1500);
-  lines.push(`addr replace ${lab.management.gateway}/${lab.management.prefixLen} dev ${lab.management.bridge}`);
-  for (const seg of lab.segments) bridge(seg.bridge, seg.mtu);
-
-  const veth = (host: Host, rootName: string, ifname: string, mac: string, mtu: number, master: string) => {
-    if (!live.rootLinks.has(rootName)) {
-      lines.push(`link add ${rootName} mtu ${mtu} type veth peer name ${ifname} address ${mac} mtu ${mtu} netns ${host.namespace}`);
+  const { uplink, switchUplink, gateway, prefixLen } = lab.management;
+  if (!live.rootLinks.has(uplink)) lines.push(`link add ${uplink} type veth peer name ${switchUplink} netns ${lab.switchNamespace}`);
+  // No IPv6 link-local address (set while down: one is made when a link comes up), so nothing of the root's own leaves it.
+  lines.push(`link set ${uplink} addrgenmode none`, `addr replace ${gateway}/${prefixLen} dev ${uplink}`, `link set ${uplink} up`);
+  const veth = (host: Host, port: string, ifname: string, mac: string, mtu: number) => {
+    if (!live.switchLinks.has(port)) {
+      lines.push(`link add ${port} mtu ${mtu} netns ${lab.switchNamespace} type veth peer name ${ifname} address ${mac} mtu ${mtu} netns ${host.namespace}`);
     }
-    lines.push(`link set ${rootName} addrgenmode none`, `link set ${rootName} master ${master} group ${group} up`);
   };
   for (const host of lab.hosts) {
-    veth(host, host.mgmt.rootVeth, host.mgmt.ifname, host.mgmt.mac, 1500, lab.management.bridge);
-    for (const ifc of host.interfaces) {
-      const seg = lab.segments.find((s) => s.name === ifc.segment)!;
-      veth(host, ifc.rootVeth, ifc.ifname, ifc.mac, seg.mtu, seg.bridge);
-    }
+    veth(host, host.mgmt.switchPort, host.mgmt.ifname, host.mgmt.mac, 1500);
+    for (const ifc of host.interfaces) veth(host, ifc.switchPort, ifc.ifname, ifc.mac, segmentOf(lab, ifc.segment).mtu);
   }
   return lines;
 }
 
+/** The switch namespace: bridges that are plain wires, every port attached and up. */
+export function switchSetup(lab: Lab, live: LiveState): NamespaceSetup {
+  const preamble = [
+    // A namespace starts with bridge netfilter on wherever br_netfilter is loaded: turn it off here.
+    "for f in iptables ip6tables arptables; do [ -e /proc/sys/net/bridge/bridge-nf-call-$f ] && echo 0 > /proc/sys/net/bridge/bridge-nf-call-$f; done",
+    sysctl("net.ipv6.conf.all.disable_ipv6", 1),
+    sysctl("net.ipv6.conf.default.disable_ipv6", 1),
+  ].join("; ");
+  const batch: string[] = [];
+  const bridge = (name: string, mtu: number) => {
+    if (!live.switchLinks.has(name)) batch.push(`link add ${name} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`);
+    batch.push(`link set ${name} mtu ${mtu} up`);
+  };
+  bridge(lab.management.bridge, 1500);
+  for (const seg of lab.segments) bridge(seg.bridge, seg.mtu);
+  for (const link of expectedSwitchLinks(lab).filter((l) => l.master)) batch.push(`link set ${link.name} master ${link.master} up`);
+  return { name: "switch", namespace: lab.switchNamespace, preamble, batch };
+}
+
 /** Per-host setup inside its namespace: addresses, routes, and a quiet, checksum-correct test interface. */
-export function hostSetups(lab: Lab): HostSetup[] {
+export function hostSetups(lab: Lab): NamespaceSetup[] {
   return lab.hosts.map((host) => {
     const testIfs = host.interfaces.map((i) => i.ifname);
-    const sysctl = (key: string, value: number) => `echo ${value} > /proc/sys/${key.replaceAll(".", "/")}`;
     const preamble = [
       // IPv6 off unless the lab asks: router solicitations and MLD would pollute the counters.
       ...(lab.ipv6 ? [] : [sysctl("net.ipv6.conf.all.disable_ipv6", 1), sysctl("net.ipv6.conf.default.disable_ipv6", 1)]),
@@ -93,40 +123,33 @@ export function hostSetups(lab: Lab): HostSetup[] {
       ...host.interfaces.flatMap((i) => [`addr replace ${i.ip}/${i.prefixLen} dev ${i.ifname}`, `link set ${i.ifname} up`]),
       ...host.routes.map((r) => `route replace ${r.to} via ${r.via}`),
     ];
-    return { host: host.name, namespace: host.namespace, preamble, batch };
+    return { name: host.name, namespace: host.namespace, preamble, batch };
   });
 }
 
 export interface Teardown {
   readonly namespaces: string[];
   readonly rootLinks: string[];
-  /** The lab's link group, when every link in it is the lab's own and so it can go in one operation. */
-  readonly group?: number;
 }
 
 /**
- * Everything `down` removes: the lab's expected objects plus anything else that
- * carries the lab prefix in the shape wirelab names things (an older lab file,
- * a host since removed), so a crash or an edit never strands an object.
+ * Everything `down` removes: the lab's namespaces (hosts and switch) plus anything else
+ * that carries the lab prefix in the shape wirelab names things (an older lab file, a
+ * host since removed, a lab built before the switch namespace), so nothing is stranded.
  */
-export function teardownPlan(lab: Lab, live: LiveState, linkGroups?: ReadonlyMap<string, number>): Teardown {
-  const namespaces = [...live.namespaces].filter(
-    (ns) => lab.hosts.some((h) => h.namespace === ns) || isLabNamespaceName(lab.prefix, ns),
-  );
-  const links = [...live.rootLinks].filter((l) => isLabLinkName(lab.prefix, l));
-  // Veths before bridges: deleting a veth removes its peer at once, while a namespace's veths go asynchronously.
-  links.sort((a, b) => Number(/-(mg|t\d+)$/.test(a)) - Number(/-(mg|t\d+)$/.test(b)));
-  const group = labLinkGroup(lab.prefix);
-  const members = linkGroups ? [...linkGroups].filter(([, g]) => g === group).map(([name]) => name) : [];
-  const groupIsOurs = members.length > 0 && members.every((name) => isLabLinkName(lab.prefix, name));
-  return { namespaces, rootLinks: links, ...(groupIsOurs ? { group } : {}) };
+export function teardownPlan(lab: Lab, live: LiveState): Teardown {
+  const ours = new Set([lab.switchNamespace, ...lab.hosts.map((h) => h.namespace)]);
+  const namespaces = [...live.namespaces].filter((ns) => ours.has(ns) || isLabNamespaceName(lab.prefix, ns));
+  const rootLinks = [...live.rootLinks].filter((l) => isLabLinkName(lab.prefix, l));
+  // Veths before bridges (older labs kept bridges in the root namespace).
+  rootLinks.sort((a, b) => Number(/-(mg|t\d+)$/.test(a)) - Number(/-(mg|t\d+)$/.test(b)));
+  return { namespaces, rootLinks };
 }
 
-export function teardownBatch(plan: Teardown, linkGroups?: ReadonlyMap<string, number>): string[] {
-  const single = plan.group === undefined ? plan.rootLinks : plan.rootLinks.filter((l) => linkGroups?.get(l) !== plan.group);
-  return [
-    ...(plan.group === undefined ? [] : [`link del group ${plan.group}`]),
-    ...single.map((l) => `link del ${l}`),
-    ...plan.namespaces.map((ns) => `netns del ${ns}`),
-  ];
+/**
+ * Root links go one by one (normally just the uplink); namespaces go together, and the
+ * kernel tears down all their interfaces, veth peers included, in one batch.
+ */
+export function teardownBatch(plan: Teardown): string[] {
+  return [...plan.rootLinks.map((l) => `link del ${l}`), ...plan.namespaces.map((ns) => `netns del ${ns}`)];
 }

@@ -36,19 +36,6 @@ export function rootLinks(): Set<string> {
   return new Set(readdirSync("/sys/class/net"));
 }
 
-/** Link group of every root-namespace link (the kernel's IFLA_GROUP). */
-export function rootLinkGroups(): Map<string, number> {
-  const groups = new Map<string, number>();
-  for (const name of readdirSync("/sys/class/net")) {
-    try {
-      groups.set(name, Number(readFileSync(`/sys/class/net/${name}/netdev_group`, "utf8").trim()));
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  return groups;
-}
-
 export function namespaces(): Set<string> {
   return existsSync("/run/netns") ? new Set(readdirSync("/run/netns")) : new Set();
 }

@@ -41,10 +41,10 @@ export interface XdpRunOptions {
   readonly interval?: number;
   readonly onStats?: (stats: XdpStats) => void;
   /**
-   * The veth peer of `dev` in this machine's root namespace (netns labs). A veth passes XDP_TX
+   * The veth peer of `dev` in the lab's switch namespace (netns labs). A veth passes XDP_TX
    * frames on only when its peer runs XDP too, so a pass-through counter is attached there for the session.
    */
-  readonly peer?: { dev: string; pinDir: string };
+  readonly peer?: { namespace: string; dev: string; pinDir: string };
 }
 
 export interface XdpSession {
@@ -65,10 +65,10 @@ export async function startXdp(transport: Transport, options: XdpRunOptions): Pr
   }
 }
 
-async function startPeerPass(tool: string, peer: { dev: string; pinDir: string }): Promise<RemoteProcess> {
+async function startPeerPass(tool: string, peer: { namespace: string; dev: string; pinDir: string }): Promise<RemoteProcess> {
   let loaded!: () => void;
   const attached = new Promise<void>((r) => (loaded = r));
-  const proc = await new NetnsTransport("root", "").spawn([tool, "run", "--dev", peer.dev, "--prog", "count", "--pin-dir", peer.pinDir, "--interval", "3600"], {
+  const proc = await new NetnsTransport("switch", peer.namespace).spawn([tool, "run", "--dev", peer.dev, "--prog", "count", "--pin-dir", peer.pinDir, "--interval", "3600"], {
     onStdoutLine: (line) => parseXdpLine(line)?.type === "loaded" && loaded(),
   });
   const up = await Promise.race([attached.then(() => true), proc.exited.then(() => false), Bun.sleep(15000).then(() => false)]);
