@@ -27,7 +27,7 @@ export interface BenchConfig {
 
 export interface BenchTarget {
   readonly gen: { name: string; dev: string; ip: string };
-  readonly dst: { name: string; dev: string; ip: string; peer?: string };
+  readonly dst: { name: string; dev: string; ip: string; peer?: { namespace: string; dev: string } };
   readonly pinDir: string;
   readonly tools: { engine: string; xdp: string; sink: string };
   readonly labName: string;

@@ -48,7 +48,7 @@ export function describePlan(config: BenchConfig, target: BenchTarget): string {
     `  ${target.dst.name}: ${xdpArgv(target, "xdp-count").join(" ").replace("--prog count", "--prog count|drop")}`,
     `  ${target.dst.name}: echo 1 > /sys/class/net/${target.dst.dev}/threaded; taskset -p -c ${config.rxCpu} <new napi/${target.dst.dev}-* thread>${config.rt ? "; chrt -f -p 50 <napi thread, sink>" : ""}`,
     `  ${target.dst.name}: baselines only: wirelab-sink (see below), pinned to CPU ${config.rxCpu}`,
-    `  ${target.dst.name}: 1 s settle, 1 s background sample of CPU ${config.rxCpu}, then snapshot /proc/stat, schedstat, wirelab-xdp stats${target.dst.peer ? `, ${target.dst.peer} tx counters` : ""}`,
+    `  ${target.dst.name}: 1 s settle, 1 s background sample of CPU ${config.rxCpu}, then snapshot /proc/stat, schedstat, wirelab-xdp stats${target.dst.peer ? `, ${target.dst.peer.namespace}/${target.dst.peer.dev} tx counters` : ""}`,
     `  ${target.gen.name}: ${generatorSummary(config, config.rates[0] ?? 0)}`,
     `  ${target.dst.name}: snapshot again, restore threaded NAPI, stop the sink, stop wirelab-xdp (detaches, unpins)`,
     "",

@@ -2,7 +2,7 @@
 // receiver up (XDP + threaded NAPI pinned + sink), 1 s settle, 1 s of
 // background on the receive CPU with no traffic, then counters at both ends of
 // the generator's run, then everything undone.
-import { existsSync, readFileSync } from "node:fs";
+import { run } from "../../../../infra/src/netns/system.ts";
 import type { Inventory } from "../../../../infra/src/inventory.ts";
 import { runTraffic } from "../../traffic/run-traffic.ts";
 import type { Transport } from "../../transport/transport.ts";
@@ -27,12 +27,13 @@ export interface PointContext {
   readonly log: (line: string) => void;
 }
 
-/** The root-namespace end of the receiver's veth: frames put on the receiver's ring, and refused because it was full. */
-function peerCounters(peer: string | undefined): { tx: number; dropped: number } | undefined {
+/** The switch end of the receiver's veth: frames put on the receiver's ring, and refused because it was full. */
+async function peerCounters(peer: { namespace: string; dev: string } | undefined): Promise<{ tx: number; dropped: number } | undefined> {
   if (!peer) return undefined;
-  const base = `/sys/class/net/${peer}/statistics`;
-  if (!existsSync(base)) return undefined;
-  return { tx: Number(readFileSync(`${base}/tx_packets`, "utf8")), dropped: Number(readFileSync(`${base}/tx_dropped`, "utf8")) };
+  const r = await run(["ip", "-n", peer.namespace, "-j", "-s", "link", "show", "dev", peer.dev]);
+  if (r.code !== 0) return undefined;
+  const link = (JSON.parse(r.stdout) as { stats64?: { tx: { packets: number; dropped: number } } }[])[0];
+  return link?.stats64 ? { tx: link.stats64.tx.packets, dropped: link.stats64.tx.dropped } : undefined;
 }
 
 function absorbedBy(mode: ReceiverMode, x0: XdpStats, x1: XdpStats, sinkEth: number | undefined): number {
@@ -57,7 +58,7 @@ export async function measurePoint(ctx: PointContext, mode: ReceiverMode, rate: 
     const background = bgBusy + bg.idle > 0 ? bgBusy / (bgBusy + bg.idle) : null;
 
     const x0 = await receiver.xdpStats();
-    const p0 = peerCounters(target.dst.peer);
+    const p0 = await peerCounters(target.dst.peer);
     const c0 = await takeCpuSnapshot(dst, config.rxCpu, receiver.taskPids);
     const perf = ctx.perf ? perfInstructions(dst, config.rxCpu, config.duration) : undefined;
     const traffic = await runTraffic(
@@ -72,7 +73,7 @@ export async function measurePoint(ctx: PointContext, mode: ReceiverMode, rate: 
     const instructions = perf ? await perf : null;
     await Bun.sleep(300); // let the ring drain into the receiver
     const c1 = await takeCpuSnapshot(dst, config.rxCpu, receiver.taskPids);
-    const p1 = peerCounters(target.dst.peer);
+    const p1 = await peerCounters(target.dst.peer);
     const x1 = await receiver.xdpStats();
     const napiThreads = receiver.napi?.threads.map((t) => t.comm) ?? [];
     stopped = await receiver.stop();
