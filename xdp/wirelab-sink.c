@@ -35,6 +35,7 @@
 #include "wl_util.h"
 
 #define PROG_NAME "wirelab-sink"
+const char *const wl_prog_name = PROG_NAME;
 #define MAX_BATCH 1024
 #define SNAP 2048
 
@@ -66,29 +67,6 @@ static volatile sig_atomic_t stop_sig;
 static void on_signal(int sig)
 {
 	stop_sig = sig;
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG_NAME ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see " PROG_NAME " --help)\n");
-	exit(2);
-}
-
-static void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG_NAME ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void help(void)

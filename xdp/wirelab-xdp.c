@@ -57,6 +57,7 @@
 #endif
 
 #define PROG_NAME "wirelab-xdp"
+const char *const wl_prog_name = PROG_NAME;
 #define META_F_LINK_PINNED 1u
 #define META_F_USER_OBJ 2u
 
@@ -111,29 +112,6 @@ static void on_signal(int sig)
 
 /* ------------------------------------------------------------------ */
 /* errors: one line, naming the option and the problem                 */
-
-static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG_NAME ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see " PROG_NAME " --help)\n");
-	exit(2);
-}
-
-static void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG_NAME ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

@@ -9,6 +9,14 @@
 
 #include "wirelab_xdp.h"
 
+/* The tool's own name, for its one-line errors; each tool defines it. */
+extern const char *const wl_prog_name;
+
+/* "<tool>: <message> (see <tool> --help)" on stderr, then exit 2: bad command-line input. */
+void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...);
+/* "<tool>: <message>" on stderr. */
+void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...);
+
 extern const char *const wl_proto_names[WL_P_MAX];
 extern const char *const wl_action_names[WL_A_MAX];
 
