@@ -110,6 +110,7 @@ install -D -m 0755 "$here/dpdk/wirelab-dpdk-bind.sh" "$root/usr/local/lib/wirela
 install -D -m 0644 "$here/systemd/wirelab-dpdk-bind.service" "$root/etc/systemd/system/wirelab-dpdk-bind.service"
 install -D -m 0644 "$here/cloud-init/99-wirelab.cfg" "$root/etc/cloud/cloud.cfg.d/99-wirelab.cfg"
 chroot "$root" systemctl enable wirelab-dpdk-bind.service ssh.service >/dev/null 2>&1
+install -D -m 0644 "$here/ssh/50-wirelab.conf" "$root/etc/ssh/sshd_config.d/50-wirelab.conf"
 # uio_pci_generic must be loadable before the unit runs; vfio-pci is chosen at run time.
 printf 'uio\nuio_pci_generic\n' > "$root/etc/modules-load.d/wirelab-dpdk.conf"
 

@@ -108,6 +108,23 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
     log(`lab up, SSH answering with pinned keys after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     writeFileSync(VM_INVENTORY, JSON.stringify(inv, null, 2));
     for (const host of inv.hosts) ssh.set(host.name, new SshTransport(host.name, host.transports.ssh!));
+    // Under emulation cloud-init's last stages run minutes after sshd first answers: wait them out.
+    for (const host of inv.hosts) {
+      const end = Date.now() + 15 * 60_000;
+      for (;;) {
+        try {
+          await ssh.get(host.name)!.exec(["cloud-init", "status", "--wait"]);
+          break;
+        } catch (err) {
+          if (Date.now() > end) throw err;
+          log(`${host.name}: ${(err as Error).message}; retrying`);
+          await ssh.get(host.name)!.close().catch(() => {});
+          ssh.set(host.name, new SshTransport(host.name, host.transports.ssh!));
+          await Bun.sleep(5000);
+        }
+      }
+    }
+    log(`cloud-init done on every host after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }, 30 * 60_000);
 
   afterAll(async () => {
