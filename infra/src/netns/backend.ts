@@ -218,6 +218,7 @@ export class NetnsBackend implements LabBackend {
       const pids = plan.namespaces.flatMap(pidsInNamespace).filter((pid) => pid !== process.pid);
       await stopProcesses(pids);
       removePins(lab.prefix);
+      removeDpdkRuntimeFiles(lab.prefix);
       const r = await run(["ip", "-force", "-batch", "-"], teardownBatch(plan).join("\n") + "\n");
       const left = teardownPlan(lab, { rootLinks: rootLinks(), namespaces: namespaces(), switchLinks: new Set() });
       if (left.namespaces.length + left.rootLinks.length > 0) {
@@ -286,6 +287,15 @@ export class NetnsBackend implements LabBackend {
     const anyPresent = hosts.some((h) => h.present) || plan.rootLinks.length > 0 || switchUp;
     const state = !anyPresent ? "down" : missing.length === 0 && extra.length === 0 ? "up" : "degraded";
     return { lab: lab.name, backend: "netns", state, missing: anyPresent ? missing : [], extra, hosts };
+  }
+}
+
+/** DPDK runtime directories of the lab's engines (`--file-prefix wl-<prefix>-...`), left when a run was killed. */
+export function removeDpdkRuntimeFiles(prefix: string): void {
+  const dir = "/var/run/dpdk";
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith(`wl-${prefix}-`)) rmSync(join(dir, entry), { recursive: true, force: true });
   }
 }
 

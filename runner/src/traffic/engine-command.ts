@@ -8,6 +8,20 @@ export interface EngineInvocation {
   readonly role: "tx" | "rx";
   readonly argv: string[];
   readonly pcap?: string;
+  /** DPDK's --file-prefix: its runtime files live in /var/run/dpdk/<prefix> until removed. */
+  readonly filePrefix: string;
+}
+
+/**
+ * A file prefix per lab, run and host: two engines on one machine must not share DPDK's
+ * runtime files, and the lab prefix lets `lab down` sweep what a killed run left.
+ */
+export function dpdkFilePrefix(labPrefix: string, runId: string, host: string): string {
+  return `wl-${labPrefix}-${runId}-${host}`.slice(0, 60);
+}
+
+export function dpdkRuntimeDir(filePrefix: string): string {
+  return `/var/run/dpdk/${filePrefix}`;
 }
 
 function testInterface(host: InventoryHost): InventoryInterface {
@@ -39,12 +53,11 @@ function inSubnet(ip: string, cidr: string): boolean {
   return ((toInt(ip) & mask) >>> 0) === ((toInt(net!) & mask) >>> 0);
 }
 
-function ealArgs(host: InventoryHost, runId: string, lcore: number): string[] {
+function ealArgs(host: InventoryHost, filePrefix: string, lcore: number): string[] {
   const ifc = testInterface(host);
   const attach = ifc.dpdk.pci ? ["-a", ifc.dpdk.pci] : ifc.dpdk.vdev ? ["--vdev", ifc.dpdk.vdev] : [];
   if (attach.length === 0) throw new Error(`host '${host.name}' ${ifc.name} has no DPDK attachment (vdev or pci) in the inventory`);
-  // A file prefix per run and host: two engines on one machine must not share DPDK's runtime files.
-  return [...ifc.dpdk.eal, ...attach, "--file-prefix", `wl-${runId}-${host.name}`.slice(0, 40), "-l", String(lcore), "--log-level", "lib.eal:error"];
+  return [...ifc.dpdk.eal, ...attach, "--file-prefix", filePrefix, "-l", String(lcore), "--log-level", "lib.eal:error"];
 }
 
 export interface EngineOptions {
@@ -66,7 +79,8 @@ export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHos
     ...(spec.domains ?? []).flatMap((d, i) => ["--dns-record", `${d}=198.18.255.${(i % 250) + 1}`]),
     ...(pcap ? ["--pcap", pcap] : []),
   ];
-  return { host: rx.name, role: "rx", argv: [toolsOf(rx).engine, ...ealArgs(rx, options.runId, options.lcores?.rx ?? 1), "--", ...args], ...(pcap ? { pcap } : {}) };
+  const filePrefix = dpdkFilePrefix(inv.lab.prefix, options.runId, rx.name);
+  return { host: rx.name, role: "rx", filePrefix, argv: [toolsOf(rx).engine, ...ealArgs(rx, filePrefix, options.lcores?.rx ?? 1), "--", ...args], ...(pcap ? { pcap } : {}) };
 }
 
 export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHost, rx: InventoryHost, options: EngineOptions): EngineInvocation {
@@ -97,5 +111,6 @@ export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHos
     "--stats-interval", String(spec.statsInterval ?? 1),
     ...(pcap ? ["--pcap", pcap] : []),
   ];
-  return { host: tx.name, role: "tx", argv: [toolsOf(tx).engine, ...ealArgs(tx, options.runId, options.lcores?.tx ?? 0), "--", ...args], ...(pcap ? { pcap } : {}) };
+  const filePrefix = dpdkFilePrefix(inv.lab.prefix, options.runId, tx.name);
+  return { host: tx.name, role: "tx", filePrefix, argv: [toolsOf(tx).engine, ...ealArgs(tx, filePrefix, options.lcores?.tx ?? 0), "--", ...args], ...(pcap ? { pcap } : {}) };
 }

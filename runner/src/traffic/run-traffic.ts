@@ -4,7 +4,7 @@
 import { inventoryHost, type Inventory } from "../../../infra/src/inventory.ts";
 import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { emptyCounters, parseEngineLine, PROTOCOLS, type EngineStart, type EngineStats, type Protocol, type ProtocolCounters } from "./engine-output.ts";
-import { rxInvocation, txInvocation, type EngineInvocation } from "./engine-command.ts";
+import { dpdkRuntimeDir, rxInvocation, txInvocation, type EngineInvocation } from "./engine-command.ts";
 import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
 
 export interface Sample {
@@ -66,6 +66,8 @@ interface Running {
   outcome: HostOutcome;
   proc: RemoteProcess;
   started: Promise<void>;
+  transport: Transport;
+  filePrefix: string;
 }
 
 async function startEngine(inv: EngineInvocation, transport: Transport, options: RunTrafficOptions): Promise<Running> {
@@ -100,7 +102,7 @@ async function startEngine(inv: EngineInvocation, transport: Transport, options:
     outcome.exitCode = r.code;
     outcome.stderrTail = stderr.join("\n");
   });
-  return { outcome, proc, started };
+  return { outcome, proc, started, transport, filePrefix: inv.filePrefix };
 }
 
 function lastError(o: HostOutcome): string {
@@ -205,6 +207,8 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     await Promise.all(running.map((r) => r.proc.stop(3000)));
     // Let the exit handlers record exit codes and stderr.
     await Promise.all(running.map((r) => r.proc.exited));
+    // DPDK leaves its runtime files behind; they are this run's to remove.
+    await Promise.all(running.map((r) => r.transport.exec(["rm", "-rf", dpdkRuntimeDir(r.filePrefix)]).catch(() => undefined)));
     await Bun.sleep(0);
   }
   return finish();
