@@ -4,7 +4,7 @@
 // the delete commands and checks that nothing is left behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Inventory } from "../src/inventory.ts";
@@ -136,6 +136,14 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
     let failures: string[] = [];
     if (exec && rec) failures = await exec.destroy(rec.registrations);
     const left = daemon ? leftovers(daemon.uri) : [];
+    // libvirt keeps per-network runtime files (port dirs, dnsmasq pid file) after net-destroy; ours go too.
+    if (left.length === 0) {
+      for (const dir of ["/run/libvirt/network", "/var/lib/libvirt/dnsmasq"]) {
+        for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
+          if (entry.startsWith(`${PREFIX}-`)) rmSync(join(dir, entry), { recursive: true, force: true });
+        }
+      }
+    }
     await daemon?.stop();
     rmSync(VM_INVENTORY, { force: true });
     if (work) rmSync(work, { recursive: true, force: true });
