@@ -53,6 +53,10 @@ export async function ensureLibvirtd(): Promise<Libvirtd> {
   const uri = process.env.WIRELAB_TEST_LIBVIRT_URI ?? TEST_URI;
   if (virsh(uri, "version").code === 0) return { uri, started: [], stop: async () => {} };
   if (process.getuid?.() !== 0) throw new Error("starting libvirtd needs root");
+  // What the daemon leaves behind when it stops (its run directory, the empty LIBVIRT_* firewall chains it
+  // hooks into INPUT/FORWARD/OUTPUT/POSTROUTING) is removed afterwards only if it was not there before.
+  const hadRunDir = existsSync("/run/libvirt");
+  const hadChains = firewallHasLibvirtChains();
   mkdirSync(STATE, { recursive: true });
   const started: number[] = [];
   const daemon = async (bin: string, pidFile: string, socket: string) => {
@@ -78,6 +82,31 @@ export async function ensureLibvirtd(): Promise<Libvirtd> {
         });
       }
       started.length = 0;
+      if (!hadChains) removeLibvirtChains();
+      if (!hadRunDir) rmSync("/run/libvirt", { recursive: true, force: true });
+      rmSync(STATE, { recursive: true, force: true });
     },
   };
+}
+
+const CHAIN_HOOKS: Record<string, [string, string][]> = {
+  filter: [["INPUT", "LIBVIRT_INP"], ["FORWARD", "LIBVIRT_FWX"], ["FORWARD", "LIBVIRT_FWI"], ["FORWARD", "LIBVIRT_FWO"], ["OUTPUT", "LIBVIRT_OUT"]],
+  nat: [["POSTROUTING", "LIBVIRT_PRT"]],
+  mangle: [["POSTROUTING", "LIBVIRT_PRT"]],
+};
+
+function firewallHasLibvirtChains(): boolean {
+  return ["iptables", "ip6tables"].some((bin) =>
+    Object.keys(CHAIN_HOOKS).some((table) => (spawnSync(bin, ["-t", table, "-S"], { encoding: "utf8" }).stdout ?? "").includes("LIBVIRT_")),
+  );
+}
+
+/** Unhooks and deletes the LIBVIRT_* chains; -X refuses a chain that still has rules, so nothing live is dropped. */
+function removeLibvirtChains(): void {
+  for (const bin of ["iptables", "ip6tables"]) {
+    for (const [table, hooks] of Object.entries(CHAIN_HOOKS)) {
+      for (const [hook, chain] of hooks) spawnSync(bin, ["-t", table, "-D", hook, "-j", chain], { stdio: "ignore" });
+      for (const chain of new Set(hooks.map(([, c]) => c))) spawnSync(bin, ["-t", table, "-X", chain], { stdio: "ignore" });
+    }
+  }
 }
