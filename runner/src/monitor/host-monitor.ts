@@ -1,0 +1,92 @@
+// Samples every host of a run each stats interval beside the traffic: one
+// command per host per interval, a sample per host per interval with deltas.
+import type { Inventory } from "../../../infra/src/inventory.ts";
+import type { Transport } from "../transport/transport.ts";
+import { hostSample, type HostSample } from "./host-sample.ts";
+import { parseSnapshot, snapshotCommand, type HostSnapshot } from "./host-snapshot.ts";
+
+export interface MonitoredHost {
+  readonly name: string;
+  /** Test interfaces to count, as named inside the host (eth1, eth2 on a dut). */
+  readonly interfaces: readonly string[];
+}
+
+export interface HostMonitor {
+  /** Samples so far, in arrival order. */
+  readonly samples: readonly HostSample[];
+  /** Hosts whose last reading failed, with the reason (a host dying mid-run must not end the run). */
+  readonly errors: ReadonlyMap<string, string>;
+  /** Ends sampling after one last reading, so the final partial interval is counted too. */
+  stop(): Promise<HostSample[]>;
+}
+
+export interface HostMonitorOptions {
+  readonly onError?: (host: string, message: string) => void;
+}
+
+/** Every host of the inventory (or the named ones) with all its test interfaces. */
+export function monitoredHosts(inv: Inventory, names?: readonly string[]): MonitoredHost[] {
+  return inv.hosts.filter((h) => !names || names.includes(h.name)).map((h) => ({ name: h.name, interfaces: h.interfaces.map((i) => i.name) }));
+}
+
+export function startHostMonitor(
+  transport: (host: string) => Transport,
+  hosts: readonly MonitoredHost[],
+  intervalS: number,
+  onSample?: (sample: HostSample) => void,
+  options: HostMonitorOptions = {},
+): HostMonitor {
+  if (!(intervalS > 0)) throw new Error(`monitor: interval ${intervalS} s must be positive`);
+  const samples: HostSample[] = [];
+  const errors = new Map<string, string>();
+  let stopping = false;
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => (wake = r));
+
+  const read = async (host: MonitoredHost): Promise<HostSnapshot | undefined> => {
+    try {
+      const r = await transport(host.name).exec(snapshotCommand(host.interfaces), { captureLimit: 256 * 1024 });
+      if (r.code !== 0 && !r.stdout.includes("@@stat")) throw new Error(`exited ${r.code ?? r.signal}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
+      errors.delete(host.name);
+      // Stamped when the answer arrives: the read's own latency then shifts both ends of an interval alike.
+      return parseSnapshot(r.stdout, performance.now());
+    } catch (err) {
+      const message = (err as Error).message.split("\n")[0]!;
+      errors.set(host.name, message);
+      options.onError?.(host.name, message);
+      return undefined;
+    }
+  };
+
+  const emit = (host: MonitoredHost, prev: HostSnapshot, cur: HostSnapshot) => {
+    const s = hostSample(host.name, prev, cur);
+    samples.push(s);
+    onSample?.(s);
+  };
+
+  const loop = async (host: MonitoredHost) => {
+    let prev = await read(host);
+    let next = performance.now() + intervalS * 1000;
+    while (!stopping) {
+      await Promise.race([Bun.sleep(Math.max(0, next - performance.now())), stopped]);
+      next += intervalS * 1000;
+      const cur = await read(host);
+      if (prev && cur) emit(host, prev, cur);
+      prev = cur ?? prev;
+      // A slow host (SSH round trip longer than the interval) skips ticks instead of queueing them.
+      if (next < performance.now()) next = performance.now() + intervalS * 1000;
+    }
+  };
+  const loops = hosts.map((h) => loop(h));
+
+  return {
+    samples,
+    errors,
+    async stop() {
+      stopping = true;
+      wake();
+      await Promise.all(loops);
+      return samples;
+    },
+  };
+}
