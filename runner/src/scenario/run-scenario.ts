@@ -1,0 +1,216 @@
+// Runs a scenario file: brings its lab up (or uses one given), then each step
+// in order — concurrent flows once per swept rate, or a PCAP replay — with the
+// hosts monitored throughout, and a verdict per step. A failing check is a
+// failed verdict, never an exception; only a bad file or lab throws.
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { startLab, type LabFixture } from "../lab-fixture.ts";
+import { REPO_ROOT } from "../paths.ts";
+import type { HostSample } from "../monitor/host-sample.ts";
+import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
+import { runTraffic, type CheckResult, type Sample, type TrafficResult } from "../traffic/run-traffic.ts";
+import type { TrafficSpec } from "../traffic/traffic-spec.ts";
+import { replayPcap, type ReplayResult } from "./pcap-replay.ts";
+import { checkHosts, readScenario } from "./scenario-file.ts";
+import type { Flow, Scenario, Step } from "./scenario-schema.ts";
+import { flowCounts, lossCheck, rxRatioCheck, trafficChecks } from "./step-checks.ts";
+
+export type Verdict = "passed" | "failed" | "interrupted";
+
+export interface FlowOutcome {
+  readonly tx: string;
+  readonly rx: string;
+  readonly protocol: string;
+  readonly sent: number;
+  readonly received: number;
+  readonly verdict: Verdict;
+  readonly reason?: string;
+  readonly checks: CheckResult[];
+  readonly traffic: TrafficResult;
+}
+
+export interface StepRun {
+  /** The swept rate this run used, if the step sweeps. */
+  readonly pps?: number;
+  readonly verdict: Verdict;
+  readonly reason?: string;
+  readonly flows: FlowOutcome[];
+  readonly replay?: ReplayResult & { readonly checks: CheckResult[] };
+  /** What every host of the lab spent during this run. */
+  readonly hostSamples: HostSample[];
+}
+
+export interface StepResult {
+  readonly name: string;
+  readonly verdict: Verdict;
+  readonly reason?: string;
+  readonly runs: StepRun[];
+}
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly file: string;
+  readonly lab: string;
+  readonly verdict: Verdict;
+  readonly reason?: string;
+  readonly dir: string;
+  readonly steps: StepResult[];
+}
+
+export interface RunScenarioOptions {
+  /** A lab already up (its name must be the scenario's); otherwise the scenario's lab is brought up and, if this made it, torn down. */
+  readonly lab?: LabFixture;
+  /** Where the run directory goes [results/<time>_scenario-<name>]. */
+  readonly dir?: string;
+  readonly signal?: AbortSignal;
+  readonly onSample?: (step: string, sample: Sample) => void;
+  readonly onHostSample?: (step: string, sample: HostSample) => void;
+  readonly onStep?: (step: StepResult) => void;
+  readonly log?: (line: string) => void;
+  /** lcores for the engines; on a two-core machine every engine shares them. */
+  readonly lcores?: { tx: number; rx: number };
+}
+
+/** The lab a scenario names: a path relative to the scenario file, or an example lab's name. */
+export function scenarioLabArg(file: string, lab: string): string {
+  const local = resolve(dirname(file), lab);
+  return existsSync(local) ? local : lab;
+}
+
+export async function runScenario(file: string, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
+  const parsed = readScenario(file);
+  const s = parsed.scenario;
+  const fixture = options.lab ?? (await startLab(scenarioLabArg(file, s.lab), { ssh: false }));
+  try {
+    const inv = fixture.inventory;
+    checkHosts(parsed, inv.hosts.map((h) => h.name));
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
+    const dir = options.dir ?? join(REPO_ROOT, "results", `${stamp}_scenario-${s.name}`);
+    mkdirSync(dir, { recursive: true });
+    const base = `sc${(Date.now() % 1e6).toString(36)}`;
+    const captures = new Map<string, string>();
+    const steps: StepResult[] = [];
+    for (const [i, step] of s.steps.entries()) {
+      if (options.signal?.aborted) break;
+      const r = await runStep(s, step, i);
+      steps.push(r);
+      options.onStep?.(r);
+    }
+    const failed = steps.filter((r) => r.verdict !== "passed");
+    const verdict: Verdict = options.signal?.aborted ? "interrupted" : failed.length ? "failed" : "passed";
+    const reason = verdict === "interrupted" ? "stopped by signal" : failed.length ? failed.map((r) => `${r.name}: ${r.reason}`).join("; ") : undefined;
+    const result: ScenarioResult = { name: s.name, file, lab: inv.lab.name, verdict, ...(reason ? { reason } : {}), dir, steps };
+    writeFileSync(join(dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
+    return result;
+
+    async function runStep(sc: Scenario, step: Step, index: number): Promise<StepResult> {
+      const rates: (number | undefined)[] = step.sweep ? step.sweep.pps : [undefined];
+      const runs: StepRun[] = [];
+      for (const [j, pps] of rates.entries()) {
+        if (options.signal?.aborted) break;
+        const runId = `${base}${index}${j}`;
+        options.log?.(`step ${step.name}${pps !== undefined ? ` at ${pps} pps` : ""}`);
+        const hostSamples: HostSample[] = [];
+        const mon = sc.monitor
+          ? startHostMonitor(fixture.transport, monitoredHosts(inv), sc.stats_interval, (h) => {
+              hostSamples.push(h);
+              appendFileSync(join(dir, "host-samples.jsonl"), JSON.stringify({ step: step.name, ...(pps !== undefined ? { pps } : {}), ...h }) + "\n");
+              options.onHostSample?.(step.name, h);
+            })
+          : undefined;
+        try {
+          if (step.replay) runs.push({ ...(await replayRun(sc, step, runId)), hostSamples });
+          else runs.push({ ...(await flowsRun(sc, step, runId, pps)), hostSamples });
+        } finally {
+          await mon?.stop();
+        }
+      }
+      const bad = runs.filter((r) => r.verdict !== "passed");
+      const verdict: Verdict = runs.some((r) => r.verdict === "interrupted") ? "interrupted" : bad.length || runs.length === 0 ? "failed" : "passed";
+      const reason = bad.map((r) => `${r.pps !== undefined ? `${r.pps} pps: ` : ""}${r.reason}`).join("; ") || (runs.length === 0 ? "not run" : undefined);
+      return { name: step.name, verdict, ...(verdict !== "passed" && reason ? { reason } : {}), runs };
+    }
+
+    async function flowsRun(sc: Scenario, step: Step, runId: string, pps: number | undefined): Promise<Omit<StepRun, "hostSamples">> {
+      const flows = await Promise.all(
+        step.flows!.map(async (f, k): Promise<FlowOutcome> => {
+          const spec = flowSpec(sc, f, step, pps);
+          const traffic = await runTraffic(inv, spec, {
+            runId: `${runId}${k}`,
+            transport: (h) => fixture.transport(h),
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.lcores ? { lcores: options.lcores } : {}),
+            pcapPath: (host) => {
+              const path = join(dir, `${step.name}_${host}.pcap`);
+              captures.set(`${step.name}/${host}`, path);
+              return path;
+            },
+            onSample: (sample) => {
+              appendFileSync(join(dir, "samples.jsonl"), JSON.stringify({ step: step.name, ...(pps !== undefined ? { pps } : {}), ...sample.stats, host: sample.host, role: sample.role }) + "\n");
+              options.onSample?.(step.name, sample);
+            },
+            log: (line) => appendFileSync(join(dir, "run.log"), `${new Date().toISOString()} [${step.name}] ${line}\n`),
+          });
+          const { sent, received } = flowCounts(traffic);
+          const checks = [...traffic.checks];
+          if (step.checks.max_loss !== undefined) checks.push(lossCheck(step.checks.max_loss, sent, received));
+          let verdict: Verdict = traffic.state;
+          let reason = traffic.reason;
+          const failedChecks = checks.filter((c) => !c.ok);
+          if (verdict === "passed" && failedChecks.length) {
+            verdict = "failed";
+            reason = failedChecks.map((c) => `${c.name}: ${c.detail}`).join("; ");
+          }
+          return { tx: f.tx, rx: f.rx, protocol: f.protocol, sent, received, verdict, ...(reason ? { reason } : {}), checks, traffic };
+        }),
+      );
+      const bad = flows.filter((f) => f.verdict !== "passed");
+      const verdict: Verdict = flows.some((f) => f.verdict === "interrupted") ? "interrupted" : bad.length ? "failed" : "passed";
+      return { ...(pps !== undefined ? { pps } : {}), verdict, ...(bad.length ? { reason: bad.map((f) => `${f.tx}->${f.rx} ${f.protocol}: ${f.reason}`).join("; ") } : {}), flows };
+    }
+
+    async function replayRun(sc: Scenario, step: Step, runId: string): Promise<Omit<StepRun, "hostSamples">> {
+      const rp = step.replay!;
+      const pcap = typeof rp.pcap === "string" ? resolve(dirname(file), rp.pcap) : captures.get(`${rp.pcap.step}/${rp.pcap.host}`);
+      const missing = !pcap || !existsSync(pcap);
+      const replay: ReplayResult = missing
+        ? { ok: false, reason: `no capture ${typeof rp.pcap === "string" ? `'${pcap}'` : `of step '${rp.pcap.step}' on '${rp.pcap.host}'`}`, sent: 0, received: 0, rx: {} as ReplayResult["rx"], tcpreplayOutput: "" }
+        : await replayPcap(inv, { tx: rp.tx, rx: rp.rx, pcap: pcap!, pps: rp.pps, loop: rp.loop, statsInterval: sc.stats_interval }, (h) => fixture.transport(h), runId);
+      const checks: CheckResult[] = [{ name: "replayed", ok: replay.ok, detail: replay.ok ? `${replay.sent} packets replayed at ${rp.pps} pps` : replay.reason ?? "failed" }];
+      if (step.checks.min_rx_ratio !== undefined) checks.push(rxRatioCheck(step.checks.min_rx_ratio, replay.sent, replay.received));
+      if (step.checks.max_loss !== undefined) checks.push(lossCheck(step.checks.max_loss, replay.sent, replay.received));
+      const bad = checks.filter((c) => !c.ok);
+      return { verdict: bad.length ? "failed" : "passed", ...(bad.length ? { reason: bad.map((c) => `${c.name}: ${c.detail}`).join("; ") } : {}), flows: [], replay: { ...replay, checks } };
+    }
+  } finally {
+    if (!options.lab) await fixture.down();
+  }
+}
+
+/** A flow of a step as runTraffic's spec: YAML names to the spec's, the swept rate applied. */
+export function flowSpec(sc: Scenario, f: Flow, step: Step, pps: number | undefined): TrafficSpec {
+  const opt = <K extends keyof TrafficSpec>(key: K, value: TrafficSpec[K] | undefined) => (value === undefined ? {} : { [key]: value });
+  return {
+    tx: f.tx,
+    rx: f.rx,
+    protocol: f.protocol,
+    mode: f.mode,
+    statsInterval: sc.stats_interval,
+    ...opt("pps", pps ?? f.pps),
+    ...opt("duration", f.duration),
+    ...opt("count", f.count),
+    ...opt("interval", f.interval),
+    ...opt("burstSize", f.burst_size),
+    ...opt("burstGap", f.burst_gap),
+    ...opt("size", f.size),
+    ...opt("flows", f.flows),
+    ...opt("dstPort", f.dst_port),
+    ...opt("message", f.message),
+    ...opt("domains", f.domains),
+    ...opt("seed", f.seed),
+    ...opt("phaseDuration", f.phase_duration),
+    ...opt("udpEcho", f.udp_echo),
+    ...opt("capture", f.capture),
+    checks: trafficChecks(step.checks),
+  };
+}

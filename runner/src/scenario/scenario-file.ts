@@ -1,0 +1,136 @@
+// Reads a scenario file: YAML → zod → rules zod cannot say (one of flows or
+// replay, distinct hosts per step, sweeps over rate flows, hosts the lab has).
+// Every error is one line naming the file, the line and the field.
+import { readFileSync } from "node:fs";
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { ScenarioError } from "./scenario-error.ts";
+import { scenarioSchema, type Scenario } from "./scenario-schema.ts";
+
+type Path = readonly (string | number)[];
+
+export interface ParsedScenario {
+  readonly scenario: Scenario;
+  readonly file: string;
+  /** Throws a ScenarioError pointing at path's line: for checks made later against the lab. */
+  readonly fail: (path: Path, problem: string) => never;
+}
+
+export function readScenario(file: string): ParsedScenario {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new ScenarioError(file, "", "no such scenario file");
+  }
+  return parseScenario(text, file);
+}
+
+export function parseScenario(text: string, file = "<scenario>"): ParsedScenario {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    throw new ScenarioError(file, "", `not valid YAML: ${err.message.split("\n")[0]}`, err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line);
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ScenarioError(file, "", "a scenario file is a YAML mapping with 'name', 'lab' and 'steps'", 1);
+  const fail = (path: Path, problem: string): never => {
+    throw new ScenarioError(file, formatPath(path), problem, lineOf(doc, lineCounter, path));
+  };
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    const problem =
+      issue.code === "unrecognized_keys"
+        ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`
+        : issue.code === "invalid_type" && issue.input === undefined
+          ? "is required"
+          : issue.message;
+    fail(issue.code === "unrecognized_keys" ? [...path, issue.keys[0]!] : path, problem);
+  }
+  const scenario = parsed.data!;
+  checkRules(scenario, fail);
+  return { scenario, file, fail };
+}
+
+function checkRules(s: Scenario, fail: (path: Path, problem: string) => never): void {
+  const names = new Set<string>();
+  s.steps.forEach((step, i) => {
+    const at = ["steps", i] as const;
+    if (names.has(step.name)) fail([...at, "name"], `'${step.name}' is already the name of an earlier step`);
+    names.add(step.name);
+    if (!step.flows === !step.replay) fail([...at], "a step has either 'flows' or 'replay'");
+    if (step.replay) {
+      if (step.replay.tx === step.replay.rx) fail([...at, "replay", "rx"], `must differ from tx ('${step.replay.tx}')`);
+      if (step.sweep) fail([...at, "sweep"], "a replay step has one rate: set replay.pps");
+      const from = step.replay.pcap;
+      if (typeof from === "object") {
+        const source = s.steps.slice(0, i).find((p) => p.name === from.step);
+        if (!source) fail([...at, "replay", "pcap", "step"], `no earlier step '${from.step}'`);
+        const captured = source!.flows?.some((f) => f.capture && (f.tx === from.host || f.rx === from.host));
+        if (!captured) fail([...at, "replay", "pcap", "host"], `step '${from.step}' captures nothing on '${from.host}' (set capture: true on its flow)`);
+      }
+      return;
+    }
+    // Two engines on one host would share its test NIC's queue: concurrent flows need their own hosts.
+    const used = new Map<string, number>();
+    step.flows!.forEach((f, j) => {
+      if (f.tx === f.rx) fail([...at, "flows", j, "rx"], `must differ from tx ('${f.tx}')`);
+      for (const [role, host] of [["tx", f.tx], ["rx", f.rx]] as const) {
+        const other = used.get(host);
+        if (other !== undefined) fail([...at, "flows", j, role], `host '${host}' is already in flow ${other} of this step: concurrent flows need separate hosts (one engine per test NIC); for several protocols on one pair use protocol: random`);
+        used.set(host, j);
+      }
+      if (step.sweep && f.mode !== "rate") fail([...at, "flows", j, "mode"], `a sweep sets pps, which only mode 'rate' uses (this flow is '${f.mode}')`);
+    });
+    if (step.checks.max_rtt_p99_us !== undefined && !step.flows!.some((f) => ["icmp", "tcp", "dns", "arp", "random"].includes(f.protocol) || f.udp_echo)) {
+      fail([...at, "checks", "max_rtt_p99_us"], "no flow of this step gets answers to time (use icmp, tcp, dns, arp or udp_echo)");
+    }
+  });
+}
+
+/** Every host a scenario names must be in its lab. */
+export function checkHosts(parsed: ParsedScenario, hosts: readonly string[]): void {
+  const known = (h: string, path: Path) => {
+    if (!hosts.includes(h)) parsed.fail(path, `no host '${h}' in lab '${parsed.scenario.lab}' (it has ${hosts.join(", ")})`);
+  };
+  parsed.scenario.steps.forEach((step, i) => {
+    step.flows?.forEach((f, j) => {
+      known(f.tx, ["steps", i, "flows", j, "tx"]);
+      known(f.rx, ["steps", i, "flows", j, "rx"]);
+    });
+    if (step.replay) {
+      known(step.replay.tx, ["steps", i, "replay", "tx"]);
+      known(step.replay.rx, ["steps", i, "replay", "rx"]);
+    }
+  });
+}
+
+function formatPath(path: Path): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/** The line of the deepest YAML node along path. */
+function lineOf(doc: Document, lineCounter: LineCounter, path: Path): number | undefined {
+  const lineAt = (node: unknown): number | undefined => {
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    return range ? lineCounter.linePos(range[0]).line : undefined;
+  };
+  let node: unknown = doc.contents;
+  let line = lineAt(node);
+  for (const key of path) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
+      line = lineAt(pair?.key) ?? line;
+      next = pair?.value;
+    } else if (isSeq(node) && typeof key === "number") {
+      next = node.items[key];
+      line = lineAt(next) ?? line;
+    }
+    if (next === undefined) break;
+    node = next;
+  }
+  return line;
+}

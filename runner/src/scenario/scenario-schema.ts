@@ -1,0 +1,80 @@
+// What a scenario file may say: a lab, then steps of concurrent flows, an
+// optional rate sweep, a PCAP replay, and checks per step. Field names are the
+// YAML's (snake_case); scenario-file.ts turns zod's first issue into one line.
+import { z } from "zod";
+import { PROTOCOLS } from "../traffic/engine-output.ts";
+import { MODES } from "../traffic/traffic-spec.ts";
+
+const positive = z.number().positive();
+const ratio = z.number().min(0).max(1);
+const hostName = z.string().min(1);
+const stepName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "must be lowercase letters, digits, '-' or '_' (at most 40)");
+
+export const flowSchema = z.strictObject({
+  tx: hostName,
+  rx: hostName,
+  protocol: z.enum([...PROTOCOLS, "random"]).default("udp"),
+  mode: z.enum(MODES).default("rate"),
+  pps: positive.optional(),
+  duration: positive.optional(),
+  count: z.number().int().positive().optional(),
+  interval: z.number().min(0).optional(),
+  burst_size: z.number().int().positive().optional(),
+  burst_gap: z.number().min(0).optional(),
+  size: z.number().int().min(60).max(1514).optional(),
+  flows: z.number().int().positive().optional(),
+  dst_port: z.number().int().min(1).max(65535).optional(),
+  message: z.string().optional(),
+  domains: z.array(z.string().min(1)).optional(),
+  seed: z.number().int().optional(),
+  phase_duration: positive.optional(),
+  udp_echo: z.boolean().optional(),
+  /** Each engine writes a pcap into the run directory; a later replay step can send it again. */
+  capture: z.boolean().optional(),
+});
+
+export const checksSchema = z.strictObject({
+  min_rx_ratio: ratio.optional(),
+  /** 1 - rx/tx, at most. */
+  max_loss: ratio.optional(),
+  max_rtt_p99_us: positive.optional(),
+  min_answer_ratio: ratio.optional(),
+});
+
+export const replaySchema = z.strictObject({
+  tx: hostName,
+  rx: hostName,
+  /** A pcap file (relative to the scenario file), or the capture a previous step's flow wrote on a host. */
+  pcap: z.union([z.string().min(1), z.strictObject({ step: stepName, host: hostName })]),
+  pps: positive,
+  /** How many times tcpreplay sends the file. */
+  loop: z.number().int().positive().default(1),
+});
+
+export const stepSchema = z
+  .strictObject({
+    name: stepName,
+    description: z.string().optional(),
+    flows: z.array(flowSchema).min(1, "a step needs at least one flow").optional(),
+    replay: replaySchema.optional(),
+    /** Runs the step once per rate; every flow's pps is replaced (flows must be in rate mode). */
+    sweep: z.strictObject({ pps: z.array(positive).min(1, "give at least one rate") }).optional(),
+    checks: checksSchema.default({}),
+  });
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "must be lowercase letters, digits, '-' or '_' (at most 40)"),
+  description: z.string().optional(),
+  /** The lab this scenario needs: an example lab's name (two-host, dut) or a path relative to the scenario file. */
+  lab: z.string().min(1),
+  stats_interval: positive.default(1),
+  /** Sample CPU, memory and interface counters on every host of the lab. */
+  monitor: z.boolean().default(true),
+  steps: z.array(stepSchema).min(1, "a scenario needs at least one step"),
+});
+
+export type Flow = z.infer<typeof flowSchema>;
+export type StepChecks = z.infer<typeof checksSchema>;
+export type Replay = z.infer<typeof replaySchema>;
+export type Step = z.infer<typeof stepSchema>;
+export type Scenario = z.infer<typeof scenarioSchema>;
