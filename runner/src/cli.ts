@@ -33,7 +33,7 @@ const commands: Record<string, () => Promise<Command>> = {
   traffic: async () => (await import("./commands/traffic.ts")).trafficCommand,
   xdp: async () => (await import("./commands/xdp.ts")).xdpCommand,
   serve: async () => (await import("./commands/not-built.ts")).notBuilt("serve", "the Hono control API (issue 6)"),
-  report: async () => (await import("./commands/not-built.ts")).notBuilt("report", "the run store and reports (issue 5)"),
+  report: async () => (await import("./commands/report.ts")).reportCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,30 @@
+// (Re)generates every report file of a run from the store and its run dir.
+// Called by `traffic` at the end of a run and by `report <run-id>`.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RunStore } from "../store/run-store.ts";
+import { renderJunit } from "./junit-xml.ts";
+import { loadReportData, type ReportData } from "./report-data.ts";
+import { renderHtml } from "./report-html.ts";
+import { renderCsv } from "./results-csv.ts";
+import { writeResultsJson } from "./results-json.ts";
+import { renderMarkdown } from "./results-md.ts";
+
+export const REPORT_FILES = ["results.json", "results.csv", "results.md", "junit.xml", "report.html"] as const;
+
+export interface WrittenReports {
+  dir: string;
+  files: string[];
+  data: ReportData;
+}
+
+export function writeReports(runDir: string, store: RunStore, runId: string, options: { xdpBench?: string } = {}): WrittenReports {
+  const data = loadReportData(runDir, store, runId, options);
+  mkdirSync(runDir, { recursive: true });
+  writeResultsJson(runDir, data);
+  writeFileSync(join(runDir, "results.csv"), renderCsv(data));
+  writeFileSync(join(runDir, "results.md"), renderMarkdown(data));
+  writeFileSync(join(runDir, "junit.xml"), renderJunit(data));
+  writeFileSync(join(runDir, "report.html"), renderHtml(data));
+  return { dir: runDir, files: REPORT_FILES.map((f) => join(runDir, f)), data };
+}
