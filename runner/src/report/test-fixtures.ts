@@ -1,6 +1,6 @@
 // A run store filled with a plausible ICMP run (tx and rx hosts, RTT, one
 // failed check) for the report tests; real SQLite in a temp dir.
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunStore } from "../store/run-store.ts";
@@ -43,4 +43,23 @@ export function filledStore(): { root: string; store: RunStore; runDir: string }
     { name: "min_answer_ratio", ok: false, detail: "2498/2500 answers matched (at least 1) & <more>" },
   ]);
   return { root, store, runDir };
+}
+
+/** A small xdp bench result (two modes, two rates) in `dir`/results.json. */
+export function benchFixture(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const point = (mode: string, target: number, absorbed: number, taskMs: number) => ({
+    mode, target_pps: target, duration_s: 2, offered: target * 2, delivered: target * 2, ring_dropped: 0, absorbed: absorbed * 2,
+    offered_pps: target, absorbed_pps: absorbed, loss: 1 - absorbed / target, task_ms_per_mpkt: taskMs, task_user_ms_per_mpkt: null,
+    task_system_ms_per_mpkt: null, cpu_user_ms_per_mpkt: null, cpu_system_ms_per_mpkt: null, cpu_softirq_ms_per_mpkt: null,
+    cpu_busy_ms_per_mpkt: null, rx_cpu_background_busy: null, instructions_per_packet: null, xdp_ns_per_packet: 30,
+    xdp_prog: "drop", xdp_attach_mode: "native", xdp_obj_sha256: "0", napi_threads: [], sink_kernel_drops: null,
+  });
+  const bench = {
+    schema: "wirelab/xdp-bench@1", started_at: "2026-01-01T00:00:00Z", ended_at: "2026-01-01T00:01:00Z", state: "complete", lab: "rep",
+    preset: "quick", config: { rates: [50000, 200000] }, provenance: {}, notes: [],
+    points: [point("baseline-socket", 50000, 49000, 4000), point("xdp-drop", 50000, 50000, 900), point("baseline-socket", 200000, 110000, 3500), point("xdp-drop", 200000, 199000, 800)],
+  };
+  writeFileSync(join(dir, "results.json"), JSON.stringify(bench));
+  return dir;
 }
