@@ -1,11 +1,11 @@
 // Scenarios end to end on labs of this suite's own (scn: four hosts on one
 // segment; scd: tx - dut - rx), with host monitoring beside the traffic.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
-import { LABS_DIR } from "../src/paths.ts";
+import { LABS_DIR, labStateDir } from "../src/paths.ts";
 import { monitoredHosts, startHostMonitor } from "../src/monitor/host-monitor.ts";
 import { runScenario, type StepRun } from "../src/scenario/run-scenario.ts";
 import { parseScenario, readScenario } from "../src/scenario/scenario-file.ts";
@@ -38,6 +38,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([scn?.down(), scd?.down()]);
   rmSync(work, { recursive: true, force: true });
+  // lab down leaves the labs' state directories empty; they were this suite's.
+  for (const name of ["scn", "scd"]) {
+    try {
+      rmdirSync(labStateDir(name));
+    } catch {
+      // Not empty (someone else's state) or already gone: left alone.
+    }
+  }
 }, 60000);
 
 function scenario(name: string, text: string): string {

@@ -141,7 +141,8 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
             ...(options.signal ? { signal: options.signal } : {}),
             ...(options.lcores ? { lcores: options.lcores } : {}),
             pcapPath: (host) => {
-              const path = join(dir, `${step.name}_${host}.pcap`);
+              // One file per swept rate; a replay step sends the last one.
+              const path = join(dir, `${step.name}${pps !== undefined ? `_${pps}pps` : ""}_${host}.pcap`);
               captures.set(`${step.name}/${host}`, path);
               return path;
             },

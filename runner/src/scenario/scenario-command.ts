@@ -1,0 +1,125 @@
+// `wirelab scenario FILE|PRESET`: runs a scenario file (or a preset from
+// scenarios/), prints a verdict per step and run, exit 0 only when every step passed.
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import { inventoryHost } from "../../../infra/src/inventory.ts";
+import { oneOf, parseCommandArgs } from "../cli-args.ts";
+import type { LabFixture } from "../lab-fixture.ts";
+import { loadInventory } from "../lab-files.ts";
+import { REPO_ROOT, UsageError } from "../paths.ts";
+import { provenance } from "../provenance.ts";
+import { RunStore } from "../store/run-store.ts";
+import { transportFor, type TransportKind } from "../transport/index.ts";
+import type { Transport } from "../transport/transport.ts";
+import { runScenario, type StepResult } from "./run-scenario.ts";
+import { readScenario } from "./scenario-file.ts";
+
+export const SCENARIOS_DIR = join(REPO_ROOT, "scenarios");
+
+const HELP = `Usage: bun run scenario FILE|PRESET [options]
+
+Runs a scenario: its lab comes up (unless it is up already or --inventory is
+given), then each step — concurrent flows on separate host pairs, once per rate
+of a sweep, or a PCAP replay — with CPU, memory and interface counters sampled
+on every host. Exit 0 only when every step met its checks.
+
+Presets (scenarios/*.yaml): quick, performance, stress, dut-forwarding
+
+Options:
+  --inventory FILE         run on this lab's inventory (VMs, metal) instead
+  --transport netns|ssh    how to reach the hosts [the inventory's default]
+  --json                   one JSON line per step, then the result
+  --results DIR            where the run directory goes [results/]
+
+Example:
+  bun run scenario quick`;
+
+export function resolveScenarioFile(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const preset = join(SCENARIOS_DIR, arg.endsWith(".yaml") ? arg : `${arg}.yaml`);
+  if (!arg.includes("/") && existsSync(preset)) return preset;
+  throw new UsageError(`no scenario file '${arg}' (give a path, or a preset: quick, performance, stress, dut-forwarding)`);
+}
+
+export async function scenarioCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    inventory: { type: "string" }, transport: { type: "string" }, json: { type: "boolean" }, results: { type: "string" }, help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("give one scenario file or preset (see --help)");
+  const file = resolveScenarioFile(positionals[0]!);
+  const { scenario } = readScenario(file);
+  const kind = values.transport === undefined ? undefined : (oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns") as TransportKind);
+  const lab = values.inventory ? inventoryFixture(loadInventory({ inventory: values.inventory }), kind) : undefined;
+
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
+  const runId = `${stamp}-scenario-${scenario.name}`;
+  const resultsDir = values.results ?? join(REPO_ROOT, "results");
+  const dir = join(resultsDir, runId);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let store: RunStore | undefined;
+  const print = (step: StepResult) => {
+    if (values.json) return console.log(JSON.stringify({ type: "step", ...step, runs: step.runs.map(({ hostSamples, ...r }) => ({ ...r, hostSamples: hostSamples.length })) }));
+    console.log(`${step.verdict === "passed" ? "ok  " : "FAIL"} ${step.name}`);
+    for (const run of step.runs) {
+      const rate = run.pps !== undefined ? ` @ ${run.pps} pps` : "";
+      for (const f of run.flows) console.log(`       ${f.tx} -> ${f.rx} ${f.protocol}${rate}: sent ${f.sent}, received ${f.received}${f.traffic.rtt ? `, rtt p99 ${f.traffic.rtt.p99.toFixed(0)} us` : ""}${f.reason ? ` — ${f.reason}` : ""}`);
+      if (run.replay) console.log(`       replay${rate}: sent ${run.replay.sent}, received ${run.replay.received}${run.reason ? ` — ${run.reason}` : ""}`);
+      const busiest = run.hostSamples.reduce<Record<string, number>>((m, s) => ({ ...m, [s.host]: Math.max(m[s.host] ?? 0, s.cpu.cpu?.busy ?? 0) }), {});
+      if (Object.keys(busiest).length) console.log(`       cpu busy (max): ${Object.entries(busiest).map(([h, b]) => `${h} ${b.toFixed(0)}%`).join(", ")}`);
+    }
+  };
+  try {
+    const result = await runScenario(file, {
+      ...(lab ? { lab } : {}),
+      dir,
+      signal: controller.signal,
+      onStep: print,
+    });
+    // The store opens once the lab is known, so a lab that fails to come up leaves no 'running' row behind.
+    store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
+    store.startRun({ id: runId, kind: "scenario", name: scenario.name, dir, lab: result.lab, spec: scenario, provenance: lab ? provenance(lab.inventory) : {} });
+    for (const step of result.steps) for (const run of step.runs) for (const f of run.flows) for (const s of f.traffic.hosts.flatMap((h) => h.samples.map((stats) => ({ host: h.host, role: h.role, stats })))) store.addSample(runId, s);
+    store.finishRun(
+      runId,
+      result.verdict,
+      result.reason,
+      result.steps.flatMap((s) => s.runs.flatMap((r) => [...r.flows.flatMap((f) => f.checks), ...(r.replay?.checks ?? [])].map((c) => ({ ...c, name: `${s.name}${r.pps !== undefined ? `@${r.pps}` : ""}/${c.name}` })))),
+    );
+    if (values.json) console.log(JSON.stringify({ type: "result", name: result.name, verdict: result.verdict, reason: result.reason, dir: result.dir }));
+    else {
+      console.log(`${result.verdict}: scenario ${result.name} on lab ${result.lab}${result.reason ? ` — ${result.reason}` : ""}`);
+      console.log(`results: ${relative(process.cwd(), dir) || dir}/`);
+    }
+    return result.verdict === "passed" ? 0 : result.verdict === "interrupted" ? 130 : 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    store?.close();
+    await lab?.down();
+  }
+}
+
+/** A lab given by its inventory: reached, never brought up or torn down here. */
+function inventoryFixture(inventory: ReturnType<typeof loadInventory>, kind: TransportKind | undefined): LabFixture {
+  const transports = new Map<string, Transport>();
+  return {
+    inventory,
+    owned: false,
+    transport(host, k) {
+      const key = `${host}/${k ?? kind ?? ""}`;
+      let t = transports.get(key);
+      if (!t) transports.set(key, (t = transportFor(inventoryHost(inventory, host), k ?? kind)));
+      return t;
+    },
+    async down() {
+      await Promise.all([...transports.values()].map((t) => t.close()));
+    },
+  };
+}
