@@ -33,7 +33,7 @@ export function parseTcpreplaySent(output: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export async function replayPcap(inv: Inventory, req: ReplayRequest, transport: (host: string) => Transport, runId: string): Promise<ReplayResult> {
+export async function replayPcap(inv: Inventory, req: ReplayRequest, transport: (host: string) => Transport, runId: string, signal?: AbortSignal): Promise<ReplayResult> {
   const txHost = inventoryHost(inv, req.tx);
   const rxHost = inventoryHost(inv, req.rx);
   const iface = txHost.interfaces[0]?.name;
@@ -68,7 +68,8 @@ export async function replayPcap(inv: Inventory, req: ReplayRequest, transport: 
     const ready = await Promise.race([up.then(() => "up" as const), rx.exited.then(() => "exited" as const), Bun.sleep(30000).then(() => "timeout" as const)]);
     if (ready !== "up") return fail(`receiver engine on ${req.rx} ${ready === "exited" ? "exited before it was ready" : "did not come up in time"}: ${stderr.at(-1) ?? "no output"}`);
     const argv = ["tcpreplay", "-i", iface, "--pps", String(req.pps), "--loop", String(req.loop), remotePcap];
-    const r = await txT.exec(argv);
+    // Ctrl-C stops tcpreplay's process group; the receiver's count so far still comes back.
+    const r = await txT.exec(argv, signal ? { signal } : {});
     const output = (r.stdout + r.stderr).trim();
     if (r.code === 127 || /not found/.test(r.stderr)) return fail(`tcpreplay is not installed on ${req.tx} (Debian package 'tcpreplay')`);
     if (r.code !== 0) return fail(`tcpreplay on ${req.tx} exited ${r.code ?? r.signal}: ${output.split("\n").findLast((l) => l.trim()) ?? ""}`, 0, output);

@@ -176,7 +176,7 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
       const missing = !pcap || !existsSync(pcap);
       const replay: ReplayResult = missing
         ? { ok: false, reason: `no capture ${typeof rp.pcap === "string" ? `'${pcap}'` : `of step '${rp.pcap.step}' on '${rp.pcap.host}'`}`, sent: 0, received: 0, rx: {} as ReplayResult["rx"], tcpreplayOutput: "" }
-        : await replayPcap(inv, { tx: rp.tx, rx: rp.rx, pcap: pcap!, pps: rp.pps, loop: rp.loop, statsInterval: sc.stats_interval }, (h) => fixture.transport(h), runId);
+        : await replayPcap(inv, { tx: rp.tx, rx: rp.rx, pcap: pcap!, pps: rp.pps, loop: rp.loop, statsInterval: sc.stats_interval }, (h) => fixture.transport(h), runId, options.signal);
       const checks: CheckResult[] = [{ name: "replayed", ok: replay.ok, detail: replay.ok ? `${replay.sent} packets replayed at ${rp.pps} pps` : replay.reason ?? "failed" }];
       if (step.checks.min_rx_ratio !== undefined) checks.push(rxRatioCheck(step.checks.min_rx_ratio, replay.sent, replay.received));
       if (step.checks.max_loss !== undefined) checks.push(lossCheck(step.checks.max_loss, replay.sent, replay.received));
