@@ -80,7 +80,8 @@ export function hostTotals(samples: readonly SampleRow[], traffic: TrafficResult
       });
     }
   }
-  return rows;
+  // Senders first, as a reader follows the packets.
+  return rows.sort((a, b) => b.role.localeCompare(a.role) || a.host.localeCompare(b.host));
 }
 
 /** Final RTT: the engine's summary when there is one, else the last sampled percentiles. */

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeReports } from "./write-reports.ts";
+import { writeReports, writeRunReports } from "./write-reports.ts";
 import { SAMPLE_COLUMNS } from "./results-csv.ts";
 import { benchFixture, filledStore, FIXTURE_RUN } from "./test-fixtures.ts";
 import { parseXml, type XmlElement } from "./xml-check.ts";
@@ -109,5 +109,11 @@ describe("report writers", () => {
 
   test("an unknown run id is one line naming the run", () => {
     expect(() => writeReports(runDir, store, "nope")).toThrow(/^no run 'nope' in .*wirelab\.sqlite \(see 'bun run report --list'\)$/);
+  });
+
+  test("at the end of a traffic run a report failure is logged to run.log, not thrown", () => {
+    expect(writeRunReports(runDir, store, FIXTURE_RUN)).toBe(true);
+    expect(writeRunReports(runDir, store, "gone")).toBe(false);
+    expect(read("run.log")).toMatch(/report: could not write the reports \(no run 'gone' .*\); retry with 'bun run report gone'\n$/);
   });
 });
