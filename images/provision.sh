@@ -5,7 +5,8 @@
 #
 # Usage: provision.sh [--check] [--profile NAME]... [--hugepages N] [--quiet]
 #   --check        report what is missing, change nothing (exit 1 if anything is)
-#   --profile P    package groups to install: core (default), vm-host, bench, all
+#   --profile P    package groups to install: core (default), vm-host, test (core + vm-host +
+#                  what the tests use: what `npm test` installs), bench, all
 #   --hugepages N  reserve N 2 MiB hugepages (default: leave as is)
 #   --quiet        print only problems
 set -euo pipefail
@@ -15,7 +16,7 @@ hugepages=""
 quiet=0
 profiles=()
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,7 +39,7 @@ core_pkgs=(
   libbpf-dev libxdp-dev xdp-tools linux-libc-dev bpftool
   libpcap-dev libelf-dev zlib1g-dev
   iproute2 iputils-ping iputils-arping ethtool procps psmisc util-linux kmod
-  tcpdump tshark bind9-dnsutils netcat-openbsd
+  tcpdump tshark tcpreplay bind9-dnsutils netcat-openbsd
   openssh-server openssh-client
   linux-perf sqlite3 git curl ca-certificates jq
 )
@@ -46,10 +47,13 @@ core_pkgs=(
 vm_host_pkgs=(
   libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu
   qemu-system-x86 qemu-utils cloud-image-utils debootstrap genisoimage
-  libxml2-utils
+  libxml2-utils dnsmasq-base
 )
+# test: what `npm test` needs beyond core: libvirt to validate and define the rendered XML,
+# and a headless browser for the report check.
+test_pkgs=(chromium)
 # bench: reference tools the benchmarks compare against.
-bench_pkgs=(mininet bridge-utils openvswitch-switch wrk hyperfine prometheus chromium)
+bench_pkgs=(mininet bridge-utils openvswitch-switch wrk hyperfine prometheus)
 
 want=()
 for p in "${profiles[@]}"; do
@@ -57,8 +61,9 @@ for p in "${profiles[@]}"; do
     core) want+=("${core_pkgs[@]}") ;;
     vm-host) want+=("${vm_host_pkgs[@]}") ;;
     bench) want+=("${bench_pkgs[@]}") ;;
-    all) want+=("${core_pkgs[@]}" "${vm_host_pkgs[@]}" "${bench_pkgs[@]}") ;;
-    *) echo "provision.sh: unknown profile '$p' (core, vm-host, bench, all)" >&2; exit 2 ;;
+    test) want+=("${core_pkgs[@]}" "${vm_host_pkgs[@]}" "${test_pkgs[@]}") ;;
+    all) want+=("${core_pkgs[@]}" "${vm_host_pkgs[@]}" "${bench_pkgs[@]}" "${test_pkgs[@]}") ;;
+    *) echo "provision.sh: unknown profile '$p' (core, vm-host, test, bench, all)" >&2; exit 2 ;;
   esac
 done
 

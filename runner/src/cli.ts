@@ -10,6 +10,7 @@ Usage: bun run <command> [options]      (or: bun runner/src/cli.ts <command> ...
 Commands:
   lab up|down|status   build, remove or check a lab as network namespaces
   traffic              run traffic between lab hosts with the DPDK engine
+  scenario             run a YAML scenario (steps, sweeps, DUT, PCAP replay); presets: quick, performance, stress
   xdp                  XDP programs: load/stats, and 'xdp bench' (XDP vs userspace baseline)
   serve                control API (Hono) with live events and metrics
   report               regenerate or compare run reports
@@ -31,6 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import("./commands/demo.ts")).demoCommand,
   bench: async () => (await import("./commands/bench.ts")).benchCommand,
   traffic: async () => (await import("./commands/traffic.ts")).trafficCommand,
+  scenario: async () => (await import("./scenario/scenario-command.ts")).scenarioCommand,
   xdp: async () => (await import("./commands/xdp.ts")).xdpCommand,
   serve: async () => (await import("./commands/not-built.ts")).notBuilt("serve", "the Hono control API (issue 6)"),
   report: async () => (await import("./commands/report.ts")).reportCommand,

@@ -8,11 +8,14 @@ export async function streamed(argv: string[], env: Record<string, string> = {})
   return proc.exited;
 }
 
-/** Runs images/provision.sh when its --check finds something missing. Needs root. */
-export async function ensureProvisioned(log: (line: string) => void): Promise<void> {
+/**
+ * Runs images/provision.sh when its --check finds something missing. Needs root.
+ * `core` runs labs, traffic and XDP; `test` adds what the tests use (libvirt, a headless browser).
+ */
+export async function ensureProvisioned(log: (line: string) => void, profile: "core" | "test" = "core"): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("installing wirelab's Debian packages needs root: run as root or with sudo");
   const script = join(REPO_ROOT, "images", "provision.sh");
-  if (Bun.spawnSync(["bash", script, "--check", "--quiet"]).exitCode === 0) return;
-  log("installing missing Debian packages with images/provision.sh");
-  if ((await streamed(["bash", script])) !== 0) throw new Error("images/provision.sh failed (see its output above)");
+  if (Bun.spawnSync(["bash", script, "--check", "--quiet", "--profile", profile]).exitCode === 0) return;
+  log(`installing missing Debian packages with images/provision.sh --profile ${profile}`);
+  if ((await streamed(["bash", script, "--profile", profile])) !== 0) throw new Error("images/provision.sh failed (see its output above)");
 }

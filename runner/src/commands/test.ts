@@ -12,7 +12,7 @@ import { buildAll, COMPONENTS } from "./build.ts";
 const HELP = `Usage: bun run test [--unit|--suites|--vm] [--inventory FILE] [--junit DIR] [--no-setup] [FILTER...]
 
 Runs everything that tests wirelab, as root:
-  1. images/provision.sh installs missing Debian packages (skip: --no-setup)
+  1. images/provision.sh --profile test installs missing Debian packages (skip: --no-setup)
   2. meson builds engine/ and xdp/, then runs their unit and verdict tests
   3. the engine's rx-parser fuzzer for a bounded number of runs (--fuzz-runs N, default 20000)
   4. tsc --noEmit over all TypeScript (strict)
@@ -86,7 +86,7 @@ export async function testCommand(argv: string[]): Promise<number> {
   if (!onlyUnit && process.getuid?.() !== 0) {
     throw new Error("the traffic suites need root (namespaces, XDP, DPDK): run 'sudo bun run test', or 'bun run test --unit'");
   }
-  if (!values["no-setup"] && process.getuid?.() === 0) await ensureProvisioned((l) => console.log(`test: ${l}`));
+  if (!values["no-setup"] && process.getuid?.() === 0) await ensureProvisioned((l) => console.log(`test: ${l}`), "test");
   const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
   const add = (c: Counts | undefined, what: string) => {
     if (!c) {

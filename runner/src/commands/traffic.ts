@@ -14,6 +14,8 @@ import { runTraffic } from "../traffic/run-traffic.ts";
 import { MODES, type ProtocolChoice } from "../traffic/traffic-spec.ts";
 import { provenance } from "../provenance.ts";
 import { RunStore } from "../store/run-store.ts";
+import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
+import { writeRunReports } from "../report/write-reports.ts";
 
 const HELP = `Usage: bun run traffic --tx HOST --rx HOST [options]
 
@@ -100,6 +102,11 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   // Runs and their samples also go to the run store, committed as they arrive.
   const store = RunStore.open(join(values.results ?? join(REPO_ROOT, "results"), "wirelab.sqlite"));
   store.startRun({ id: runId, kind: "traffic", name: `${protocol}/${mode} ${values.tx} -> ${values.rx}`, dir, lab: inventory.lab.name, spec: { ...values }, provenance: provenance(inventory) });
+  // What every host spends while it moves traffic: CPU, memory, interface counters, each interval.
+  const monitor = startHostMonitor(transport, monitoredHosts(inventory, [values.tx, values.rx]), 1, (h) => {
+    appendFileSync(join(dir, "host-samples.jsonl"), JSON.stringify(h) + "\n");
+    store.addHostSample(runId, h);
+  });
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once("SIGINT", onSignal);
@@ -144,11 +151,13 @@ export async function trafficCommand(argv: string[]): Promise<number> {
       },
     },
   );
+  await monitor.stop();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   await Promise.all([...transports.values()].map((t) => t.close()));
   writeFileSync(join(dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
   store.finishRun(runId, result.state, result.reason, result.checks);
+  writeRunReports(dir, store, runId);
   store.close();
 
   if (values.json) {
@@ -163,7 +172,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
         (result.rtt ? `, rtt p50/p99 ${result.rtt.p50.toFixed(0)}/${result.rtt.p99.toFixed(0)} us` : ""),
     );
     for (const c of result.checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
-    console.log(`results: ${relative(process.cwd(), dir) || dir}/`);
+    console.log(`results: ${relative(process.cwd(), dir) || dir}/  report: ${relative(process.cwd(), join(dir, "report.html"))}`);
   }
   if (result.state !== "passed" && !values.json) console.error(`wirelab traffic: ${result.reason}`);
   // 130: what a shell reports for a run ended by Ctrl-C.

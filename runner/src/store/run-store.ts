@@ -6,6 +6,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
+import type { HostSample } from "../monitor/host-sample.ts";
 import type { CheckResult, RunState, Sample } from "../traffic/run-traffic.ts";
 
 export type StoredState = RunState | "running";
@@ -72,6 +73,19 @@ CREATE TABLE IF NOT EXISTS samples (
   rtt_p50_us REAL, rtt_p99_us REAL
 );
 CREATE INDEX IF NOT EXISTS samples_by_run ON samples(run_id, host, t);
+-- What each host spent per stats interval (runner/src/monitor): machine-wide CPU, memory, and per test
+-- interface the interval's packet deltas; per-core figures and every counter stay in 'detail' (JSON).
+CREATE TABLE IF NOT EXISTS host_samples (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  at TEXT NOT NULL,
+  host TEXT NOT NULL,
+  interval_s REAL NOT NULL,
+  cpu_busy REAL NOT NULL, cpu_user REAL NOT NULL, cpu_system REAL NOT NULL, cpu_softirq REAL NOT NULL,
+  mem_total_kb INTEGER NOT NULL, mem_available_kb INTEGER NOT NULL,
+  rx_packets INTEGER NOT NULL, tx_packets INTEGER NOT NULL, rx_dropped INTEGER NOT NULL, tx_dropped INTEGER NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS host_samples_by_run ON host_samples(run_id, host, at);
 CREATE TABLE IF NOT EXISTS verdicts (
   run_id TEXT NOT NULL REFERENCES runs(id),
   name TEXT NOT NULL,
@@ -159,6 +173,38 @@ export class RunStore {
       }
     });
     insert();
+  }
+
+  /** One row per host per interval, committed at once; interface figures are summed over the host's test interfaces. */
+  addHostSample(runId: string, sample: HostSample): void {
+    const all = sample.cpu.cpu;
+    const sum = (key: string) => Object.values(sample.interfaces).reduce((a, i) => a + (i.delta[key] ?? 0), 0);
+    this.db
+      .prepare(
+        `INSERT INTO host_samples (run_id, at, host, interval_s, cpu_busy, cpu_user, cpu_system, cpu_softirq, mem_total_kb, mem_available_kb,
+           rx_packets, tx_packets, rx_dropped, tx_dropped, detail)
+         VALUES ($run, $at, $host, $interval, $busy, $user, $system, $softirq, $total, $available, $rx, $tx, $rxd, $txd, $detail)`,
+      )
+      .run({
+        run: runId, at: sample.at, host: sample.host, interval: sample.intervalS,
+        busy: all?.busy ?? 0, user: all?.user ?? 0, system: all?.system ?? 0, softirq: all?.softirq ?? 0,
+        total: sample.memory.totalKb, available: sample.memory.availableKb,
+        rx: sum("rx_packets"), tx: sum("tx_packets"), rxd: sum("rx_dropped"), txd: sum("tx_dropped"),
+        detail: JSON.stringify({ cpu: sample.cpu, interfaces: sample.interfaces }),
+      });
+  }
+
+  hostSamples(runId: string): HostSample[] {
+    return this.db
+      .query<{ at: string; host: string; interval_s: number; mem_total_kb: number; mem_available_kb: number; detail: string }, { id: string }>(
+        "SELECT at, host, interval_s, mem_total_kb, mem_available_kb, detail FROM host_samples WHERE run_id = $id ORDER BY at, host",
+      )
+      .all({ id: runId })
+      .map((r) => {
+        const d = JSON.parse(r.detail) as Pick<HostSample, "cpu" | "interfaces">;
+        const usedPct = r.mem_total_kb ? Math.round((10000 * (r.mem_total_kb - r.mem_available_kb)) / r.mem_total_kb) / 100 : 0;
+        return { host: r.host, at: r.at, intervalS: r.interval_s, cpu: d.cpu, interfaces: d.interfaces, memory: { totalKb: r.mem_total_kb, availableKb: r.mem_available_kb, usedPct } };
+      });
   }
 
   finishRun(runId: string, state: RunState, reason: string | undefined, checks: readonly CheckResult[]): void {
