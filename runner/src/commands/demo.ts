@@ -1,14 +1,17 @@
 // `wirelab demo`: the README's main job. Brings up the two-host lab with sshd,
 // checks reachability both ways over br-test through both transports, runs
-// traffic in every protocol through the DPDK engine, writes a report and
-// tears the lab down.
-import { mkdirSync, writeFileSync } from "node:fs";
+// traffic in every protocol through the DPDK engine, tears the lab down, runs
+// the XDP-vs-baseline comparison on xdp-pair, and writes one report.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { inventoryHost } from "../../../infra/src/inventory.ts";
 import { NetnsBackend } from "../../../infra/src/netns/backend.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { loadLab } from "../lab-files.ts";
-import { labStateDir, REPO_ROOT } from "../paths.ts";
+import { BUN, labStateDir, REPO_ROOT } from "../paths.ts";
+import { provenance } from "../provenance.ts";
+import { writeRunReports } from "../report/write-reports.ts";
+import { RunStore } from "../store/run-store.ts";
 import { ensureProvisioned } from "../setup.ts";
 import { transportFor } from "../transport/index.ts";
 import type { Transport } from "../transport/transport.ts";
@@ -24,7 +27,7 @@ interface Step {
 }
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { lab: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, false);
+  const { values } = parseCommandArgs(argv, { lab: { type: "string" }, "no-xdp": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, false);
   if (values.help) {
     console.log(`Usage: bun run demo [--lab FILE|NAME] [--json]
 
@@ -32,8 +35,12 @@ The main job, end to end on this machine (root): installs what is missing,
 builds the C parts, brings up the lab (default two-host) with an OpenSSH
 server in every host, checks that every host reaches every other over the
 test network through both transports (netns and SSH), runs traffic in every
-protocol (eth, arp, icmp, udp, tcp, dns) through the DPDK engine, writes
-results/<time>_demo/report.md and report.json, and tears the lab down.`);
+protocol (eth, arp, icmp, udp, tcp, dns) through the DPDK engine, tears the
+lab down, runs the XDP-vs-baseline comparison (xdp bench --preset quick) on
+the xdp-pair lab, and writes results/<time>_demo/report.html (charts, totals,
+verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
+
+  --no-xdp   skip the XDP comparison`);
     return 0;
   }
   const say = (line: string) => !values.json && console.log(line);
@@ -60,6 +67,13 @@ results/<time>_demo/report.md and report.json, and tears the lab down.`);
   const stateDir = labStateDir(lab.name);
   const transports: Transport[] = [];
   const started = new Date();
+  const demoId = `${started.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-")}-demo`;
+  const dir = join(REPO_ROOT, "results", `${started.toISOString().replace(/[:.]/g, "-").slice(0, 19)}_demo`);
+  mkdirSync(dir, { recursive: true });
+  // The demo is one run in the store: every protocol's samples (offset in time so they follow each other), its steps as verdicts.
+  const store = RunStore.open(join(REPO_ROOT, "results", "wirelab.sqlite"));
+  let storedRun = false;
+  let timeOffset = 0;
   try {
     let inventory: Awaited<ReturnType<NetnsBackend["up"]>> | undefined;
     await timed("lab up", async () => {
@@ -68,6 +82,8 @@ results/<time>_demo/report.md and report.json, and tears the lab down.`);
     });
     if (inventory) {
       const inv = inventory;
+      store.startRun({ id: demoId, kind: "demo", name: `demo on ${lab.name}`, dir, lab: lab.name, spec: { lab: lab.name }, provenance: provenance(inv) });
+      storedRun = true;
       for (const kind of ["netns", "ssh"] as const) {
         for (const from of inventory.hosts) {
           const t = transportFor(from, kind);
@@ -94,8 +110,17 @@ results/<time>_demo/report.md and report.json, and tears the lab down.`);
           const r = await runTraffic(
             inv,
             { tx: tx.name, rx: rx.name, protocol, mode: "rate", pps: 1000, duration: 2, udpEcho: true, checks: { minRxRatio: 0.99 } },
-            { runId: `demo-${protocol}`, transport: (h) => netns.get(h)! },
+            {
+              runId: `demo-${protocol}`,
+              transport: (h) => netns.get(h)!,
+              onSample: (sample) => store.addSample(demoId, { ...sample, stats: { ...sample.stats, t: sample.stats.t + timeOffset } }),
+            },
           );
+          // The engines' final summaries are the run's last samples: the report's totals are theirs.
+          for (const h of r.hosts) {
+            if (h.summary) store.addSample(demoId, { host: h.host, role: h.role, stats: { ...h.summary, t: (h.summary.duration_s ?? 2) + timeOffset } });
+          }
+          timeOffset += 3;
           const sent = r.tx[protocol].tx_packets;
           const got = r.rx[protocol].rx_packets;
           const answered = r.tx[protocol].answers_matched;
@@ -112,10 +137,20 @@ results/<time>_demo/report.md and report.json, and tears the lab down.`);
     });
   }
 
+  // The XDP comparison on its own lab (xdp-pair), into this run's directory so the report shows its bars.
+  if (!values["no-xdp"]) {
+    await timed("XDP vs userspace baseline (xdp bench --preset quick on xdp-pair)", async () => {
+      const r = Bun.spawnSync([BUN, join(REPO_ROOT, "runner", "src", "cli.ts"), "xdp", "bench", "--preset", "quick", "--results", dir], { stdout: "pipe", stderr: "pipe" });
+      const out = r.stdout.toString();
+      if (r.exitCode !== 0) throw new Error(r.stderr.toString().trim().split("\n").at(-1) ?? `exit ${r.exitCode}`);
+      const md = readdirSync(dir).filter((e) => e.endsWith("_xdp-bench")).map((e) => join(dir, e, "results.md")).find((f) => existsSync(f));
+      const reading = md ? readFileSync(md, "utf8").split(/(?<=\.) /).find((l) => /cost .*x.* that of xdp-drop/.test(l)) : undefined;
+      return reading?.replace(/\s+/g, " ").trim() ?? out.trim().split("\n").at(-1) ?? "results in the run directory";
+    });
+  }
+
   const ok = steps.every((s) => s.ok);
-  const dir = join(REPO_ROOT, "results", `${started.toISOString().replace(/[:.]/g, "-").slice(0, 19)}_demo`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "report.json"), JSON.stringify({ lab: lab.name, startedAt: started.toISOString(), ok, steps }, null, 2) + "\n");
+  writeFileSync(join(dir, "steps.json"), JSON.stringify({ lab: lab.name, startedAt: started.toISOString(), ok, steps }, null, 2) + "\n");
   const md = [
     `# wirelab demo: ${lab.name}`,
     "",
@@ -126,9 +161,15 @@ results/<time>_demo/report.md and report.json, and tears the lab down.`);
     ...steps.map((s) => `| ${s.step} | ${s.ok ? "ok" : "FAIL"} | ${s.ms} | ${s.detail.replaceAll("|", "\\|")} |`),
     "",
   ].join("\n");
-  writeFileSync(join(dir, "report.md"), md);
-  const shown = relative(process.cwd(), join(dir, "report.md"));
-  if (values.json) console.log(JSON.stringify({ ok, report: join(dir, "report.md"), steps }));
+  writeFileSync(join(dir, "steps.md"), md);
+  let html: string | undefined;
+  if (storedRun) {
+    store.finishRun(demoId, ok ? "passed" : "failed", ok ? undefined : steps.find((s) => !s.ok)?.detail, steps.map((s) => ({ name: s.step, ok: s.ok, detail: s.detail })));
+    if (writeRunReports(dir, store, demoId)) html = join(dir, "report.html");
+  }
+  store.close();
+  const shown = relative(process.cwd(), html ?? join(dir, "steps.md"));
+  if (values.json) console.log(JSON.stringify({ ok, report: html ?? join(dir, "steps.md"), steps }));
   else console.log(`demo ${ok ? "passed" : "FAILED"}: ${steps.filter((s) => s.ok).length}/${steps.length} steps ok; report: ${shown}`);
   return ok ? 0 : 1;
 }
