@@ -1,6 +1,5 @@
 // The topology model: a lab file validated, defaulted and addressed. Pure: the
 // caller reads the file; every backend (netns, libvirt, metal) builds from this.
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import {
   cidrContains,
   cidrsOverlap,
@@ -13,6 +12,7 @@ import {
   type Cidr,
 } from "./ipv4.ts";
 import { LabError } from "./lab-error.ts";
+import { formatPath, parseYamlFile, type Path } from "./yaml-file.ts";
 import { labFileSchema, type HostFile, type LabFile, type Role } from "./lab-schema.ts";
 import {
   defaultMac,
@@ -98,65 +98,11 @@ export interface Lab {
 
 export const DEFAULT_SEGMENT = "br-test";
 
-type Path = readonly (string | number)[];
 
 /** Parses and validates a lab file's text. Throws LabError (one line: file, line, field, problem). */
 export function parseLab(text: string, file = "<lab>"): Lab {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
-    const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
-    throw new LabError(file, "", `not valid YAML: ${err.message.split("\n")[0]}`, line);
-  }
-  const raw: unknown = doc.toJS();
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new LabError(file, "", "a lab file is a YAML mapping with at least 'name' and 'hosts'", 1);
-  }
-  const fail = (path: Path, problem: string): never => {
-    throw new LabError(file, formatPath(path), problem, lineOf(doc, lineCounter, path));
-  };
-  const parsed = labFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-    const problem =
-      issue.code === "unrecognized_keys"
-        ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`
-        : issue.code === "invalid_type" && issue.input === undefined
-          ? "is required"
-          : issue.message;
-    fail(issue.code === "unrecognized_keys" ? [...path, issue.keys[0]!] : path, problem);
-  }
-  return buildLab(parsed.data!, fail);
-}
-
-function formatPath(path: Path): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
-}
-
-/** The line of the deepest YAML node along path: the key for a mapping entry, so a missing field points at its parent. */
-function lineOf(doc: Document, lineCounter: LineCounter, path: Path): number | undefined {
-  const lineAt = (node: unknown): number | undefined => {
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    return range ? lineCounter.linePos(range[0]).line : undefined;
-  };
-  let node: unknown = doc.contents;
-  let line = lineAt(node);
-  for (const key of path) {
-    let next: unknown;
-    if (isMap(node)) {
-      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
-      line = lineAt(pair?.key) ?? line;
-      next = pair?.value;
-    } else if (isSeq(node) && typeof key === "number") {
-      next = node.items[key];
-      line = lineAt(next) ?? line;
-    }
-    if (next === undefined) break;
-    node = next;
-  }
-  return line;
+  const { data, fail } = parseYamlFile(text, file, labFileSchema, LabError, "a lab file is a YAML mapping with at least 'name' and 'hosts'");
+  return buildLab(data, fail);
 }
 
 function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): Lab {

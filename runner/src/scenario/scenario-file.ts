@@ -2,11 +2,10 @@
 // replay, distinct hosts per step, sweeps over rate flows, hosts the lab has).
 // Every error is one line naming the file, the line and the field.
 import { readFileSync } from "node:fs";
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { parseYamlFile, type Path } from "../../../infra/src/yaml-file.ts";
 import { ScenarioError } from "./scenario-error.ts";
 import { scenarioSchema, type Scenario } from "./scenario-schema.ts";
 
-type Path = readonly (string | number)[];
 
 export interface ParsedScenario {
   readonly scenario: Scenario;
@@ -26,30 +25,7 @@ export function readScenario(file: string): ParsedScenario {
 }
 
 export function parseScenario(text: string, file = "<scenario>"): ParsedScenario {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
-    throw new ScenarioError(file, "", `not valid YAML: ${err.message.split("\n")[0]}`, err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line);
-  }
-  const raw: unknown = doc.toJS();
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ScenarioError(file, "", "a scenario file is a YAML mapping with 'name', 'lab' and 'steps'", 1);
-  const fail = (path: Path, problem: string): never => {
-    throw new ScenarioError(file, formatPath(path), problem, lineOf(doc, lineCounter, path));
-  };
-  const parsed = scenarioSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-    const problem =
-      issue.code === "unrecognized_keys"
-        ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`
-        : issue.code === "invalid_type" && issue.input === undefined
-          ? "is required"
-          : issue.message;
-    fail(issue.code === "unrecognized_keys" ? [...path, issue.keys[0]!] : path, problem);
-  }
-  const scenario = parsed.data!;
+  const { data: scenario, fail } = parseYamlFile(text, file, scenarioSchema, ScenarioError, "a scenario file is a YAML mapping with 'name', 'lab' and 'steps'");
   checkRules(scenario, fail);
   return { scenario, file, fail };
 }
@@ -105,32 +81,4 @@ export function checkHosts(parsed: ParsedScenario, hosts: readonly string[]): vo
       known(step.replay.rx, ["steps", i, "replay", "rx"]);
     }
   });
-}
-
-function formatPath(path: Path): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
-}
-
-/** The line of the deepest YAML node along path. */
-function lineOf(doc: Document, lineCounter: LineCounter, path: Path): number | undefined {
-  const lineAt = (node: unknown): number | undefined => {
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    return range ? lineCounter.linePos(range[0]).line : undefined;
-  };
-  let node: unknown = doc.contents;
-  let line = lineAt(node);
-  for (const key of path) {
-    let next: unknown;
-    if (isMap(node)) {
-      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
-      line = lineAt(pair?.key) ?? line;
-      next = pair?.value;
-    } else if (isSeq(node) && typeof key === "number") {
-      next = node.items[key];
-      line = lineAt(next) ?? line;
-    }
-    if (next === undefined) break;
-    node = next;
-  }
-  return line;
 }

@@ -1,0 +1,90 @@
+// YAML files a person writes (lab files, scenarios): parsed, validated with a
+// zod schema, and every problem reported as one line naming the file, the
+// line, the field and the problem. Pure: the caller reads the file.
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import type { z } from "zod";
+
+export type Path = readonly (string | number)[];
+export type Fail = (path: Path, problem: string) => never;
+
+/** A problem in a file a person wrote: `file:line: field: problem`, one line. */
+export class FileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly problem: string,
+    readonly line?: number,
+  ) {
+    super(`${file}${line !== undefined ? `:${line}` : ""}: ${field ? `${field}: ` : ""}${problem}`);
+    this.name = "FileError";
+  }
+}
+
+export type FileErrorClass = new (file: string, field: string, problem: string, line?: number) => FileError;
+
+export function formatPath(path: Path): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/**
+ * Parses text as YAML and validates it against schema. Throws ErrorClass for bad YAML, a
+ * document that is not a mapping (`notMapping` says what it should be) or a schema violation;
+ * returns the data and a `fail` that points later, cross-field checks at their line.
+ */
+export function parseYamlFile<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  ErrorClass: FileErrorClass,
+  notMapping: string,
+): { data: z.infer<S>; fail: Fail } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
+    throw new ErrorClass(file, "", `not valid YAML: ${err.message.split("\n")[0]}`, line);
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ErrorClass(file, "", notMapping, 1);
+  const fail: Fail = (path, problem) => {
+    throw new ErrorClass(file, formatPath(path), problem, lineOf(doc, lineCounter, path));
+  };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    const problem =
+      issue.code === "unrecognized_keys"
+        ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`
+        : issue.code === "invalid_type" && issue.input === undefined
+          ? "is required"
+          : issue.message;
+    fail(issue.code === "unrecognized_keys" ? [...path, issue.keys[0]!] : path, problem);
+  }
+  return { data: parsed.data as z.infer<S>, fail };
+}
+
+/** The line of the deepest YAML node along path: the key for a mapping entry, so a missing field points at its parent. */
+function lineOf(doc: Document, lineCounter: LineCounter, path: Path): number | undefined {
+  const lineAt = (node: unknown): number | undefined => {
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    return range ? lineCounter.linePos(range[0]).line : undefined;
+  };
+  let node: unknown = doc.contents;
+  let line = lineAt(node);
+  for (const key of path) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
+      line = lineAt(pair?.key) ?? line;
+      next = pair?.value;
+    } else if (isSeq(node) && typeof key === "number") {
+      next = node.items[key];
+      line = lineAt(next) ?? line;
+    }
+    if (next === undefined) break;
+    node = next;
+  }
+  return line;
+}
