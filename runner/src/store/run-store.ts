@@ -5,7 +5,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { PROTOCOLS } from "../traffic/engine-output.ts";
+import { PROTOCOLS, type ProtocolCounters } from "../traffic/engine-output.ts";
 import type { HostSample } from "../monitor/host-sample.ts";
 import type { CheckResult, RunState, Sample } from "../traffic/run-traffic.ts";
 
@@ -26,19 +26,11 @@ export interface RunRow {
   provenance: unknown;
 }
 
-export interface SampleRow {
+export interface SampleRow extends ProtocolCounters {
   t: number;
   host: string;
   role: string;
   protocol: string;
-  tx_packets: number;
-  tx_bytes: number;
-  rx_packets: number;
-  rx_bytes: number;
-  requests: number;
-  answers_sent: number;
-  answers_matched: number;
-  errors: number;
   tx_pps: number;
   rx_pps: number;
   rtt_p50_us: number | null;
