@@ -130,3 +130,18 @@ describe("detach", () => {
     expect(Bun.spawnSync(["ip", "-n", peer.namespace, "link", "show", "dev", peer.dev]).stdout.toString()).not.toContain("prog/xdp");
   }, 60000);
 });
+
+describe("traffic with an XDP program as the receiver", () => {
+  test("--xdp drop with a rule: the program's counters are the rx side and the checks use them", async () => {
+    const r = await runTraffic(
+      lab.inventory,
+      { tx: "gen", rx: "dst", protocol: "udp", mode: "rate", pps: 1000, count: 300, dstPort: 9000, xdp: { prog: "drop", rules: ["proto=udp,dport=9000"] }, checks: { minRxRatio: 1 } },
+      { runId: `xt${process.pid % 1000}`, transport: (h) => lab.transport(h) },
+    );
+    expect(r.state).toBe("passed");
+    expect(r.tx.udp.tx_packets).toBe(300);
+    expect(r.rx.udp.rx_packets).toBe(300);
+    expect(r.xdp?.by_action.drop.udp.packets).toBe(300);
+    expect((await attachedProgram()).includes("prog/xdp")).toBe(false);
+  }, 60000);
+});

@@ -38,6 +38,9 @@ Traffic:
   --seed N                 random mode: reproducible protocol/mode phases
   --udp-echo               the receiver echoes UDP back
   --capture                write a pcap per host into the run directory
+  --xdp PROG|FILE.o        an XDP program receives instead of the rx engine: count, drop, reflect,
+                           or your own object file; its per-protocol counters are the rx side
+  --xdp-rule SPEC          with --xdp drop: drop only what a rule names (repeatable), e.g. proto=udp,dport=9000
 Checks:
   --min-rx-ratio R         received/sent at least R (0..1)
   --min-answer-ratio R     answers matched/requests at least R
@@ -62,7 +65,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
       pps: { type: "string" }, interval: { type: "string" }, "burst-size": { type: "string" }, "burst-gap": { type: "string" },
       duration: { type: "string" }, count: { type: "string" }, size: { type: "string" }, flows: { type: "string" },
       message: { type: "string" }, domain: { type: "string", multiple: true }, seed: { type: "string" },
-      "udp-echo": { type: "boolean" }, capture: { type: "boolean" },
+      "udp-echo": { type: "boolean" }, capture: { type: "boolean" }, xdp: { type: "string" }, "xdp-rule": { type: "string", multiple: true },
       "min-rx-ratio": { type: "string" }, "min-answer-ratio": { type: "string" }, "max-rtt-p99-us": { type: "string" },
       inventory: { type: "string" }, lab: { type: "string" }, transport: { type: "string" },
       json: { type: "boolean" }, results: { type: "string" }, help: { type: "boolean", short: "h" },
@@ -86,6 +89,10 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   if (!values.tx || !values.rx) throw new Error(`--tx and --rx name the hosts (this lab: ${inventory.hosts.map((h) => `${h.name} (${h.role})`).join(", ")})`);
   inventoryHost(inventory, values.tx);
   inventoryHost(inventory, values.rx);
+  if (values["xdp-rule"] && values.xdp !== "drop") throw new Error("--xdp-rule: rules belong to --xdp drop");
+  if (values.xdp && !["count", "drop", "reflect"].includes(values.xdp) && !values.xdp.endsWith(".o")) {
+    throw new Error(`--xdp: '${values.xdp}' is neither count, drop, reflect nor a BPF object file (.o)`);
+  }
 
   const started = new Date();
   const runId = `${started.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-")}-${protocol}-${mode}`;
@@ -130,6 +137,14 @@ export async function trafficCommand(argv: string[]): Promise<number> {
       ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
       ...(values["udp-echo"] ? { udpEcho: true } : {}),
       ...(values.capture ? { capture: true } : {}),
+      ...(values.xdp
+        ? {
+            xdp: {
+              ...(["count", "drop", "reflect"].includes(values.xdp) ? { prog: values.xdp as "count" | "drop" | "reflect" } : { obj: values.xdp }),
+              ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}),
+            },
+          }
+        : {}),
       checks: {
         ...(ratio("min-rx-ratio") !== undefined ? { minRxRatio: ratio("min-rx-ratio")! } : {}),
         ...(ratio("min-answer-ratio") !== undefined ? { minAnswerRatio: ratio("min-answer-ratio")! } : {}),

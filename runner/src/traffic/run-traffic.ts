@@ -6,6 +6,9 @@ import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { emptyCounters, parseEngineLine, PROTOCOLS, type EngineStart, type EngineStats, type Protocol, type ProtocolCounters } from "./engine-output.ts";
 import { dpdkRuntimeDir, rxInvocation, txInvocation, type EngineInvocation } from "./engine-command.ts";
 import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
+import { toolsOf } from "../../../infra/src/inventory.ts";
+import { pinDirFor, startXdp } from "../xdp/xdp-session.ts";
+import type { XdpStats } from "../xdp/xdp-output.ts";
 
 export interface Sample {
   readonly host: string;
@@ -34,6 +37,8 @@ export interface CheckResult {
 export type RunState = "passed" | "failed" | "interrupted";
 
 export interface TrafficResult {
+  /** The receiver's XDP program's final counters, when the run used one. */
+  readonly xdp?: XdpStats;
   readonly runId: string;
   readonly spec: TrafficSpec;
   readonly startedAt: string;
@@ -114,6 +119,21 @@ function countersOf(stats: EngineStats | undefined): Record<Protocol, ProtocolCo
   return Object.fromEntries(PROTOCOLS.map((p) => [p, { ...emptyCounters(), ...stats?.protocols?.[p] }])) as Record<Protocol, ProtocolCounters>;
 }
 
+/** The receiver's view from its XDP program: frames it saw per protocol (whatever its verdict). */
+function countersFromXdp(x: XdpStats): Record<Protocol, ProtocolCounters> {
+  const from = (p: XdpStats["protocols"][keyof XdpStats["protocols"]] | undefined) => ({ ...emptyCounters(), rx_packets: p?.packets ?? 0, rx_bytes: p?.bytes ?? 0 });
+  return {
+    // Raw Ethernet frames of the engine carry an experimental ethertype: the program counts them as 'other'.
+    eth: from(x.protocols?.other),
+    arp: from(x.protocols?.arp),
+    icmp: from(x.protocols?.icmp),
+    // DNS is UDP to port 53, counted as both by the program: UDP here is the rest.
+    udp: { ...from(x.protocols?.udp), rx_packets: (x.protocols?.udp.packets ?? 0) - (x.protocols?.dns.packets ?? 0), rx_bytes: (x.protocols?.udp.bytes ?? 0) - (x.protocols?.dns.bytes ?? 0) },
+    tcp: from(x.protocols?.tcp),
+    dns: from(x.protocols?.dns),
+  };
+}
+
 export function evaluateChecks(spec: TrafficSpec, tx: Record<Protocol, ProtocolCounters>, rx: Record<Protocol, ProtocolCounters>, rtt: EngineStats["rtt_us"]): CheckResult[] {
   const protos: Protocol[] = spec.protocol === "random" ? [...PROTOCOLS] : [spec.protocol];
   const sum = (side: Record<Protocol, ProtocolCounters>, key: keyof ProtocolCounters) => protos.reduce((a, p) => a + side[p][key], 0);
@@ -159,8 +179,35 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
   };
   const interrupted = () => options.signal?.aborted === true;
 
-  const withReceiver = spec.receiver !== "none";
+  const withReceiver = spec.receiver !== "none" || spec.xdp !== undefined;
+  let xdpSummary: XdpStats | undefined;
   try {
+    if (spec.xdp) {
+      const ifc = rxHost.interfaces[0]!;
+      const session = await startXdp(options.transport(rxHost.name), {
+        tool: toolsOf(rxHost).xdp,
+        dev: ifc.name,
+        pinDir: pinDirFor(inv.lab.prefix, rxHost.name, ifc.name),
+        ...(spec.xdp.prog ? { prog: spec.xdp.prog } : {}),
+        ...(spec.xdp.obj ? { obj: spec.xdp.obj } : {}),
+        ...(spec.xdp.rules ? { rules: spec.xdp.rules } : {}),
+        ...(ifc.peer && spec.xdp.prog === "reflect" ? { peer: { ...ifc.peer, pinDir: pinDirFor(inv.lab.prefix, "sw", ifc.peer.dev) } } : {}),
+      });
+      options.log?.(`${rxHost.name}: XDP ${session.loaded.prog} attached to ${ifc.name} (${session.loaded.mode})`);
+      try {
+        const tx = await startEngine(txInv, options.transport(txHost.name), options);
+        running.push(tx);
+        const onAbort = () => void tx.proc.stop(3000);
+        options.signal?.addEventListener("abort", onAbort, { once: true });
+        const txExit = await tx.proc.exited;
+        options.signal?.removeEventListener("abort", onAbort);
+        if (!interrupted() && txExit.code !== 0) fail(`sender engine on ${txHost.name} exited ${txExit.code ?? txExit.signal}: ${lastError(tx.outcome)}`);
+        await Bun.sleep(300);
+      } finally {
+        xdpSummary = await session.stop();
+      }
+      return finish();
+    }
     if (!withReceiver) {
       // Only a sender: the receiving host's kernel, XDP program or baseline receiver is measured by the caller.
       const tx = await startEngine(txInv, options.transport(txHost.name), options);
@@ -220,7 +267,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     const txSummary = txOut?.summary ?? txOut?.samples.at(-1);
     const rxSummary = rxOut?.summary ?? rxOut?.samples.at(-1);
     const txCounters = countersOf(txSummary);
-    const rxCounters = countersOf(rxSummary);
+    const rxCounters = xdpSummary ? countersFromXdp(xdpSummary) : countersOf(rxSummary);
     const rtt = txSummary?.rtt_us ?? null;
     const checks = evaluateChecks(spec, txCounters, rxCounters, rtt).filter((c) => withReceiver || c.name !== "received");
     if (interrupted()) {
@@ -241,6 +288,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
       state,
       ...(reason ? { reason } : {}),
       hosts,
+      ...(xdpSummary ? { xdp: xdpSummary } : {}),
       tx: txCounters,
       rx: rxCounters,
       rtt,

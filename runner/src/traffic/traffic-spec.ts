@@ -28,6 +28,11 @@ export interface TrafficSpec {
   dstPort?: number;
   /** Who receives: the engine (counts and answers), or no engine (the host's kernel, an XDP program, a baseline). */
   receiver?: "engine" | "none";
+  /**
+   * An XDP program on the receiver's test interface in place of its engine (an interface runs one
+   * XDP program, and the engine's AF_XDP port needs its own): a built-in one or an object file.
+   */
+  xdp?: { prog?: "count" | "drop" | "reflect"; obj?: string; rules?: string[] };
   /** rx answers UDP by echoing it back. */
   udpEcho?: boolean;
   statsInterval?: number;
