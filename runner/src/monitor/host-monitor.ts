@@ -1,9 +1,9 @@
 // Samples every host of a run each stats interval beside the traffic: one
 // command per host per interval, a sample per host per interval with deltas.
 import type { Inventory } from "../../../infra/src/inventory.ts";
-import type { Transport } from "../transport/transport.ts";
+import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { hostSample, type HostSample } from "./host-sample.ts";
-import { parseSnapshot, snapshotCommand, type HostSnapshot } from "./host-snapshot.ts";
+import { parseSnapshot, SNAPSHOT_END, snapshotCommand, snapshotLoopCommand, type HostSnapshot } from "./host-snapshot.ts";
 
 export interface MonitoredHost {
   readonly name: string;
@@ -39,9 +39,6 @@ export function startHostMonitor(
   if (!(intervalS > 0)) throw new Error(`monitor: interval ${intervalS} s must be positive`);
   const samples: HostSample[] = [];
   const errors = new Map<string, string>();
-  let stopping = false;
-  let wake: () => void = () => undefined;
-  const stopped = new Promise<void>((r) => (wake = r));
 
   const read = async (host: MonitoredHost): Promise<HostSnapshot | undefined> => {
     try {
@@ -64,28 +61,56 @@ export function startHostMonitor(
     onSample?.(s);
   };
 
-  const loop = async (host: MonitoredHost) => {
-    let prev = await read(host);
-    let next = performance.now() + intervalS * 1000;
-    while (!stopping) {
-      await Promise.race([Bun.sleep(Math.max(0, next - performance.now())), stopped]);
-      next += intervalS * 1000;
-      const cur = await read(host);
-      if (prev && cur) emit(host, prev, cur);
-      prev = cur ?? prev;
-      // A slow host (SSH round trip longer than the interval) skips ticks instead of queueing them.
-      if (next < performance.now()) next = performance.now() + intervalS * 1000;
+  // One sampling shell per host streams a snapshot each interval; a final reading at stop counts the last part.
+  const last = new Map<string, HostSnapshot>();
+  const loop = async (host: MonitoredHost): Promise<RemoteProcess | undefined> => {
+    let lines: string[] = [];
+    try {
+      return await transport(host.name).spawn(snapshotLoopCommand(host.interfaces, intervalS), {
+        captureLimit: 0,
+        onStdoutLine: (line) => {
+          if (line !== SNAPSHOT_END) {
+            lines.push(line);
+            return;
+          }
+          const text = lines.join("\n");
+          lines = [];
+          let cur: HostSnapshot;
+          try {
+            cur = parseSnapshot(text, performance.now());
+          } catch (err) {
+            errors.set(host.name, (err as Error).message);
+            options.onError?.(host.name, (err as Error).message);
+            return;
+          }
+          errors.delete(host.name);
+          const prev = last.get(host.name);
+          last.set(host.name, cur);
+          if (prev) emit(host, prev, cur);
+        },
+      });
+    } catch (err) {
+      const message = (err as Error).message.split("\n")[0]!;
+      errors.set(host.name, message);
+      options.onError?.(host.name, message);
+      return undefined;
     }
   };
-  const loops = hosts.map((h) => loop(h));
+  const loops = Promise.all(hosts.map((h) => loop(h)));
 
   return {
     samples,
     errors,
     async stop() {
-      stopping = true;
-      wake();
-      await Promise.all(loops);
+      await Promise.all((await loops).map((p) => p?.stop(1000)));
+      // The interval cut short by the end of the run still counts.
+      await Promise.all(
+        hosts.map(async (host) => {
+          const prev = last.get(host.name);
+          const cur = await read(host);
+          if (prev && cur) emit(host, prev, cur);
+        }),
+      );
       return samples;
     },
   };

@@ -36,6 +36,18 @@ export function snapshotCommand(interfaces: readonly string[]): string[] {
   return ["sh", "-c", `echo '@@stat'; cat /proc/stat; echo '@@mem'; cat /proc/meminfo${ifs ? `; ${ifs}` : ""}`];
 }
 
+/**
+ * The same snapshot printed every intervalS seconds by one long-lived shell on the host, each
+ * followed by an end marker: the runner reads a stream instead of starting a process per reading.
+ */
+export function snapshotLoopCommand(interfaces: readonly string[], intervalS: number): string[] {
+  if (!(intervalS > 0)) throw new Error(`monitor: interval ${intervalS} s must be positive`);
+  const once = snapshotCommand(interfaces)[2]!;
+  return ["sh", "-c", `while :; do ${once}; echo '${SNAPSHOT_END}'; sleep ${intervalS}; done`];
+}
+
+export const SNAPSHOT_END = "@@end";
+
 export function parseProcStat(text: string): Record<string, CpuTimes> {
   const cpus: Record<string, CpuTimes> = {};
   for (const line of text.split("\n")) {

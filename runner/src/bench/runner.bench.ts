@@ -1,0 +1,89 @@
+// Runner overhead: CPU the runner itself spends while it drives traffic on
+// 8 hosts with 1 s stats (engines' stats parsed, host monitoring, every sample
+// committed to the run store), against the same runner driving 2 hosts, in
+// one invocation on the scale8 lab. Prints a table; asserts nothing.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUN, REPO_ROOT } from "../paths.ts";
+import { startLab } from "../lab-fixture.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const PAIRS_ALL: [string, string][] = [["tx1", "rx1"], ["tx2", "rx2"], ["tx3", "rx3"], ["tx4", "xdp1"]];
+
+/** The runner under test, as its own process: what `bun run traffic` does per pair, for several pairs at once. */
+function runnerScript(inventoryFile: string, pairs: [string, string][], dbFile: string): string {
+  return `
+    const { readFileSync } = await import("node:fs");
+    const { parseInventory } = await import(${JSON.stringify(join(REPO_ROOT, "infra/src/inventory.ts"))});
+    const { transportFor } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/transport/index.ts"))});
+    const { runTraffic } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/traffic/run-traffic.ts"))});
+    const { startHostMonitor, monitoredHosts } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/monitor/host-monitor.ts"))});
+    const { RunStore } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/store/run-store.ts"))});
+    const inv = parseInventory(JSON.parse(readFileSync(${JSON.stringify(inventoryFile)}, "utf8")));
+    const pairs = ${JSON.stringify(pairs)};
+    const names = pairs.flat();
+    const transports = new Map(names.map((n) => [n, transportFor(inv.hosts.find((h) => h.name === n), "netns")]));
+    const transport = (h) => transports.get(h);
+    const store = RunStore.open(${JSON.stringify(dbFile)});
+    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+    let first = 0, firstCpu = 0, last = 0, lastCpu = 0, samples = 0;
+    const onSample = (s) => {
+      samples++;
+      const now = performance.now() / 1000;
+      if (!first && samples >= pairs.length * 2) { first = now; firstCpu = cpu(); }
+      last = now; lastCpu = cpu();
+    };
+    const monitor = startHostMonitor(transport, monitoredHosts(inv, names), 1, () => {});
+    await Promise.all(pairs.map(([tx, rx], i) => {
+      const id = "bench-" + i + "-" + Date.now();
+      store.startRun({ id, kind: "bench", name: tx + "->" + rx, dir: "/tmp", spec: {}, provenance: {} });
+      return runTraffic(inv, { tx, rx, protocol: "udp", mode: "rate", pps: 200, duration: ${SECONDS}, statsInterval: 1 },
+        { runId: "rb" + i, transport, lcores: { tx: 0, rx: 1 }, onSample: (s) => { store.addSample(id, s); onSample(s); } })
+        .then((r) => store.finishRun(id, r.state, r.reason, r.checks));
+    }));
+    await monitor.stop();
+    store.close();
+    console.log(JSON.stringify({ window: last - first, cpu: lastCpu - firstCpu, samples, hostSamples: monitor.samples.length }));
+    process.exit(0);
+  `;
+}
+
+interface Row {
+  hosts: number;
+  window: number;
+  cpu: number;
+  samples: number;
+}
+
+async function measure(inventoryFile: string, pairs: [string, string][], work: string): Promise<Row> {
+  const r = Bun.spawnSync([BUN, "-e", runnerScript(inventoryFile, pairs, join(work, `runs-${pairs.length}.sqlite`))], { stdout: "pipe", stderr: "pipe" });
+  const line = r.stdout.toString().trim().split("\n").at(-1) ?? "";
+  if (r.exitCode !== 0 || !line.startsWith("{")) throw new Error(`runner under test failed: ${r.stderr.toString().trim().split("\n").at(-1)}`);
+  const m = JSON.parse(line) as { window: number; cpu: number; samples: number };
+  return { hosts: pairs.length * 2, ...m };
+}
+
+if (process.getuid?.() !== 0) {
+  console.error("bench runner: needs root (it builds the scale8 lab)");
+  process.exit(1);
+}
+const work = mkdtempSync(join(tmpdir(), "wirelab-runner-bench-"));
+const lab = await startLab("scale8", { ssh: false });
+try {
+  const inventoryFile = join(work, "inventory.json");
+  await Bun.write(inventoryFile, JSON.stringify(lab.inventory));
+  const reference = await measure(inventoryFile, PAIRS_ALL.slice(0, 1), work);
+  const full = await measure(inventoryFile, PAIRS_ALL, work);
+  const pct = (r: Row) => (100 * r.cpu) / r.window;
+  console.log(`runner CPU while driving traffic, 1 s stats, ${SECONDS} s runs (steady window from each engine's second sample to the last)`);
+  console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} (8 DPDK engines busy-poll 2 cores: the runner competes for CPU)`);
+  console.log("| hosts | window s | runner CPU s | % of one core | engine samples | ratio to 2 hosts |");
+  console.log("|---:|---:|---:|---:|---:|---:|");
+  for (const r of [reference, full]) {
+    console.log(`| ${r.hosts} | ${r.window.toFixed(1)} | ${r.cpu.toFixed(3)} | ${pct(r).toFixed(2)}% | ${r.samples} | ${(pct(r) / pct(reference)).toFixed(2)}x |`);
+  }
+  console.log(`goal: under 2% of one core with 8 hosts: ${pct(full) < 2 ? "met" : "not met"} (${pct(full).toFixed(2)}%)`);
+} finally {
+  await lab.down();
+}
