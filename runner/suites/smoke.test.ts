@@ -1,6 +1,7 @@
 // Smoke: the two-host lab comes up, tx and rx reach each other over br-test
 // through both transports, and the lab goes away again, also when a check fails.
 import { describe, expect, test } from "bun:test";
+import { runTraffic } from "../src/traffic/run-traffic.ts";
 import { useLab } from "./use-lab.ts";
 
 const lab = useLab("two-host", { ssh: true });
@@ -27,3 +28,20 @@ test("the test network carries nothing but the lab's own addresses", () => {
     for (const ifc of host.interfaces) expect(ifc.ipv4.startsWith("198.18.") || ifc.ipv4.startsWith("198.19.")).toBe(true);
   }
 });
+
+test("traffic through the engine, with both engines started and stopped over SSH", async () => {
+  const r = await runTraffic(
+    lab.inventory,
+    { tx: "tx", rx: "rx", protocol: "icmp", mode: "rate", pps: 500, count: 500, checks: { minRxRatio: 1, minAnswerRatio: 0.99 } },
+    { runId: `ssh${process.pid % 1000}`, transport: (h) => lab.transport(h, "ssh") },
+  );
+  expect(r.reason).toBeUndefined();
+  expect(r.state).toBe("passed");
+  expect(r.rx.icmp.rx_packets).toBe(500);
+  expect(r.tx.icmp.answers_matched).toBeGreaterThanOrEqual(495);
+  // Stopped by process group over SSH: nothing of the run is left on either host.
+  for (const host of ["tx", "rx"]) {
+    const left = await lab.transport(host, "ssh").exec(["pgrep", "-x", "wirelab-engine"]);
+    expect(left.stdout.trim()).toBe("");
+  }
+}, 60000);
