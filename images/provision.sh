@@ -50,10 +50,10 @@ vm_host_pkgs=(
   libxml2-utils dnsmasq-base
 )
 # test: what `npm test` needs beyond core: libvirt to validate and define the rendered XML,
-# and a headless browser for the report check.
-test_pkgs=(chromium)
+# a headless browser for the report check, and promtool to check the /metrics format.
+test_pkgs=(chromium prometheus)
 # bench: reference tools the benchmarks compare against.
-bench_pkgs=(mininet bridge-utils openvswitch-switch wrk hyperfine prometheus)
+bench_pkgs=(mininet bridge-utils openvswitch-switch wrk hyperfine)
 
 want=()
 for p in "${profiles[@]}"; do

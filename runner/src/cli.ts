@@ -34,7 +34,7 @@ const commands: Record<string, () => Promise<Command>> = {
   traffic: async () => (await import("./commands/traffic.ts")).trafficCommand,
   scenario: async () => (await import("./scenario/scenario-command.ts")).scenarioCommand,
   xdp: async () => (await import("./commands/xdp.ts")).xdpCommand,
-  serve: async () => (await import("./commands/not-built.ts")).notBuilt("serve", "the Hono control API (issue 6)"),
+  serve: async () => (await import("./commands/serve.ts")).serveCommand,
   report: async () => (await import("./commands/report.ts")).reportCommand,
 };
 

@@ -1,0 +1,177 @@
+// The control API as a Hono app: built by createApp() from its parts (a run
+// store, an optional lab inventory, a token, a function that starts runs) so
+// tests drive it in-process with app.request() and `serve` puts it on Bun.serve.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Inventory } from "../../../infra/src/inventory.ts";
+import type { RunRow, RunStore } from "../store/run-store.ts";
+import type { CheckResult, RunState } from "../traffic/run-traffic.ts";
+import type { TrafficSpec } from "../traffic/traffic-spec.ts";
+import { bearerAuth } from "./auth.ts";
+import { ApiError, errorResponse, notFound, onError } from "./errors.ts";
+import { publicInventory } from "./lab-view.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { openApiDocument } from "./openapi.ts";
+import { parseRunRequest } from "./run-request.ts";
+import { RunRegistry, type ActiveRun } from "./run-registry.ts";
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export interface StartRunRequest {
+  readonly runId: string;
+  readonly spec: TrafficSpec;
+  /** The run's directory (results files). */
+  readonly dir: string;
+  /** Fires when DELETE /runs/:id asks the run to stop; the run should end gracefully and resolve. */
+  readonly signal: AbortSignal;
+  readonly store: RunStore;
+}
+
+export interface RunOutcome {
+  readonly state: RunState;
+  readonly reason?: string;
+  readonly checks?: readonly CheckResult[];
+}
+
+/** Drives one run to its end; the app records start and finish in the store around it. */
+export type StartRun = (request: StartRunRequest) => Promise<RunOutcome>;
+
+export interface AppOptions {
+  readonly store: RunStore;
+  readonly token: string;
+  readonly inventory?: Inventory;
+  /** Without it, POST /runs answers 503. */
+  readonly startRun?: StartRun;
+  /** Where run directories go [results/]. */
+  readonly resultsDir?: string;
+  readonly bodyLimitBytes?: number;
+  /** How long DELETE waits for a run to finish before answering 202 [10 s]. */
+  readonly stopWaitMs?: number;
+  /** After a run's finish is recorded (reports, notifications). */
+  readonly onRunFinished?: (runId: string, dir: string) => void;
+}
+
+function newRunId(spec: TrafficSpec): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
+  return `${stamp}-${spec.protocol}-${spec.mode}-${randomBytes(3).toString("hex")}`;
+}
+
+function summary(run: RunRow, active: boolean) {
+  return {
+    id: run.id, kind: run.kind, name: run.name, state: run.state, reason: run.reason,
+    startedAt: run.started_at, endedAt: run.ended_at, lab: run.lab, spec: run.spec, active,
+  };
+}
+
+export function createApp(options: AppOptions) {
+  const { store, inventory, startRun } = options;
+  if (!store) throw new Error("createApp: a RunStore is required");
+  const auth = bearerAuth({ token: options.token });
+  const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  if (!Number.isInteger(limit) || limit <= 0) throw new Error(`createApp: bodyLimitBytes ${limit} is not a positive integer`);
+  const stopWaitMs = options.stopWaitMs ?? 10_000;
+  const resultsDir = options.resultsDir ?? "results";
+  const registry = new RunRegistry();
+  const hostNames = inventory?.hosts.map((h) => h.name);
+
+  const app = new Hono()
+    .get("/health", (c) => c.json({ ok: true }))
+    .use("*", auth)
+    .use("*", bodyLimit({ maxSize: limit, onError: (c) => errorResponse(c, 413, `body larger than ${limit} bytes`) }))
+    .get("/status", (c) =>
+      c.json({
+        lab: inventory ? { name: inventory.lab.name, backend: inventory.backend, hosts: inventory.hosts.map((h) => ({ name: h.name, role: h.role })) } : null,
+        running: registry.list().map((r) => ({ id: r.id, hosts: r.hosts, seconds: (Date.now() - r.startedAt) / 1000 })),
+        busyHosts: registry.list().flatMap((r) => r.hosts),
+      }),
+    )
+    .get("/lab", (c) => {
+      if (!inventory) throw new ApiError(404, "no lab: the server was started without an inventory");
+      return c.json(publicInventory(inventory) as Record<string, unknown>);
+    })
+    .get("/metrics", (c) => c.body(renderMetrics(store, registry), 200, { "Content-Type": METRICS_CONTENT_TYPE }))
+    .get("/openapi.json", (c) => c.json(openApiDocument()))
+    .get("/runs", (c) => {
+      const raw = c.req.query("limit");
+      const n = raw === undefined ? 50 : Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > 500) throw new ApiError(400, `limit: '${raw}' is not an integer between 1 and 500`);
+      return c.json({ runs: store.listRuns(n).map((r) => summary(r, registry.get(r.id) !== undefined)) });
+    })
+    .get("/runs/:id", (c) => {
+      const id = c.req.param("id");
+      const run = store.getRun(id);
+      if (!run) throw new ApiError(404, `no run '${id}'`);
+      return c.json({ ...summary(run, registry.get(id) !== undefined), verdicts: store.verdicts(id) });
+    })
+    .post("/runs", async (c) => {
+      if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json")) {
+        throw new ApiError(415, "body: send Content-Type: application/json");
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch (err) {
+        if (err instanceof SyntaxError) throw new ApiError(400, `body: not valid JSON (${err.message})`);
+        throw err;
+      }
+      const spec = parseRunRequest(body, hostNames);
+      if (!startRun) throw new ApiError(503, "this server cannot start runs: it was started without a lab (--inventory or --lab)");
+      const hosts = [spec.tx, spec.rx];
+      const holder = registry.holder(hosts);
+      if (holder) {
+        const busy = hosts.filter((h) => holder.hosts.includes(h));
+        throw new ApiError(409, `host${busy.length > 1 ? "s" : ""} ${busy.join(", ")} busy with run ${holder.id}`, { runId: holder.id });
+      }
+      const id = newRunId(spec);
+      const dir = join(resultsDir, id);
+      store.startRun({ id, kind: "traffic", name: `${spec.protocol}/${spec.mode} ${spec.tx} -> ${spec.rx}`, dir, ...(inventory ? { lab: inventory.lab.name } : {}), spec, provenance: { via: "api" } });
+      const controller = new AbortController();
+      const active: ActiveRun = { id, hosts, controller, startedAt: Date.now(), done: Promise.resolve() };
+      registry.add(active);
+      const finish = (state: RunState, reason: string | undefined, checks: readonly CheckResult[]) => {
+        try {
+          store.finishRun(id, state, reason, checks);
+          options.onRunFinished?.(id, dir);
+        } catch (err) {
+          console.error(`wirelab serve: run ${id}: recording its end failed: ${(err as Error).message}`);
+        }
+      };
+      active.done = (async () => {
+        try {
+          const outcome = await startRun({ runId: id, spec, dir, signal: controller.signal, store });
+          finish(outcome.state, outcome.reason, outcome.checks ?? []);
+        } catch (err) {
+          finish(controller.signal.aborted ? "interrupted" : "failed", (err as Error).message?.split("\n")[0] ?? String(err), []);
+        } finally {
+          registry.delete(id);
+        }
+      })();
+      return c.json({ id, state: "running" as const, spec }, 202, { Location: `/runs/${id}` });
+    })
+    .delete("/runs/:id", async (c) => {
+      const id = c.req.param("id");
+      const active = registry.get(id);
+      if (!active) {
+        const run = store.getRun(id);
+        if (!run) throw new ApiError(404, `no run '${id}'`);
+        throw new ApiError(409, `run '${id}' is not running (state ${run.state})`, { runId: id });
+      }
+      active.controller.abort(new Error("stopped through the API"));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finished = await Promise.race([
+        active.done.then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), stopWaitMs))),
+      ]);
+      clearTimeout(timer);
+      const run = store.getRun(id);
+      if (!finished || !run) return c.json({ id, state: "stopping" as const }, 202);
+      return c.json({ ...summary(run, false), verdicts: store.verdicts(id) }, 200);
+    })
+    .notFound(notFound)
+    .onError(onError);
+  return app;
+}
+
+export type AppType = ReturnType<typeof createApp>;

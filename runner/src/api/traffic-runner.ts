@@ -1,0 +1,48 @@
+// The real StartRun for `serve`: drives runTraffic on the lab's hosts the way
+// `bun run traffic` does (samples to the store and samples.jsonl as they
+// arrive, host monitor, results.json), ending gracefully on its AbortSignal.
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { inventoryHost, type Inventory } from "../../../infra/src/inventory.ts";
+import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
+import { transportFor, type TransportKind } from "../transport/index.ts";
+import type { Transport } from "../transport/transport.ts";
+import { runTraffic } from "../traffic/run-traffic.ts";
+import type { StartRun } from "./app.ts";
+
+export function trafficRunner(inventory: Inventory, options: { transport?: TransportKind } = {}): StartRun {
+  return async ({ runId, spec, dir, signal, store }) => {
+    mkdirSync(dir, { recursive: true });
+    const samplesFile = join(dir, "samples.jsonl");
+    const logFile = join(dir, "run.log");
+    const transports = new Map<string, Transport>();
+    const transport = (host: string) => {
+      let t = transports.get(host);
+      if (!t) transports.set(host, (t = transportFor(inventoryHost(inventory, host), options.transport)));
+      return t;
+    };
+    const monitor = startHostMonitor(transport, monitoredHosts(inventory, [spec.tx, spec.rx]), 1, (h) => {
+      appendFileSync(join(dir, "host-samples.jsonl"), JSON.stringify(h) + "\n");
+      store.addHostSample(runId, h);
+    });
+    try {
+      const result = await runTraffic(inventory, spec, {
+        // The engine's DPDK file prefix is built from this: short, and unique per run.
+        runId: `${runId.slice(0, 15)}-${runId.slice(-6)}`,
+        transport,
+        signal,
+        pcapPath: (host) => join(dir, `${runId}_${host}.pcap`),
+        log: (line) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`),
+        onSample: (sample) => {
+          appendFileSync(samplesFile, JSON.stringify({ host: sample.host, ...sample.stats }) + "\n");
+          store.addSample(runId, sample);
+        },
+      });
+      writeFileSync(join(dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
+      return { state: result.state, ...(result.reason ? { reason: result.reason } : {}), checks: result.checks };
+    } finally {
+      await monitor.stop();
+      await Promise.all([...transports.values()].map((t) => t.close()));
+    }
+  };
+}

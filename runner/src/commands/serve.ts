@@ -1,0 +1,136 @@
+// `wirelab serve`: the control API (runner/src/api) on Bun.serve, on loopback
+// unless told otherwise, behind a bearer token kept in a 0600 file.
+import { join, relative } from "node:path";
+import { parseCommandArgs } from "../cli-args.ts";
+import { loadInventory } from "../lab-files.ts";
+import { REPO_ROOT, stateRoot, UsageError } from "../paths.ts";
+import { RunStore } from "../store/run-store.ts";
+import type { TransportKind } from "../transport/index.ts";
+import { writeRunReports } from "../report/write-reports.ts";
+import type { Inventory } from "../../../infra/src/inventory.ts";
+import { createApp, type StartRun } from "../api/app.ts";
+import { loadToken } from "../api/token.ts";
+import { trafficRunner } from "../api/traffic-runner.ts";
+
+export const DEFAULT_LISTEN = "127.0.0.1:7800";
+
+const HELP = `Usage: bun run serve [--listen 127.0.0.1:7800] [--token-file PATH] [--lab NAME | --inventory FILE]
+
+Serves wirelab's control API over HTTP: read runs, results and metrics, start
+and stop traffic runs. Every route but /health needs the bearer token.
+
+Options:
+  --listen HOST:PORT   where to listen [${DEFAULT_LISTEN}]; anything but loopback
+                       exposes the API to the network (the token still guards it)
+  --token-file PATH    the token: read from PATH, or generated into it (mode 0600)
+                       at first start [.wirelab/api-token]; WIRELAB_API_TOKEN wins
+  --lab NAME           serve this lab (must be up): enables GET /lab and POST /runs
+  --inventory FILE     the same, from an inventory file
+  --transport netns|ssh  how runs reach the hosts [the inventory's default]
+  --results DIR        run store and run directories [results/]
+
+Routes:
+  GET  /health                  no auth: {"ok":true}
+  GET  /status                  lab, hosts, runs in progress
+  GET  /lab                     the inventory without secrets
+  GET  /runs  [?limit=N]        recent runs
+  POST /runs                    start a run: the parameters of 'bun run traffic' as JSON
+  GET  /runs/:id                a run's summary and verdicts
+  DELETE /runs/:id              stop a run gracefully
+  GET  /metrics                 Prometheus text (runs by state, packets, rates, durations)
+  GET  /openapi.json            the routes and the POST /runs body schema
+
+Example:
+  bun run lab up --lab two-host && bun run serve --lab two-host
+  TOKEN=$(cat .wirelab/api-token)
+  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+       -d '{"tx":"tx","rx":"rx","protocol":"icmp","mode":"rate","pps":500,"duration":5}' http://127.0.0.1:7800/runs
+  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:7800/metrics`;
+
+export function parseListen(value: string): { hostname: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 0 || port > 65535) throw new UsageError(`--listen: '${value}' is not HOST:PORT (e.g. ${DEFAULT_LISTEN}, [::1]:7800)`);
+  return { hostname: (m[1] ?? m[2])!, port };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      listen: { type: "string" }, "token-file": { type: "string" }, lab: { type: "string" }, inventory: { type: "string" },
+      transport: { type: "string" }, results: { type: "string" }, help: { type: "boolean", short: "h" },
+    },
+    false,
+  );
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const { hostname, port } = parseListen(values.listen ?? DEFAULT_LISTEN);
+  if (values.transport !== undefined && values.transport !== "netns" && values.transport !== "ssh") throw new UsageError(`--transport: '${values.transport}' is not one of netns, ssh`);
+  const tokenFile = values["token-file"] ?? join(stateRoot(), "api-token");
+  const token = loadToken({ file: tokenFile });
+  const resultsDir = values.results ?? join(REPO_ROOT, "results");
+  let inventory: Inventory | undefined;
+  if (values.lab || values.inventory) inventory = loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });
+
+  const store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
+  // Runs end gracefully on shutdown too: each run's signal also fires on SIGINT/SIGTERM.
+  const shutdown = new AbortController();
+  const pending = new Map<string, () => void>();
+  let startRun: StartRun | undefined;
+  if (inventory) {
+    const run = trafficRunner(inventory, values.transport ? { transport: values.transport as TransportKind } : {});
+    startRun = (req) => {
+      pending.set(req.runId, () => {});
+      return run({ ...req, signal: AbortSignal.any([req.signal, shutdown.signal]) });
+    };
+  }
+  const app = createApp({
+    store, token: token.token, resultsDir,
+    ...(inventory ? { inventory } : {}),
+    ...(startRun ? { startRun } : {}),
+    onRunFinished: (id, dir) => {
+      try {
+        writeRunReports(dir, store, id);
+      } catch (err) {
+        console.error(`wirelab serve: run ${id}: reports: ${(err as Error).message}`);
+      }
+      pending.get(id)?.();
+      pending.delete(id);
+    },
+  });
+
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({ hostname, port, fetch: app.fetch, maxRequestBodySize: 1024 * 1024 });
+  } catch (err) {
+    store.close();
+    throw new Error(`--listen ${hostname}:${port}: ${(err as Error).message}`);
+  }
+  const shownHost = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const url = `http://${shownHost}:${server.port}`;
+  const rel = relative(process.cwd(), token.source);
+  const tokenPath = rel && !rel.startsWith("..") ? rel : token.source;
+  const where = token.source === "env" ? "from WIRELAB_API_TOKEN" : `${token.created ? "generated into" : "in"} ${tokenPath} (mode 0600)`;
+  console.log(`wirelab serve: ${url}  (lab: ${inventory ? inventory.lab.name : "none: read-only, POST /runs answers 503"})`);
+  console.log(`token: ${where}; send 'Authorization: Bearer <token>' (GET ${url}/health needs none)`);
+  if (!isLoopback(hostname)) console.warn(`wirelab serve: listening on ${hostname}, not loopback: the API is reachable from the network`);
+
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  console.log("wirelab serve: stopping: ending runs in progress");
+  const waits = [...pending.keys()].map((id) => new Promise<void>((resolve) => pending.set(id, resolve)));
+  shutdown.abort(new Error("server shutting down"));
+  await Promise.race([Promise.all(waits), Bun.sleep(30_000)]);
+  await server.stop();
+  store.close();
+  return 0;
+}
