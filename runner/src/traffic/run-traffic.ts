@@ -179,6 +179,16 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
   };
   const interrupted = () => options.signal?.aborted === true;
 
+  /** The sender on its own, until it ends by itself or the run is aborted: no engine receives. */
+  const sendAlone = async (): Promise<void> => {
+    const tx = await startEngine(txInv, options.transport(txHost.name), options);
+    running.push(tx);
+    const onAbort = () => void tx.proc.stop(3000);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const txExit = await tx.proc.exited;
+    options.signal?.removeEventListener("abort", onAbort);
+    if (!interrupted() && txExit.code !== 0) fail(`sender engine on ${txHost.name} exited ${txExit.code ?? txExit.signal}: ${lastError(tx.outcome)}`);
+  };
   const withReceiver = spec.receiver !== "none" || spec.xdp !== undefined;
   let xdpSummary: XdpStats | undefined;
   try {
@@ -195,13 +205,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
       });
       options.log?.(`${rxHost.name}: XDP ${session.loaded.prog} attached to ${ifc.name} (${session.loaded.mode})`);
       try {
-        const tx = await startEngine(txInv, options.transport(txHost.name), options);
-        running.push(tx);
-        const onAbort = () => void tx.proc.stop(3000);
-        options.signal?.addEventListener("abort", onAbort, { once: true });
-        const txExit = await tx.proc.exited;
-        options.signal?.removeEventListener("abort", onAbort);
-        if (!interrupted() && txExit.code !== 0) fail(`sender engine on ${txHost.name} exited ${txExit.code ?? txExit.signal}: ${lastError(tx.outcome)}`);
+        await sendAlone();
         await Bun.sleep(300);
       } finally {
         xdpSummary = await session.stop();
@@ -210,13 +214,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     }
     if (!withReceiver) {
       // Only a sender: the receiving host's kernel, XDP program or baseline receiver is measured by the caller.
-      const tx = await startEngine(txInv, options.transport(txHost.name), options);
-      running.push(tx);
-      const onAbort = () => void tx.proc.stop(3000);
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      const txExit = await tx.proc.exited;
-      options.signal?.removeEventListener("abort", onAbort);
-      if (!interrupted() && txExit.code !== 0) fail(`sender engine on ${txHost.name} exited ${txExit.code ?? txExit.signal}: ${lastError(tx.outcome)}`);
+      await sendAlone();
       return finish();
     }
     const rx = await startEngine(rxInv, options.transport(rxHost.name), options);
