@@ -1,4 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RunStore } from "../store/run-store.ts";
+import { renderMetrics } from "./metrics.ts";
+import { RunRegistry } from "./run-registry.ts";
 import { auth, postRun, stats, testApp } from "./test-app.ts";
 
 /** Parses Prometheus text format 0.0.4 strictly enough to catch what a scraper would refuse. */
@@ -117,4 +123,72 @@ describe("GET /metrics", () => {
     expect(`${out}${err}`.trim()).toBe("");
     expect(code).toBe(0);
   });
+});
+
+describe("/metrics counters over more runs than any window", () => {
+  const dir = mkdtempSync(join(tmpdir(), "wirelab-metrics-many-"));
+  const store = RunStore.open(join(dir, "wirelab.sqlite"));
+  afterAll(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let next = 0;
+  /** n finished runs, each: tx sent 10 udp then 20 (final 20), rx received 19; started one minute apart, 3 s long. */
+  function addRuns(n: number): void {
+    for (let i = 0; i < n; i++, next++) {
+      const id = `r${String(next).padStart(6, "0")}`;
+      store.startRun({ id, kind: "traffic", name: id, dir: "/tmp/none", spec: {}, provenance: {}, startedAt: new Date(Date.UTC(2026, 0, 1) + next * 60_000).toISOString() });
+      store.addSample(id, { host: "tx", role: "tx", stats: stats(1, { udp: { tx_packets: 10, tx_bytes: 640 } }) });
+      store.addSample(id, { host: "tx", role: "tx", stats: stats(2, { udp: { tx_packets: 20, tx_bytes: 1280 } }) });
+      store.addSample(id, { host: "rx", role: "rx", stats: stats(2, { udp: { rx_packets: 19, rx_bytes: 1216 } }) });
+      store.finishRun(id, next % 10 === 0 ? "failed" : "passed", undefined, []);
+    }
+  }
+  const scrape = () => parseExposition(renderMetrics(store, new RunRegistry())).samples;
+  const counters = (samples: ReturnType<typeof scrape>) =>
+    new Map(samples.filter((s) => /_total$|_bucket$|_count$|_sum$/.test(s.name)).map((s) => [`${s.name}${JSON.stringify(s.labels)}`, s.value]));
+  const value = (samples: ReturnType<typeof scrape>, name: string, labels: Record<string, string>) =>
+    samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+
+  test("every counter only grows, and counts every run, past 10,000 runs", () => {
+    let before = counters(scrape());
+    // 12,000 runs: past the 10,000 runs the state gauges once counted and far past the 200 whose samples fed counters.
+    for (let batch = 0; batch < 6; batch++) {
+      addRuns(2000);
+      const now = counters(scrape());
+      for (const [key, v] of before) expect(now.get(key), key).toBeGreaterThanOrEqual(v);
+      before = now;
+    }
+    const s = scrape();
+    expect(value(s, "wirelab_packets_total", { host: "tx", protocol: "udp", direction: "tx" })).toBe(12_000 * 20);
+    expect(value(s, "wirelab_bytes_total", { host: "tx", protocol: "udp", direction: "tx" })).toBe(12_000 * 1280);
+    expect(value(s, "wirelab_packets_total", { host: "rx", protocol: "udp", direction: "rx" })).toBe(12_000 * 19);
+    expect(value(s, "wirelab_runs", { state: "passed" })).toBe(10_800);
+    expect(value(s, "wirelab_runs", { state: "failed" })).toBe(1_200);
+    expect(value(s, "wirelab_run_duration_seconds_count", {})).toBe(12_000);
+  }, 120_000);
+
+  test("a running run's counters so far are shown, and do not drop when it finishes", () => {
+    const before = value(scrape(), "wirelab_packets_total", { host: "tx", protocol: "udp", direction: "tx" })!;
+    store.startRun({ id: "live", kind: "traffic", name: "live", dir: "/tmp/none", spec: {}, provenance: {} });
+    store.addSample("live", { host: "tx", role: "tx", stats: stats(1, { udp: { tx_packets: 7, tx_bytes: 448 } }, 7) });
+    const during = scrape();
+    expect(value(during, "wirelab_packets_total", { host: "tx", protocol: "udp", direction: "tx" })).toBe(before + 7);
+    expect(value(during, "wirelab_rate_pps", { host: "tx", direction: "tx" })).toBe(7);
+    store.addSample("live", { host: "tx", role: "tx", stats: stats(2, { udp: { tx_packets: 9, tx_bytes: 576 } }, 2) });
+    store.finishRun("live", "passed", undefined, []);
+    // A second finishRun (a late duplicate) must not count the run twice.
+    store.finishRun("live", "passed", undefined, []);
+    const after = scrape();
+    expect(value(after, "wirelab_packets_total", { host: "tx", protocol: "udp", direction: "tx" })).toBe(before + 9);
+    expect(after.some((x) => x.name === "wirelab_rate_pps")).toBe(false);
+  });
+
+  test("20,000 runs render the same series as 12,000, with every run counted", () => {
+    const lines = renderMetrics(store, new RunRegistry()).split("\n").length;
+    addRuns(20_000 - next);
+    const text = renderMetrics(store, new RunRegistry());
+    expect(text.split("\n").length).toBe(lines);
+    expect(value(parseExposition(text).samples, "wirelab_packets_total", { host: "tx", protocol: "udp", direction: "tx" })).toBe(20_000 * 20 + 9);
+  }, 120_000);
 });

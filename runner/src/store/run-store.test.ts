@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emptyCounters, PROTOCOLS, type EngineStats } from "../traffic/engine-output.ts";
-import { RunStore } from "./run-store.ts";
+import { METRICS_QUERIES, RunStore } from "./run-store.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -83,6 +83,99 @@ describe("run store", () => {
     const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
     const db = new Database(path);
     expect(db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()!.journal_mode).toBe("wal");
+    db.close();
+  });
+});
+
+describe("run store totals (what /metrics reads)", () => {
+  test("a finished run's final counters (last sample per host and protocol) and duration join the totals once", () => {
+    const store = RunStore.open(tempDb());
+    store.startRun({ id: "a", kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {}, startedAt: new Date(Date.now() - 4000).toISOString() });
+    store.addSample("a", { host: "tx", role: "tx", stats: stats(1, 100) });
+    store.addSample("a", { host: "tx", role: "tx", stats: stats(2, 250) });
+    store.finishRun("a", "passed", undefined, []);
+    store.finishRun("a", "passed", undefined, []);
+    const snap = store.metricsSnapshot();
+    expect(snap.totals).toEqual([{ host: "tx", protocol: "udp", tx_packets: 250, tx_bytes: 16000, rx_packets: 0, rx_bytes: 0, requests: 0, answers_sent: 0, answers_matched: 0, errors: 0 }]);
+    expect(snap.runsByState).toEqual({ running: 0, passed: 1, failed: 0, interrupted: 0 });
+    expect(snap.durations.count).toBe(1);
+    expect(snap.durations.sum).toBeGreaterThanOrEqual(4);
+    expect(snap.durations.buckets.find((b) => b.le === 1)!.runs).toBe(0);
+    expect(snap.durations.buckets.find((b) => b.le === 5)!.runs).toBe(1);
+    expect(snap.running).toEqual([]);
+    store.close();
+  });
+
+  test("a run found interrupted at the next open joins the totals, once, whoever opens the store", async () => {
+    const path = tempDb();
+    const child = Bun.spawn([process.execPath, "-e", `
+      const { RunStore } = await import(${JSON.stringify(join(import.meta.dir, "run-store.ts"))});
+      const s = RunStore.open(${JSON.stringify(path)});
+      s.startRun({ id: "crash", kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
+      s.addSample("crash", ${JSON.stringify({ host: "tx", role: "tx", stats: stats(1, 500) })});
+      s.addSample("crash", ${JSON.stringify({ host: "tx", role: "tx", stats: stats(2, 900) })});
+      console.log("stored");
+      await Bun.sleep(60000);
+    `], { stdout: "pipe" });
+    const { value } = await child.stdout.getReader().read();
+    expect(new TextDecoder().decode(value)).toContain("stored");
+    // While its runner lives, the run is 'running' and its latest counters are the running part.
+    const watcher = RunStore.open(path);
+    expect(watcher.metricsSnapshot().running.map((r) => [r.id, r.latest.map((s) => s.tx_packets)])).toEqual([["crash", [900]]]);
+    child.kill("SIGKILL");
+    await child.exited;
+    const a = RunStore.open(path);
+    const b = RunStore.open(path);
+    for (const s of [a, b, watcher]) {
+      const snap = s.metricsSnapshot();
+      expect(snap.runsByState.interrupted).toBe(1);
+      expect(snap.running).toEqual([]);
+      expect(snap.totals.map((t) => [t.host, t.protocol, t.tx_packets])).toEqual([["tx", "udp", 900]]);
+    }
+    // The runner's own late finishRun (had it survived) keeps its outcome but does not count the run again.
+    watcher.finishRun("crash", "failed", "late", []);
+    expect(a.getRun("crash")!.state).toBe("failed");
+    expect(a.metricsSnapshot().totals[0]!.tx_packets).toBe(900);
+    for (const s of [a, b, watcher]) s.close();
+  });
+
+  test("a store from before the totals is backfilled once from the runs it already finished", () => {
+    const path = tempDb();
+    const old = RunStore.open(path);
+    for (const id of ["o1", "o2"]) {
+      old.startRun({ id, kind: "traffic", name: id, dir: "/tmp/x", spec: {}, provenance: {} });
+      old.addSample(id, { host: "tx", role: "tx", stats: stats(1, 40) });
+      old.finishRun(id, "passed", undefined, []);
+    }
+    old.close();
+    // What an older wirelab left: no totals tables, user_version 0.
+    const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
+    const db = new Database(path);
+    db.exec("DROP TABLE counter_totals; DROP TABLE duration_totals; DROP TABLE duration_sum; PRAGMA user_version = 0;");
+    db.close();
+    const reopened = RunStore.open(path);
+    expect(reopened.metricsSnapshot().totals.map((t) => t.tx_packets)).toEqual([80]);
+    reopened.close();
+    const again = RunStore.open(path);
+    expect(again.metricsSnapshot().totals.map((t) => t.tx_packets)).toEqual([80]);
+    expect(again.metricsSnapshot().durations.count).toBe(2);
+    again.close();
+  });
+
+  test("no metrics query reads the runs' rows or all samples: only indexes and the totals tables", () => {
+    const path = tempDb();
+    RunStore.open(path).close();
+    const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
+    const db = new Database(path, { readonly: true });
+    for (const [name, sql] of Object.entries(METRICS_QUERIES)) {
+      const plan = db.query<{ detail: string }, Record<string, string>>(`EXPLAIN QUERY PLAN ${sql}`).all(sql.includes("$id") ? { id: "x" } : {}).map((r) => r.detail);
+      expect(plan.length, name).toBeGreaterThan(0);
+      for (const step of plan) {
+        // A full SCAN is fine only on an index (covering) or on a totals table, whose size is hosts × protocols.
+        if (/^SCAN (runs|samples)\b/.test(step)) expect(step, `${name}: ${plan.join(" / ")}`).toContain("COVERING INDEX");
+      }
+      if (/FROM (runs|samples)/.test(sql)) expect(plan.join(" / "), name).toMatch(/INDEX (runs_by_state|samples_by_run)/);
+    }
     db.close();
   });
 });

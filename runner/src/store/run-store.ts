@@ -78,6 +78,8 @@ CREATE TABLE IF NOT EXISTS host_samples (
   detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS host_samples_by_run ON host_samples(run_id, host, at);
+CREATE INDEX IF NOT EXISTS runs_by_state ON runs(state);
+CREATE INDEX IF NOT EXISTS runs_by_started ON runs(started_at);
 CREATE TABLE IF NOT EXISTS verdicts (
   run_id TEXT NOT NULL REFERENCES runs(id),
   name TEXT NOT NULL,
@@ -85,6 +87,64 @@ CREATE TABLE IF NOT EXISTS verdicts (
   detail TEXT NOT NULL
 );
 `;
+
+// Totals over every finished run, folded in once when a run leaves 'running' (finished, or found interrupted), so
+// /metrics reads a few rows instead of every run's samples, and its counters only ever grow.
+const TOTALS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS counter_totals (
+  host TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  tx_packets INTEGER NOT NULL, tx_bytes INTEGER NOT NULL,
+  rx_packets INTEGER NOT NULL, rx_bytes INTEGER NOT NULL,
+  requests INTEGER NOT NULL, answers_sent INTEGER NOT NULL, answers_matched INTEGER NOT NULL, errors INTEGER NOT NULL,
+  PRIMARY KEY (host, protocol)
+);
+CREATE TABLE IF NOT EXISTS duration_totals (
+  le TEXT PRIMARY KEY,
+  runs INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS duration_sum (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  seconds REAL NOT NULL,
+  runs INTEGER NOT NULL
+);
+`;
+/** Upper bounds (seconds) of the run duration histogram the store keeps; +Inf is the count. */
+export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
+/** Bumped when the totals tables appear: an older store is backfilled once from the runs it already has. */
+const TOTALS_VERSION = 1;
+const COUNTERS = ["tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "requests", "answers_sent", "answers_matched", "errors"] as const;
+
+// A run's final counters: per host, role and protocol the row with the largest t (SQLite takes bare columns from the
+// row that holds MAX()), summed per host and protocol and added to the totals.
+const FOLD_COUNTERS = `
+INSERT INTO counter_totals (host, protocol, ${COUNTERS.join(", ")})
+SELECT host, protocol, ${COUNTERS.map((c) => `SUM(${c})`).join(", ")}
+FROM (SELECT host, role, protocol, ${COUNTERS.join(", ")}, MAX(t) FROM samples WHERE run_id = $id GROUP BY host, role, protocol)
+WHERE true
+GROUP BY host, protocol
+ON CONFLICT (host, protocol) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
+
+export interface CounterTotals extends Pick<ProtocolCounters, (typeof COUNTERS)[number]> {
+  host: string;
+  protocol: string;
+}
+
+/** What /metrics shows, read from a handful of rows whatever the number of runs stored. */
+export interface MetricsSnapshot {
+  runsByState: Record<StoredState, number>;
+  /** Per host and protocol: the final counters of every finished run, summed. */
+  totals: CounterTotals[];
+  /** Finished runs' durations: runs at or under each bucket bound, their count and sum. */
+  durations: { buckets: { le: number; runs: number }[]; count: number; sum: number };
+  /** Runs still 'running', with each one's latest sample per host, role and protocol. */
+  running: { id: string; latest: SampleRow[] }[];
+}
+
+function durationSeconds(startedAt: string, endedAt: string): number | undefined {
+  const d = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
+  return Number.isFinite(d) && d >= 0 ? d : undefined;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -104,6 +164,7 @@ export class RunStore {
     this.db = new Database(path, { create: true, strict: true });
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
     this.db.exec(SCHEMA);
+    this.ensureTotals();
     this.insertSample = this.db.prepare(
       `INSERT INTO samples (run_id, t, host, role, protocol, tx_packets, tx_bytes, rx_packets, rx_bytes, requests, answers_sent,
          answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us)
@@ -125,9 +186,11 @@ export class RunStore {
       .query<{ id: string; pid: number }, []>("SELECT id, pid FROM runs WHERE state = 'running'")
       .all()
       .filter((r) => r.pid !== process.pid && !alive(r.pid));
-    const mark = this.db.prepare("UPDATE runs SET state = 'interrupted', reason = $reason, ended_at = $ended WHERE id = $id");
-    for (const r of stale) mark.run({ id: r.id, reason: `the runner (pid ${r.pid}) ended before the run finished`, ended: new Date().toISOString() });
-    return stale.map((r) => r.id);
+    const marked: string[] = [];
+    for (const r of stale) {
+      if (this.leaveRunning(r.id, "interrupted", `the runner (pid ${r.pid}) ended before the run finished`)) marked.push(r.id);
+    }
+    return marked;
   }
 
   startRun(run: { id: string; kind: string; name: string; dir: string; lab?: string; spec: unknown; provenance: unknown; startedAt?: string }): void {
@@ -199,11 +262,76 @@ export class RunStore {
       });
   }
 
+  /**
+   * Ends a run and, in the same transaction, adds its final counters and duration to the totals. Only a run still
+   * 'running' is ended: another process may have found it interrupted meanwhile, and its totals count once.
+   */
+  private leaveRunning(runId: string, state: RunState, reason: string | undefined): boolean {
+    return this.db.transaction(() => {
+      const ended = new Date().toISOString();
+      const changed = this.db
+        .prepare("UPDATE runs SET state = $state, reason = $reason, ended_at = $ended WHERE id = $id AND state = 'running'")
+        .run({ id: runId, state, reason: reason ?? null, ended }).changes;
+      if (changed === 0) return false;
+      this.foldTotals(runId);
+      return true;
+    }).immediate();
+  }
+
+  private foldTotals(runId: string): void {
+    this.db.prepare(FOLD_COUNTERS).run({ id: runId });
+    const run = this.db.query<{ started_at: string; ended_at: string | null }, { id: string }>("SELECT started_at, ended_at FROM runs WHERE id = $id").get({ id: runId });
+    const d = run?.ended_at ? durationSeconds(run.started_at, run.ended_at) : undefined;
+    if (d === undefined) return;
+    const bump = this.db.prepare("INSERT INTO duration_totals (le, runs) VALUES ($le, 1) ON CONFLICT (le) DO UPDATE SET runs = runs + 1");
+    for (const le of DURATION_BUCKETS) if (d <= le) bump.run({ le: String(le) });
+    this.db.prepare("INSERT INTO duration_sum (one, seconds, runs) VALUES (1, $d, 1) ON CONFLICT (one) DO UPDATE SET seconds = seconds + $d, runs = runs + 1").run({ d });
+  }
+
+  /** Creates the totals tables; a store from before them gets every run it already finished folded in, once. */
+  private ensureTotals(): void {
+    this.db.transaction(() => {
+      const version = this.db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
+      if (version >= TOTALS_VERSION) return;
+      this.db.exec(TOTALS_SCHEMA);
+      const finished = this.db.query<{ id: string }, []>("SELECT id FROM runs WHERE state != 'running'").all();
+      for (const r of finished) this.foldTotals(r.id);
+      this.db.exec(`PRAGMA user_version = ${TOTALS_VERSION}`);
+    }).immediate();
+  }
+
+  /** Runs by state, totals and running runs' latest samples: the few rows /metrics needs, from indexes and the totals tables. */
+  metricsSnapshot(): MetricsSnapshot {
+    const runsByState: Record<StoredState, number> = { running: 0, passed: 0, failed: 0, interrupted: 0 };
+    for (const r of this.db.query<{ state: StoredState; n: number }, []>(METRICS_QUERIES.runsByState).all()) runsByState[r.state] = r.n;
+    const totals = this.db.query<CounterTotals, []>(METRICS_QUERIES.totals).all();
+    const byLe = new Map(this.db.query<{ le: string; runs: number }, []>(METRICS_QUERIES.durationBuckets).all().map((r) => [r.le, r.runs]));
+    const sum = this.db.query<{ seconds: number; runs: number }, []>(METRICS_QUERIES.durationSum).get();
+    const running = this.db.query<{ id: string }, []>(METRICS_QUERIES.running).all().map((r) => ({ id: r.id, latest: this.latestSamples(r.id) }));
+    return {
+      runsByState,
+      totals,
+      durations: { buckets: DURATION_BUCKETS.map((le) => ({ le, runs: byLe.get(String(le)) ?? 0 })), count: sum?.runs ?? 0, sum: sum?.seconds ?? 0 },
+      running,
+    };
+  }
+
+  /** A run's counters so far: its last sample per host, role and protocol. */
+  latestSamples(runId: string): SampleRow[] {
+    return this.db
+      .query<SampleRow & { last_t?: number }, { id: string }>(METRICS_QUERIES.latestSamples)
+      .all({ id: runId })
+      .map(({ last_t: _, ...row }) => row);
+  }
+
   finishRun(runId: string, state: RunState, reason: string | undefined, checks: readonly CheckResult[]): void {
     this.db.transaction(() => {
-      this.db
-        .prepare("UPDATE runs SET state = $state, reason = $reason, ended_at = $ended WHERE id = $id")
-        .run({ id: runId, state, reason: reason ?? null, ended: new Date().toISOString() });
+      if (!this.leaveRunning(runId, state, reason)) {
+        // Already ended (found interrupted by another process): the caller's outcome still wins, the totals count once.
+        this.db
+          .prepare("UPDATE runs SET state = $state, reason = $reason, ended_at = COALESCE(ended_at, $ended) WHERE id = $id")
+          .run({ id: runId, state, reason: reason ?? null, ended: new Date().toISOString() });
+      }
       const add = this.db.prepare("INSERT INTO verdicts (run_id, name, ok, detail) VALUES ($run, $name, $ok, $detail)");
       for (const c of checks) add.run({ run: runId, name: c.name, ok: c.ok ? 1 : 0, detail: c.detail });
     })();
@@ -233,6 +361,16 @@ export class RunStore {
     this.db.close();
   }
 }
+
+/** Every query metricsSnapshot() runs, named, so a test can check each one's plan stays off the per-run tables. */
+export const METRICS_QUERIES = {
+  runsByState: "SELECT state, COUNT(*) AS n FROM runs GROUP BY state",
+  totals: `SELECT host, protocol, ${COUNTERS.join(", ")} FROM counter_totals ORDER BY host, protocol`,
+  durationBuckets: "SELECT le, runs FROM duration_totals",
+  durationSum: "SELECT seconds, runs FROM duration_sum WHERE one = 1",
+  running: "SELECT id FROM runs WHERE state = 'running' ORDER BY started_at",
+  latestSamples: "SELECT *, MAX(t) AS last_t FROM samples WHERE run_id = $id GROUP BY host, role, protocol ORDER BY host, role, protocol",
+} as const;
 
 function decode(row: Record<string, unknown>): RunRow {
   return { ...(row as unknown as RunRow), spec: JSON.parse(row.spec as string), provenance: JSON.parse(row.provenance as string) };
