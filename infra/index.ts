@@ -7,7 +7,7 @@ import { CONFIG_KEYS, resolveStackConfig } from "./pulumi/config.ts";
 import { defineLab } from "./pulumi/program.ts";
 
 const NUMBERS = new Set(["hugepages", "waitTimeoutSeconds"]);
-const BOOLEANS = new Set(["managementNat", "waitForSsh"]);
+const BOOLEANS = new Set(["managementNat", "waitForSsh", "installTools"]);
 const OBJECTS = new Set(["vm", "metalHosts"]);
 
 function readRaw(): Record<string, unknown> {
@@ -32,7 +32,8 @@ function readRaw(): Record<string, unknown> {
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const wirelab = new pulumi.Config("wirelab");
 const cfg = resolveStackConfig(readRaw(), projectDir, {
-  ...(wirelab.get("backend") === "metal" ? { sshPrivateKey: wirelab.requireSecret("sshPrivateKey") } : {}),
+  // Metal needs the secret; libvirt takes it when set and otherwise reads sshPrivateKeyPath.
+  ...(wirelab.get("backend") === "metal" || wirelab.get("sshPrivateKey") !== undefined ? { sshPrivateKey: wirelab.requireSecret("sshPrivateKey") } : {}),
 });
 
 export const inventory = defineLab(cfg).inventory;

@@ -55,8 +55,13 @@ export const stackConfigSchema = z
       .default({}),
     sshUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name").default("root"),
     sshPublicKey: publicKey,
-    /** Where the runner finds the matching private key; recorded in the inventory, never read by the program. */
+    /**
+     * Where the runner finds the matching private key; recorded in the inventory. The libvirt program
+     * also reads it to install the tools in the VMs, unless the secret wirelab:sshPrivateKey is set.
+     */
     sshPrivateKeyPath: absPath,
+    /** libvirt: copy engine/ and xdp/ into each VM once it answers SSH and build them there (remote.CopyToRemote + remote.Command). */
+    installTools: z.boolean().default(true),
     hugepages: z.number().int().min(0).max(65536).default(128),
     /** NAT on the management network (the seed's design: eth0 reaches out through the host). */
     managementNat: z.boolean().default(true),
@@ -64,7 +69,7 @@ export const stackConfigSchema = z
     waitForSsh: z.boolean().default(true),
     waitTimeoutSeconds: z.number().int().min(30).max(7200).default(900),
     metalHosts: z.record(z.string(), metalHostConfigSchema).default({}),
-    /** Checkout whose images/, engine/ and xdp/ are copied to metal hosts. */
+    /** Checkout whose engine/ and xdp/ (and, for metal, images/) are copied to the hosts and built there. */
     repoDir: z.string().optional(),
     remoteDir: absPath.default("/opt/wirelab"),
   })
@@ -80,7 +85,7 @@ export interface StackConfig extends Omit<z.output<typeof stackConfigSchema>, "l
   readonly kernel: string;
   readonly initrd: string;
   readonly poolPath: string;
-  /** Secret, metal only: the key remote.Command connects with. */
+  /** The key remote.Command connects with (metal, and libvirt with installTools); the program keeps it secret. */
   readonly sshPrivateKey?: unknown;
 }
 
@@ -116,6 +121,17 @@ export function resolveStackConfig(raw: Record<string, unknown>, projectDir: str
     }
     if (extras.sshPrivateKey === undefined) throw new Error("backend metal: set the secret wirelab:sshPrivateKey (pulumi config set --secret)");
   }
+  let sshPrivateKey = extras.sshPrivateKey;
+  if (c.backend === "libvirt" && c.installTools) {
+    if (!c.waitForSsh) throw new Error("stack config wirelab:installTools: needs wirelab:waitForSsh true (the tools are copied over SSH), or set installTools false");
+    if (sshPrivateKey === undefined) {
+      try {
+        sshPrivateKey = readFileSync(c.sshPrivateKeyPath, "utf8");
+      } catch (err) {
+        throw new Error(`stack config wirelab:sshPrivateKeyPath: cannot read ${c.sshPrivateKeyPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): installTools needs the key; set the secret wirelab:sshPrivateKey or wirelab:installTools false`);
+      }
+    }
+  }
   const imageDir = dirname(c.baseImage);
   const { lab: _l, labYaml: _y, repoDir, ...rest } = c;
   return {
@@ -127,13 +143,13 @@ export function resolveStackConfig(raw: Record<string, unknown>, projectDir: str
     kernel: c.kernel ?? join(imageDir, "vmlinuz"),
     initrd: c.initrd ?? join(imageDir, "initrd.img"),
     poolPath: c.poolPath ?? `/var/lib/libvirt/images/wirelab-${lab.prefix}`,
-    ...(extras.sshPrivateKey !== undefined ? { sshPrivateKey: extras.sshPrivateKey } : {}),
+    ...(sshPrivateKey !== undefined ? { sshPrivateKey } : {}),
   };
 }
 
 /** Every key the program reads, in Pulumi's namespaces. Kept here so the reading happens in one place. */
 export const CONFIG_KEYS = [
   "backend", "lab", "labYaml", "domainType", "baseImage", "kernel", "initrd", "kernelArgs", "serialLogDir", "poolPath", "vm",
-  "sshUser", "sshPublicKey", "sshPrivateKeyPath", "hugepages", "managementNat", "waitForSsh", "waitTimeoutSeconds",
+  "sshUser", "sshPublicKey", "sshPrivateKeyPath", "installTools", "hugepages", "managementNat", "waitForSsh", "waitTimeoutSeconds",
   "metalHosts", "repoDir", "remoteDir",
 ] as const;

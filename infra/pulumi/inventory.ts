@@ -28,7 +28,8 @@ function interfaces(host: Host, hugepages: number, first: { pci: string | null; 
       prefixLen: ifc.prefixLen,
       pci: n === 0 ? first.pci : null,
       dpdk: bound
-        ? { pci: first.pci!, driver: first.driver!, eal: hugepages > 0 ? ["-a", first.pci!] : ["-a", first.pci!, "--no-huge", "-m", "256"] }
+        ? // The runner adds `-a <pci>` itself from `pci`.
+          { pci: first.pci!, driver: first.driver!, eal: hugepages > 0 ? [] : ["--no-huge", "-m", "256"] }
         : kernelNic(n, ifc.ifname, hugepages),
     };
   });

@@ -1,13 +1,16 @@
 // Slow suite (bun run test:vm): the program's own commands, executed for real
 // against a real libvirtd with qemu in software emulation. Boots the two-host
-// lab, checks SSH with the pinned keys and the DPDK-bound test NIC, then runs
-// the delete commands and checks that nothing is left behind.
+// lab, checks SSH with the pinned keys, the DPDK-bound test NIC and the tools
+// the program built inside, runs ICMP and UDP through the runner over SSH with
+// the engine on that NIC, then runs the delete commands and checks that
+// nothing is left behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Inventory } from "../src/inventory.ts";
+import { toolsOf, type Inventory } from "../src/inventory.ts";
+import type { TrafficResult } from "../../runner/src/traffic/run-traffic.ts";
 import { SshTransport } from "../../runner/src/transport/ssh-transport.ts";
 import { resolveStackConfig } from "./config.ts";
 import { CommandExecutor } from "./testing/executor.ts";
@@ -189,6 +192,42 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
     expect(out).toContain("/meson");
   });
 
-  // Not built yet (issue 7 stays open for it): the runner's ICMP/UDP traffic through the engine on the
-  // DPDK-bound eth1 over SSH, against `inv` (or VM_INVENTORY with WIRELAB_VM_KEEP=1).
+  test("the program built the engine and XDP tools in each VM, where the inventory's tool paths point", async () => {
+    for (const host of inv.hosts) {
+      const tools = toolsOf(host);
+      const out = await sh(host.name, `test -x ${tools.engine} && test -x ${tools.xdp} && ls ${tools.bpfDir}/*.bpf.o | wc -l; ldd ${tools.engine} | grep -c 'not found' || true`);
+      const [objects, missing] = out.trim().split("\n").map(Number);
+      expect(objects).toBeGreaterThanOrEqual(3);
+      expect(missing).toBe(0);
+    }
+  });
+
+  // What a user does with the stack's inventory: `bun run traffic --inventory`, unchanged, over SSH.
+  for (const protocol of ["icmp", "udp"] as const) {
+    test(`${protocol} through the runner over SSH, the engine on each VM's DPDK-bound eth1`, async () => {
+      const count = 300;
+      const run = Bun.spawn(
+        [process.execPath, join(root, "runner/src/cli.ts"), "traffic", "--inventory", VM_INVENTORY, "--transport", "ssh", "--tx", "tx", "--rx", "rx",
+          "--protocol", protocol, "--mode", "rate", "--pps", "100", "--count", String(count), "--results", join(work, "results"), "--json"],
+        { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_INVENTORY: "" } },
+      );
+      const [out, err, code] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited]);
+      if (code !== 0) log(`traffic ${protocol}: exit ${code}\n${err}\n${out.slice(-2000)}`);
+      expect(code).toBe(0);
+      const last = JSON.parse(out.trim().split("\n").at(-1)!) as { type: string; dir: string };
+      expect(last.type).toBe("result");
+      const result = JSON.parse(readFileSync(join(last.dir, "results.json"), "utf8")) as TrafficResult;
+      expect(result.state).toBe("passed");
+      for (const host of result.hosts) {
+        // DPDK's virtio PMD on the PCI device the bind unit handed over, not a kernel interface.
+        expect(host.start?.port.driver).toBe("net_virtio");
+        expect(host.argv).toContain(inv.hosts.find((h) => h.name === host.host)!.interfaces[0]!.pci!);
+      }
+      expect(result.tx[protocol].tx_packets).toBe(count);
+      expect(result.rx[protocol].rx_packets).toBe(count);
+      if (protocol === "icmp") expect(result.tx.icmp.answers_matched).toBeGreaterThanOrEqual(count * 0.99);
+      // Stopped by process group over SSH: no engine left in either VM.
+      for (const host of inv.hosts) expect((await ssh.get(host.name)!.exec(["pgrep", "-x", "wirelab-engine"])).stdout.trim()).toBe("");
+    }, 10 * 60_000);
+  }
 });

@@ -99,7 +99,7 @@ describe("metal program through infra/index.ts", () => {
     const dst = inv.hosts.find((h) => h.name === "dst")!;
     expect(gen.transports.ssh).toEqual({ host: "192.0.2.10", port: 22, user: "root", keyPath: "/root/.ssh/id_ed25519", hostKey: GEN_KEY });
     expect(dst.transports.ssh?.hostKey).toBe(DST_KEY);
-    expect(gen.interfaces[0]).toMatchObject({ name: "enp3s0f0", pci: "0000:03:00.0", dpdk: { pci: "0000:03:00.0", driver: "vfio-pci", eal: ["-a", "0000:03:00.0"] } });
+    expect(gen.interfaces[0]).toMatchObject({ name: "enp3s0f0", pci: "0000:03:00.0", dpdk: { pci: "0000:03:00.0", driver: "vfio-pci", eal: [] } });
     expect(dst.interfaces[0]!.dpdk.vdev).toBe("net_af_xdp0,iface=enp3s0f0");
     expect(dst.capabilities.xdp).toBe("native");
     expect(gen.capabilities.hugepages).toBe(512);

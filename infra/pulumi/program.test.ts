@@ -12,6 +12,7 @@ import { installMocks, valueOf, deleteOrder, type Recorder } from "./testing/har
 import { cannedResponder, testKeyPair, USER_KEY } from "./testing/fixtures.ts";
 
 const root = join(import.meta.dir, "..", "..");
+const CLIENT_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nclient\n-----END OPENSSH PRIVATE KEY-----\n";
 const hostKey = testKeyPair();
 let rec: Recorder;
 let inventory: pulumi.Output<Inventory>;
@@ -38,6 +39,7 @@ beforeAll(async () => {
       vm: { memoryMib: 1024 },
     },
     root,
+    { sshPrivateKey: CLIENT_KEY },
   );
   inventory = defineLab(cfg).inventory;
   inv = await valueOf(inventory);
@@ -146,6 +148,44 @@ describe("libvirt program (two-host)", () => {
     expect(seed.inputs.create).not.toContain("PRIVATE KEY");
   });
 
+  test("each VM: engine/ and xdp/ copied over SSH once it answers, then built; the client key stays secret", () => {
+    const urn = (n: string) => rec.byName(n).urn;
+    for (const h of ["tx", "rx"]) {
+      const vm = urn(`two-host-${h}`);
+      const prepare = rec.byName(`two-host-${h}-prepare`);
+      expect(prepare.type).toBe("command:remote:Command");
+      expect(prepare.parent).toBe(vm);
+      expect(prepare.dependencies).toContain(urn(`two-host-${h}-ready`));
+      // The copies go with the VM's disk: no remote delete that would need a live VM at destroy.
+      expect(prepare.inputs.delete).toBeUndefined();
+      for (const tree of ["engine", "xdp"]) {
+        const copy = rec.byName(`two-host-${h}-copy-${tree}`);
+        expect(copy.type).toBe("command:remote:CopyToRemote");
+        expect(copy.parent).toBe(vm);
+        expect(copy.dependencies).toContain(prepare.urn);
+        expect(copy.inputs.remotePath).toBe("/opt/wirelab");
+        expect(copy.inputs.source.path).toBe(join(root, tree));
+      }
+      const build = rec.byName(`two-host-${h}-build`);
+      expect(build.dependencies).toEqual(expect.arrayContaining([urn(`two-host-${h}-copy-engine`), urn(`two-host-${h}-copy-xdp`)]));
+      expect(build.inputs.create).toContain("meson setup build/engine engine");
+      // A replaced VM (new domain id) gets fresh copies and a fresh build.
+      expect(build.inputs.triggers).toContain(rec.byName(`two-host-${h}-domain`).state?.id ?? `two-host-${h}-domain-id`);
+      for (const r of [prepare, build, rec.byName(`two-host-${h}-copy-engine`)]) {
+        expect(r.secretInputs).toContain("connection");
+        expect(r.inputs.connection).toMatchObject({ host: inv.hosts.find((x) => x.name === h)!.mgmt.ip, port: 22, user: "root", privateKey: CLIENT_KEY });
+        expect(JSON.stringify(r.inputs.create ?? "")).not.toContain("PRIVATE KEY");
+      }
+    }
+  });
+
+  test("installTools needs the client key and the SSH wait; one line names the setting", () => {
+    const base = { lab: "infra/labs/two-host.yaml", sshPublicKey: USER_KEY, sshPrivateKeyPath: "/nonexistent/id_ed25519" };
+    expect(() => resolveStackConfig(base, root)).toThrow(/^stack config wirelab:sshPrivateKeyPath: cannot read \/nonexistent\/id_ed25519 \(ENOENT\)/);
+    expect(() => resolveStackConfig({ ...base, waitForSsh: false }, root)).toThrow("wirelab:installTools: needs wirelab:waitForSsh true");
+    expect(resolveStackConfig({ ...base, installTools: false }, root).sshPrivateKey).toBeUndefined();
+  });
+
   test("the inventory output is not secret and passes the shared schema", async () => {
     expect(await pulumi.isSecret(inventory)).toBe(false);
     expect(() => parseInventory(JSON.parse(JSON.stringify(inv)))).not.toThrow();
@@ -163,7 +203,7 @@ describe("libvirt program (two-host)", () => {
       expect(nic.name).toBe("eth1");
       expect(nic.segment).toBe("br-test");
       expect(nic.pci).toBe("0000:00:04.0");
-      expect(nic.dpdk).toEqual({ pci: "0000:00:04.0", driver: "uio_pci_generic", eal: ["-a", "0000:00:04.0"] });
+      expect(nic.dpdk).toEqual({ pci: "0000:00:04.0", driver: "uio_pci_generic", eal: [] });
       expect(host.capabilities.dpdkPci).toBe(true);
     }
     expect(inv.hosts.map((h) => h.interfaces[0]!.ipv4)).toEqual(["198.18.0.1", "198.18.0.2"]);

@@ -32,6 +32,9 @@ function defineLibvirt(cfg: StackConfig, meta: InventoryMeta): LabProgram {
   const uri = cfg.libvirtUri;
   const network = new LabNetwork(lab.prefix, { lab, uri, nat: cfg.managementNat });
   const pool = new LabPool(lab.prefix, { lab, uri, path: cfg.poolPath });
+  const tools = cfg.installTools
+    ? { privateKey: pulumi.secret(cfg.sshPrivateKey as pulumi.Input<string>), repoDir: cfg.repoDir, remoteDir: cfg.remoteDir, sourceHash: treeHash(cfg.repoDir, ["engine", "xdp"]) }
+    : undefined;
   const vms = lab.hosts.map(
     (host) =>
       new LabVm(`${lab.prefix}-${host.name}`, {
@@ -57,11 +60,12 @@ function defineLibvirt(cfg: StackConfig, meta: InventoryMeta): LabProgram {
         waitTimeoutSeconds: cfg.waitTimeoutSeconds,
         poolResource: pool.pool,
         networks: network.all(),
+        ...(tools ? { tools } : {}),
       }),
   );
   const fingerprints = pulumi.all(Object.fromEntries(vms.map((vm, i) => [lab.hosts[i]!.name, vm.hostKeyFingerprint])));
-  // The inventory is published once every VM is up, so a consumer never reads a lab still booting.
-  const ready = pulumi.all(vms.map((vm) => (vm.ready ?? vm.domain).id));
+  // The inventory is published once every VM is up (and its tools built), so a consumer never reads a lab still booting.
+  const ready = pulumi.all(vms.map((vm) => (vm.build ?? vm.ready ?? vm.domain).id));
   const inventory = pulumi
     .all([fingerprints, ready])
     .apply(([fps]) => libvirtInventory(lab, { ...meta, hugepages: cfg.hugepages }, fps as Record<string, string>));

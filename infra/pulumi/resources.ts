@@ -58,4 +58,5 @@ export function copyToRemote(name: string, args: command.remote.CopyToRemoteArgs
 
 export type Command = command.local.Command;
 export type RemoteCommand = command.remote.Command;
+export type CopyToRemote = command.remote.CopyToRemote;
 export type ConnectionArgs = command.types.input.remote.ConnectionArgs;

@@ -1,14 +1,15 @@
 // One lab host as a libvirt VM: its own SSH host key (so the fingerprint is
 // pinned before boot), overlay disk and seed, the domain, and optionally a wait
-// until sshd answers with that key.
+// until sshd answers with that key, then the engine and XDP programs built inside.
 import * as pulumi from "@pulumi/pulumi";
 import { fingerprintOfPublicKey } from "../../src/netns/sshd.ts";
 import type { Host, Lab } from "../../src/lab-model.ts";
 import { renderUserData } from "../cloud-init.ts";
 import { domainName, testNicGuestPci } from "../names.ts";
 import { renderDomain, type DomainOptions } from "../render.ts";
-import { localCommand, virshObject, type Command } from "../resources.ts";
+import { localCommand, virshObject, type Command, type RemoteCommand } from "../resources.ts";
 import { DOMAIN_CREATE, DOMAIN_DELETE, HOSTKEY_CREATE, WAIT_SSH } from "../scripts.ts";
+import { buildTools, copyTrees, remoteDirectory } from "./host-tools.ts";
 import { LabVolume } from "./lab-volume.ts";
 
 export interface LabVmArgs {
@@ -27,6 +28,8 @@ export interface LabVmArgs {
   /** Pool and networks: created before any volume or domain of this VM. */
   readonly poolResource: pulumi.Resource;
   readonly networks: pulumi.Resource[];
+  /** Copy engine/ and xdp/ in over SSH and build them, once SSH answers (needs waitForSsh). */
+  readonly tools?: { readonly privateKey: pulumi.Input<string>; readonly repoDir: string; readonly remoteDir: string; readonly sourceHash: string };
 }
 
 /** Splits ssh-keygen's output (private key file, then the .pub line). */
@@ -44,6 +47,8 @@ export class LabVm extends pulumi.ComponentResource {
   readonly volume: LabVolume;
   readonly domain: Command;
   readonly ready?: Command;
+  /** The engine and XDP programs built in the VM, where the inventory's tool paths point. */
+  readonly build?: RemoteCommand;
   readonly hostKeyPublic: pulumi.Output<string>;
   readonly hostKeyFingerprint: pulumi.Output<string>;
   readonly domainName: string;
@@ -121,6 +126,21 @@ export class LabVm extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [this.domain] },
       );
+    }
+
+    if (args.tools) {
+      if (!this.ready) throw new Error(`${name}: installing the tools needs waitForSsh`);
+      const tools = {
+        connection: { host: host.mgmt.ip, port: 22, user: args.sshUser, privateKey: args.tools.privateKey },
+        repoDir: args.tools.repoDir,
+        remoteDir: args.tools.remoteDir,
+        sourceHash: args.tools.sourceHash,
+        machine: this.domain.id,
+      };
+      // No delete steps: the copies and the build go with the VM's disk.
+      const prepare = remoteDirectory(name, tools, false, { parent: this, dependsOn: [this.ready] });
+      const copies = copyTrees(name, tools, ["engine", "xdp"], { parent: this, dependsOn: [prepare] });
+      this.build = buildTools(name, tools, { parent: this, dependsOn: [...copies.values()] });
     }
 
     this.registerOutputs({

@@ -1,12 +1,11 @@
 // An existing machine reached over SSH: copy the provisioning script, engine
 // and XDP sources, provision, bind the test NIC, build, report capabilities.
 import * as pulumi from "@pulumi/pulumi";
-import { join } from "node:path";
 import type { Capabilities } from "../../src/inventory.ts";
 import type { Host } from "../../src/lab-model.ts";
-import { buildCommand, capabilitiesCommand, cleanupCommand, DPDK_RELEASE, dpdkBindCommand, provisionCommand } from "../metal-scripts.ts";
-import { shQuote } from "../scripts.ts";
-import { copyToRemote, remoteCommand, type ConnectionArgs, type RemoteCommand } from "../resources.ts";
+import { capabilitiesCommand, DPDK_RELEASE, dpdkBindCommand, provisionCommand } from "../metal-scripts.ts";
+import { remoteCommand, type ConnectionArgs, type RemoteCommand } from "../resources.ts";
+import { buildTools, copyTrees, remoteDirectory } from "./host-tools.ts";
 
 export interface MetalHostArgs {
   readonly host: Host;
@@ -44,34 +43,20 @@ export class MetalHost extends pulumi.ComponentResource {
   constructor(name: string, args: MetalHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("wirelab:metal:MetalHost", name, {}, opts);
     const { host, connection, remoteDir } = args;
-    const prepare = remoteCommand(
-      `${name}-prepare`,
-      { connection, create: `install -d -m 0755 ${shQuote(remoteDir)}`, delete: cleanupCommand(remoteDir) },
-      { parent: this },
-    );
-    const copies = ["images", "engine", "xdp"].map((dir) =>
-      copyToRemote(
-        `${name}-copy-${dir}`,
-        { connection, source: new pulumi.asset.FileArchive(join(args.repoDir, dir)), remotePath: remoteDir, triggers: [args.sourceHash] },
-        { parent: this, dependsOn: [prepare] },
-      ),
-    );
-    const copiedImages = copies[0]!;
+    const tools = { connection, repoDir: args.repoDir, remoteDir, sourceHash: args.sourceHash };
+    const prepare = remoteDirectory(name, tools, true, { parent: this });
+    const copies = copyTrees(name, tools, ["images", "engine", "xdp"], { parent: this, dependsOn: [prepare] });
     this.provision = remoteCommand(
       `${name}-provision`,
       { connection, create: provisionCommand(remoteDir, args.hugepages), triggers: [args.sourceHash] },
-      { parent: this, dependsOn: [copiedImages] },
+      { parent: this, dependsOn: [copies.get("images")!] },
     );
     this.bind = remoteCommand(
       `${name}-dpdk`,
       { connection, create: dpdkBindCommand(remoteDir, host, args.hugepages), delete: DPDK_RELEASE, triggers: [args.sourceHash] },
       { parent: this, dependsOn: [this.provision] },
     );
-    this.build = remoteCommand(
-      `${name}-build`,
-      { connection, create: buildCommand(remoteDir), triggers: [args.sourceHash] },
-      { parent: this, dependsOn: [this.provision, ...copies] },
-    );
+    this.build = buildTools(name, tools, { parent: this, dependsOn: [this.provision, ...copies.values()] });
     const caps = remoteCommand(
       `${name}-capabilities`,
       { connection, create: capabilitiesCommand(host.metal!.test_nic), triggers: [args.sourceHash] },

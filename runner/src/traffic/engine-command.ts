@@ -64,8 +64,17 @@ export interface EngineOptions {
   readonly runId: string;
   /** Where each host writes its pcap, when the spec asks for a capture. */
   readonly pcapPath?: (host: string) => string;
-  /** lcore per role; on one machine the two engines get one core each. */
+  /** lcore per role [netns: tx 0, rx 1; elsewhere 0 on each host]. */
   readonly lcores?: { tx: number; rx: number };
+}
+
+/**
+ * In a netns lab every host is this machine, so the two engines get a core each; VMs and
+ * metal hosts are machines of their own, where core 0 is the one sure to exist (a 1-vCPU VM).
+ */
+function lcoreFor(inv: Inventory, role: "tx" | "rx", options: EngineOptions): number {
+  if (options.lcores) return options.lcores[role];
+  return inv.backend === "netns" && role === "rx" ? 1 : 0;
 }
 
 export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHost, options: EngineOptions): EngineInvocation {
@@ -80,7 +89,7 @@ export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHos
     ...(pcap ? ["--pcap", pcap] : []),
   ];
   const filePrefix = dpdkFilePrefix(inv.lab.prefix, options.runId, rx.name);
-  return { host: rx.name, role: "rx", filePrefix, argv: [toolsOf(rx).engine, ...ealArgs(rx, filePrefix, options.lcores?.rx ?? 1), "--", ...args], ...(pcap ? { pcap } : {}) };
+  return { host: rx.name, role: "rx", filePrefix, argv: [toolsOf(rx).engine, ...ealArgs(rx, filePrefix, lcoreFor(inv, "rx", options)), "--", ...args], ...(pcap ? { pcap } : {}) };
 }
 
 export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHost, rx: InventoryHost, options: EngineOptions): EngineInvocation {
@@ -112,5 +121,5 @@ export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHos
     ...(pcap ? ["--pcap", pcap] : []),
   ];
   const filePrefix = dpdkFilePrefix(inv.lab.prefix, options.runId, tx.name);
-  return { host: tx.name, role: "tx", filePrefix, argv: [toolsOf(tx).engine, ...ealArgs(tx, filePrefix, options.lcores?.tx ?? 0), "--", ...args], ...(pcap ? { pcap } : {}) };
+  return { host: tx.name, role: "tx", filePrefix, argv: [toolsOf(tx).engine, ...ealArgs(tx, filePrefix, lcoreFor(inv, "tx", options)), "--", ...args], ...(pcap ? { pcap } : {}) };
 }
