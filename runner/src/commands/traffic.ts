@@ -16,8 +16,14 @@ import { provenance } from "../provenance.ts";
 import { RunStore } from "../store/run-store.ts";
 import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
 import { writeRunReports } from "../report/write-reports.ts";
+import type { RunRequest } from "../api/run-request.ts";
+import { UsageError } from "../paths.ts";
+import { parseServerUrl, RemoteClient } from "../remote/remote-client.ts";
+import { clientToken } from "../remote/remote-token.ts";
+import { remoteTraffic } from "../remote/remote-traffic.ts";
 
 const HELP = `Usage: bun run traffic --tx HOST --rx HOST [options]
+       bun run traffic --server URL --tx HOST --rx HOST [options]
 
 Runs the DPDK engine between two lab hosts: the receiver (counts, classifies
 and answers ARP, ICMP, DNS, TCP, optional UDP echo) starts first, then the
@@ -49,13 +55,20 @@ Lab:
   --inventory FILE         the lab's inventory [.wirelab/labs/<lab>/inventory.json]
   --lab NAME               whose inventory to use [two-host]
   --transport netns|ssh    how to reach the hosts [the inventory's default]
+Remote (a wirelab server runs it on its lab; the same live view, --json lines and exit code):
+  --server URL             POST the run to 'bun run serve' at URL and follow its events;
+                           Ctrl-C stops the run there first. --lab, --inventory, --transport
+                           and --results belong to the server then
+  --token-file FILE        the API token [WIRELAB_API_TOKEN, else .wirelab/api-token]
 Output:
   --json                   JSON lines: samples, then the result
   --results DIR            where run directories go [results/]
 
 Example:
   bun run lab up --lab two-host
-  bun run traffic --tx tx --rx rx --protocol icmp --mode rate --pps 500 --duration 5 --min-answer-ratio 0.99`;
+  bun run traffic --tx tx --rx rx --protocol icmp --mode rate --pps 500 --duration 5 --min-answer-ratio 0.99
+  bun run serve --lab two-host &   # then, from any shell with the token:
+  bun run traffic --server http://127.0.0.1:7800 --tx tx --rx rx --protocol udp --mode rate --pps 1000 --duration 3`;
 
 export async function trafficCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -68,7 +81,8 @@ export async function trafficCommand(argv: string[]): Promise<number> {
       "udp-echo": { type: "boolean" }, capture: { type: "boolean" }, xdp: { type: "string" }, "xdp-rule": { type: "string", multiple: true },
       "min-rx-ratio": { type: "string" }, "min-answer-ratio": { type: "string" }, "max-rtt-p99-us": { type: "string" },
       inventory: { type: "string" }, lab: { type: "string" }, transport: { type: "string" },
-      json: { type: "boolean" }, results: { type: "string" }, help: { type: "boolean", short: "h" },
+      json: { type: "boolean" }, results: { type: "string" }, server: { type: "string" }, "token-file": { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
     false,
   );
@@ -77,22 +91,86 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const num = (name: keyof typeof values) => (values[name] === undefined ? undefined : positiveNumber(values[name] as string, `--${name}`, 0));
+  const micros = (name: "interval" | "burst-gap") => {
+    const raw = values[name];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: '${raw}' is not a whole number of microseconds`);
+    return n;
+  };
   const ratio = (name: "min-rx-ratio" | "min-answer-ratio") => {
     const v = num(name);
     if (v !== undefined && v > 1) throw new Error(`--${name}: ${v} is not a ratio between 0 and 1`);
     return v;
   };
-  const inventory = loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });
-  const kind = values.transport === undefined ? undefined : oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns");
   const protocol = oneOf(values.protocol, "--protocol", [...PROTOCOLS, "random"] as const, "udp") as ProtocolChoice;
   const mode = oneOf(values.mode, "--mode", MODES, "continuous");
-  if (!values.tx || !values.rx) throw new Error(`--tx and --rx name the hosts (this lab: ${inventory.hosts.map((h) => `${h.name} (${h.role})`).join(", ")})`);
-  inventoryHost(inventory, values.tx);
-  inventoryHost(inventory, values.rx);
   if (values["xdp-rule"] && values.xdp !== "drop") throw new Error("--xdp-rule: rules belong to --xdp drop");
   if (values.xdp && !["count", "drop", "reflect"].includes(values.xdp) && !values.xdp.endsWith(".o")) {
     throw new Error(`--xdp: '${values.xdp}' is neither count, drop, reflect nor a BPF object file (.o)`);
   }
+  // What both modes run: local mode hands it to runTraffic, remote mode sends it as the POST /runs body.
+  const spec = {
+    tx: values.tx ?? "", rx: values.rx ?? "", protocol, mode,
+    ...(num("pps") !== undefined ? { pps: num("pps")! } : {}),
+    ...(micros("interval") !== undefined ? { interval: micros("interval")! } : {}),
+    ...(num("burst-size") !== undefined ? { burstSize: num("burst-size")! } : {}),
+    ...(micros("burst-gap") !== undefined ? { burstGap: micros("burst-gap")! } : {}),
+    ...(num("duration") !== undefined ? { duration: num("duration")! } : {}),
+    ...(num("count") !== undefined ? { count: num("count")! } : {}),
+    ...(num("size") !== undefined ? { size: num("size")! } : {}),
+    ...(num("flows") !== undefined ? { flows: num("flows")! } : {}),
+    ...(values.message !== undefined ? { message: values.message } : {}),
+    ...(values.domain ? { domains: values.domain } : {}),
+    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+    ...(values["udp-echo"] ? { udpEcho: true } : {}),
+    ...(values.capture ? { capture: true } : {}),
+    checks: {
+      ...(ratio("min-rx-ratio") !== undefined ? { minRxRatio: ratio("min-rx-ratio")! } : {}),
+      ...(ratio("min-answer-ratio") !== undefined ? { minAnswerRatio: ratio("min-answer-ratio")! } : {}),
+      ...(num("max-rtt-p99-us") !== undefined ? { maxRttP99Us: num("max-rtt-p99-us")! } : {}),
+    },
+  };
+  const liveDuration = num("duration") ?? (num("count") ? undefined : 5);
+
+  if (values.server !== undefined) {
+    const server = parseServerUrl(values.server);
+    for (const local of ["lab", "inventory", "transport", "results"] as const) {
+      if (values[local] !== undefined) throw new UsageError(`--${local}: not used with --server (the server runs the traffic on its own lab)`);
+    }
+    if (values.xdp && !["count", "drop", "reflect"].includes(values.xdp)) throw new UsageError(`--xdp: a server loads only its built-in programs (count, drop, reflect), not '${values.xdp}'`);
+    if (!values.tx || !values.rx) throw new UsageError("--tx and --rx name the hosts of the server's lab (GET /lab lists them)");
+    const body: RunRequest = {
+      ...spec,
+      ...(values.xdp ? { xdp: { prog: values.xdp as "count" | "drop" | "reflect", ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}) } } : {}),
+    };
+    const client = new RemoteClient(server, clientToken(values["token-file"] !== undefined ? { tokenFile: values["token-file"] } : {}));
+    const interrupt = new AbortController();
+    // The first Ctrl-C stops the run on the server and waits for its summary; a second one leaves at once.
+    const onSignal = () => {
+      if (interrupt.signal.aborted) process.exit(130);
+      interrupt.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    try {
+      return await remoteTraffic({
+        client, body, json: Boolean(values.json), interrupt: interrupt.signal,
+        out: (line) => console.log(line),
+        err: (line) => console.error(line),
+        ...(!values.json && process.stdout.isTTY ? { view: new LiveView(process.stdout, liveDuration) } : {}),
+      });
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  }
+
+  const inventory = loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });
+  const kind = values.transport === undefined ? undefined : oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns");
+  if (!values.tx || !values.rx) throw new Error(`--tx and --rx name the hosts (this lab: ${inventory.hosts.map((h) => `${h.name} (${h.role})`).join(", ")})`);
+  inventoryHost(inventory, values.tx);
+  inventoryHost(inventory, values.rx);
 
   const started = new Date();
   const runId = `${started.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-")}-${protocol}-${mode}`;
@@ -118,25 +196,12 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   const onSignal = () => controller.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const view = !values.json && process.stdout.isTTY ? new LiveView(process.stdout, num("duration") ?? (num("count") ? undefined : 5)) : undefined;
+  const view = !values.json && process.stdout.isTTY ? new LiveView(process.stdout, liveDuration) : undefined;
 
   const result = await runTraffic(
     inventory,
     {
-      tx: values.tx, rx: values.rx, protocol, mode,
-      ...(num("pps") !== undefined ? { pps: num("pps")! } : {}),
-      ...(values.interval !== undefined ? { interval: Number(values.interval) } : {}),
-      ...(num("burst-size") !== undefined ? { burstSize: num("burst-size")! } : {}),
-      ...(values["burst-gap"] !== undefined ? { burstGap: Number(values["burst-gap"]) } : {}),
-      ...(num("duration") !== undefined ? { duration: num("duration")! } : {}),
-      ...(num("count") !== undefined ? { count: num("count")! } : {}),
-      ...(num("size") !== undefined ? { size: num("size")! } : {}),
-      ...(num("flows") !== undefined ? { flows: num("flows")! } : {}),
-      ...(values.message !== undefined ? { message: values.message } : {}),
-      ...(values.domain ? { domains: values.domain } : {}),
-      ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
-      ...(values["udp-echo"] ? { udpEcho: true } : {}),
-      ...(values.capture ? { capture: true } : {}),
+      ...spec,
       ...(values.xdp
         ? {
             xdp: {
@@ -145,11 +210,6 @@ export async function trafficCommand(argv: string[]): Promise<number> {
             },
           }
         : {}),
-      checks: {
-        ...(ratio("min-rx-ratio") !== undefined ? { minRxRatio: ratio("min-rx-ratio")! } : {}),
-        ...(ratio("min-answer-ratio") !== undefined ? { minAnswerRatio: ratio("min-answer-ratio")! } : {}),
-        ...(num("max-rtt-p99-us") !== undefined ? { maxRttP99Us: num("max-rtt-p99-us")! } : {}),
-      },
     },
     {
       runId: runId.slice(0, 15),
