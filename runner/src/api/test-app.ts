@@ -1,6 +1,7 @@
 // Test fixtures for the API tests: a RunStore in a temp dir with runs and
-// samples, a two-host inventory with an SSH key path, and a fake startRun
-// that records its calls and ends when its AbortSignal fires.
+// samples, a two-host inventory with an SSH key path, a fake startRun that
+// records its calls and ends when its AbortSignal fires, a fake host probe
+// (rx2 unreachable), and a reader for event streams.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,8 @@ import { parseInventory, type Inventory } from "../../../infra/src/inventory.ts"
 import { RunStore } from "../store/run-store.ts";
 import { emptyCounters, PROTOCOLS, type EngineStats, type Protocol, type ProtocolCounters } from "../traffic/engine-output.ts";
 import { createApp, type AppOptions, type RunOutcome, type StartRunRequest } from "./app.ts";
+import type { ProbeHost } from "./host-reachability.ts";
+import { parseSse, type SseFrame } from "./sse.ts";
 
 export const TOKEN = "test-token-0123456789abcdef";
 export const SECRET_KEY_PATH = "/home/ops/.ssh/id_ed25519_wirelab_secret";
@@ -75,11 +78,19 @@ export function fakeStartRun(): FakeRuns & { startRun: NonNullable<AppOptions["s
   };
 }
 
+/** Every host answers but rx2, which refuses: what a lab with one VM down looks like. */
+export const fakeProbe: ProbeHost = async (host) => {
+  if (host === "rx2") throw new Error("connect ECONNREFUSED 192.168.50.13:22");
+};
+
 export function testApp(overrides: Partial<AppOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "wirelab-api-"));
   const store = filledStore(dir);
   const fake = fakeStartRun();
-  const app = createApp({ store, token: TOKEN, inventory: fixtureInventory(), startRun: fake.startRun, resultsDir: join(dir, "results"), stopWaitMs: 2000, ...overrides });
+  const app = createApp({
+    store, token: TOKEN, inventory: fixtureInventory(), startRun: fake.startRun, resultsDir: join(dir, "results"), stopWaitMs: 2000, probeHost: fakeProbe,
+    ...overrides,
+  });
   return {
     app, store, fake, dir,
     cleanup: () => {
@@ -91,4 +102,53 @@ export function testApp(overrides: Partial<AppOptions> = {}) {
 
 export function postRun(app: ReturnType<typeof createApp>, body: unknown, headers: Record<string, string> = auth) {
   return app.request("/runs", { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+}
+
+export interface ParsedEvent {
+  id: number;
+  event: string;
+  data: Record<string, any>;
+}
+
+/**
+ * Reads an event stream's frames until `until` says stop (then cancels the stream) or the server closes it; fails
+ * after timeoutMs. Keepalive comments are counted, not returned.
+ */
+export async function readEvents(res: Response, options: { until?: (e: ParsedEvent, all: ParsedEvent[]) => boolean; timeoutMs?: number } = {}) {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const events: ParsedEvent[] = [];
+  let text = "";
+  let raw = "";
+  let closed = false;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void reader.cancel(new Error("readEvents: timed out"));
+  }, options.timeoutMs ?? 10_000);
+  try {
+    outer: for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        closed = true;
+        break;
+      }
+      const chunk = decoder.decode(value, { stream: true });
+      raw += chunk;
+      const parsed = parseSse(text + chunk);
+      text = parsed.rest;
+      for (const f of parsed.frames as SseFrame[]) {
+        const e = { id: Number(f.id), event: f.event, data: JSON.parse(f.data) as Record<string, any> };
+        events.push(e);
+        if (options.until?.(e, events)) {
+          await reader.cancel();
+          break outer;
+        }
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  if (timedOut) throw new Error(`readEvents: timed out after ${events.length} events: ${events.map((e) => e.event).join(" ")}`);
+  return { events, raw, closed, keepalives: (raw.match(/^: keepalive$/gm) ?? []).length };
 }
