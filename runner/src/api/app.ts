@@ -1,6 +1,7 @@
 // The control API as a Hono app: built by createApp() from its parts (a run
-// store, an optional lab inventory, a token, a function that starts runs) so
-// tests drive it in-process with app.request() and `serve` puts it on Bun.serve.
+// store, an optional lab inventory, a token, a function that starts runs, a
+// host probe) so tests drive it in-process with app.request() and `serve` puts
+// it on Bun.serve.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Hono } from "hono";
@@ -10,12 +11,18 @@ import type { RunRow, RunStore } from "../store/run-store.ts";
 import type { CheckResult, RunState } from "../traffic/run-traffic.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import { bearerAuth } from "./auth.ts";
+import { dashboardResponse } from "./dashboard.ts";
 import { ApiError, errorResponse, notFound, onError } from "./errors.ts";
+import { HostReachability, type ProbeHost, type ReachabilityOptions } from "./host-reachability.ts";
 import { publicInventory } from "./lab-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { parseRunRequest } from "./run-request.ts";
 import { RunRegistry, type ActiveRun } from "./run-registry.ts";
+import { RunEvents, stateEvent, summaryEvent } from "./run-events.ts";
+import { runEventStream } from "./run-stream.ts";
+import { listResultFiles, resultFileResponse } from "./results-files.ts";
+import { SSE_HEADERS } from "./sse.ts";
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -26,6 +33,7 @@ export interface StartRunRequest {
   readonly dir: string;
   /** Fires when DELETE /runs/:id asks the run to stop; the run should end gracefully and resolve. */
   readonly signal: AbortSignal;
+  /** The app's store; its addSample/addHostSample also reach GET /runs/:id/events subscribers as they are written. */
   readonly store: RunStore;
 }
 
@@ -49,8 +57,17 @@ export interface AppOptions {
   readonly bodyLimitBytes?: number;
   /** How long DELETE waits for a run to finish before answering 202 [10 s]. */
   readonly stopWaitMs?: number;
-  /** After a run's finish is recorded (reports, notifications). */
+  /** After a run's finish is recorded (reports, notifications); the SSE summary goes out after it, so its files exist. */
   readonly onRunFinished?: (runId: string, dir: string) => void;
+  /** Live run events; `serve` passes its own to end every stream at shutdown. */
+  readonly events?: RunEvents;
+  /** GET /status's "reachable" per host; without it hosts show reachable: null. */
+  readonly probeHost?: ProbeHost;
+  readonly reachability?: ReachabilityOptions;
+  /** `: keepalive` comment interval on event streams [15 s]. */
+  readonly sseKeepaliveMs?: number;
+  /** How often a run driven by another process is re-read for its event stream [1 s]. */
+  readonly ssePollMs?: number;
 }
 
 function newRunId(spec: TrafficSpec): string {
@@ -75,18 +92,34 @@ export function createApp(options: AppOptions) {
   const resultsDir = options.resultsDir ?? "results";
   const registry = new RunRegistry();
   const hostNames = inventory?.hosts.map((h) => h.name);
+  const events = options.events ?? new RunEvents();
+  const reachability = inventory && options.probeHost ? new HostReachability(hostNames!, options.probeHost, options.reachability) : undefined;
+  const streamOptions = { store, events, keepaliveMs: options.sseKeepaliveMs ?? 15_000, pollMs: options.ssePollMs ?? 1000 };
+  const knownRun = (id: string) => {
+    const run = store.getRun(id);
+    if (!run) throw new ApiError(404, `no run '${id}'`);
+    return run;
+  };
 
   const app = new Hono()
     .get("/health", (c) => c.json({ ok: true }))
+    // The page holds no data: everything it shows it fetches with the token the user gives it.
+    .get("/", () => dashboardResponse())
     .use("*", auth)
     .use("*", bodyLimit({ maxSize: limit, onError: (c) => errorResponse(c, 413, `body larger than ${limit} bytes`) }))
-    .get("/status", (c) =>
-      c.json({
-        lab: inventory ? { name: inventory.lab.name, backend: inventory.backend, hosts: inventory.hosts.map((h) => ({ name: h.name, role: h.role })) } : null,
+    .get("/status", async (c) => {
+      const reach = reachability ? await reachability.status() : undefined;
+      return c.json({
+        lab: inventory
+          ? {
+              name: inventory.lab.name, backend: inventory.backend,
+              hosts: inventory.hosts.map((h) => ({ name: h.name, role: h.role, ...(reach?.[h.name] ?? { reachable: null, checkedAt: null }) })),
+            }
+          : null,
         running: registry.list().map((r) => ({ id: r.id, hosts: r.hosts, seconds: (Date.now() - r.startedAt) / 1000 })),
         busyHosts: registry.list().flatMap((r) => r.hosts),
-      }),
-    )
+      });
+    })
     .get("/lab", (c) => {
       if (!inventory) throw new ApiError(404, "no lab: the server was started without an inventory");
       return c.json(publicInventory(inventory) as Record<string, unknown>);
@@ -101,9 +134,22 @@ export function createApp(options: AppOptions) {
     })
     .get("/runs/:id", (c) => {
       const id = c.req.param("id");
-      const run = store.getRun(id);
-      if (!run) throw new ApiError(404, `no run '${id}'`);
+      const run = knownRun(id);
       return c.json({ ...summary(run, registry.get(id) !== undefined), verdicts: store.verdicts(id) });
+    })
+    .get("/runs/:id/events", (c) => {
+      const run = knownRun(c.req.param("id"));
+      // HEAD gets the headers only: a stream nobody reads would hold a subscription and a timer.
+      if (c.req.method === "HEAD") return new Response(null, { status: 200, headers: SSE_HEADERS });
+      return new Response(runEventStream(run, streamOptions), { status: 200, headers: SSE_HEADERS });
+    })
+    .get("/runs/:id/results", (c) => {
+      const run = knownRun(c.req.param("id"));
+      return c.json({ id: run.id, files: listResultFiles(run.dir) });
+    })
+    .get("/runs/:id/results/:file", (c) => {
+      const run = knownRun(c.req.param("id"));
+      return resultFileResponse(run.id, run.dir, c.req.param("file"));
     })
     .post("/runs", async (c) => {
       if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json")) {
@@ -130,6 +176,7 @@ export function createApp(options: AppOptions) {
       const controller = new AbortController();
       const active: ActiveRun = { id, hosts, controller, startedAt: Date.now(), done: Promise.resolve() };
       registry.add(active);
+      events.open(id);
       const finish = (state: RunState, reason: string | undefined, checks: readonly CheckResult[]) => {
         try {
           store.finishRun(id, state, reason, checks);
@@ -137,10 +184,21 @@ export function createApp(options: AppOptions) {
         } catch (err) {
           console.error(`wirelab serve: run ${id}: recording its end failed: ${(err as Error).message}`);
         }
+        try {
+          const run = store.getRun(id);
+          if (run) {
+            events.publish(id, { type: "state", data: stateEvent(run) });
+            events.publish(id, { type: "summary", data: summaryEvent(store, run) });
+          }
+        } catch (err) {
+          console.error(`wirelab serve: run ${id}: sending its summary failed: ${(err as Error).message}`);
+        } finally {
+          events.close(id);
+        }
       };
       active.done = (async () => {
         try {
-          const outcome = await startRun({ runId: id, spec, dir, signal: controller.signal, store });
+          const outcome = await startRun({ runId: id, spec, dir, signal: controller.signal, store: events.publishingStore(store, id) });
           finish(outcome.state, outcome.reason, outcome.checks ?? []);
         } catch (err) {
           finish(controller.signal.aborted ? "interrupted" : "failed", (err as Error).message?.split("\n")[0] ?? String(err), []);
