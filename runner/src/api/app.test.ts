@@ -41,7 +41,8 @@ describe("reading", () => {
   });
 
   test("unknown run and unknown route are 404 JSON", async () => {
-    for (const path of ["/runs/nope", "/nope", "/runs/run-passed/extra", "/runs/%2e%2e"]) {
+    // (A bare /runs/%2e%2e is the URL /, the dashboard: dot segments resolve before routing.)
+    for (const path of ["/runs/nope", "/nope", "/runs/run-passed/extra", "/runs/%2e%2e%2fetc", "/runs/nope/events", "/runs/nope/results", "/runs/nope/results/results.json"]) {
       const res = await get(t, path);
       expect(res.status).toBe(404);
       expect(res.headers.get("content-type")).toStartWith("application/json");
@@ -87,7 +88,7 @@ describe("reading", () => {
   test("GET /openapi.json lists every route and the run body schema", async () => {
     const doc = (await (await get(t, "/openapi.json")).json()) as Json;
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/health", "/lab", "/metrics", "/openapi.json", "/runs", "/runs/{id}", "/status"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/", "/health", "/lab", "/metrics", "/openapi.json", "/runs", "/runs/{id}", "/runs/{id}/events", "/runs/{id}/results", "/runs/{id}/results/{file}", "/status"]);
     expect(Object.keys(doc.paths["/runs"])).toEqual(["get", "post"]);
     expect(Object.keys(doc.paths["/runs/{id}"])).toEqual(["get", "delete"]);
     const schema = doc.components.schemas.RunRequest;

@@ -85,7 +85,7 @@ describe(`fuzz (seed ${SEED}, ${ROUNDS} requests each)`, () => {
   });
 
   test("random methods and paths, with and without the token", async () => {
-    const segments = ["runs", "run-passed", "lab", "metrics", "status", "health", "openapi.json", "..", "%2e%2e", "%00", "%ff", "x".repeat(300), "", "runs?limit=-1", "?limit=abc", "events", "results", "%", "é"];
+    const segments = ["runs", "run-passed", "lab", "metrics", "status", "health", "openapi.json", "..", "%2e%2e", "%00", "%ff", "x".repeat(300), "", "runs?limit=-1", "?limit=abc", "events", "results", "%", "é", "results.json", "samples.jsonl", "..%2F..%2Fetc%2Fpasswd", "%2F", "run-failed"];
     for (let i = 0; i < ROUNDS; i++) {
       const path = "/" + Array.from({ length: 1 + r.int(4) }, () => r.pick(segments)).join("/");
       const method = r.pick(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]);

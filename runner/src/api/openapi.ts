@@ -1,5 +1,5 @@
-// GET /openapi.json: the routes, and POST /runs's body schema generated from
-// the same zod schema that validates it.
+// GET /openapi.json: the routes, POST /runs's body schema generated from the
+// same zod schema that validates it, and the event stream's contract.
 import { z } from "zod";
 import { runRequestSchema } from "./run-request.ts";
 
@@ -14,6 +14,23 @@ const ok = (description: string, type = "application/json") => ({ description, c
 const idParam = [{ name: "id", in: "path", required: true, schema: { type: "string" } }];
 const authErrors = { "401": err("missing or wrong bearer token") };
 
+/** The contract of GET /runs/:id/events; the CLI's remote mode reads exactly this. */
+export const EVENTS_DESCRIPTION = [
+  "Server-sent events (Content-Type: text/event-stream). Each event is `id: <n>` (increasing per stream), `event: <type>`, `data: <one-line JSON>`.",
+  "`state`: {id, state: running|passed|failed|interrupted, reason?}; sent first with the current state, and on each change.",
+  "`sample`: {host, role: tx|rx, ...EngineStats}: one line of the run's samples.jsonl plus the role (runs without samples.jsonl are replayed from the store: protocols, rates.tx_pps/rx_pps, rtt_us.p50/p99).",
+  "`host`: one host monitor sample (CPU, memory, interface deltas); optional.",
+  "`summary`: {id, state, reason?, verdicts: [{name, ok, detail}], startedAt, endedAt}; the last event, then the server closes the stream.",
+  "A finished run: its stored samples, then `state`, then `summary`. A running run: `state`, the samples so far, then live ones.",
+  "A `: keepalive` comment every 15 s. Unknown run: 404 JSON.",
+].join("\n");
+
+const fileSchema = {
+  type: "object",
+  required: ["id", "files"],
+  properties: { id: { type: "string" }, files: { type: "array", items: { type: "object", required: ["name", "size", "type"], properties: { name: { type: "string" }, size: { type: "integer" }, type: { type: "string" } } } } },
+} as const;
+
 export function openApiDocument(): Record<string, unknown> {
   const { $schema: _ignored, ...runRequest } = z.toJSONSchema(runRequestSchema, { io: "input" }) as Record<string, unknown>;
   return {
@@ -25,8 +42,9 @@ export function openApiDocument(): Record<string, unknown> {
     },
     security: [{ bearer: [] }],
     paths: {
+      "/": { get: { summary: "the dashboard: a self-contained page (no auth: it holds no data; it asks for the token and keeps it in sessionStorage)", security: [], responses: { "200": ok("HTML page", "text/html") } } },
       "/health": { get: { summary: "liveness (no auth)", security: [], responses: { "200": ok("ok") } } },
-      "/status": { get: { summary: "lab, hosts and runs in progress", responses: { "200": ok("status"), ...authErrors } } },
+      "/status": { get: { summary: "lab, hosts (each with reachable: true|false|null, checked through the run transport, cached ~5 s) and runs in progress", responses: { "200": ok("status"), ...authErrors } } },
       "/lab": { get: { summary: "the lab's inventory without secrets", responses: { "200": ok("inventory"), "404": err("no lab loaded"), ...authErrors } } },
       "/metrics": { get: { summary: "Prometheus text format 0.0.4", responses: { "200": ok("metrics", "text/plain"), ...authErrors } } },
       "/openapi.json": { get: { summary: "this document", responses: { "200": ok("OpenAPI 3.1"), ...authErrors } } },
@@ -55,6 +73,24 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "stop a running run gracefully",
           parameters: idParam,
           responses: { "200": ok("stopped: the run's final summary"), "202": ok("stopping"), "404": err("no such run"), "409": err("run is not running"), ...authErrors },
+        },
+      },
+      "/runs/{id}/events": {
+        get: {
+          summary: "a run's live samples, state changes and final summary (SSE)",
+          description: EVENTS_DESCRIPTION,
+          parameters: idParam,
+          responses: { "200": { description: "event stream", content: { "text/event-stream": { schema: { type: "string" } } } }, "404": err("no such run"), ...authErrors },
+        },
+      },
+      "/runs/{id}/results": {
+        get: { summary: "the regular files directly in the run's directory", parameters: idParam, responses: { "200": { description: "files", content: { "application/json": { schema: fileSchema } } }, "404": err("no such run"), ...authErrors } },
+      },
+      "/runs/{id}/results/{file}": {
+        get: {
+          summary: "one results file (results.json, results.csv, results.md, report.html, junit.xml, samples.jsonl, run.log, pcaps), with its content type",
+          parameters: [...idParam, { name: "file", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*$" } }],
+          responses: { "200": ok("the file", "application/octet-stream"), "404": err("no such run, or no such regular file directly in its directory"), ...authErrors },
         },
       },
     },

@@ -54,7 +54,7 @@ export function listResultFiles(runDir: string): ResultFile[] {
       // Removed between readdir and lstat.
     }
   }
-  return files.sort((a, b) => a.name.localeCompare(b.name));
+  return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The file as a streamed response, or an ApiError(404) that says no more than "no such file". */

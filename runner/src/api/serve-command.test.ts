@@ -24,5 +24,7 @@ describe("serve --listen", () => {
     }
     const help = lines.join("\n");
     for (const word of ["--listen", "--token-file", "WIRELAB_API_TOKEN", "0600", "POST /runs", "DELETE /runs/:id", "/metrics", "curl"]) expect(help).toContain(word);
+    // The events contract and the dashboard's unauthenticated page are documented where the operator looks.
+    for (const word of ["GET  /runs/:id/events", "text/event-stream", "event: TYPE", "keepalive", "GET  /runs/:id/results/FILE", "#token=", "no auth: the dashboard", "reachable"]) expect(help).toContain(word);
   });
 });

@@ -84,8 +84,10 @@ export interface SseFrame {
 /** Splits SSE text into frames; returns the frames and the unfinished rest to prepend to the next chunk. */
 export function parseSse(text: string): { frames: SseFrame[]; rest: string } {
   const frames: SseFrame[] = [];
-  const blocks = text.replace(/\r\n?/g, "\n").split("\n\n");
-  const rest = blocks.pop() ?? "";
+  // A chunk may end between the \r and \n of one line end: keep a trailing \r for the next chunk.
+  const held = text.endsWith("\r") ? "\r" : "";
+  const blocks = text.slice(0, text.length - held.length).replace(/\r\n?/g, "\n").split("\n\n");
+  const rest = (blocks.pop() ?? "") + held;
   for (const block of blocks) {
     const frame: SseFrame = { event: "message", data: "" };
     const data: string[] = [];

@@ -9,6 +9,8 @@ import type { TransportKind } from "../transport/index.ts";
 import { writeRunReports } from "../report/write-reports.ts";
 import type { Inventory } from "../../../infra/src/inventory.ts";
 import { createApp, type StartRun } from "../api/app.ts";
+import { transportProbe } from "../api/host-reachability.ts";
+import { RunEvents } from "../api/run-events.ts";
 import { loadToken } from "../api/token.ts";
 import { trafficRunner } from "../api/traffic-runner.ts";
 
@@ -17,7 +19,9 @@ export const DEFAULT_LISTEN = "127.0.0.1:7800";
 const HELP = `Usage: bun run serve [--listen 127.0.0.1:7800] [--token-file PATH] [--lab NAME | --inventory FILE]
 
 Serves wirelab's control API over HTTP: read runs, results and metrics, start
-and stop traffic runs. Every route but /health needs the bearer token.
+and stop traffic runs, follow them live, and a dashboard page. Every route but
+/health and / needs the bearer token; / is served without it because the page
+holds no data (it asks for the token and sends it as a header).
 
 Options:
   --listen HOST:PORT   where to listen [${DEFAULT_LISTEN}]; anything but loopback
@@ -30,21 +34,42 @@ Options:
   --results DIR        run store and run directories [results/]
 
 Routes:
+  GET  /                        no auth: the dashboard (lab hosts, runs, live rate
+                                charts per host and protocol, Stop). Give it the token
+                                in the fragment, http://HOST:PORT/#token=TOKEN (kept in
+                                the tab's sessionStorage, erased from the address bar),
+                                or type it into its form
   GET  /health                  no auth: {"ok":true}
-  GET  /status                  lab, hosts, runs in progress
+  GET  /status                  lab, hosts (reachable: true|false|null, checked through
+                                the run transport, cached ~5 s), runs in progress
   GET  /lab                     the inventory without secrets
   GET  /runs  [?limit=N]        recent runs
   POST /runs                    start a run: the parameters of 'bun run traffic' as JSON
   GET  /runs/:id                a run's summary and verdicts
+  GET  /runs/:id/events         server-sent events (below)
+  GET  /runs/:id/results        the files in the run's directory
+  GET  /runs/:id/results/FILE   one of them (results.json, report.html, samples.jsonl, ...)
   DELETE /runs/:id              stop a run gracefully
   GET  /metrics                 Prometheus text (runs by state, packets, rates, durations)
-  GET  /openapi.json            the routes and the POST /runs body schema
+  GET  /openapi.json            the routes, the POST /runs body schema, the events contract
+
+Events (GET /runs/:id/events, Content-Type: text/event-stream): each event is
+'id: N' (increasing per stream), 'event: TYPE', 'data: ONE-LINE-JSON'.
+  state    {"id","state":"running"|"passed"|"failed"|"interrupted","reason"?}
+           first (the current state), and on each change
+  sample   {"host","role":"tx"|"rx",...EngineStats}: a line of samples.jsonl
+  host     one host monitor sample (CPU, memory, interfaces)
+  summary  {"id","state","reason"?,"verdicts":[...],"startedAt","endedAt"}: the
+           last event; then the server closes the stream
+A finished run replays its samples, then state, then summary. A running run sends
+state, the samples so far, then live ones. ': keepalive' every 15 s. Unknown run: 404.
 
 Example:
   bun run lab up --lab two-host && bun run serve --lab two-host
   TOKEN=$(cat .wirelab/api-token)
   curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
        -d '{"tx":"tx","rx":"rx","protocol":"icmp","mode":"rate","pps":500,"duration":5}' http://127.0.0.1:7800/runs
+  curl -sN -H "Authorization: Bearer $TOKEN" http://127.0.0.1:7800/runs/RUN_ID/events
   curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:7800/metrics`;
 
 export function parseListen(value: string): { hostname: string; port: number } {
@@ -91,9 +116,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
       return run({ ...req, signal: AbortSignal.any([req.signal, shutdown.signal]) });
     };
   }
+  const events = new RunEvents();
   const app = createApp({
-    store, token: token.token, resultsDir,
-    ...(inventory ? { inventory } : {}),
+    store, token: token.token, resultsDir, events,
+    ...(inventory ? { inventory, probeHost: transportProbe(inventory, values.transport as TransportKind | undefined) } : {}),
     ...(startRun ? { startRun } : {}),
     onRunFinished: (id, dir) => {
       try {
@@ -108,7 +134,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({ hostname, port, fetch: app.fetch, maxRequestBodySize: 1024 * 1024 });
+    // Event streams stay quiet up to 15 s between keepalives: the idle timeout must be longer (Bun's default is 10 s).
+    server = Bun.serve({ hostname, port, fetch: app.fetch, maxRequestBodySize: 1024 * 1024, idleTimeout: 60 });
   } catch (err) {
     store.close();
     throw new Error(`--listen ${hostname}:${port}: ${(err as Error).message}`);
@@ -120,6 +147,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const where = token.source === "env" ? "from WIRELAB_API_TOKEN" : `${token.created ? "generated into" : "in"} ${tokenPath} (mode 0600)`;
   console.log(`wirelab serve: ${url}  (lab: ${inventory ? inventory.lab.name : "none: read-only, POST /runs answers 503"})`);
   console.log(`token: ${where}; send 'Authorization: Bearer <token>' (GET ${url}/health needs none)`);
+  console.log(`dashboard: ${url}/ (give it the token in its form, or as ${url}/#token=<token>)`);
   if (!isLoopback(hostname)) console.warn(`wirelab serve: listening on ${hostname}, not loopback: the API is reachable from the network`);
 
   await new Promise<void>((resolve) => {
@@ -130,7 +158,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const waits = [...pending.keys()].map((id) => new Promise<void>((resolve) => pending.set(id, resolve)));
   shutdown.abort(new Error("server shutting down"));
   await Promise.race([Promise.all(waits), Bun.sleep(30_000)]);
-  await server.stop();
+  // Runs that ended sent their summaries; streams still open (following a CLI run) end now.
+  events.closeAll();
+  await server.stop(true);
   store.close();
   return 0;
 }
