@@ -1,0 +1,246 @@
+// The control API as an operator meets it: a real `wirelab serve` process on
+// loopback with a real token file, real runs on a netns lab of this suite's
+// own (api, on 198.18.42.0/24), the engines' own counters as the truth.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inventoryPath } from "../../infra/src/netns/backend.ts";
+import { readEvents, type ParsedEvent } from "../src/api/test-app.ts";
+import { startLab, type LabFixture } from "../src/lab-fixture.ts";
+import { labStateDir, REPO_ROOT } from "../src/paths.ts";
+import type { TrafficResult } from "../src/traffic/run-traffic.ts";
+
+type Json = Record<string, any>;
+
+const work = mkdtempSync(join(tmpdir(), "wirelab-api-suite-"));
+const LAB = join(work, "api.yaml");
+writeFileSync(
+  LAB,
+  `# the API suite's own two-host lab
+name: api
+prefix: api
+networks:
+  - name: br-test
+    subnet: 198.18.42.0/24
+hosts:
+  - name: tx
+    role: tx
+  - name: rx
+    role: rx
+`,
+);
+const TOKEN = "api-suite-token-" + crypto.randomUUID();
+const TOKEN_FILE = join(work, "api-token");
+writeFileSync(TOKEN_FILE, TOKEN + "\n", { mode: 0o600 });
+const results = join(work, "results");
+
+let lab: LabFixture | undefined;
+let server: ReturnType<typeof Bun.spawn> | undefined;
+let base = "";
+let serverOut = "";
+let serverErr = "";
+const savedInventory = process.env.WIRELAB_INVENTORY;
+
+async function drain(stream: ReadableStream<Uint8Array>, sink: (s: string) => void) {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) sink(decoder.decode(chunk, { stream: true }));
+}
+
+beforeAll(async () => {
+  delete process.env.WIRELAB_INVENTORY;
+  lab = await startLab(LAB, { ssh: false });
+  const env: Record<string, string | undefined> = { ...process.env, WIRELAB_INVENTORY: "" };
+  delete env.WIRELAB_API_TOKEN;
+  server = Bun.spawn(
+    [process.execPath, join(REPO_ROOT, "runner/src/cli.ts"), "serve", "--inventory", inventoryPath(labStateDir("api")), "--listen", "127.0.0.1:0", "--token-file", TOKEN_FILE, "--results", results],
+    { stdout: "pipe", stderr: "pipe", env },
+  );
+  void drain(server.stdout as ReadableStream<Uint8Array>, (s) => (serverOut += s));
+  void drain(server.stderr as ReadableStream<Uint8Array>, (s) => (serverErr += s));
+  const until = Date.now() + 30_000;
+  while (!base && Date.now() < until) {
+    base = /wirelab serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(serverOut)?.[1] ?? "";
+    if (server.exitCode !== null) throw new Error(`serve exited ${server.exitCode}: ${serverErr.trim()}`);
+    await Bun.sleep(50);
+  }
+  if (!base) throw new Error(`serve did not say where it listens: ${serverOut} ${serverErr}`);
+}, 120_000);
+
+afterAll(async () => {
+  // Ours, by PID: SIGTERM lets serve stop its runs gracefully; SIGKILL only if it hangs.
+  if (server && server.exitCode === null) {
+    process.kill(server.pid, "SIGTERM");
+    const done = await Promise.race([server.exited.then(() => true), Bun.sleep(40_000).then(() => false)]);
+    if (!done) process.kill(server.pid, "SIGKILL");
+  }
+  await lab?.down();
+  if (savedInventory !== undefined) process.env.WIRELAB_INVENTORY = savedInventory;
+  rmSync(work, { recursive: true, force: true });
+}, 120_000);
+
+const auth = () => ({ Authorization: `Bearer ${TOKEN}` });
+const api = (path: string, init: RequestInit = {}) => fetch(base + path, { ...init, headers: { ...auth(), ...(init.headers ?? {}) } });
+const post = (body: unknown) => api("/runs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+const samples = (es: ParsedEvent[], host: string) => es.filter((e) => e.event === "sample" && e.data.host === host).map((e) => e.data);
+
+/** The value of one Prometheus sample line, by name and exact label set. */
+function metric(text: string, name: string, labels: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${name}{${labels}} `));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+}
+
+describe("wirelab serve on a real lab", () => {
+  test("no token, no data: 401 JSON everywhere but /health and the dashboard page", async () => {
+    for (const path of ["/status", "/runs", "/lab", "/metrics", "/runs/x/events", "/runs/x/results/results.json", "/openapi.json"]) {
+      const res = await fetch(base + path);
+      expect(res.status, path).toBe(401);
+      expect(((await res.json()) as Json).status).toBe(401);
+    }
+    expect((await fetch(base + "/runs/x", { headers: { Authorization: "Bearer wrong-token-0123456789" } })).status).toBe(401);
+    expect(await (await fetch(base + "/health")).json()).toEqual({ ok: true });
+    const page = await fetch(base + "/");
+    expect([page.status, page.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    expect(await page.text()).not.toContain(TOKEN);
+  });
+
+  test("/status reports both lab hosts reachable through the netns transport", async () => {
+    const read = async () => ((await (await api("/status")).json()) as Json).lab.hosts as Json[];
+    let hosts = await read();
+    // The first probe may still be running when /status answers (it never waits long): ask again.
+    for (let i = 0; i < 20 && !hosts.every((h) => h.reachable === true); i++) {
+      await Bun.sleep(250);
+      hosts = await read();
+    }
+    expect(hosts.map((h) => [h.name, h.reachable])).toEqual([["tx", true], ["rx", true]]);
+    expect(hosts[0]!.ms).toBeLessThan(2000);
+  });
+
+  let firstRun = "";
+  let firstResult: TrafficResult | undefined;
+  let firstEvents: ParsedEvent[] = [];
+
+  test("a UDP rate run started over the API streams live samples to its summary, and the stream agrees with the engines", async () => {
+    const pps = 400;
+    const res = await post({ tx: "tx", rx: "rx", protocol: "udp", mode: "rate", pps, duration: 3, checks: { minRxRatio: 0.9 } });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    firstRun = id;
+    const stream = await api(`/runs/${id}/events`);
+    expect(stream.headers.get("content-type")).toBe("text/event-stream");
+    const { events, closed } = await readEvents(stream, { timeoutMs: 60_000 });
+    expect(closed).toBe(true);
+    firstEvents = events;
+    expect(events[0]).toMatchObject({ id: 1, event: "state", data: { id, state: "running" } });
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-2)).toMatchObject({ event: "state", data: { id, state: "passed" } });
+    const summary = events.at(-1)!;
+    expect(summary.event).toBe("summary");
+
+    const fileRes = await api(`/runs/${id}/results/results.json`);
+    expect([fileRes.status, fileRes.headers.get("content-type")]).toEqual([200, "application/json"]);
+    const result = (await fileRes.json()) as TrafficResult;
+    firstResult = result;
+    expect(summary.data).toEqual({ id, state: result.state, verdicts: result.checks, startedAt: expect.any(String), endedAt: expect.any(String) });
+    expect(result.state).toBe("passed");
+
+    // Live samples from both engines, cumulative, each one a line of the run's samples.jsonl.
+    const tx = samples(events, "tx");
+    const rx = samples(events, "rx");
+    expect(tx.length).toBeGreaterThanOrEqual(2);
+    expect(rx.length).toBeGreaterThanOrEqual(2);
+    const jsonl = (await (await api(`/runs/${id}/results/samples.jsonl`)).text()).trim().split("\n").map((l) => JSON.parse(l) as Json);
+    expect(events.filter((e) => e.event === "sample").map((e) => { const { role: _r, ...rest } = e.data; return rest; })).toEqual(jsonl.map(({ role: _r, ...rest }) => rest));
+    const sent = result.tx.udp.tx_packets;
+    const received = result.rx.udp.rx_packets;
+    expect(sent).toBe(result.hosts.find((h) => h.host === "tx")!.summary!.protocols.udp.tx_packets);
+    expect(sent).toBeGreaterThan(pps * 3 * 0.8);
+    const txCounts = tx.map((s) => s.protocols.udp.tx_packets as number);
+    expect(txCounts).toEqual([...txCounts].sort((a, b) => a - b));
+    // The last live sample is the engine's counter at most one stats interval before its final summary.
+    expect(txCounts.at(-1)!).toBeLessThanOrEqual(sent);
+    expect(txCounts.at(-1)!).toBeGreaterThanOrEqual(sent - pps * 1.5);
+    const rxLast = rx.at(-1)!.protocols.udp.rx_packets as number;
+    expect(rxLast).toBeLessThanOrEqual(received);
+    expect(rxLast).toBeGreaterThanOrEqual(received - pps * 1.5);
+    expect(events.filter((e) => e.event === "host").length).toBeGreaterThan(0);
+
+    // A second look at the finished run replays the same samples, then state and summary.
+    const again = await readEvents(await api(`/runs/${id}/events`), { timeoutMs: 20_000 });
+    expect(again.events.filter((e) => e.event === "sample").map((e) => e.data.t)).toEqual(jsonl.map((l) => l.t));
+    expect(again.events.slice(-2).map((e) => e.event)).toEqual(["state", "summary"]);
+    expect(again.events.at(-1)!.data).toEqual(summary.data);
+
+    const files = ((await (await api(`/runs/${id}/results`)).json()) as Json).files.map((f: Json) => f.name);
+    for (const f of ["results.json", "samples.jsonl", "report.html", "results.csv", "junit.xml"]) expect(files).toContain(f);
+    expect((await api(`/runs/${id}/results/..%2F..%2Fwirelab.sqlite`)).status).toBe(404);
+    expect((await api(`/runs/${id}/results/report.html`)).headers.get("content-type")).toBe("text/html; charset=utf-8");
+  }, 90_000);
+
+  test("/metrics carries the run's counters", async () => {
+    expect(firstResult).toBeDefined();
+    const text = await (await api("/metrics")).text();
+    const tx = metric(text, "wirelab_packets_total", 'host="tx",protocol="udp",direction="tx"')!;
+    const rx = metric(text, "wirelab_packets_total", 'host="rx",protocol="udp",direction="rx"')!;
+    const lastTx = samples(firstEvents, "tx").at(-1)!.protocols.udp.tx_packets as number;
+    const lastRx = samples(firstEvents, "rx").at(-1)!.protocols.udp.rx_packets as number;
+    // One run finished: its counters, between its last live sample and the engine's final summary.
+    expect(tx).toBeGreaterThanOrEqual(lastTx);
+    expect(tx).toBeLessThanOrEqual(firstResult!.tx.udp.tx_packets);
+    expect(rx).toBeGreaterThanOrEqual(lastRx);
+    expect(rx).toBeLessThanOrEqual(firstResult!.rx.udp.rx_packets);
+    expect(metric(text, "wirelab_runs", 'state="passed"')).toBe(1);
+  });
+
+  test("a run on busy hosts is 409; DELETE stops a long run gracefully and its stream ends 'interrupted'", async () => {
+    const res = await post({ tx: "tx", rx: "rx", protocol: "icmp", mode: "rate", pps: 200, duration: 120 });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const busy = await post({ tx: "rx", rx: "tx", protocol: "udp", mode: "rate", pps: 100, duration: 2 });
+    expect(busy.status).toBe(409);
+    expect((await busy.json()) as Json).toMatchObject({ status: 409, runId: id });
+
+    // Follow it live until two ICMP samples from the sender, then stop it.
+    const live = readEvents(await api(`/runs/${id}/events`), { timeoutMs: 90_000 });
+    let txSamples = 0;
+    for (let i = 0; i < 100 && txSamples < 2; i++) {
+      await Bun.sleep(250);
+      const run = (await (await api(`/runs/${id}`)).json()) as Json;
+      expect(run.state).toBe("running");
+      txSamples = (await (await api(`/runs/${id}/results/samples.jsonl`)).text()).split("\n").filter((l) => l.includes('"host":"tx"')).length;
+    }
+    expect(txSamples).toBeGreaterThanOrEqual(2);
+    const t0 = Date.now();
+    const del = await api(`/runs/${id}`, { method: "DELETE" });
+    expect(del.status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect((await del.json()) as Json).toMatchObject({ id, state: "interrupted", active: false });
+
+    const { events, closed } = await live;
+    expect(closed).toBe(true);
+    expect(events.slice(-2).map((e) => [e.event, e.data.state])).toEqual([["state", "interrupted"], ["summary", "interrupted"]]);
+    const icmp = samples(events, "tx").map((s) => s.protocols.icmp);
+    expect(icmp.length).toBeGreaterThanOrEqual(2);
+    expect(icmp.at(-1)!.requests).toBeGreaterThan(0);
+    expect(icmp.at(-1)!.answers_matched).toBeGreaterThan(0);
+
+    const result = (await (await api(`/runs/${id}/results/results.json`)).json()) as TrafficResult;
+    expect(result.state).toBe("interrupted");
+    // Stopped gracefully: both engines exited and wrote their summaries, at least the last live counters.
+    for (const h of result.hosts) expect(h.summary, h.host).toBeDefined();
+    expect(result.tx.icmp.requests).toBeGreaterThanOrEqual(icmp.at(-1)!.requests);
+    expect(((await (await api("/status")).json()) as Json).running).toEqual([]);
+
+    // The hosts are free again, and nothing of the engines is left in the lab's namespaces.
+    for (const h of lab!.inventory.hosts) {
+      const ns = h.transports.netns!.namespace;
+      const pids = (await new Response(Bun.spawn(["ip", "netns", "pids", ns], { stdout: "pipe" }).stdout).text()).trim();
+      expect(pids, ns).toBe("");
+    }
+  }, 120_000);
+
+  test("the server's own output never carries the token", () => {
+    expect(serverOut + serverErr).not.toContain(TOKEN);
+    expect(existsSync(TOKEN_FILE) && readFileSync(TOKEN_FILE, "utf8").trim()).toBe(TOKEN);
+  });
+});
