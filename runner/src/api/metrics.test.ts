@@ -184,6 +184,23 @@ describe("/metrics counters over more runs than any window", () => {
     expect(after.some((x) => x.name === "wirelab_rate_pps")).toBe(false);
   });
 
+  test("a run another process writes shows at the next scrape", () => {
+    const other = RunStore.open(store.path);
+    const registry = new RunRegistry();
+    const before = value(parseExposition(renderMetrics(store, registry)).samples, "wirelab_runs", { state: "running" })!;
+    expect(renderMetrics(store, registry)).toBe(renderMetrics(store, registry));
+    other.startRun({ id: "elsewhere", kind: "traffic", name: "x", dir: "/tmp/none", spec: {}, provenance: {} });
+    other.addSample("elsewhere", { host: "tx9", role: "tx", stats: stats(1, { tcp: { tx_packets: 5, tx_bytes: 300 } }) });
+    const during = parseExposition(renderMetrics(store, registry)).samples;
+    expect(value(during, "wirelab_runs", { state: "running" })).toBe(before + 1);
+    expect(value(during, "wirelab_packets_total", { host: "tx9", protocol: "tcp", direction: "tx" })).toBe(5);
+    other.finishRun("elsewhere", "passed", undefined, []);
+    other.close();
+    const after = parseExposition(renderMetrics(store, registry)).samples;
+    expect(value(after, "wirelab_runs", { state: "running" })).toBe(before);
+    expect(value(after, "wirelab_packets_total", { host: "tx9", protocol: "tcp", direction: "tx" })).toBe(5);
+  });
+
   test("20,000 runs render the same series as 12,000, with every run counted", () => {
     const lines = renderMetrics(store, new RunRegistry()).split("\n").length;
     addRuns(20_000 - next);

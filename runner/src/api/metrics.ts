@@ -11,7 +11,11 @@ const STATES = ["running", "passed", "failed", "interrupted"] as const;
 
 type Labels = Record<string, string>;
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabel(value: string): string {
+  // Host and protocol names almost never need escaping: one test instead of three replaces per label per scrape.
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }
 
@@ -36,9 +40,9 @@ export class MetricsWriter {
   }
 
   sample(name: string, labels: Labels, value: number): this {
-    const entries = Object.entries(labels);
-    const l = entries.length ? `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}` : "";
-    this.lines.push(`${name}${l} ${formatValue(value)}`);
+    let l = "";
+    for (const k in labels) l += `${l ? "," : "{"}${k}="${escapeLabel(labels[k]!)}"`;
+    this.lines.push(`${name}${l ? l + "}" : ""} ${formatValue(value)}`);
     return this;
   }
 
@@ -49,7 +53,19 @@ export class MetricsWriter {
 
 type Sums = Omit<CounterTotals, "host" | "protocol">;
 
+// Scrapes between two changes get the same text: under load the page costs one PRAGMA, not the queries and the writer.
+const rendered = new WeakMap<RunStore, { key: string; text: string }>();
+
 export function renderMetrics(store: RunStore, registry: RunRegistry): string {
+  const key = `${store.changeStamp()}:${registry.size}`;
+  const hit = rendered.get(store);
+  if (hit?.key === key) return hit.text;
+  const text = render(store, registry);
+  rendered.set(store, { key, text });
+  return text;
+}
+
+function render(store: RunStore, registry: RunRegistry): string {
   const snap = store.metricsSnapshot();
   const w = new MetricsWriter();
 

@@ -158,6 +158,9 @@ function alive(pid: number): boolean {
 export class RunStore {
   private readonly db: Database;
   private readonly insertSample;
+  private readonly dataVersion;
+  /** This connection's writes: PRAGMA data_version counts only other connections' commits. */
+  private writes = 0;
 
   private constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -165,6 +168,7 @@ export class RunStore {
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
     this.db.exec(SCHEMA);
     this.ensureTotals();
+    this.dataVersion = this.db.prepare<{ data_version: number }, []>("PRAGMA data_version");
     this.insertSample = this.db.prepare(
       `INSERT INTO samples (run_id, t, host, role, protocol, tx_packets, tx_bytes, rx_packets, rx_bytes, requests, answers_sent,
          answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us)
@@ -193,7 +197,13 @@ export class RunStore {
     return marked;
   }
 
+  /** Differs whenever runs or samples may have changed since the last call, by this process or any other. */
+  changeStamp(): string {
+    return `${this.dataVersion.get()!.data_version}:${this.writes}`;
+  }
+
   startRun(run: { id: string; kind: string; name: string; dir: string; lab?: string; spec: unknown; provenance: unknown; startedAt?: string }): void {
+    this.writes++;
     this.db
       .prepare(
         `INSERT INTO runs (id, kind, name, state, started_at, dir, pid, lab, spec, provenance)
@@ -214,6 +224,7 @@ export class RunStore {
 
   /** One row per protocol that has moved anything, committed at once. */
   addSample(runId: string, sample: Sample): void {
+    this.writes++;
     const s = sample.stats;
     const insert = this.db.transaction(() => {
       for (const p of PROTOCOLS) {
@@ -267,6 +278,7 @@ export class RunStore {
    * 'running' is ended: another process may have found it interrupted meanwhile, and its totals count once.
    */
   private leaveRunning(runId: string, state: RunState, reason: string | undefined): boolean {
+    this.writes++;
     return this.db.transaction(() => {
       const ended = new Date().toISOString();
       const changed = this.db
@@ -325,6 +337,7 @@ export class RunStore {
   }
 
   finishRun(runId: string, state: RunState, reason: string | undefined, checks: readonly CheckResult[]): void {
+    this.writes++;
     this.db.transaction(() => {
       if (!this.leaveRunning(runId, state, reason)) {
         // Already ended (found interrupted by another process): the caller's outcome still wins, the totals count once.
