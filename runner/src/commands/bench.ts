@@ -5,20 +5,21 @@ import { join } from "node:path";
 import { BUN, REPO_ROOT, UsageError } from "../paths.ts";
 import { streamed } from "../setup.ts";
 
-const BENCHES: Record<string, { file: string; what: string }> = {
+/** A bench that needs reference tools names the images/provision.sh profile that installs them. */
+const BENCHES: Record<string, { file: string; what: string; profile?: "bench" }> = {
   lab: { file: "infra/src/netns/lab.bench.ts", what: "lab up+down vs Mininet and a plain ip script (two-host, scale8)" },
   engine: { file: "engine/bench/engine.bench.ts", what: "engine tx rate vs dpdk-testpmd txonly; rate-mode accuracy" },
   runner: { file: "runner/src/bench/runner.bench.ts", what: "runner CPU overhead with 8 hosts at 1 s stats" },
-  api: { file: "runner/src/api/api.bench.ts", what: "control API requests/s and p99 latency" },
+  api: { file: "runner/src/bench/api.bench.ts", what: "control API under wrk: /health, /metrics, /runs req/s and p50/p99 vs a bare Bun.serve", profile: "bench" },
 };
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const name = argv[0];
   if (!name || name === "--help" || name === "-h") {
     console.log(
-      `Usage: bun run bench <name>\n\nBenchmarks print a table of ratios against a reference measured in the same run:\n${Object.entries(BENCHES)
+      `Usage: bun run bench <name> [options]\n\nBenchmarks print a table of ratios against a reference measured in the same run:\n${Object.entries(BENCHES)
         .map(([n, b]) => `  ${n.padEnd(8)} ${b.what}`)
-        .join("\n")}`,
+        .join("\n")}\n\n'bun run bench <name> --help' shows a bench's options. Example:\n  bun run bench api --seconds 5 --connections 32`,
     );
     return name ? 0 : 2;
   }
@@ -29,5 +30,16 @@ export async function benchCommand(argv: string[]): Promise<number> {
     console.error(`wirelab bench ${name}: not built yet: ${bench.what} arrives with its issue.`);
     return 2;
   }
+  const wantsHelp = argv.slice(1).some((a) => a === "--help" || a === "-h");
+  if (bench.profile && !wantsHelp) await ensureTools(name, bench.profile);
   return streamed([BUN, file, ...argv.slice(1)]);
+}
+
+/** The reference tools a bench runs (wrk, mininet...), installed by images/provision.sh's profile when missing, as `test` does for its own. */
+async function ensureTools(name: string, profile: "bench"): Promise<void> {
+  const script = join(REPO_ROOT, "images", "provision.sh");
+  if (Bun.spawnSync(["bash", script, "--check", "--quiet", "--profile", profile], { stdout: "ignore", stderr: "ignore" }).exitCode === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`bench ${name}: its tools are missing (images/provision.sh --check --profile ${profile}); run as root to install them, or sudo images/provision.sh --profile ${profile}`);
+  console.error(`bench ${name}: installing missing Debian packages with images/provision.sh --profile ${profile}`);
+  if ((await streamed(["bash", script, "--profile", profile])) !== 0) throw new Error(`images/provision.sh --profile ${profile} failed (see its output above)`);
 }
