@@ -16,6 +16,7 @@ import { resolveStackConfig } from "./config.ts";
 import { CommandExecutor } from "./testing/executor.ts";
 import { installMocks, valueOf, type Recorder } from "./testing/harness.ts";
 import { ensureLibvirtd, libvirtAvailable, virsh, type Libvirtd } from "./testing/libvirtd.ts";
+import { sweepPrefix } from "./testing/sweep.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const IMAGE_DIR = process.env.WIRELAB_IMAGE_DIR ?? "/var/tmp/wirelab-image";
@@ -78,8 +79,14 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
       if (b.status !== 0) throw new Error("building the base image failed");
     }
     daemon = await ensureLibvirtd();
-    const stale = leftovers(daemon.uri);
-    if (stale.length > 0) throw new Error(`objects from an earlier run are still there: ${stale.join(", ")}`);
+    let stale = leftovers(daemon.uri);
+    if (stale.length > 0) {
+      // A crashed run (or WIRELAB_VM_KEEP=1) left the suite's own objects: remove them by prefix.
+      log(`removing what an earlier run left: ${stale.join(", ")}`);
+      const failures = sweepPrefix(daemon.uri, `${PREFIX}-`, `/var/tmp/${PREFIX}-pool`);
+      stale = leftovers(daemon.uri);
+      if (stale.length > 0) throw new Error(`objects from an earlier run are still there: ${[...failures, ...stale].join(", ")}`);
+    }
     for (const net of ["198.19.251.", "198.18.251."]) {
       if (spawnSync("ip", ["-4", "route", "show"], { encoding: "utf8" }).stdout.includes(net)) throw new Error(`${net}0/24 is already routed here`);
     }

@@ -15,6 +15,17 @@ export function shQuote(value: string): string {
 const PRELUDE = `set -euo pipefail
 v() { virsh -q -c "$WL_URI" "$@"; }
 xml=$(mktemp); trap 'rm -f "$xml"' EXIT
+# libvirt refuses a pool refresh while another volume's create or upload runs in it
+# (VMs' volumes are made in parallel): wait that out, fail on anything else.
+refresh() {
+  local i out
+  for i in $(seq 1 240); do
+    if out=$(v pool-refresh "$1" 2>&1); then return 0; fi
+    case "$out" in *"asynchronous jobs running"*) sleep 0.5 ;; *) echo "$out" >&2; return 1 ;; esac
+  done
+  echo "$out" >&2
+  return 1
+}
 `;
 
 export const NETWORK_CREATE = `${PRELUDE}printf '%s' "$WL_XML" > "$xml"
@@ -41,7 +52,7 @@ v pool-autostart "$WL_NAME" >/dev/null
 // pool-delete removes the directory only when empty: a volume made by someone else survives, with a warning.
 export const POOL_DELETE = `${PRELUDE}if v pool-info "$WL_NAME" >/dev/null 2>&1; then
   if v pool-info "$WL_NAME" | grep -E '^State: +running' >/dev/null; then
-    v pool-refresh "$WL_NAME" >/dev/null || true
+    refresh "$WL_NAME" >/dev/null || true
     v pool-destroy "$WL_NAME" >/dev/null
   fi
   if v pool-info "$WL_NAME" >/dev/null 2>&1; then
@@ -53,14 +64,14 @@ fi
 
 // A volume left by an interrupted run is stale by construction (overlays are per lab): replace it.
 export const VOLUME_CREATE = `${PRELUDE}printf '%s' "$WL_XML" > "$xml"
-v pool-refresh "$WL_POOL" >/dev/null
+refresh "$WL_POOL" >/dev/null
 if v vol-info --pool "$WL_POOL" "$WL_NAME" >/dev/null 2>&1; then v vol-delete --pool "$WL_POOL" "$WL_NAME" >/dev/null; fi
 v vol-create --pool "$WL_POOL" "$xml" >/dev/null
 v vol-path --pool "$WL_POOL" "$WL_NAME"
 `;
 
 export const VOLUME_DELETE = `${PRELUDE}if v pool-info "$WL_POOL" >/dev/null 2>&1; then
-  v pool-refresh "$WL_POOL" >/dev/null || true
+  refresh "$WL_POOL" >/dev/null || true
   if v vol-info --pool "$WL_POOL" "$WL_NAME" >/dev/null 2>&1; then v vol-delete --pool "$WL_POOL" "$WL_NAME" >/dev/null; fi
 fi
 `;
@@ -73,7 +84,7 @@ cat > "$dir/user-data"
 printf '%s' "$WL_META_DATA" > "$dir/meta-data"
 printf '%s' "$WL_NETWORK_CONFIG" > "$dir/network-config"
 cloud-localds --network-config="$dir/network-config" "$dir/seed.iso" "$dir/user-data" "$dir/meta-data"
-v pool-refresh "$WL_POOL" >/dev/null
+refresh "$WL_POOL" >/dev/null
 if v vol-info --pool "$WL_POOL" "$WL_NAME" >/dev/null 2>&1; then v vol-delete --pool "$WL_POOL" "$WL_NAME" >/dev/null; fi
 v vol-create-as --pool "$WL_POOL" --name "$WL_NAME" --capacity "$(stat -c %s "$dir/seed.iso")" --format raw >/dev/null
 v vol-upload --pool "$WL_POOL" "$WL_NAME" "$dir/seed.iso"

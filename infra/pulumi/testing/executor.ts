@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { deleteOrder, type Registration } from "./harness.ts";
 import { copyDirectory, runRemote, type RemoteConnection, type RemoteResult } from "./remote-exec.ts";
 
-/** Serialized assets and archives carry this signature key with a `path`. */
+/** Serialized archives: the runtime's signature key, with this value, beside a `path`. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 
 export interface CommandRun {
@@ -58,7 +59,7 @@ export class CommandExecutor {
         return runRemote(connectionOf(reg), inputs.create, inputs.stdin);
       case "command:remote:CopyToRemote": {
         const source = inputs.source as Record<string, unknown> | undefined;
-        if (source?.[ARCHIVE_SIG] === undefined || typeof source.path !== "string") throw new Error(`${reg.name}: the VM suite copies FileArchive directories only`);
+        if (source?.[SIG_KEY] !== ARCHIVE_SIG || typeof source.path !== "string") throw new Error(`${reg.name}: the VM suite copies FileArchive directories only`);
         return copyDirectory(connectionOf(reg), source.path, inputs.remotePath);
       }
       default:
