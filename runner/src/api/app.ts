@@ -46,6 +46,9 @@ export interface RunOutcome {
 /** Drives one run to its end; the app records start and finish in the store around it. */
 export type StartRun = (request: StartRunRequest) => Promise<RunOutcome>;
 
+/** GET /health's body; `serve` also answers it as a static route, before any JavaScript runs. */
+export const HEALTH = { ok: true } as const;
+
 export interface AppOptions {
   readonly store: RunStore;
   readonly token: string;
@@ -102,7 +105,7 @@ export function createApp(options: AppOptions) {
   };
 
   const app = new Hono()
-    .get("/health", (c) => c.json({ ok: true }))
+    .get("/health", (c) => c.json(HEALTH))
     // The page holds no data: everything it shows it fetches with the token the user gives it.
     .get("/", () => dashboardResponse())
     .use("*", auth)

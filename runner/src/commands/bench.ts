@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, REPO_ROOT, UsageError } from "../paths.ts";
-import { streamed } from "../setup.ts";
+import { ensureProvisioned, streamed } from "../setup.ts";
 
 /** A bench that needs reference tools names the images/provision.sh profile that installs them. */
 const BENCHES: Record<string, { file: string; what: string; profile?: "bench" }> = {
@@ -31,15 +31,6 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const wantsHelp = argv.slice(1).some((a) => a === "--help" || a === "-h");
-  if (bench.profile && !wantsHelp) await ensureTools(name, bench.profile);
+  if (bench.profile && !wantsHelp) await ensureProvisioned((line) => console.error(`bench ${name}: ${line}`), bench.profile, `bench ${name}`);
   return streamed([BUN, file, ...argv.slice(1)]);
-}
-
-/** The reference tools a bench runs (wrk, mininet...), installed by images/provision.sh's profile when missing, as `test` does for its own. */
-async function ensureTools(name: string, profile: "bench"): Promise<void> {
-  const script = join(REPO_ROOT, "images", "provision.sh");
-  if (Bun.spawnSync(["bash", script, "--check", "--quiet", "--profile", profile], { stdout: "ignore", stderr: "ignore" }).exitCode === 0) return;
-  if (process.getuid?.() !== 0) throw new Error(`bench ${name}: its tools are missing (images/provision.sh --check --profile ${profile}); run as root to install them, or sudo images/provision.sh --profile ${profile}`);
-  console.error(`bench ${name}: installing missing Debian packages with images/provision.sh --profile ${profile}`);
-  if ((await streamed(["bash", script, "--profile", profile])) !== 0) throw new Error(`images/provision.sh --profile ${profile} failed (see its output above)`);
 }

@@ -8,7 +8,7 @@ import { RunStore } from "../store/run-store.ts";
 import type { TransportKind } from "../transport/index.ts";
 import { writeRunReports } from "../report/write-reports.ts";
 import type { Inventory } from "../../../infra/src/inventory.ts";
-import { createApp, type StartRun } from "../api/app.ts";
+import { createApp, HEALTH, type StartRun } from "../api/app.ts";
 import { transportProbe } from "../api/host-reachability.ts";
 import { RunEvents } from "../api/run-events.ts";
 import { loadToken } from "../api/token.ts";
@@ -135,7 +135,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   let server: ReturnType<typeof Bun.serve>;
   try {
     // Event streams stay quiet up to 15 s between keepalives: the idle timeout must be longer (Bun's default is 10 s).
-    server = Bun.serve({ hostname, port, fetch: app.fetch, maxRequestBodySize: 1024 * 1024, idleTimeout: 60 });
+    // /health is what load balancers and scrapers poll: Bun answers it natively, the same body the app gives.
+    const health = new Response(JSON.stringify(HEALTH), { headers: { "Content-Type": "application/json" } });
+    server = Bun.serve({ hostname, port, routes: { "/health": { GET: health } }, fetch: app.fetch, maxRequestBodySize: 1024 * 1024, idleTimeout: 60 });
   } catch (err) {
     store.close();
     throw new Error(`--listen ${hostname}:${port}: ${(err as Error).message}`);

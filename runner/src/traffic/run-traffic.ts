@@ -57,6 +57,7 @@ export interface TrafficResult {
 export interface RunTrafficOptions {
   readonly runId: string;
   readonly transport: (host: string) => Transport;
+  /** Every stats line of each engine, then its summary (type "summary": the final counters, run-average rates). */
   readonly onSample?: (sample: Sample) => void;
   readonly onEvent?: (host: string, line: Record<string, unknown>) => void;
   readonly log?: (line: string) => void;
@@ -93,6 +94,8 @@ async function startEngine(inv: EngineInvocation, transport: Transport, options:
         options.onSample?.({ host: inv.host, role: inv.role, stats: msg });
       } else if (msg.type === "summary") {
         outcome.summary = msg;
+        // The final counters are the last sample: stores, metrics and live views end on the engine's own totals.
+        options.onSample?.({ host: inv.host, role: inv.role, stats: msg });
       } else {
         options.onEvent?.(inv.host, msg as unknown as Record<string, unknown>);
       }
