@@ -10,26 +10,12 @@ import { readEvents, type ParsedEvent } from "../src/api/test-app.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { labStateDir, REPO_ROOT } from "../src/paths.ts";
 import type { TrafficResult } from "../src/traffic/run-traffic.ts";
+import { ownTwoHostLab } from "./own-lab.ts";
 
 type Json = Record<string, any>;
 
 const work = mkdtempSync(join(tmpdir(), "wirelab-api-suite-"));
-const LAB = join(work, "api.yaml");
-writeFileSync(
-  LAB,
-  `# the API suite's own two-host lab
-name: api
-prefix: api
-networks:
-  - name: br-test
-    subnet: 198.18.42.0/24
-hosts:
-  - name: tx
-    role: tx
-  - name: rx
-    role: rx
-`,
-);
+const LAB = ownTwoHostLab(work, "api", 42, "the API suite's own two-host lab");
 const TOKEN = "api-suite-token-" + crypto.randomUUID();
 const TOKEN_FILE = join(work, "api-token");
 writeFileSync(TOKEN_FILE, TOKEN + "\n", { mode: 0o600 });

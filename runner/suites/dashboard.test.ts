@@ -5,7 +5,7 @@
 // Stop button ends the run 'interrupted' in the store. Chromium missing is a
 // failure with the reason, not a skip.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -18,26 +18,12 @@ import { REPO_ROOT } from "../src/paths.ts";
 import { readPng } from "../src/report/png-pixels.ts";
 import { writeRunReports } from "../src/report/write-reports.ts";
 import { RunStore } from "../src/store/run-store.ts";
+import { ownTwoHostLab } from "./own-lab.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const PPS = 300;
 const work = mkdtempSync(join(tmpdir(), "wirelab-dashboard-"));
-const LAB = join(work, "dsh.yaml");
-writeFileSync(
-  LAB,
-  `# the dashboard suite's own two-host lab
-name: dsh
-prefix: dsh
-networks:
-  - name: br-test
-    subnet: 198.18.43.0/24
-hosts:
-  - name: tx
-    role: tx
-  - name: rx
-    role: rx
-`,
-);
+const LAB = ownTwoHostLab(work, "dsh", 43, "the dashboard suite's own two-host lab");
 const TOKEN = "dashboard-token-" + crypto.randomUUID();
 const SCREENSHOT = join(work, "dashboard.png");
 

@@ -4,7 +4,7 @@
 // server and the lab are taken down in afterAll, also when a test fails.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inventoryPath } from "../../infra/src/netns/backend.ts";
@@ -12,24 +12,10 @@ import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { labStateDir, REPO_ROOT } from "../src/paths.ts";
 import { RunStore } from "../src/store/run-store.ts";
 import type { TrafficResult } from "../src/traffic/run-traffic.ts";
+import { ownTwoHostLab } from "./own-lab.ts";
 
 const work = mkdtempSync(join(tmpdir(), "wirelab-remote-run-"));
-const LAB = join(work, "rmt.yaml");
-writeFileSync(
-  LAB,
-  `# remote-mode tests' own two-host lab
-name: rmt
-prefix: rmt
-networks:
-  - name: br-test
-    subnet: 198.18.46.0/24
-hosts:
-  - name: tx
-    role: tx
-  - name: rx
-    role: rx
-`,
-);
+const LAB = ownTwoHostLab(work, "rmt", 46, "remote-mode tests' own two-host lab");
 const results = join(work, "results");
 const TOKEN = randomBytes(24).toString("base64url");
 const CLI = join(REPO_ROOT, "runner/src/cli.ts");

@@ -2,7 +2,7 @@
 // 198.18.40.0/24) so it never meets another suite's lab: the regenerated
 // files must agree with the engines' own counters in results.json.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { inventoryPath } from "../../infra/src/netns/backend.ts";
@@ -12,24 +12,10 @@ import { RunStore } from "../src/store/run-store.ts";
 import type { TrafficResult } from "../src/traffic/run-traffic.ts";
 import { num } from "../src/report/format.ts";
 import { parseXml } from "../src/report/xml-check.ts";
+import { ownTwoHostLab } from "./own-lab.ts";
 
 const work = mkdtempSync(join(tmpdir(), "wirelab-report-run-"));
-const LAB = join(work, "rep.yaml");
-writeFileSync(
-  LAB,
-  `# report tests' own two-host lab
-name: rep
-prefix: rep
-networks:
-  - name: br-test
-    subnet: 198.18.40.0/24
-hosts:
-  - name: tx
-    role: tx
-  - name: rx
-    role: rx
-`,
-);
+const LAB = ownTwoHostLab(work, "rep", 40, "report tests' own two-host lab");
 const results = join(work, "results");
 let lab: LabFixture | undefined;
 const savedInventory = process.env.WIRELAB_INVENTORY;

@@ -1,0 +1,26 @@
+// A two-host lab file of a suite's own (its own name, prefix and test subnet),
+// so suites that bring labs up and down never touch each other's or the
+// shared two-host lab.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** Writes `<dir>/<name>.yaml` (tx and rx on br-test, 198.18.<octet>.0/24) and returns its path. */
+export function ownTwoHostLab(dir: string, name: string, octet: number, why: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `# ${why}
+name: ${name}
+prefix: ${name}
+networks:
+  - name: br-test
+    subnet: 198.18.${octet}.0/24
+hosts:
+  - name: tx
+    role: tx
+  - name: rx
+    role: rx
+`,
+  );
+  return file;
+}
