@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { BUN, REPO_ROOT } from "../paths.ts";
 import { RunStore } from "../store/run-store.ts";
 import { emptyCounters, PROTOCOLS, type EngineStats, type Protocol, type ProtocolCounters } from "../traffic/engine-output.ts";
+import { markdownTable } from "../report/format.ts";
 
 const USAGE = `Usage: bun run bench api [--seconds S] [--connections N] [--threads N] [--runs N] [--json]
 
@@ -204,11 +205,6 @@ interface Row extends WrkResult {
   met: boolean | null;
 }
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
-  return [line(headers), `|${widths.map((w, i) => (i === 0 ? ":" : "") + "-".repeat(w + 1) + (i === 0 ? "" : ":")).join("|")}|`, ...rows.map(line)].join("\n");
-}
 
 function qemuCount(): number {
   const r = Bun.spawnSync(["pgrep", "-c", "qemu-system"], { stdout: "pipe", stderr: "ignore" });
@@ -291,7 +287,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`control API under wrk: ${args.seconds} s per route, ${args.connections} connections, ${args.threads} threads, loopback; store: ${args.runs} runs, 8 hosts; /metrics is ${metricsBytes} bytes`);
       console.log(`load average: ${fmtLoad(loadBefore)} before, ${fmtLoad(loadAfter)} after; ${qemu} qemu process${qemu === 1 ? "" : "es"} running; wrk, the server and anything else share this machine's 2 cores`);
       console.log(
-        table(
+        markdownTable(
           ["route", "requests/s", "p50 ms", "p99 ms", "non-2xx", "vs bare Bun.serve", "goal", "met"],
           rows.map((r) => [
             r.route, Math.round(r.rps).toLocaleString("en-US"), r.p50Ms.toFixed(2), r.p99Ms.toFixed(2), String(r.non2xx + r.socketErrors),

@@ -7,6 +7,7 @@ import type { BenchConfig } from "./bench-config.ts";
 import { CSV_COLUMNS, type BenchPoint } from "./bench-point.ts";
 import { rateLabel, type ReceiverMode } from "./presets.ts";
 import type { Provenance } from "./provenance.ts";
+import { markdownTable } from "../../report/format.ts";
 
 export interface BenchResults {
   schema: "wirelab/xdp-bench@1";
@@ -36,11 +37,6 @@ export function pointTable(points: readonly BenchPoint[]): string {
   return markdownTable(head, rows);
 }
 
-function markdownTable(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
-  return [line(head), `|${widths.map((w, i) => (i < 1 ? ` ${"-".repeat(w)} ` : ` ${"-".repeat(w - 1)}: `)).join("|")}|`, ...rows.map(line)].join("\n");
-}
 
 function find(points: readonly BenchPoint[], mode: ReceiverMode, rate: number) {
   return points.find((p) => p.mode === mode && p.target_pps === rate && !p.error?.startsWith("failed"));
