@@ -31,24 +31,42 @@ export async function startLab(name = "two-host", options: { ssh?: boolean } = {
     // A lab someone else brought up stays up after the suite; only a lab this suite made goes away.
     owned = before.state === "down";
   }
-  const transports = new Map<string, Transport>();
+  const reached = inventoryLab(inventory);
   return {
     inventory,
     owned,
-    transport(host, kind) {
+    transport: reached.transport,
+    async down() {
+      await reached.down();
+      if (owned) {
+        const { lab } = loadLab(name);
+        await new NetnsBackend().down(lab, { stateDir: labStateDir(lab.name) });
+      }
+    },
+  };
+}
+
+/**
+ * A lab given by its inventory (VMs, metal, a netns lab someone else runs): reached,
+ * never brought up or torn down here; `down` only closes the transports it opened.
+ * `kind` is the transport when a caller asks for none [each host's default].
+ */
+export function inventoryLab(inventory: Inventory, kind?: TransportKind): LabFixture {
+  const transports = new Map<string, Transport>();
+  return {
+    inventory,
+    owned: false,
+    transport(host, k) {
       const h = inventoryHost(inventory, host);
-      const key = `${host}/${kind ?? h.defaultTransport}`;
+      const chosen = k ?? kind;
+      const key = `${host}/${chosen ?? h.defaultTransport}`;
       let t = transports.get(key);
-      if (!t) transports.set(key, (t = transportFor(h, kind)));
+      if (!t) transports.set(key, (t = transportFor(h, chosen)));
       return t;
     },
     async down() {
       await Promise.all([...transports.values()].map((t) => t.close()));
       transports.clear();
-      if (owned) {
-        const { lab } = loadLab(name);
-        await new NetnsBackend().down(lab, { stateDir: labStateDir(lab.name) });
-      }
     },
   };
 }

@@ -5,6 +5,8 @@ import { BUILD_DIR, BUN, REPO_ROOT } from "../../infra/src/repo.ts";
 
 export { BUILD_DIR, BUN, REPO_ROOT };
 export const LABS_DIR = join(REPO_ROOT, "infra", "labs");
+/** Scenario presets: `bun run scenario NAME`, and POST /runs {"scenario": NAME}. */
+export const SCENARIOS_DIR = join(REPO_ROOT, "scenarios");
 
 export function stateRoot(): string {
   return process.env.WIRELAB_STATE ?? join(REPO_ROOT, ".wirelab");

@@ -222,6 +222,34 @@ describe("wirelab serve on a real lab", () => {
     }
   }, 120_000);
 
+  test("a scenario preset started over the API runs every step on the lab, streamed to its verdicts", async () => {
+    const res = await post({ scenario: "quick" });
+    expect(res.status).toBe(202);
+    const { id, scenario } = (await res.json()) as { id: string; scenario: string };
+    expect(scenario).toBe("quick");
+    // It holds every host of the lab.
+    const busy = await post({ tx: "rx", rx: "tx", protocol: "udp", mode: "rate", pps: 100, duration: 1 });
+    expect([busy.status, ((await busy.json()) as Json).runId]).toEqual([409, id]);
+
+    const { events, closed } = await readEvents(await api(`/runs/${id}/events`), { timeoutMs: 150_000 });
+    expect(closed).toBe(true);
+    const summary = events.at(-1)!;
+    expect(summary.event).toBe("summary");
+    expect(summary.data.state, JSON.stringify(summary.data.verdicts)).toBe("passed");
+    const verdicts = (summary.data.verdicts as { name: string; ok: boolean }[]).map((v) => v.name);
+    for (const step of ["all-protocols/", "icmp-answers/", "udp-sweep@1000/", "udp-sweep@5000/", "udp-replay/"]) expect(verdicts.some((v) => v.startsWith(step)), step).toBe(true);
+    // Samples of every step's engines reached the stream as they came.
+    expect(samples(events, "tx").length).toBeGreaterThanOrEqual(5);
+    expect(samples(events, "rx").length).toBeGreaterThanOrEqual(5);
+
+    const result = (await (await api(`/runs/${id}/results/results.json`)).json()) as Json;
+    expect(result.name).toBe("quick");
+    expect(result.verdict).toBe("passed");
+    expect((result.steps as Json[]).map((s) => s.name)).toEqual(["all-protocols", "icmp-answers", "udp-sweep", "udp-replay"]);
+    const run = (await (await api(`/runs/${id}`)).json()) as Json;
+    expect([run.kind, run.state, run.spec]).toEqual(["scenario", "passed", { scenario: "quick" }]);
+  }, 180_000);
+
   test("the server's own output never carries the token", () => {
     expect(serverOut + serverErr).not.toContain(TOKEN);
     expect(existsSync(TOKEN_FILE) && readFileSync(TOKEN_FILE, "utf8").trim()).toBe(TOKEN);

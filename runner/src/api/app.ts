@@ -18,6 +18,7 @@ import { publicInventory } from "./lab-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { parseRunRequest } from "./run-request.ts";
+import { isScenarioRequest, parseScenarioRequest, type ScenarioRequest } from "./scenario-request.ts";
 import { RunRegistry, type ActiveRun } from "./run-registry.ts";
 import { RunEvents, stateEvent, summaryEvent } from "./run-events.ts";
 import { runEventStream } from "./run-stream.ts";
@@ -46,6 +47,13 @@ export interface RunOutcome {
 /** Drives one run to its end; the app records start and finish in the store around it. */
 export type StartRun = (request: StartRunRequest) => Promise<RunOutcome>;
 
+export interface StartScenarioRequest extends Omit<StartRunRequest, "spec"> {
+  readonly request: ScenarioRequest;
+}
+
+/** Drives one scenario preset on the lab to its end, like StartRun. */
+export type StartScenario = (request: StartScenarioRequest) => Promise<RunOutcome>;
+
 /** GET /health's body; `serve` also answers it as a static route, before any JavaScript runs. */
 export const HEALTH = { ok: true } as const;
 
@@ -55,6 +63,8 @@ export interface AppOptions {
   readonly inventory?: Inventory;
   /** Without it, POST /runs answers 503. */
   readonly startRun?: StartRun;
+  /** Without it, POST /runs {"scenario": ...} answers 503. */
+  readonly startScenario?: StartScenario;
   /** Where run directories go [results/]. */
   readonly resultsDir?: string;
   readonly bodyLimitBytes?: number;
@@ -73,9 +83,9 @@ export interface AppOptions {
   readonly ssePollMs?: number;
 }
 
-function newRunId(spec: TrafficSpec): string {
+function newRunId(what: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
-  return `${stamp}-${spec.protocol}-${spec.mode}-${randomBytes(3).toString("hex")}`;
+  return `${stamp}-${what}-${randomBytes(3).toString("hex")}`;
 }
 
 function summary(run: RunRow, active: boolean) {
@@ -102,6 +112,59 @@ export function createApp(options: AppOptions) {
     const run = store.getRun(id);
     if (!run) throw new ApiError(404, `no run '${id}'`);
     return run;
+  };
+
+  /**
+   * Starts a run in the background once its hosts are free (else 409 naming the holder):
+   * store row, registry entry, event channel; its end is recorded and streamed by `finish`.
+   */
+  const launch = (
+    what: { hosts: readonly string[]; kind: "traffic" | "scenario"; name: string; idPart: string; spec: unknown },
+    drive: (common: Omit<StartRunRequest, "spec">) => Promise<RunOutcome>,
+  ): string => {
+    const hosts = [...what.hosts];
+    const holder = registry.holder(hosts);
+    if (holder) {
+      const busy = hosts.filter((h) => holder.hosts.includes(h));
+      throw new ApiError(409, `host${busy.length > 1 ? "s" : ""} ${busy.join(", ")} busy with run ${holder.id}`, { runId: holder.id });
+    }
+    const id = newRunId(what.idPart);
+    const dir = join(resultsDir, id);
+    store.startRun({ id, kind: what.kind, name: what.name, dir, ...(inventory ? { lab: inventory.lab.name } : {}), spec: what.spec, provenance: { via: "api" } });
+    const controller = new AbortController();
+    const active: ActiveRun = { id, hosts, controller, startedAt: Date.now(), done: Promise.resolve() };
+    registry.add(active);
+    events.open(id);
+    const finish = (state: RunState, reason: string | undefined, checks: readonly CheckResult[]) => {
+      try {
+        store.finishRun(id, state, reason, checks);
+        options.onRunFinished?.(id, dir);
+      } catch (err) {
+        console.error(`wirelab serve: run ${id}: recording its end failed: ${(err as Error).message}`);
+      }
+      try {
+        const run = store.getRun(id);
+        if (run) {
+          events.publish(id, { type: "state", data: stateEvent(run) });
+          events.publish(id, { type: "summary", data: summaryEvent(store, run) });
+        }
+      } catch (err) {
+        console.error(`wirelab serve: run ${id}: sending its summary failed: ${(err as Error).message}`);
+      } finally {
+        events.close(id);
+      }
+    };
+    active.done = (async () => {
+      try {
+        const outcome = await drive({ runId: id, dir, signal: controller.signal, store: events.publishingStore(store, id) });
+        finish(outcome.state, outcome.reason, outcome.checks ?? []);
+      } catch (err) {
+        finish(controller.signal.aborted ? "interrupted" : "failed", (err as Error).message?.split("\n")[0] ?? String(err), []);
+      } finally {
+        registry.delete(id);
+      }
+    })();
+    return id;
   };
 
   const app = new Hono()
@@ -165,50 +228,23 @@ export function createApp(options: AppOptions) {
         if (err instanceof SyntaxError) throw new ApiError(400, `body: not valid JSON (${err.message})`);
         throw err;
       }
-      const spec = parseRunRequest(body, hostNames);
-      if (!startRun) throw new ApiError(503, "this server cannot start runs: it was started without a lab (--inventory or --lab)");
-      const hosts = [spec.tx, spec.rx];
-      const holder = registry.holder(hosts);
-      if (holder) {
-        const busy = hosts.filter((h) => holder.hosts.includes(h));
-        throw new ApiError(409, `host${busy.length > 1 ? "s" : ""} ${busy.join(", ")} busy with run ${holder.id}`, { runId: holder.id });
+      if (isScenarioRequest(body)) {
+        const request = parseScenarioRequest(body, hostNames);
+        const run = options.startScenario;
+        if (!run || !inventory) throw new ApiError(503, "this server cannot start runs: it was started without a lab (--inventory or --lab)");
+        // A scenario may use and monitor every host of the lab: it holds them all.
+        const id = launch({ hosts: hostNames!, kind: "scenario", name: `scenario ${request.name}`, idPart: `scenario-${request.preset}`, spec: { scenario: request.preset } }, (common) =>
+          run({ ...common, request }),
+        );
+        return c.json({ id, state: "running" as const, scenario: request.preset }, 202, { Location: `/runs/${id}` });
       }
-      const id = newRunId(spec);
-      const dir = join(resultsDir, id);
-      store.startRun({ id, kind: "traffic", name: `${spec.protocol}/${spec.mode} ${spec.tx} -> ${spec.rx}`, dir, ...(inventory ? { lab: inventory.lab.name } : {}), spec, provenance: { via: "api" } });
-      const controller = new AbortController();
-      const active: ActiveRun = { id, hosts, controller, startedAt: Date.now(), done: Promise.resolve() };
-      registry.add(active);
-      events.open(id);
-      const finish = (state: RunState, reason: string | undefined, checks: readonly CheckResult[]) => {
-        try {
-          store.finishRun(id, state, reason, checks);
-          options.onRunFinished?.(id, dir);
-        } catch (err) {
-          console.error(`wirelab serve: run ${id}: recording its end failed: ${(err as Error).message}`);
-        }
-        try {
-          const run = store.getRun(id);
-          if (run) {
-            events.publish(id, { type: "state", data: stateEvent(run) });
-            events.publish(id, { type: "summary", data: summaryEvent(store, run) });
-          }
-        } catch (err) {
-          console.error(`wirelab serve: run ${id}: sending its summary failed: ${(err as Error).message}`);
-        } finally {
-          events.close(id);
-        }
-      };
-      active.done = (async () => {
-        try {
-          const outcome = await startRun({ runId: id, spec, dir, signal: controller.signal, store: events.publishingStore(store, id) });
-          finish(outcome.state, outcome.reason, outcome.checks ?? []);
-        } catch (err) {
-          finish(controller.signal.aborted ? "interrupted" : "failed", (err as Error).message?.split("\n")[0] ?? String(err), []);
-        } finally {
-          registry.delete(id);
-        }
-      })();
+      const spec = parseRunRequest(body, hostNames);
+      const run = startRun;
+      if (!run) throw new ApiError(503, "this server cannot start runs: it was started without a lab (--inventory or --lab)");
+      const id = launch(
+        { hosts: [spec.tx, spec.rx], kind: "traffic", name: `${spec.protocol}/${spec.mode} ${spec.tx} -> ${spec.rx}`, idPart: `${spec.protocol}-${spec.mode}`, spec },
+        (common) => run({ ...common, spec }),
+      );
       return c.json({ id, state: "running" as const, spec }, 202, { Location: `/runs/${id}` });
     })
     .delete("/runs/:id", async (c) => {

@@ -2,6 +2,7 @@
 // same zod schema that validates it, and the event stream's contract.
 import { z } from "zod";
 import { runRequestSchema } from "./run-request.ts";
+import { scenarioRequestSchema } from "./scenario-request.ts";
 
 const errorSchema = {
   type: "object",
@@ -33,12 +34,13 @@ const fileSchema = {
 
 export function openApiDocument(): Record<string, unknown> {
   const { $schema: _ignored, ...runRequest } = z.toJSONSchema(runRequestSchema, { io: "input" }) as Record<string, unknown>;
+  const { $schema: _too, ...scenarioRequest } = z.toJSONSchema(scenarioRequestSchema, { io: "input" }) as Record<string, unknown>;
   return {
     openapi: "3.1.0",
     info: { title: "wirelab control API", version: "0.1.0", description: "Lab-as-code runner: labs, traffic runs, metrics. Bearer token on everything but /health." },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: { Error: errorSchema, RunRequest: runRequest },
+      schemas: { Error: errorSchema, RunRequest: runRequest, ScenarioRequest: scenarioRequest },
     },
     security: [{ bearer: [] }],
     paths: {
@@ -55,8 +57,11 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { "200": ok("runs"), "400": err("bad limit"), ...authErrors },
         },
         post: {
-          summary: "start a traffic run (the parameters of `bun run traffic`)",
-          requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/RunRequest" } } } },
+          summary: "start a traffic run (the parameters of `bun run traffic`), or a scenario preset ({\"scenario\": \"quick\"}) that holds every host of the lab",
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { oneOf: [{ $ref: "#/components/schemas/RunRequest" }, { $ref: "#/components/schemas/ScenarioRequest" }] } } },
+          },
           responses: {
             "202": ok("run started: { id, state: 'running' }"),
             "400": err("body invalid: the message names the field"),

@@ -8,7 +8,8 @@ import { RunStore } from "../store/run-store.ts";
 import type { TransportKind } from "../transport/index.ts";
 import { writeRunReports } from "../report/write-reports.ts";
 import type { Inventory } from "../../../infra/src/inventory.ts";
-import { createApp, HEALTH, type StartRun } from "../api/app.ts";
+import { createApp, HEALTH, type StartRun, type StartScenario } from "../api/app.ts";
+import { scenarioRunner } from "../api/scenario-runner.ts";
 import { transportProbe } from "../api/host-reachability.ts";
 import { RunEvents } from "../api/run-events.ts";
 import { loadToken } from "../api/token.ts";
@@ -44,7 +45,8 @@ Routes:
                                 the run transport, cached ~5 s), runs in progress
   GET  /lab                     the inventory without secrets
   GET  /runs  [?limit=N]        recent runs
-  POST /runs                    start a run: the parameters of 'bun run traffic' as JSON
+  POST /runs                    start a run: the parameters of 'bun run traffic' as JSON,
+                                or {"scenario": PRESET} for a preset from scenarios/ (quick, ...)
   GET  /runs/:id                a run's summary and verdicts
   GET  /runs/:id/events         server-sent events (below)
   GET  /runs/:id/results        the files in the run's directory
@@ -109,11 +111,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const shutdown = new AbortController();
   const pending = new Map<string, () => void>();
   let startRun: StartRun | undefined;
+  let startScenario: StartScenario | undefined;
   if (inventory) {
-    const run = trafficRunner(inventory, values.transport ? { transport: values.transport as TransportKind } : {});
+    const how = values.transport ? { transport: values.transport as TransportKind } : {};
+    const traffic = trafficRunner(inventory, how);
+    const scenario = scenarioRunner(inventory, how);
     startRun = (req) => {
       pending.set(req.runId, () => {});
-      return run({ ...req, signal: AbortSignal.any([req.signal, shutdown.signal]) });
+      return traffic({ ...req, signal: AbortSignal.any([req.signal, shutdown.signal]) });
+    };
+    startScenario = (req) => {
+      pending.set(req.runId, () => {});
+      return scenario({ ...req, signal: AbortSignal.any([req.signal, shutdown.signal]) });
     };
   }
   const events = new RunEvents();
@@ -121,6 +130,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     store, token: token.token, resultsDir, events,
     ...(inventory ? { inventory, probeHost: transportProbe(inventory, values.transport as TransportKind | undefined) } : {}),
     ...(startRun ? { startRun } : {}),
+    ...(startScenario ? { startScenario } : {}),
     onRunFinished: (id, dir) => {
       try {
         writeRunReports(dir, store, id);

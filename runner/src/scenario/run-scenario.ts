@@ -72,6 +72,13 @@ export interface RunScenarioOptions {
 }
 
 /** The lab a scenario names: a path relative to the scenario file, or an example lab's name. */
+/** Every check of every step and sweep rate, named `<step>[@<pps>]/<check>`: a scenario run's verdicts. */
+export function scenarioChecks(result: ScenarioResult): CheckResult[] {
+  return result.steps.flatMap((s) =>
+    s.runs.flatMap((r) => [...r.flows.flatMap((f) => f.checks), ...(r.replay?.checks ?? [])].map((c) => ({ ...c, name: `${s.name}${r.pps !== undefined ? `@${r.pps}` : ""}/${c.name}` }))),
+  );
+}
+
 export function scenarioLabArg(file: string, lab: string): string {
   const local = resolve(dirname(file), lab);
   return existsSync(local) ? local : lab;

@@ -2,19 +2,17 @@
 // scenarios/), prints a verdict per step and run, exit 0 only when every step passed.
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import { inventoryHost } from "../../../infra/src/inventory.ts";
 import { oneOf, parseCommandArgs } from "../cli-args.ts";
-import type { LabFixture } from "../lab-fixture.ts";
+import { inventoryLab } from "../lab-fixture.ts";
 import { loadInventory } from "../lab-files.ts";
-import { REPO_ROOT, UsageError } from "../paths.ts";
+import { REPO_ROOT, SCENARIOS_DIR, UsageError } from "../paths.ts";
 import { provenance } from "../provenance.ts";
 import { RunStore } from "../store/run-store.ts";
-import { transportFor, type TransportKind } from "../transport/index.ts";
-import type { Transport } from "../transport/transport.ts";
-import { runScenario, type StepResult } from "./run-scenario.ts";
+import type { TransportKind } from "../transport/index.ts";
+import { runScenario, scenarioChecks, type StepResult } from "./run-scenario.ts";
 import { readScenario } from "./scenario-file.ts";
 
-export const SCENARIOS_DIR = join(REPO_ROOT, "scenarios");
+export { SCENARIOS_DIR };
 
 const HELP = `Usage: bun run scenario FILE|PRESET [options]
 
@@ -53,7 +51,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
   const file = resolveScenarioFile(positionals[0]!);
   const { scenario } = readScenario(file);
   const kind = values.transport === undefined ? undefined : (oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns") as TransportKind);
-  const lab = values.inventory ? inventoryFixture(loadInventory({ inventory: values.inventory }), kind) : undefined;
+  const lab = values.inventory ? inventoryLab(loadInventory({ inventory: values.inventory }), kind) : undefined;
 
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
   const runId = `${stamp}-scenario-${scenario.name}`;
@@ -86,12 +84,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
     store.startRun({ id: runId, kind: "scenario", name: scenario.name, dir, lab: result.lab, spec: scenario, provenance: lab ? provenance(lab.inventory) : {} });
     for (const step of result.steps) for (const run of step.runs) for (const f of run.flows) for (const s of f.traffic.hosts.flatMap((h) => h.samples.map((stats) => ({ host: h.host, role: h.role, stats })))) store.addSample(runId, s);
-    store.finishRun(
-      runId,
-      result.verdict,
-      result.reason,
-      result.steps.flatMap((s) => s.runs.flatMap((r) => [...r.flows.flatMap((f) => f.checks), ...(r.replay?.checks ?? [])].map((c) => ({ ...c, name: `${s.name}${r.pps !== undefined ? `@${r.pps}` : ""}/${c.name}` })))),
-    );
+    store.finishRun(runId, result.verdict, result.reason, scenarioChecks(result));
     if (values.json) console.log(JSON.stringify({ type: "result", name: result.name, verdict: result.verdict, reason: result.reason, dir: result.dir }));
     else {
       console.log(`${result.verdict}: scenario ${result.name} on lab ${result.lab}${result.reason ? ` — ${result.reason}` : ""}`);
@@ -104,22 +97,4 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     store?.close();
     await lab?.down();
   }
-}
-
-/** A lab given by its inventory: reached, never brought up or torn down here. */
-function inventoryFixture(inventory: ReturnType<typeof loadInventory>, kind: TransportKind | undefined): LabFixture {
-  const transports = new Map<string, Transport>();
-  return {
-    inventory,
-    owned: false,
-    transport(host, k) {
-      const key = `${host}/${k ?? kind ?? ""}`;
-      let t = transports.get(key);
-      if (!t) transports.set(key, (t = transportFor(inventoryHost(inventory, host), k ?? kind)));
-      return t;
-    },
-    async down() {
-      await Promise.all([...transports.values()].map((t) => t.close()));
-    },
-  };
 }
