@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Inventory } from "../../../infra/src/inventory.ts";
-import type { RunRow, RunStore } from "../store/run-store.ts";
+import type { RunStore, RunSummaryRow } from "../store/run-store.ts";
 import type { CheckResult, RunState } from "../traffic/run-traffic.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import { bearerAuth } from "./auth.ts";
@@ -88,7 +88,7 @@ function newRunId(what: string): string {
   return `${stamp}-${what}-${randomBytes(3).toString("hex")}`;
 }
 
-function summary(run: RunRow, active: boolean) {
+function summary(run: RunSummaryRow, active: boolean) {
   return {
     id: run.id, kind: run.kind, name: run.name, state: run.state, reason: run.reason,
     startedAt: run.started_at, endedAt: run.ended_at, lab: run.lab, spec: run.spec, active,
@@ -196,7 +196,7 @@ export function createApp(options: AppOptions) {
       const raw = c.req.query("limit");
       const n = raw === undefined ? 50 : Number(raw);
       if (!Number.isInteger(n) || n < 1 || n > 500) throw new ApiError(400, `limit: '${raw}' is not an integer between 1 and 500`);
-      return c.json({ runs: store.listRuns(n).map((r) => summary(r, registry.get(r.id) !== undefined)) });
+      return c.json({ runs: store.listRunSummaries(n).map((r) => summary(r, registry.get(r.id) !== undefined)) });
     })
     .get("/runs/:id", (c) => {
       const id = c.req.param("id");

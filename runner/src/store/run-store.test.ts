@@ -76,6 +76,21 @@ describe("run store", () => {
     b.close();
   });
 
+  test("run summaries for listings: the newest first, the same fields as the full rows but provenance", () => {
+    const store = RunStore.open(tempDb());
+    for (const [i, at] of ["2026-01-01T00:00:02.000Z", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:03.000Z"].entries()) {
+      store.startRun({ id: `s${i}`, kind: "traffic", name: `run ${i}`, dir: `/tmp/s${i}`, spec: { pps: i }, provenance: { big: "x".repeat(1000) }, startedAt: at });
+    }
+    store.finishRun("s0", "failed", "answers 0/10", []);
+    const summaries = store.listRunSummaries(2);
+    expect(summaries.map((r) => r.id)).toEqual(["s2", "s0"]);
+    const pick = ({ id, kind, name, state, reason, started_at, ended_at, lab, spec }: ReturnType<RunStore["listRuns"]>[number]) => ({ id, kind, name, state, reason, started_at, ended_at, lab, spec });
+    expect(summaries).toEqual(store.listRuns(2).map(pick));
+    expect(summaries[1]).toMatchObject({ state: "failed", reason: "answers 0/10", spec: { pps: 0 } });
+    expect("provenance" in summaries[0]!).toBe(false);
+    store.close();
+  });
+
   test("the database is in WAL mode", () => {
     const path = tempDb();
     const store = RunStore.open(path);

@@ -26,6 +26,8 @@ export interface RunRow {
   provenance: unknown;
 }
 
+export type RunSummaryRow = Pick<RunRow, "id" | "kind" | "name" | "state" | "reason" | "started_at" | "ended_at" | "lab" | "spec">;
+
 export interface SampleRow extends ProtocolCounters {
   t: number;
   host: string;
@@ -357,6 +359,14 @@ export class RunStore {
 
   listRuns(limit = 50): RunRow[] {
     return this.db.query<Record<string, unknown>, { limit: number }>("SELECT * FROM runs ORDER BY started_at DESC LIMIT $limit").all({ limit }).map(decode);
+  }
+
+  /** The newest runs without their provenance (the bulk of a row, and of decoding it): for listings. */
+  listRunSummaries(limit = 50): RunSummaryRow[] {
+    return this.db
+      .query<Record<string, unknown>, { limit: number }>("SELECT id, kind, name, state, reason, started_at, ended_at, lab, spec FROM runs ORDER BY started_at DESC LIMIT $limit")
+      .all({ limit })
+      .map((row) => ({ ...(row as unknown as RunSummaryRow), spec: JSON.parse(row.spec as string) }));
   }
 
   samples(runId: string): SampleRow[] {
