@@ -12,6 +12,8 @@ export const scenarioRequestSchema = z.strictObject({
   scenario: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be a preset name from scenarios/ (e.g. quick)").describe("a preset from scenarios/"),
 });
 
+export type ScenarioRunRequest = z.input<typeof scenarioRequestSchema>;
+
 export interface ScenarioRequest {
   readonly preset: string;
   readonly name: string;

@@ -21,6 +21,7 @@ import { UsageError } from "../paths.ts";
 import { parseServerUrl, RemoteClient } from "../remote/remote-client.ts";
 import { clientToken } from "../remote/remote-token.ts";
 import { remoteTraffic } from "../remote/remote-traffic.ts";
+import { withServerInterrupt } from "../remote/ctrl-c.ts";
 
 const HELP = `Usage: bun run traffic --tx HOST --rx HOST [options]
        bun run traffic --server URL --tx HOST --rx HOST [options]
@@ -145,25 +146,14 @@ export async function trafficCommand(argv: string[]): Promise<number> {
       ...(values.xdp ? { xdp: { prog: values.xdp as "count" | "drop" | "reflect", ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}) } } : {}),
     };
     const client = new RemoteClient(server, clientToken(values["token-file"] !== undefined ? { tokenFile: values["token-file"] } : {}));
-    const interrupt = new AbortController();
-    // The first Ctrl-C stops the run on the server and waits for its summary; a second one leaves at once.
-    const onSignal = () => {
-      if (interrupt.signal.aborted) process.exit(130);
-      interrupt.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    try {
-      return await remoteTraffic({
-        client, body, json: Boolean(values.json), interrupt: interrupt.signal,
+    return withServerInterrupt((interrupt) =>
+      remoteTraffic({
+        client, body, json: Boolean(values.json), interrupt,
         out: (line) => console.log(line),
         err: (line) => console.error(line),
         ...(!values.json && process.stdout.isTTY ? { view: new LiveView(process.stdout, liveDuration) } : {}),
-      });
-    } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
+      }),
+    );
   }
 
   const inventory = loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });

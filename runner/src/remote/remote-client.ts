@@ -5,6 +5,7 @@ import { hc } from "hono/client";
 import type { AppType } from "../api/app.ts";
 import type { ErrorBody } from "../api/errors.ts";
 import type { RunRequest } from "../api/run-request.ts";
+import type { ScenarioRunRequest } from "../api/scenario-request.ts";
 import { UsageError } from "../paths.ts";
 import type { CheckResult } from "../traffic/run-traffic.ts";
 import { parseRunEvent, type RemoteState, type RunEvent } from "./run-events.ts";
@@ -64,8 +65,8 @@ export class RemoteClient {
     this.api = hc<AppType>(this.base, { headers: this.headers, fetch: (input: string | URL | Request, init?: RequestInit) => this.call(input, init) });
   }
 
-  /** Starts a run; the server validates the body and answers 202 with the run's id. */
-  async startRun(body: RunRequest): Promise<{ id: string }> {
+  /** Starts a traffic run, or a scenario preset; the server validates the body and answers 202 with the run's id. */
+  async startRun(body: RunRequest | ScenarioRunRequest): Promise<{ id: string }> {
     const res = await this.api.runs.$post({ json: body });
     if ((res.status as number) !== 202) throw await this.failure(res, "POST /runs");
     const { id } = (await res.json()) as { id: string };

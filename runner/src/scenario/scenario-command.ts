@@ -9,6 +9,10 @@ import { REPO_ROOT, SCENARIOS_DIR, UsageError } from "../paths.ts";
 import { provenance } from "../provenance.ts";
 import { RunStore } from "../store/run-store.ts";
 import type { TransportKind } from "../transport/index.ts";
+import { withServerInterrupt } from "../remote/ctrl-c.ts";
+import { parseServerUrl, RemoteClient } from "../remote/remote-client.ts";
+import { remoteScenario } from "../remote/remote-scenario.ts";
+import { clientToken } from "../remote/remote-token.ts";
 import { runScenario, scenarioChecks, type StepResult } from "./run-scenario.ts";
 import { readScenario } from "./scenario-file.ts";
 
@@ -29,8 +33,14 @@ Options:
   --json                   one JSON line per step, then the result
   --results DIR            where the run directory goes [results/]
 
-Example:
-  bun run scenario quick`;
+Remote (a wirelab server runs one of its presets on its lab):
+  --server URL             POST {"scenario": PRESET} to 'bun run serve' at URL, follow the
+                           run's events, print each step's verdicts; Ctrl-C stops it there
+  --token-file PATH        the server's token [WIRELAB_API_TOKEN, else .wirelab/api-token]
+
+Examples:
+  bun run scenario quick
+  bun run scenario quick --server http://127.0.0.1:7800`;
 
 export function resolveScenarioFile(arg: string): string {
   if (existsSync(arg)) return arg;
@@ -42,12 +52,25 @@ export function resolveScenarioFile(arg: string): string {
 export async function scenarioCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     inventory: { type: "string" }, transport: { type: "string" }, json: { type: "boolean" }, results: { type: "string" }, help: { type: "boolean", short: "h" },
+    server: { type: "string" }, "token-file": { type: "string" },
   });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("give one scenario file or preset (see --help)");
+  if (values.server !== undefined) {
+    const server = parseServerUrl(values.server);
+    for (const local of ["inventory", "transport", "results"] as const) {
+      if (values[local] !== undefined) throw new UsageError(`--${local}: not used with --server (the server runs the scenario on its own lab)`);
+    }
+    const preset = positionals[0]!;
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(preset)) throw new UsageError(`'${preset}': with --server give a preset name (the server runs its own scenarios/, never a file from here)`);
+    const client = new RemoteClient(server, clientToken(values["token-file"] !== undefined ? { tokenFile: values["token-file"] } : {}));
+    return withServerInterrupt((interrupt) =>
+      remoteScenario({ client, preset, json: Boolean(values.json), interrupt, out: (line) => console.log(line), err: (line) => console.error(line) }),
+    );
+  }
   const file = resolveScenarioFile(positionals[0]!);
   const { scenario } = readScenario(file);
   const kind = values.transport === undefined ? undefined : (oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns") as TransportKind);
