@@ -175,6 +175,51 @@ describe("wirelab serve on a real lab", () => {
     expect(metric(text, "wirelab_runs", 'state="passed"')).toBe(1);
   });
 
+  test("a real Prometheus server scrapes /metrics with the token: target up, the run's counters queryable", async () => {
+    const prometheus = Bun.which("prometheus");
+    if (!prometheus) throw new Error("prometheus not found: run images/provision.sh --profile test (Debian package prometheus)");
+    expect(firstResult).toBeDefined();
+    const dir = mkdtempSync(join(work, "prometheus-"));
+    // A free loopback port for its web API: taken from the kernel, then released for it.
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
+    const target = new URL(base).host;
+    writeFileSync(
+      join(dir, "prometheus.yml"),
+      `global: { scrape_interval: 1s, scrape_timeout: 1s }
+scrape_configs:
+  - job_name: wirelab
+    authorization: { type: Bearer, credentials_file: ${TOKEN_FILE} }
+    static_configs: [{ targets: ["${target}"] }]
+`,
+    );
+    const proc = Bun.spawn([prometheus, `--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdout: "ignore", stderr: "pipe" });
+    const query = async (q: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`);
+      return ((await res.json()) as Json).data?.result as Json[] | undefined;
+    };
+    try {
+      let up: Json[] | undefined;
+      const end = Date.now() + 60_000;
+      while (Date.now() < end) {
+        up = await query('up{job="wirelab"}').catch(() => undefined);
+        if (up?.[0]?.value?.[1] === "1") break;
+        await Bun.sleep(500);
+      }
+      expect(up?.[0]?.value?.[1]).toBe("1");
+      const targets = (await (await fetch(`http://127.0.0.1:${port}/api/v1/targets`)).json()) as Json;
+      const active = targets.data.activeTargets as Json[];
+      expect(active.map((t) => [t.health, t.lastError])).toEqual([["up", ""]]);
+      const sent = await query('wirelab_packets_total{host="tx",protocol="udp",direction="tx"}');
+      expect(Number(sent?.[0]?.value?.[1])).toBe(firstResult!.tx.udp.tx_packets);
+    } finally {
+      proc.kill("SIGTERM");
+      await Promise.race([proc.exited, Bun.sleep(10_000).then(() => proc.kill("SIGKILL"))]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   test("a run on busy hosts is 409; DELETE stops a long run gracefully and its stream ends 'interrupted'", async () => {
     const res = await post({ tx: "tx", rx: "rx", protocol: "icmp", mode: "rate", pps: 200, duration: 120 });
     expect(res.status).toBe(202);
