@@ -23,6 +23,9 @@ export async function startLab(name = "two-host", options: { ssh?: boolean } = {
   if (given) {
     if (!existsSync(given)) throw new Error(`WIRELAB_INVENTORY: no file '${given}'`);
     inventory = parseInventory(JSON.parse(readFileSync(given, "utf8")), given);
+    // A suite written for another topology would fail on a missing host somewhere deep: say it here.
+    const missing = loadLab(name).lab.hosts.map((h) => h.name).filter((n) => !inventory.hosts.some((h) => h.name === n));
+    if (missing.length > 0) throw new Error(`WIRELAB_INVENTORY: this suite is written for lab '${name}', and lab '${inventory.lab.name}' has no host ${missing.join(", ")}`);
   } else {
     const { lab, file, sha256 } = loadLab(name);
     const backend = new NetnsBackend();

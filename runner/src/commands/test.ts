@@ -8,6 +8,8 @@ import { parseCommandArgs, positiveNumber } from "../cli-args.ts";
 import { BUN, REPO_ROOT, BUILD_DIR } from "../paths.ts";
 import { ensureProvisioned, streamed } from "../setup.ts";
 import { buildAll, COMPONENTS } from "./build.ts";
+import { loadInventory } from "../lab-files.ts";
+import { suitesFor } from "./suite-selection.ts";
 
 const HELP = `Usage: bun run test [--unit|--suites|--vm] [--inventory FILE] [--junit DIR] [--no-setup] [FILTER...]
 
@@ -25,7 +27,9 @@ Options:
   --unit            only unit tests (no lab, no root needed for most)
   --suites          only the traffic suites
   --vm              only the slow VM suite (infra/pulumi/*.vm.test.ts: real libvirt + qemu)
-  --inventory FILE  run the suites on this lab (netns, libvirt or metal inventory) instead of a fresh netns lab
+  --inventory FILE  run the suites on this lab (netns, libvirt or metal inventory) instead of a fresh netns lab:
+                    the suites written for its backend and hosts (runner/suites/suite-labs.ts); the
+                    others are listed with the reason
   --junit DIR       where JUnit XML goes (default results/junit)
   --no-setup        do not provision or build first
   FILTER            only test files whose path contains FILTER`;
@@ -122,7 +126,16 @@ export async function testCommand(argv: string[]): Promise<number> {
     totals[tsc === 0 ? "passed" : "failed"]++;
   }
 
-  const files = kinds.flatMap((k) => testFiles(k, positionals));
+  let files = kinds.flatMap((k) => testFiles(k, positionals));
+  if (values.inventory && !values.vm) {
+    // A given lab runs the suites written for it; the others are named, with why, and not counted.
+    const inventory = loadInventory({ inventory: values.inventory });
+    const suites = files.filter((f) => f.startsWith("./runner/suites/"));
+    const { run, leftOut } = suitesFor(inventory, suites);
+    for (const l of leftOut) console.log(`test: left out ${l.file}: ${l.why}`);
+    console.log(`test: on lab '${inventory.lab.name}' (${inventory.backend}): ${run.length} of ${suites.length} suite files`);
+    files = [...files.filter((f) => !suites.includes(f)), ...run];
+  }
   if (files.length > 0) {
     const junit = join(junitDir, values.vm ? "bun-vm.xml" : "bun.xml");
     const env: Record<string, string> = values.inventory ? { WIRELAB_INVENTORY: values.inventory } : {};

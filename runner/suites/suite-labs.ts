@@ -1,0 +1,35 @@
+// Which lab each traffic suite runs on, and on which backends it means
+// something. `bun run test --inventory FILE` runs the suites that fit the
+// given lab and names the others with the reason; every suite file must have
+// an entry here (a test checks it), so a new suite says where it belongs.
+import type { Inventory } from "../../infra/src/inventory.ts";
+
+export type Backend = Inventory["backend"];
+
+export interface SuiteLab {
+  /** The lab file it uses (its host names must be in a given inventory), or "own": a lab of the suite's own, never a given one. */
+  readonly lab: string;
+  readonly backends: readonly Backend[];
+  /** Why it needs those backends: printed when it is left out. */
+  readonly why?: string;
+}
+
+const KERNEL_NIC = "uses the test NIC's kernel interface (ping, arping, dig, nc, a kernel peer); a DPDK-bound NIC has none";
+const OWN = "tests the runner on a netns lab of its own, not the given lab";
+const XDP = "attaches XDP to veth test NICs whose peers are in this machine's switch namespace";
+
+export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
+  "engine-modes.test.ts": { lab: "two-host", backends: ["netns", "libvirt", "metal"] },
+  "engine.test.ts": { lab: "two-host", backends: ["netns"], why: KERNEL_NIC },
+  "smoke.test.ts": { lab: "two-host", backends: ["netns"], why: `${KERNEL_NIC}, over both the netns and ssh transports` },
+  "transport-contract.test.ts": { lab: "two-host", backends: ["netns"], why: "holds both transports to one contract, the netns transport among them" },
+  "faults.test.ts": { lab: "two-host", backends: ["netns"], why: "kills the runner and engines on this machine and checks its namespaces for leftovers" },
+  "xdp.test.ts": { lab: "xdp-pair", backends: ["netns"], why: XDP },
+  "xdp-bench.test.ts": { lab: "xdp-pair", backends: ["netns"], why: XDP },
+  "xdp-crash.test.ts": { lab: "xdp-pair", backends: ["netns"], why: XDP },
+  "scenario.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "report.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "api.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "dashboard.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "remote.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+};
