@@ -6,7 +6,7 @@
 // nothing is left behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toolsOf, type Inventory } from "../src/inventory.ts";
@@ -16,14 +16,12 @@ import { resolveStackConfig } from "./config.ts";
 import { CommandExecutor } from "./testing/executor.ts";
 import { installMocks, valueOf, type Recorder } from "./testing/harness.ts";
 import { ensureLibvirtd, libvirtAvailable, virsh, type Libvirtd } from "./testing/libvirtd.ts";
-import { sweepPrefix } from "./testing/sweep.ts";
+import { removeNetworkRuntimeFiles, removeVmLab, VM_INVENTORY, VM_POOL_DIR, VM_PREFIX } from "./testing/vm-lab.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const IMAGE_DIR = process.env.WIRELAB_IMAGE_DIR ?? "/var/tmp/wirelab-image";
 const BASE = join(IMAGE_DIR, "wirelab-base.qcow2");
-const PREFIX = "wlt-pul";
-/** Where the inventory of the running lab is written, for traffic suites run against it (WIRELAB_VM_KEEP=1 keeps the lab). */
-export const VM_INVENTORY = "/var/tmp/wlt-pul-inventory.json";
+const PREFIX = VM_PREFIX;
 
 const LAB = `name: ${PREFIX}
 description: two-host lab booted by the Pulumi VM suite
@@ -61,7 +59,7 @@ function leftovers(uri: string): string[] {
     ...names(["pool-list", "--all", "--name"]).map((n) => `pool ${n}`),
     ...links.map((n) => `link ${n}`),
     ...(qemu ? [`qemu pids ${qemu}`] : []),
-    ...(existsSync(`/var/tmp/${PREFIX}-pool`) ? [`directory /var/tmp/${PREFIX}-pool`] : []),
+    ...(existsSync(VM_POOL_DIR) ? [`directory ${VM_POOL_DIR}`] : []),
   ];
 }
 
@@ -83,7 +81,7 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
     if (stale.length > 0) {
       // A crashed run (or WIRELAB_VM_KEEP=1) left the suite's own objects: remove them by prefix.
       log(`removing what an earlier run left: ${stale.join(", ")}`);
-      const failures = sweepPrefix(daemon.uri, `${PREFIX}-`, `/var/tmp/${PREFIX}-pool`);
+      const failures = removeVmLab(daemon.uri);
       stale = leftovers(daemon.uri);
       if (stale.length > 0) throw new Error(`objects from an earlier run are still there: ${[...failures, ...stale].join(", ")}`);
     }
@@ -101,7 +99,7 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
         libvirtUri: daemon.uri,
         domainType: "qemu",
         baseImage: BASE,
-        poolPath: `/var/tmp/${PREFIX}-pool`,
+        poolPath: VM_POOL_DIR,
         serialLogDir: work,
         vm: { vcpus: 1, memoryMib: 1536, diskGib: 8 },
         hugepages: 64,
@@ -140,20 +138,13 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
   afterAll(async () => {
     for (const t of ssh.values()) await t.close().catch(() => {});
     if (process.env.WIRELAB_VM_KEEP === "1") {
-      log(`WIRELAB_VM_KEEP=1: lab left running, inventory ${VM_INVENTORY}`);
+      log(`WIRELAB_VM_KEEP=1: lab left running, inventory ${VM_INVENTORY}; remove it with 'bun infra/pulumi/testing/vm-down.ts'`);
       return;
     }
     let failures: string[] = [];
     if (exec && rec) failures = await exec.destroy(rec.registrations);
     const left = daemon ? leftovers(daemon.uri) : [];
-    // libvirt keeps per-network runtime files (port dirs, dnsmasq pid file) after net-destroy; ours go too.
-    if (left.length === 0) {
-      for (const dir of ["/run/libvirt/network", "/var/lib/libvirt/dnsmasq"]) {
-        for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
-          if (entry.startsWith(`${PREFIX}-`)) rmSync(join(dir, entry), { recursive: true, force: true });
-        }
-      }
-    }
+    if (left.length === 0) removeNetworkRuntimeFiles();
     await daemon?.stop();
     rmSync(VM_INVENTORY, { force: true });
     if (work) rmSync(work, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // A real libvirtd for tests on machines without systemd: reuse a running one,
 // or start libvirtd and virtlogd in daemon mode and stop exactly those PIDs.
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
 export const TEST_URI = "qemu:///system";
@@ -49,15 +49,33 @@ export function libvirtAvailable(): boolean {
   return spawnSync("sh", ["-c", "command -v libvirtd && command -v virtlogd && command -v virsh"], { stdio: "ignore" }).status === 0;
 }
 
+/** What was there before a test run started the daemons: only what they added is removed when they stop. */
+interface Before {
+  readonly hadRunDir: boolean;
+  readonly hadChains: boolean;
+}
+
+const BEFORE_FILE = `${STATE}/before.json`;
+const PID_FILES = [`${STATE}/libvirtd.pid`, `${STATE}/virtlogd.pid`];
+
+/**
+ * Reuses a running libvirtd, or starts libvirtd (and virtlogd) in daemon mode. Daemons an earlier
+ * test run started and left running (WIRELAB_VM_KEEP=1, or a run killed half-way) are recognised by
+ * their PID files: this run takes them over and stops them when it is done.
+ */
 export async function ensureLibvirtd(): Promise<Libvirtd> {
   const uri = process.env.WIRELAB_TEST_LIBVIRT_URI ?? TEST_URI;
-  if (virsh(uri, "version").code === 0) return { uri, started: [], stop: async () => {} };
+  if (virsh(uri, "version").code === 0) {
+    const leftover = PID_FILES.map(readPid).filter((pid): pid is number => pid !== undefined && alive(pid));
+    if (leftover.length > 0 && existsSync(BEFORE_FILE)) return daemons(uri, leftover, JSON.parse(readFileSync(BEFORE_FILE, "utf8")) as Before);
+    return { uri, started: [], stop: async () => {} };
+  }
   if (process.getuid?.() !== 0) throw new Error("starting libvirtd needs root");
   // What the daemon leaves behind when it stops (its run directory, the empty LIBVIRT_* firewall chains it
   // hooks into INPUT/FORWARD/OUTPUT/POSTROUTING) is removed afterwards only if it was not there before.
-  const hadRunDir = existsSync("/run/libvirt");
-  const hadChains = firewallHasLibvirtChains();
+  const before: Before = { hadRunDir: existsSync("/run/libvirt"), hadChains: firewallHasLibvirtChains() };
   mkdirSync(STATE, { recursive: true });
+  writeFileSync(BEFORE_FILE, JSON.stringify(before));
   const started: number[] = [];
   const daemon = async (bin: string, pidFile: string, socket: string) => {
     rmSync(pidFile, { force: true });
@@ -70,6 +88,11 @@ export async function ensureLibvirtd(): Promise<Libvirtd> {
   if (!existsSync("/run/libvirt/virtlogd-sock")) await daemon("virtlogd", `${STATE}/virtlogd.pid`, "/run/libvirt/virtlogd-sock");
   await daemon("libvirtd", `${STATE}/libvirtd.pid`, "/run/libvirt/libvirt-sock");
   await waitFor("libvirtd to answer", () => virsh(uri, "version").code === 0, 20_000);
+  return daemons(uri, started, before);
+}
+
+function daemons(uri: string, started: number[], before: Before): Libvirtd {
+  const { hadChains, hadRunDir } = before;
   return {
     uri,
     started,
