@@ -9,9 +9,10 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release } from "node:os";
 import { inventoryHost, toolsOf, type InventoryHost, type InventoryInterface } from "../../infra/src/inventory.ts";
 import { startLab, type LabFixture } from "../../runner/src/lab-fixture.ts";
-import { BUN } from "../../runner/src/paths.ts";
+import { BUN, UsageError } from "../../runner/src/paths.ts";
 import { parseEngineLine, type EngineStats } from "../../runner/src/traffic/engine-output.ts";
 import type { RemoteProcess, Transport } from "../../runner/src/transport/transport.ts";
+import { benchArgs } from "../../runner/src/bench/bench-args.ts";
 
 const USAGE = `Usage: bun run bench engine [--reps N] [--seconds S] [--only tx|rate] [--path direct|bridge] [--json FILE]
 
@@ -66,7 +67,6 @@ interface Args {
   path: "direct" | "bridge";
 }
 
-class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args | "help" {
   const args: Args = { reps: 3, seconds: 5, only: undefined, json: undefined, path: "bridge" };
@@ -381,20 +381,8 @@ interface RateRep {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let args: Args | "help";
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`bench engine: ${e.message}`);
-      return 2;
-    }
-    throw e;
-  }
-  if (args === "help") {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = benchArgs<Args>("engine", USAGE, parseArgs, argv);
+  if (typeof args === "number") return args;
   if (process.getuid?.() !== 0) {
     console.error("bench engine: needs root (network namespaces, AF_XDP, DPDK): run it as root or with sudo");
     return 1;

@@ -7,10 +7,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, REPO_ROOT } from "../paths.ts";
+import { BUN, REPO_ROOT, UsageError } from "../paths.ts";
 import { RunStore } from "../store/run-store.ts";
 import { emptyCounters, PROTOCOLS, type EngineStats, type Protocol, type ProtocolCounters } from "../traffic/engine-output.ts";
 import { markdownTable } from "../report/format.ts";
+import { benchArgs } from "./bench-args.ts";
 
 const USAGE = `Usage: bun run bench api [--seconds S] [--connections N] [--threads N] [--runs N] [--json]
 
@@ -45,7 +46,6 @@ interface Args {
   json: boolean;
 }
 
-class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args | "help" {
   const args: Args = { seconds: 5, connections: 32, threads: 2, runs: 2000, json: false };
@@ -212,20 +212,8 @@ function qemuCount(): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let args: Args | "help";
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`bench api: ${e.message}`);
-      return 2;
-    }
-    throw e;
-  }
-  if (args === "help") {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = benchArgs<Args>("api", USAGE, parseArgs, argv);
+  if (typeof args === "number") return args;
   if (!Bun.which("wrk")) {
     console.error("bench api: wrk is not installed: run 'bun run bench api' as root (it installs provision.sh's bench profile) or apt-get install wrk");
     return 1;
