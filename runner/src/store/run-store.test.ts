@@ -121,6 +121,16 @@ describe("run store totals (what /metrics reads)", () => {
     store.close();
   });
 
+  test("a scenario's engines (one per step and rate, each counting from zero) all join the totals", () => {
+    const store = RunStore.open(tempDb());
+    store.startRun({ id: "sc", kind: "scenario", name: "quick", dir: "/tmp/sc", spec: {}, provenance: {} });
+    // Step 1: an engine for 3 s, its summary last (t 3.0); step 2: a new engine from t 1 again; step 3: a 1 s one.
+    for (const [t, n] of [[1, 100], [2, 200], [3, 300], [3, 310], [1, 50], [2, 120], [1, 40], [1.02, 45]] as const) store.addSample("sc", { host: "tx", role: "tx", stats: stats(t, n) });
+    store.finishRun("sc", "passed", undefined, []);
+    expect(store.metricsSnapshot().totals.map((r) => [r.host, r.protocol, r.tx_packets])).toEqual([["tx", "udp", 310 + 120 + 45]]);
+    store.close();
+  });
+
   test("a run found interrupted at the next open joins the totals, once, whoever opens the store", async () => {
     const path = tempDb();
     const child = Bun.spawn([process.execPath, "-e", `

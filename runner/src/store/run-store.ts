@@ -117,13 +117,18 @@ export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as
 const TOTALS_VERSION = 1;
 const COUNTERS = ["tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "requests", "answers_sent", "answers_matched", "errors"] as const;
 
-// A run's final counters: per host, role and protocol the row with the largest t (SQLite takes bare columns from the
-// row that holds MAX()), summed per host and protocol and added to the totals.
+// A run's final counters. An engine's counters only grow, so its last row holds its totals; a scenario starts
+// a new engine on a host for each step (and sweep rate), whose t starts again from the beginning. So per host,
+// role and protocol, in the order stored, every row that the next one does not continue (no next row, or the
+// next one's t is smaller) ends one engine's run: those rows are summed per host and protocol into the totals.
 const FOLD_COUNTERS = `
 INSERT INTO counter_totals (host, protocol, ${COUNTERS.join(", ")})
 SELECT host, protocol, ${COUNTERS.map((c) => `SUM(${c})`).join(", ")}
-FROM (SELECT host, role, protocol, ${COUNTERS.join(", ")}, MAX(t) FROM samples WHERE run_id = $id GROUP BY host, role, protocol)
-WHERE true
+FROM (
+  SELECT host, role, protocol, ${COUNTERS.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, protocol ORDER BY rowid) AS next_t
+  FROM samples WHERE run_id = $id
+)
+WHERE next_t IS NULL OR next_t < t
 GROUP BY host, protocol
 ON CONFLICT (host, protocol) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
 
