@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROTOCOLS, type Protocol } from "../traffic/engine-output.ts";
 import type { CheckResult, TrafficResult } from "../traffic/run-traffic.ts";
-import type { RunRow, RunStore, SampleRow } from "../store/run-store.ts";
+import type { CounterTotals, RunRow, RunStore, SampleRow } from "../store/run-store.ts";
 import { findXdpBench, type XdpBench } from "./xdp-bench-source.ts";
 
 export interface HostTotals {
@@ -54,7 +54,11 @@ export function readTrafficResult(runDir: string): TrafficResult | null {
 }
 
 /** One row per (host, protocol) that moved anything. */
-export function hostTotals(samples: readonly SampleRow[], traffic: TrafficResult | null): HostTotals[] {
+/**
+ * `finals`: the store's final counters per host, role and protocol (every engine of a scenario summed), used
+ * where no engine summary is at hand; without them, the last sample of each host and protocol.
+ */
+export function hostTotals(samples: readonly SampleRow[], traffic: TrafficResult | null, finals?: readonly (CounterTotals & { role: string })[]): HostTotals[] {
   const byHost = new Map<string, SampleRow[]>();
   for (const s of samples) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
   const hosts = new Set<string>([...byHost.keys(), ...(traffic?.hosts.map((h) => h.host) ?? [])]);
@@ -70,7 +74,8 @@ export function hostTotals(samples: readonly SampleRow[], traffic: TrafficResult
     for (const protocol of PROTOCOLS) {
       const last = hs.filter((s) => s.protocol === protocol).at(-1);
       const c = summary?.protocols?.[protocol];
-      const counters = c ?? last;
+      const final = finals?.filter((f) => f.host === host && f.protocol === protocol) ?? [];
+      const counters = c ?? (final.length > 0 ? sumCounters(final) : last);
       if (!counters || counters.tx_packets + counters.rx_packets === 0) continue;
       rows.push({
         host, role: outcome?.role ?? last?.role ?? "?", protocol,
@@ -82,6 +87,14 @@ export function hostTotals(samples: readonly SampleRow[], traffic: TrafficResult
   }
   // Senders first, as a reader follows the packets.
   return rows.sort((a, b) => b.role.localeCompare(a.role) || a.host.localeCompare(b.host));
+}
+
+type Counted = Pick<CounterTotals, "tx_packets" | "tx_bytes" | "rx_packets" | "rx_bytes" | "requests" | "answers_matched" | "errors">;
+
+/** A host's counters for one protocol over the roles it had (a scenario may send from it in one step, receive in another). */
+function sumCounters(rows: readonly Counted[]): Counted {
+  const keys = ["tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "requests", "answers_matched", "errors"] as const;
+  return Object.fromEntries(keys.map((k) => [k, rows.reduce((a, r) => a + r[k], 0)])) as Counted;
 }
 
 /** Final RTT: the engine's summary when there is one, else the last sampled percentiles. */
@@ -100,7 +113,7 @@ export function loadReportData(runDir: string, store: RunStore, runId: string, o
     run,
     samples,
     verdicts: store.verdicts(runId),
-    totals: hostTotals(samples, traffic),
+    totals: hostTotals(samples, traffic, store.finalCounters(runId)),
     rtt: finalRtt(samples, traffic),
     traffic,
     xdpBench: findXdpBench(runDir, options.xdpBench),

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emptyCounters, PROTOCOLS, type EngineStats } from "../traffic/engine-output.ts";
+import { hostTotals } from "../report/report-data.ts";
 import { METRICS_QUERIES, RunStore } from "./run-store.ts";
 
 const dirs: string[] = [];
@@ -128,6 +129,9 @@ describe("run store totals (what /metrics reads)", () => {
     for (const [t, n] of [[1, 100], [2, 200], [3, 300], [3, 310], [1, 50], [2, 120], [1, 40], [1.02, 45]] as const) store.addSample("sc", { host: "tx", role: "tx", stats: stats(t, n) });
     store.finishRun("sc", "passed", undefined, []);
     expect(store.metricsSnapshot().totals.map((r) => [r.host, r.protocol, r.tx_packets])).toEqual([["tx", "udp", 310 + 120 + 45]]);
+    // The same sum is what the run's report shows as its totals.
+    expect(store.finalCounters("sc").map((r) => [r.host, r.role, r.protocol, r.tx_packets, r.tx_bytes])).toEqual([["tx", "tx", "udp", 475, 475 * 64]]);
+    expect(hostTotals(store.samples("sc"), null, store.finalCounters("sc")).map((r) => [r.host, r.protocol, r.tx_packets])).toEqual([["tx", "udp", 475]]);
     store.close();
   });
 

@@ -120,15 +120,25 @@ const COUNTERS = ["tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "requests"
 // A run's final counters. An engine's counters only grow, so its last row holds its totals; a scenario starts
 // a new engine on a host for each step (and sweep rate), whose t starts again from the beginning. So per host,
 // role and protocol, in the order stored, every row that the next one does not continue (no next row, or the
-// next one's t is smaller) ends one engine's run: those rows are summed per host and protocol into the totals.
+// next one's t is smaller) ends one engine's run: those rows, summed, are the run's final counters.
+const ENGINE_ENDS = `
+  SELECT * FROM (
+    SELECT host, role, protocol, ${COUNTERS.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, protocol ORDER BY rowid) AS next_t
+    FROM samples WHERE run_id = $id
+  )
+  WHERE next_t IS NULL OR next_t < t`;
+
+const FINAL_COUNTERS = `
+SELECT host, role, protocol, ${COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
+FROM (${ENGINE_ENDS})
+GROUP BY host, role, protocol
+ORDER BY host, role, protocol`;
+
 const FOLD_COUNTERS = `
 INSERT INTO counter_totals (host, protocol, ${COUNTERS.join(", ")})
 SELECT host, protocol, ${COUNTERS.map((c) => `SUM(${c})`).join(", ")}
-FROM (
-  SELECT host, role, protocol, ${COUNTERS.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, protocol ORDER BY rowid) AS next_t
-  FROM samples WHERE run_id = $id
-)
-WHERE next_t IS NULL OR next_t < t
+FROM (${ENGINE_ENDS})
+WHERE true
 GROUP BY host, protocol
 ON CONFLICT (host, protocol) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
 
@@ -372,6 +382,11 @@ export class RunStore {
       .query<Record<string, unknown>, { limit: number }>("SELECT id, kind, name, state, reason, started_at, ended_at, lab, spec FROM runs ORDER BY started_at DESC LIMIT $limit")
       .all({ limit })
       .map((row) => ({ ...(row as unknown as RunSummaryRow), spec: JSON.parse(row.spec as string) }));
+  }
+
+  /** Per host, role and protocol: the run's final counters, every engine it started summed (see ENGINE_ENDS). */
+  finalCounters(runId: string): (CounterTotals & { role: string })[] {
+    return this.db.query<CounterTotals & { role: string }, { id: string }>(FINAL_COUNTERS).all({ id: runId });
   }
 
   samples(runId: string): SampleRow[] {
