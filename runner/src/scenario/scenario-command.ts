@@ -90,7 +90,13 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     console.log(`${step.verdict === "passed" ? "ok  " : "FAIL"} ${step.name}`);
     for (const run of step.runs) {
       const rate = run.pps !== undefined ? ` @ ${run.pps} pps` : "";
-      for (const f of run.flows) console.log(`       ${f.tx} -> ${f.rx} ${f.protocol}${rate}: sent ${f.sent}, received ${f.received}${f.traffic.rtt ? `, rtt p99 ${f.traffic.rtt.p99.toFixed(0)} us` : ""}${f.reason ? ` — ${f.reason}` : ""}`);
+      for (const f of run.flows) {
+        // A sweep rate the sender could not reach is said, or a clean run at 240 kpps would pass as 400 kpps.
+        const seconds = f.traffic.hosts.find((h) => h.role === "tx")?.summary?.t;
+        const achieved = run.pps !== undefined && seconds ? f.sent / seconds : undefined;
+        const short = achieved !== undefined && achieved < 0.95 * run.pps! ? `, achieved ${Math.round(achieved).toLocaleString("en-US")} pps (${((100 * achieved) / run.pps!).toFixed(0)}% of the rate)` : "";
+        console.log(`       ${f.tx} -> ${f.rx} ${f.protocol}${rate}: sent ${f.sent}, received ${f.received}${short}${f.traffic.rtt ? `, rtt p99 ${f.traffic.rtt.p99.toFixed(0)} us` : ""}${f.reason ? ` — ${f.reason}` : ""}`);
+      }
       if (run.replay) console.log(`       replay${rate}: sent ${run.replay.sent}, received ${run.replay.received}${run.reason ? ` — ${run.reason}` : ""}`);
       const busiest = run.hostSamples.reduce<Record<string, number>>((m, s) => ({ ...m, [s.host]: Math.max(m[s.host] ?? 0, s.cpu.cpu?.busy ?? 0) }), {});
       if (Object.keys(busiest).length) console.log(`       cpu busy (max): ${Object.entries(busiest).map(([h, b]) => `${h} ${b.toFixed(0)}%`).join(", ")}`);
