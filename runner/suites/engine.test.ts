@@ -3,7 +3,7 @@
 // malformed traffic, and captures that tshark decodes cleanly. (Every protocol
 // in every mode, which runs on any lab, is engine-modes.test.ts.)
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inventoryHost, toolsOf } from "../../infra/src/inventory.ts";
@@ -19,6 +19,7 @@ const lab = useLab("two-host", { ssh: false });
 let seq = 0;
 const runId = () => `es${process.pid % 1000}${seq++}`;
 const work = mkdtempSync(join(tmpdir(), "wirelab-engine-suite-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 
 /** Runs one engine on a host until it ends by itself; returns its summary. */

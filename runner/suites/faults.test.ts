@@ -1,8 +1,8 @@
 // Faults in the middle of a traffic run, through the real CLI: Ctrl-C, a
 // host's engine killed, the runner itself killed. Each leaves no process in
 // the lab, a run row marked accordingly, and every sample written before it.
-import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pidsInNamespace } from "../../infra/src/netns/system.ts";
@@ -12,6 +12,7 @@ import { useLab } from "./use-lab.ts";
 
 const lab = useLab("two-host", { ssh: false });
 const results = mkdtempSync(join(tmpdir(), "wirelab-faults-"));
+afterAll(() => rmSync(results, { recursive: true, force: true }));
 
 interface Started {
   proc: ReturnType<typeof Bun.spawn>;

@@ -1,7 +1,7 @@
 // The contract every transport passes, against the real lab: the netns one on
 // this machine and the SSH one through a real OpenSSH server in each host.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useLab } from "./use-lab.ts";
@@ -85,6 +85,7 @@ for (const kind of ["netns", "ssh"] as const) {
       expect(r.stdout).toBe("uploaded-ok\n");
       expect((await t.exec(["stat", "-c", "%a", remote])).stdout.trim()).toBe("755");
       await t.exec(["rm", "-f", remote]);
+      rmSync(dir, { recursive: true, force: true });
     });
   });
 }

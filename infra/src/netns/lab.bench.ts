@@ -2,7 +2,7 @@
 // wirelab against references run in the same invocation: Mininet with its
 // Linux-bridge switch, and a plain shell script of one `ip` command per object.
 // Prints a table of ratios; asserts nothing.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseLab, type Lab } from "../lab-model.ts";
@@ -142,7 +142,11 @@ if (process.getuid?.() !== 0) {
   process.exit(1);
 }
 const rows: Row[] = [];
-for (const name of ["two-host", "scale8"]) rows.push(await measure(name));
+try {
+  for (const name of ["two-host", "scale8"]) rows.push(await measure(name));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
 
 const ms = (s: number | undefined) => (s === undefined ? "n/a" : `${(s * 1000).toFixed(1)} ms`);
 const ratio = (a: number, b: number | undefined) => (b === undefined ? "n/a" : `${(a / b).toFixed(2)}x`);

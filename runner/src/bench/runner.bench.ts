@@ -2,7 +2,7 @@
 // 8 hosts with 1 s stats (engines' stats parsed, host monitoring, every sample
 // committed to the run store), against the same runner driving 2 hosts, in
 // one invocation on the scale8 lab. Prints a table; asserts nothing.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUN, REPO_ROOT } from "../paths.ts";
@@ -86,4 +86,5 @@ try {
   console.log(`goal: under 2% of one core with 8 hosts: ${pct(full) < 2 ? "met" : "not met"} (${pct(full).toFixed(2)}%)`);
 } finally {
   await lab.down();
+  rmSync(work, { recursive: true, force: true });
 }
