@@ -3,10 +3,10 @@
 // arrive, host monitor, results.json), ending gracefully on its AbortSignal.
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { inventoryHost, type Inventory } from "../../../infra/src/inventory.ts";
+import type { Inventory } from "../../../infra/src/inventory.ts";
+import { inventoryLab } from "../lab-fixture.ts";
 import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
-import { transportFor, type TransportKind } from "../transport/index.ts";
-import type { Transport } from "../transport/transport.ts";
+import type { TransportKind } from "../transport/index.ts";
 import { runTraffic } from "../traffic/run-traffic.ts";
 import type { StartRun } from "./app.ts";
 
@@ -15,12 +15,8 @@ export function trafficRunner(inventory: Inventory, options: { transport?: Trans
     mkdirSync(dir, { recursive: true });
     const samplesFile = join(dir, "samples.jsonl");
     const logFile = join(dir, "run.log");
-    const transports = new Map<string, Transport>();
-    const transport = (host: string) => {
-      let t = transports.get(host);
-      if (!t) transports.set(host, (t = transportFor(inventoryHost(inventory, host), options.transport)));
-      return t;
-    };
+    const lab = inventoryLab(inventory, options.transport);
+    const transport = (host: string) => lab.transport(host);
     const monitor = startHostMonitor(transport, monitoredHosts(inventory, [spec.tx, spec.rx]), 1, (h) => {
       appendFileSync(join(dir, "host-samples.jsonl"), JSON.stringify(h) + "\n");
       store.addHostSample(runId, h);
@@ -42,7 +38,7 @@ export function trafficRunner(inventory: Inventory, options: { transport?: Trans
       return { state: result.state, ...(result.reason ? { reason: result.reason } : {}), checks: result.checks };
     } finally {
       await monitor.stop();
-      await Promise.all([...transports.values()].map((t) => t.close()));
+      await lab.down();
     }
   };
 }

@@ -5,8 +5,8 @@ import { join, relative } from "node:path";
 import { oneOf, parseCommandArgs, positiveNumber } from "../cli-args.ts";
 import { loadInventory } from "../lab-files.ts";
 import { REPO_ROOT } from "../paths.ts";
-import { transportFor, type TransportKind } from "../transport/index.ts";
-import type { Transport } from "../transport/transport.ts";
+import { inventoryLab } from "../lab-fixture.ts";
+import type { TransportKind } from "../transport/index.ts";
 import { inventoryHost } from "../../../infra/src/inventory.ts";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
 import { LiveView } from "../traffic/live-view.ts";
@@ -168,12 +168,8 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const samplesFile = join(dir, "samples.jsonl");
   const logFile = join(dir, "run.log");
-  const transports = new Map<string, Transport>();
-  const transport = (host: string) => {
-    let t = transports.get(host);
-    if (!t) transports.set(host, (t = transportFor(inventoryHost(inventory, host), kind as TransportKind | undefined)));
-    return t;
-  };
+  const lab = inventoryLab(inventory, kind as TransportKind | undefined);
+  const transport = (host: string) => lab.transport(host);
   // Runs and their samples also go to the run store, committed as they arrive.
   const store = RunStore.open(join(values.results ?? join(REPO_ROOT, "results"), "wirelab.sqlite"));
   store.startRun({ id: runId, kind: "traffic", name: `${protocol}/${mode} ${values.tx} -> ${values.rx}`, dir, lab: inventory.lab.name, spec: { ...values }, provenance: provenance(inventory) });
@@ -219,7 +215,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   await monitor.stop();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  await Promise.all([...transports.values()].map((t) => t.close()));
+  await lab.down();
   writeFileSync(join(dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
   store.finishRun(runId, result.state, result.reason, result.checks);
   writeRunReports(dir, store, runId);
