@@ -28,6 +28,24 @@ function stats(t: number, udpTx: number): EngineStats {
   };
 }
 
+/**
+ * A real runner process that starts run "crash", stores these samples from tx, and then waits to be
+ * killed without finishing; returned once it has stored them.
+ */
+async function runnerThatStored(path: string, samples: EngineStats[]) {
+  const child = Bun.spawn([process.execPath, "-e", `
+    const { RunStore } = await import(${JSON.stringify(join(import.meta.dir, "run-store.ts"))});
+    const s = RunStore.open(${JSON.stringify(path)});
+    s.startRun({ id: "crash", kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
+    for (const stats of ${JSON.stringify(samples)}) s.addSample("crash", { host: "tx", role: "tx", stats });
+    console.log("stored");
+    await Bun.sleep(60000);
+  `], { stdout: "pipe" });
+  const { value } = await child.stdout.getReader().read();
+  expect(new TextDecoder().decode(value)).toContain("stored");
+  return child;
+}
+
 describe("run store", () => {
   test("keeps a run, its samples (one row per protocol that moved) and its verdicts", () => {
     const store = RunStore.open(tempDb());
@@ -45,18 +63,7 @@ describe("run store", () => {
 
   test("a run whose runner died is marked interrupted at the next open, its samples kept", async () => {
     const path = tempDb();
-    // A real runner process that starts a run, stores a sample, and is killed without finishing.
-    const child = Bun.spawn([process.execPath, "-e", `
-      const { RunStore } = await import(${JSON.stringify(join(import.meta.dir, "run-store.ts"))});
-      const s = RunStore.open(${JSON.stringify(path)});
-      s.startRun({ id: "crash", kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
-      s.addSample("crash", ${JSON.stringify({ host: "tx", role: "tx", stats: stats(1, 500) })});
-      console.log("stored");
-      await Bun.sleep(60000);
-    `], { stdout: "pipe" });
-    const reader = child.stdout.getReader();
-    const { value } = await reader.read();
-    expect(new TextDecoder().decode(value)).toContain("stored");
+    const child = await runnerThatStored(path, [stats(1, 500)]);
     child.kill("SIGKILL");
     await child.exited;
     const store = RunStore.open(path);
@@ -137,17 +144,7 @@ describe("run store totals (what /metrics reads)", () => {
 
   test("a run found interrupted at the next open joins the totals, once, whoever opens the store", async () => {
     const path = tempDb();
-    const child = Bun.spawn([process.execPath, "-e", `
-      const { RunStore } = await import(${JSON.stringify(join(import.meta.dir, "run-store.ts"))});
-      const s = RunStore.open(${JSON.stringify(path)});
-      s.startRun({ id: "crash", kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
-      s.addSample("crash", ${JSON.stringify({ host: "tx", role: "tx", stats: stats(1, 500) })});
-      s.addSample("crash", ${JSON.stringify({ host: "tx", role: "tx", stats: stats(2, 900) })});
-      console.log("stored");
-      await Bun.sleep(60000);
-    `], { stdout: "pipe" });
-    const { value } = await child.stdout.getReader().read();
-    expect(new TextDecoder().decode(value)).toContain("stored");
+    const child = await runnerThatStored(path, [stats(1, 500), stats(2, 900)]);
     // While its runner lives, the run is 'running' and its latest counters are the running part.
     const watcher = RunStore.open(path);
     expect(watcher.metricsSnapshot().running.map((r) => [r.id, r.latest.map((s) => s.tx_packets)])).toEqual([["crash", [900]]]);
