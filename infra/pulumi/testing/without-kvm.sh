@@ -9,6 +9,8 @@ if [ "${WIRELAB_WITHOUT_KVM_INNER:-}" != 1 ]; then
   exec env WIRELAB_WITHOUT_KVM_INNER=1 unshare --mount --propagation private "$0" "$@"
 fi
 old=$(mktemp -d /tmp/wl-nokvm-dev.XXXXXX)
+# The mounts die with this namespace; only the directory would outlive a failure.
+trap 'umount -l "$old" 2>/dev/null; rmdir "$old" 2>/dev/null' EXIT
 mount --rbind /dev "$old"
 mount -t tmpfs -o mode=0755,nosuid wl-nokvm-dev /dev
 for e in "$old"/* "$old"/.[!.]*; do
@@ -18,7 +20,7 @@ for e in "$old"/* "$old"/.[!.]*; do
   if mountpoint -q "$e"; then mkdir "/dev/$n"; mount --rbind "$e" "/dev/$n"
   else cp -a "$e" "/dev/$n"; fi
 done
-umount -l "$old"; rmdir "$old"
+umount -l "$old"; rmdir "$old"; trap - EXIT
 # An empty /run hides any libvirtd running outside (its socket) and leaves room for one started inside.
 mount -t tmpfs -o mode=0755,nosuid,nodev wl-nokvm-run /run
 install -d -m 1777 /run/lock
