@@ -2,7 +2,6 @@
 // store, an optional lab inventory, a token, a function that starts runs, a
 // host probe) so tests drive it in-process with app.request() and `serve` puts
 // it on Bun.serve.
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -24,6 +23,7 @@ import { RunEvents, stateEvent, summaryEvent } from "./run-events.ts";
 import { runEventStream } from "./run-stream.ts";
 import { listResultFiles, resultFileResponse } from "./results-files.ts";
 import { SSE_HEADERS } from "./sse.ts";
+import { newRunId } from "../store/run-id.ts";
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -81,11 +81,6 @@ export interface AppOptions {
   readonly sseKeepaliveMs?: number;
   /** How often a run driven by another process is re-read for its event stream [1 s]. */
   readonly ssePollMs?: number;
-}
-
-function newRunId(what: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
-  return `${stamp}-${what}-${randomBytes(3).toString("hex")}`;
 }
 
 function summary(run: RunSummaryRow, active: boolean) {

@@ -63,6 +63,8 @@ Events (GET /runs/:id/events, Content-Type: text/event-stream): each event is
   host     one host monitor sample (CPU, memory, interfaces)
   summary  {"id","state","reason"?,"verdicts":[...],"startedAt","endedAt"}: the
            last event; then the server closes the stream
+  error    {"error"}: the stream cannot go on (the run store failed); the last
+           event instead of summary
 A finished run replays its samples, then state, then summary. A running run sends
 state, the samples so far, then live ones. ': keepalive' every 15 s. Unknown run: 404.
 

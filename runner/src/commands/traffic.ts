@@ -22,6 +22,7 @@ import { parseServerUrl, RemoteClient } from "../remote/remote-client.ts";
 import { clientToken } from "../remote/remote-token.ts";
 import { remoteTraffic } from "../remote/remote-traffic.ts";
 import { withServerInterrupt } from "../remote/ctrl-c.ts";
+import { engineRunId, newRunId } from "../store/run-id.ts";
 
 const HELP = `Usage: bun run traffic --tx HOST --rx HOST [options]
        bun run traffic --server URL --tx HOST --rx HOST [options]
@@ -163,7 +164,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   inventoryHost(inventory, values.rx);
 
   const started = new Date();
-  const runId = `${started.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-")}-${protocol}-${mode}`;
+  const runId = newRunId(`${protocol}-${mode}`, started);
   const dir = join(values.results ?? join(REPO_ROOT, "results"), runId);
   mkdirSync(dir, { recursive: true });
   const samplesFile = join(dir, "samples.jsonl");
@@ -198,7 +199,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
         : {}),
     },
     {
-      runId: runId.slice(0, 15),
+      runId: engineRunId(runId),
       transport,
       signal: controller.signal,
       pcapPath: (host) => join(dir, `${runId}_${host}.pcap`),

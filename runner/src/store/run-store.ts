@@ -163,6 +163,13 @@ function durationSeconds(startedAt: string, endedAt: string): number | undefined
   return Number.isFinite(d) && d >= 0 ? d : undefined;
 }
 
+/** How long a write waits for another process's write to end (runs commit each sample as it arrives). */
+const BUSY_TIMEOUT_MS = 10_000;
+
+function oneLine(err: unknown): string {
+  return ((err as Error)?.message ?? String(err)).split("\n")[0]!;
+}
+
 function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -181,10 +188,17 @@ export class RunStore {
 
   private constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { create: true, strict: true });
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
-    this.db.exec(SCHEMA);
-    this.ensureTotals();
+    try {
+      this.db = new Database(path, { create: true, strict: true });
+      // The busy timeout first: switching a fresh file to WAL and creating the schema wait for another process
+      // opening the same store at the same moment (two CLI runs started together) instead of failing 'locked'.
+      this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
+      this.db.exec(SCHEMA);
+      this.ensureTotals();
+    } catch (err) {
+      (this as { db?: Database }).db?.close();
+      throw new Error(`run store ${path}: ${oneLine(err)} (not a usable wirelab run store: move it aside and a new one is created)`);
+    }
     this.dataVersion = this.db.prepare<{ data_version: number }, []>("PRAGMA data_version");
     this.insertSample = this.db.prepare(
       `INSERT INTO samples (run_id, t, host, role, protocol, tx_packets, tx_bytes, rx_packets, rx_bytes, requests, answers_sent,
