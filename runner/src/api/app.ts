@@ -133,9 +133,13 @@ export function createApp(options: AppOptions) {
     const finish = (state: RunState, reason: string | undefined, checks: readonly CheckResult[]) => {
       try {
         store.finishRun(id, state, reason, checks);
-        options.onRunFinished?.(id, dir);
       } catch (err) {
         console.error(`wirelab serve: run ${id}: recording its end failed: ${(err as Error).message}`);
+      }
+      try {
+        options.onRunFinished?.(id, dir);
+      } catch (err) {
+        console.error(`wirelab serve: run ${id}: after its end: ${(err as Error).message}`);
       }
       try {
         const run = store.getRun(id);

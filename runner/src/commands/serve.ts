@@ -12,6 +12,7 @@ import { createApp, HEALTH, type StartRun, type StartScenario } from "../api/app
 import { scenarioRunner } from "../api/scenario-runner.ts";
 import { transportProbe } from "../api/host-reachability.ts";
 import { RunEvents } from "../api/run-events.ts";
+import { watchRunnerLiveness } from "../api/runner-liveness.ts";
 import { loadToken } from "../api/token.ts";
 import { trafficRunner } from "../api/traffic-runner.ts";
 
@@ -109,6 +110,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (values.lab || values.inventory) inventory = loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });
 
   const store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
+  // Runs CLI processes write to the same store: one whose process dies is seen interrupted within a period.
+  const liveness = watchRunnerLiveness(store);
   // Runs end gracefully on shutdown too: each run's signal also fires on SIGINT/SIGTERM.
   const shutdown = new AbortController();
   const pending = new Map<string, () => void>();
@@ -151,6 +154,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const health = new Response(JSON.stringify(HEALTH), { headers: { "Content-Type": "application/json" } });
     server = Bun.serve({ hostname, port, routes: { "/health": { GET: health } }, fetch: app.fetch, maxRequestBodySize: 1024 * 1024, idleTimeout: 60 });
   } catch (err) {
+    liveness.stop();
     store.close();
     throw new Error(`--listen ${hostname}:${port}: ${(err as Error).message}`);
   }
@@ -164,6 +168,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   console.log(`dashboard: ${url}/ (give it the token in its form, or as ${url}/#token=<token>)`);
   if (!isLoopback(hostname)) console.warn(`wirelab serve: listening on ${hostname}, not loopback: the API is reachable from the network`);
 
+  // Routes and streams answer their own errors; what still escapes (a callback of a background job) is one
+  // request's or one run's problem, not a reason to drop every other client.
+  const escaped = (err: unknown) => console.error(`wirelab serve: error outside any request (serving on): ${(err as Error)?.stack ?? err}`);
+  process.on("unhandledRejection", escaped);
+  process.on("uncaughtException", escaped);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
@@ -175,6 +184,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // Runs that ended sent their summaries; streams still open (following a CLI run) end now.
   events.closeAll();
   await server.stop(true);
+  liveness.stop();
   store.close();
   return 0;
 }

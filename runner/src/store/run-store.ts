@@ -188,16 +188,19 @@ export class RunStore {
 
   private constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
+    let db: Database | undefined;
     try {
-      this.db = new Database(path, { create: true, strict: true });
+      db = new Database(path, { create: true, strict: true });
       // The busy timeout first: switching a fresh file to WAL and creating the schema wait for another process
       // opening the same store at the same moment (two CLI runs started together) instead of failing 'locked'.
-      this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
-      this.db.exec(SCHEMA);
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
+      db.exec(SCHEMA);
+      this.db = db;
       this.ensureTotals();
     } catch (err) {
-      (this as { db?: Database }).db?.close();
-      throw new Error(`run store ${path}: ${oneLine(err)} (not a usable wirelab run store: move it aside and a new one is created)`);
+      db?.close();
+      const broken = /^SQLITE_(CORRUPT|NOTADB)/.test((err as { code?: string }).code ?? "");
+      throw new Error(`run store ${path}: ${oneLine(err)}${broken ? " (not a usable run store: move it aside and a new one is created)" : ""}`);
     }
     this.dataVersion = this.db.prepare<{ data_version: number }, []>("PRAGMA data_version");
     this.insertSample = this.db.prepare(
