@@ -210,11 +210,11 @@ export function createApp(options: AppOptions) {
     })
     .get("/runs/:id/results", (c) => {
       const run = knownRun(c.req.param("id"));
-      return c.json({ id: run.id, files: listResultFiles(run.dir) });
+      return c.json({ id: run.id, files: listResultFiles(run.dir, resultsDir) });
     })
     .get("/runs/:id/results/:file", (c) => {
       const run = knownRun(c.req.param("id"));
-      return resultFileResponse(run.id, run.dir, c.req.param("file"));
+      return resultFileResponse(run.id, run.dir, resultsDir, c.req.param("file"));
     })
     .post("/runs", async (c) => {
       if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json")) {
