@@ -16,6 +16,7 @@ import { HostReachability, type ProbeHost, type ReachabilityOptions } from "./ho
 import { publicInventory } from "./lab-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
+import { parseJsonBody } from "./json-body.ts";
 import { parseRunRequest } from "./run-request.ts";
 import { isScenarioRequest, parseScenarioRequest, type ScenarioRequest } from "./scenario-request.ts";
 import { RunRegistry, type ActiveRun } from "./run-registry.ts";
@@ -220,13 +221,7 @@ export function createApp(options: AppOptions) {
       if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json")) {
         throw new ApiError(415, "body: send Content-Type: application/json");
       }
-      let body: unknown;
-      try {
-        body = JSON.parse(await c.req.text());
-      } catch (err) {
-        if (err instanceof SyntaxError) throw new ApiError(400, `body: not valid JSON (${err.message})`);
-        throw err;
-      }
+      const body = parseJsonBody(await c.req.text());
       if (isScenarioRequest(body)) {
         const request = parseScenarioRequest(body, hostNames);
         const run = options.startScenario;

@@ -151,8 +151,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   try {
     // Event streams stay quiet up to 15 s between keepalives: the idle timeout must be longer (Bun's default is 10 s).
     // /health is what load balancers and scrapers poll: Bun answers it natively, the same body the app gives.
+    // Body size is the app's to limit (bodyLimit: a JSON 413, from Content-Length before reading, or as a stream
+    // passes the limit); Bun's own limit would answer an empty 413 first, so it is set out of the way.
     const health = new Response(JSON.stringify(HEALTH), { headers: { "Content-Type": "application/json" } });
-    server = Bun.serve({ hostname, port, routes: { "/health": { GET: health } }, fetch: app.fetch, maxRequestBodySize: 1024 * 1024, idleTimeout: 60 });
+    server = Bun.serve({ hostname, port, routes: { "/health": { GET: health } }, fetch: app.fetch, maxRequestBodySize: Number.MAX_SAFE_INTEGER, idleTimeout: 60 });
   } catch (err) {
     liveness.stop();
     store.close();
