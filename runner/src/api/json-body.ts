@@ -5,12 +5,16 @@
 import { ApiError } from "./errors.ts";
 import { fieldOf } from "./run-request.ts";
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
 /** The first key or string in `value` that is not well-formed Unicode, as its path; undefined when all are. */
 export function illFormedPath(value: unknown, path: PropertyKey[] = []): PropertyKey[] | undefined {
-  if (typeof value === "string") return value.isWellFormed() ? undefined : path;
+  if (typeof value === "string") return wellFormed(value) ? undefined : path;
   if (value === null || typeof value !== "object") return undefined;
   for (const [key, child] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
-    if (typeof key === "string" && !key.isWellFormed()) return [...path, key.toWellFormed()];
+    if (typeof key === "string" && !wellFormed(key)) return [...path, key.replace(new RegExp(LONE_SURROGATE, "g"), "\ufffd")];
     const bad = illFormedPath(child, [...path, key]);
     if (bad) return bad;
   }
