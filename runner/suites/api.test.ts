@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { inventoryPath } from "../../infra/src/netns/backend.ts";
 import { readEvents, type ParsedEvent } from "../src/api/test-app.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
-import { labStateDir, REPO_ROOT } from "../src/paths.ts";
+import { labStateDir } from "../src/paths.ts";
+import { startServe, type ServeProcess } from "../src/api/serve-process.ts";
 import type { TrafficResult } from "../src/traffic/run-traffic.ts";
 import { ownTwoHostLab } from "./own-lab.ts";
 
@@ -22,44 +23,22 @@ writeFileSync(TOKEN_FILE, TOKEN + "\n", { mode: 0o600 });
 const results = join(work, "results");
 
 let lab: LabFixture | undefined;
-let server: ReturnType<typeof Bun.spawn> | undefined;
+let server: ServeProcess | undefined;
 let base = "";
-let serverOut = "";
-let serverErr = "";
 const savedInventory = process.env.WIRELAB_INVENTORY;
-
-async function drain(stream: ReadableStream<Uint8Array>, sink: (s: string) => void) {
-  const decoder = new TextDecoder();
-  for await (const chunk of stream) sink(decoder.decode(chunk, { stream: true }));
-}
 
 beforeAll(async () => {
   delete process.env.WIRELAB_INVENTORY;
   lab = await startLab(LAB, { ssh: false });
   const env: Record<string, string | undefined> = { ...process.env, WIRELAB_INVENTORY: "" };
   delete env.WIRELAB_API_TOKEN;
-  server = Bun.spawn(
-    [process.execPath, join(REPO_ROOT, "runner/src/cli.ts"), "serve", "--inventory", inventoryPath(labStateDir("api")), "--listen", "127.0.0.1:0", "--token-file", TOKEN_FILE, "--results", results],
-    { stdout: "pipe", stderr: "pipe", env },
-  );
-  void drain(server.stdout as ReadableStream<Uint8Array>, (s) => (serverOut += s));
-  void drain(server.stderr as ReadableStream<Uint8Array>, (s) => (serverErr += s));
-  const until = Date.now() + 30_000;
-  while (!base && Date.now() < until) {
-    base = /wirelab serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(serverOut)?.[1] ?? "";
-    if (server.exitCode !== null) throw new Error(`serve exited ${server.exitCode}: ${serverErr.trim()}`);
-    await Bun.sleep(50);
-  }
-  if (!base) throw new Error(`serve did not say where it listens: ${serverOut} ${serverErr}`);
+  server = await startServe(["--inventory", inventoryPath(labStateDir("api")), "--token-file", TOKEN_FILE, "--results", results], env);
+  base = server.base;
 }, 120_000);
 
 afterAll(async () => {
   // Ours, by PID: SIGTERM lets serve stop its runs gracefully; SIGKILL only if it hangs.
-  if (server && server.exitCode === null) {
-    process.kill(server.pid, "SIGTERM");
-    const done = await Promise.race([server.exited.then(() => true), Bun.sleep(40_000).then(() => false)]);
-    if (!done) process.kill(server.pid, "SIGKILL");
-  }
+  await server?.stop();
   await lab?.down();
   if (savedInventory !== undefined) process.env.WIRELAB_INVENTORY = savedInventory;
   rmSync(work, { recursive: true, force: true });
@@ -296,7 +275,8 @@ scrape_configs:
   }, 180_000);
 
   test("the server's own output never carries the token", () => {
-    expect(serverOut + serverErr).not.toContain(TOKEN);
+    const { out, err } = server!.output();
+    expect(out + err).not.toContain(TOKEN);
     expect(existsSync(TOKEN_FILE) && readFileSync(TOKEN_FILE, "utf8").trim()).toBe(TOKEN);
   });
 });

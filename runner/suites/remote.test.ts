@@ -11,6 +11,7 @@ import { inventoryPath } from "../../infra/src/netns/backend.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { labStateDir, REPO_ROOT } from "../src/paths.ts";
 import { RunStore } from "../src/store/run-store.ts";
+import { startServe, type ServeProcess } from "../src/api/serve-process.ts";
 import type { TrafficResult } from "../src/traffic/run-traffic.ts";
 import { ownTwoHostLab } from "./own-lab.ts";
 
@@ -20,7 +21,7 @@ const results = join(work, "results");
 const TOKEN = randomBytes(24).toString("base64url");
 const CLI = join(REPO_ROOT, "runner/src/cli.ts");
 let lab: LabFixture | undefined;
-let server: Bun.Subprocess<"ignore", "pipe", "pipe"> | undefined;
+let server: ServeProcess | undefined;
 let url = "";
 const savedInventory = process.env.WIRELAB_INVENTORY;
 
@@ -28,29 +29,12 @@ beforeAll(async () => {
   // Our own lab even when the caller points suites at another one.
   delete process.env.WIRELAB_INVENTORY;
   lab = await startLab(LAB, { ssh: false });
-  server = Bun.spawn([process.execPath, CLI, "serve", "--listen", "127.0.0.1:0", "--inventory", inventoryPath(labStateDir("rmt")), "--transport", "netns", "--results", results], {
-    stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" },
-  });
-  // The first line names the URL, with the port the kernel picked.
-  const reader = server.stdout.getReader();
-  let text = "";
-  while (!/\n/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`serve exited before listening: ${await new Response(server.stderr).text()}`);
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  url = /wirelab serve: (http:\/\/\S+)/.exec(text)?.[1] ?? "";
-  if (!url) throw new Error(`serve said: ${text}`);
+  server = await startServe(["--inventory", inventoryPath(labStateDir("rmt")), "--transport", "netns", "--results", results], { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" });
+  url = server.base;
 }, 120_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    const ended = await Promise.race([server.exited.then(() => true), Bun.sleep(40_000).then(() => false)]);
-    if (!ended) server.kill("SIGKILL");
-    await server.exited;
-  }
+  await server?.stop();
   await lab?.down();
   if (savedInventory !== undefined) process.env.WIRELAB_INVENTORY = savedInventory;
   rmSync(work, { recursive: true, force: true });
