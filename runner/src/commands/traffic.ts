@@ -163,6 +163,12 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   inventoryHost(inventory, values.tx);
   inventoryHost(inventory, values.rx);
 
+  // Listening before the run exists: a Ctrl-C at any moment from here on ends the run as 'interrupted', with
+  // whatever engines it had started stopped, instead of killing the process around them.
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const started = new Date();
   const runId = newRunId(`${protocol}-${mode}`, started);
   const dir = join(values.results ?? join(REPO_ROOT, "results"), runId);
@@ -179,10 +185,6 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     appendFileSync(join(dir, "host-samples.jsonl"), JSON.stringify(h) + "\n");
     store.addHostSample(runId, h);
   });
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   const view = !values.json && process.stdout.isTTY ? new LiveView(process.stdout, liveDuration) : undefined;
 
   const result = await runTraffic(
