@@ -2,46 +2,26 @@
 // this test's own (rmt, on 198.18.46.0/24), and the CLI sending it real UDP
 // runs through the real engines, followed over the live events. Both the
 // server and the lab are taken down in afterAll, also when a test fails.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inventoryPath } from "../../infra/src/netns/backend.ts";
-import { startLab, type LabFixture } from "../src/lab-fixture.ts";
-import { labStateDir, REPO_ROOT } from "../src/paths.ts";
+import { REPO_ROOT } from "../src/paths.ts";
 import { RunStore } from "../src/store/run-store.ts";
-import { startServe, type ServeProcess } from "../src/api/serve-process.ts";
 import type { TrafficResult } from "../src/traffic/run-traffic.ts";
 import { ownTwoHostLab } from "./own-lab.ts";
+import { useServedLab } from "./served-lab.ts";
 
 const work = mkdtempSync(join(tmpdir(), "wirelab-remote-run-"));
 const LAB = ownTwoHostLab(work, "rmt", 46, "remote-mode tests' own two-host lab");
 const results = join(work, "results");
 const TOKEN = randomBytes(24).toString("base64url");
 const CLI = join(REPO_ROOT, "runner/src/cli.ts");
-let lab: LabFixture | undefined;
-let server: ServeProcess | undefined;
-let url = "";
-const savedInventory = process.env.WIRELAB_INVENTORY;
-
-beforeAll(async () => {
-  // Our own lab even when the caller points suites at another one.
-  delete process.env.WIRELAB_INVENTORY;
-  lab = await startLab(LAB, { ssh: false });
-  server = await startServe(["--inventory", inventoryPath(labStateDir("rmt")), "--transport", "netns", "--results", results], { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" });
-  url = server.base;
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-  await lab?.down();
-  if (savedInventory !== undefined) process.env.WIRELAB_INVENTORY = savedInventory;
-  rmSync(work, { recursive: true, force: true });
-}, 120_000);
+const served = useServedLab({ labFile: LAB, labName: "rmt", work, serveArgs: ["--transport", "netns", "--results", results], env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
 
 function traffic(...args: string[]) {
-  return Bun.spawn([process.execPath, CLI, "traffic", "--server", url, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
+  return Bun.spawn([process.execPath, CLI, "traffic", "--server", served.server.base, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
 }
 
 async function outputOf(p: ReturnType<typeof traffic>) {
@@ -88,7 +68,7 @@ describe("traffic --server on a real lab", () => {
   }, 120_000);
 
   test("scenario quick --server: every step run on the server's lab, verdicts per step, exit 0", async () => {
-    const p = Bun.spawn([process.execPath, CLI, "scenario", "quick", "--server", url, "--json"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
+    const p = Bun.spawn([process.execPath, CLI, "scenario", "quick", "--server", served.server.base, "--json"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
     const r = await outputOf(p);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
@@ -125,7 +105,7 @@ describe("traffic --server on a real lab", () => {
     const result = JSON.parse(text.trim().split("\n").at(-1)!) as Line;
     expect(result).toMatchObject({ type: "result", state: "interrupted" });
     // The engines of that run are gone: nothing of it is left in the lab's namespaces.
-    const engines = lab!.inventory.hosts.flatMap((h) => {
+    const engines = served.lab.inventory.hosts.flatMap((h) => {
       const ns = h.transports.netns?.namespace;
       if (!ns) return [];
       const pids = Bun.spawnSync(["ip", "netns", "pids", ns], { stdout: "pipe" }).stdout.toString().split(/\s+/).filter(Boolean);

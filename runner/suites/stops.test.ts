@@ -5,19 +5,17 @@
 // with no engine process left in the lab. A SIGKILLed CLI run is seen
 // interrupted by a watching server within seconds; two CLI runs started
 // together on one fresh store are both stored.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inventoryPath } from "../../infra/src/netns/backend.ts";
 import { pidsInNamespace } from "../../infra/src/netns/system.ts";
-import { startServe, type ServeProcess } from "../src/api/serve-process.ts";
 import { readEvents } from "../src/api/test-app.ts";
-import { startLab, type LabFixture } from "../src/lab-fixture.ts";
-import { BUN, labStateDir, REPO_ROOT } from "../src/paths.ts";
+import { BUN, REPO_ROOT } from "../src/paths.ts";
 import { RunStore } from "../src/store/run-store.ts";
 import { ownLab } from "./own-lab.ts";
+import { useServedLab } from "./served-lab.ts";
 
 type Json = Record<string, any>;
 
@@ -28,31 +26,26 @@ const LAB = ownLab(work, "stp", 48, "the stops suite's own lab: two host pairs, 
 const results = join(work, "results");
 const TOKEN = randomBytes(24).toString("base64url");
 const env = { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" };
-const INVENTORY = inventoryPath(labStateDir("stp"));
-let lab: LabFixture | undefined;
-let server: ServeProcess | undefined;
-const savedInventory = process.env.WIRELAB_INVENTORY;
+const served = useServedLab({ labFile: LAB, labName: "stp", work, serveArgs: ["--transport", "netns", "--results", results], env });
+const INVENTORY = served.inventory;
 
-beforeAll(async () => {
-  delete process.env.WIRELAB_INVENTORY;
-  lab = await startLab(LAB, { ssh: false });
-  server = await startServe(["--inventory", INVENTORY, "--transport", "netns", "--results", results], env);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-  await lab?.down();
-  if (savedInventory !== undefined) process.env.WIRELAB_INVENTORY = savedInventory;
-  rmSync(work, { recursive: true, force: true });
-}, 120_000);
-
-const api = (path: string, init: RequestInit = {}) => fetch(server!.base + path, { ...init, headers: { Authorization: `Bearer ${TOKEN}`, ...(init.headers ?? {}) } });
+const api = (path: string, init: RequestInit = {}) => fetch(served.server.base + path, { ...init, headers: { Authorization: `Bearer ${TOKEN}`, ...(init.headers ?? {}) } });
 const post = (body: unknown) => api("/runs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 const LONG_RUN = { protocol: "udp", mode: "rate", pps: 1000, duration: 60 };
 
+/** The run as the server shows it once it is no longer running (or after `withinMs`). */
+async function ended(id: string, withinMs: number): Promise<Json> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const run = (await (await api(`/runs/${id}`)).json()) as Json;
+    if (run.state !== "running" || Date.now() > deadline) return run;
+    await Bun.sleep(50);
+  }
+}
+
 /** Every process in the lab's namespaces: the engines runs start there, and nothing else runs there. */
 function labProcesses(): number[] {
-  return lab!.inventory.hosts.flatMap((h) => pidsInNamespace(h.transports.netns!.namespace));
+  return served.lab.inventory.hosts.flatMap((h) => pidsInNamespace(h.transports.netns!.namespace));
 }
 
 /** DPDK runtime directories of this lab's engines (a run removes its own when it ends). */
@@ -105,12 +98,7 @@ describe("a stop is never lost", () => {
       const from = Date.now();
       const del = await api(`/runs/${id}`, { method: "DELETE" });
       expect([200, 202]).toContain(del.status);
-      let run: Json = {};
-      while (Date.now() - from < 20_000) {
-        run = (await (await api(`/runs/${id}`)).json()) as Json;
-        if (run.state !== "running") break;
-        await Bun.sleep(50);
-      }
+      const run = await ended(id, 20_000);
       const stopMs = Date.now() - from;
       expect(run).toMatchObject({ id, state: "interrupted", active: false });
       expect(stopMs).toBeLessThan(10_000);
@@ -163,12 +151,7 @@ describe("store faults are contained", () => {
     const from = Date.now();
     cli.kill("SIGKILL");
     await cli.exited;
-    let run: Json = {};
-    while (Date.now() - from < 15_000) {
-      run = (await (await api(`/runs/${id}`)).json()) as Json;
-      if (run.state !== "running") break;
-      await Bun.sleep(100);
-    }
+    const run = await ended(id, 15_000);
     const seenMs = Date.now() - from;
     console.log(`stops: a SIGKILLed CLI run seen interrupted by the watching server after ${seenMs} ms`);
     expect(run).toMatchObject({ state: "interrupted", reason: `the runner (pid ${cli.pid}) ended before the run finished` });
@@ -214,9 +197,9 @@ describe("a stop is never lost, server shutdown", () => {
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as Json;
     await Bun.sleep(Math.floor(Math.random() * 800));
-    const exitMs = await server!.stop();
+    const exitMs = await served.server.stop();
     console.log(`stops: serve exited ${exitMs} ms after SIGTERM with a run starting`);
-    expect(server!.proc.exitCode).toBe(0);
+    expect(served.server.proc.exitCode).toBe(0);
     expect(exitMs).toBeLessThan(15_000);
     const store = RunStore.open(join(results, "wirelab.sqlite"));
     const run = store.getRun(id);
