@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emptyCounters, PROTOCOLS, type EngineStats } from "../traffic/engine-output.ts";
@@ -12,6 +13,17 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** Runs `fn` on the store's file through a connection of its own, as another program would. */
+function rawDb(path: string, fn: (db: Database) => void): void {
+  const db = new Database(path, { strict: true });
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    fn(db);
+  } finally {
+    db.close();
+  }
+}
 
 function tempDb(): string {
   const dir = mkdtempSync(join(tmpdir(), "wirelab-store-"));
@@ -66,6 +78,42 @@ describe("run store", () => {
     expect(b.getRun("live")!.state).toBe("running");
     a.close();
     b.close();
+  });
+
+  test("a runner's PID taken over by a later process does not keep its run 'running': the start time tells them apart", async () => {
+    const path = tempDb();
+    const store = RunStore.open(path);
+    // A live process standing in for "whoever has that PID now".
+    const other = Bun.spawn(["sleep", "30"]);
+    try {
+      const stat = readFileSync(`/proc/${other.pid}/stat`, "utf8");
+      const start = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+      for (const [id, pidStart] of [["same-process", start], ["reused-pid", start - 1]] as const) {
+        store.startRun({ id, kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
+        rawDb(path, (db) => db.prepare("UPDATE runs SET pid = $pid, pid_start = $start WHERE id = $id").run({ pid: other.pid, start: pidStart, id }));
+      }
+      expect(store.recoverInterrupted()).toEqual(["reused-pid"]);
+      expect(store.getRun("same-process")!.state).toBe("running");
+    } finally {
+      other.kill();
+      store.close();
+    }
+  });
+
+  test("a store from before runner start times gets the column; its old running rows are judged by PID alone", async () => {
+    const path = tempDb();
+    RunStore.open(path).close();
+    const child = Bun.spawn(["true"]);
+    await child.exited;
+    rawDb(path, (db) => {
+      db.exec("ALTER TABLE runs DROP COLUMN pid_start");
+      db.prepare("INSERT INTO runs (id, kind, name, state, started_at, dir, pid, spec, provenance) VALUES ('old', 'traffic', 'x', 'running', '2026-01-01T00:00:00Z', '/tmp/x', $pid, '{}', '{}')").run({ pid: child.pid });
+    });
+    const store = RunStore.open(path);
+    expect(store.getRun("old")).toMatchObject({ state: "interrupted", pid_start: null });
+    store.startRun({ id: "new", kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
+    expect(store.getRun("new")!.pid_start).toBeGreaterThan(0);
+    store.close();
   });
 
   test("run summaries for listings: the newest first, the same fields as the full rows but provenance", () => {
