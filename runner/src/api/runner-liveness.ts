@@ -1,6 +1,6 @@
 // A server reads a store that CLI runs write too. A CLI whose process is
 // gone (SIGKILL, OOM, a crash) never finishes its run: the server looks at
-// every 'running' run's runner PID on a timer and marks those whose runner is
+// every 'running' run's runner (PID and start time) on a timer, marks those whose runner is
 // gone interrupted, so /runs, /metrics and event streams see it within a
 // period, not only at the next open of the store.
 import type { RunStore } from "../store/run-store.ts";
