@@ -5,6 +5,7 @@ import { inventoryHost, type Inventory } from "../../../infra/src/inventory.ts";
 import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { emptyCounters, parseEngineLine, PROTOCOLS, type EngineStart, type EngineStats, type Protocol, type ProtocolCounters } from "./engine-output.ts";
 import { dpdkRuntimeDir, rxInvocation, txInvocation, type EngineInvocation } from "./engine-command.ts";
+import { runStop } from "./run-stop.ts";
 import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
 import { toolsOf } from "../../../infra/src/inventory.ts";
 import { pinDirFor, startXdp } from "../xdp/xdp-session.ts";
@@ -180,22 +181,13 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
       reason = why;
     }
   };
-  const interrupted = () => options.signal?.aborted === true;
   // One stop for the whole run, listened to before anything starts: an abort while an engine is being spawned or
   // coming up is never lost. Senders are stopped at once (they end gracefully and print their summary); receivers
   // are stopped by the flow below once the senders are gone, so they still count the last frames.
-  const stopSenders = () => {
+  const stop = runStop(options.signal, () => {
     for (const r of running) if (r.outcome.role === "tx") void r.proc.stop(3000);
-  };
-  let onAbort = () => {};
-  const aborted = new Promise<"aborted">((resolve) => {
-    onAbort = () => {
-      stopSenders();
-      resolve("aborted");
-    };
-    if (interrupted()) resolve("aborted");
-    else options.signal?.addEventListener("abort", onAbort, { once: true });
   });
+  const interrupted = stop.requested;
   /** Starts an engine and keeps it in `running`; one the run was aborted while it started is stopped right away. */
   const launch = async (engine: EngineInvocation, host: string): Promise<Running> => {
     const r = await startEngine(engine, options.transport(host), options);
@@ -246,12 +238,12 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     const rxUp = await Promise.race([
       rx.started.then(() => "up" as const),
       rx.proc.exited.then(() => "exited" as const),
-      aborted,
+      stop.stopped,
       new Promise<"timeout">((resolve) => (startTimer = setTimeout(() => resolve("timeout"), options.startTimeoutMs ?? 30000))),
     ]);
     clearTimeout(startTimer);
     // Stopped while the receiver was coming up: no sender starts; `finally` stops the receiver.
-    if (rxUp === "aborted" || interrupted()) return;
+    if (rxUp === "stopped" || interrupted()) return;
     if (rxUp !== "up") {
       await rx.proc.stop(1000);
       throw new Error(`receiver engine on ${rxHost.name} ${rxUp === "exited" ? "exited before it was ready" : "did not come up in time"}: ${lastError(rx.outcome)}`);
@@ -276,7 +268,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
   } catch (err) {
     fail((err as Error).message.split("\n")[0]!);
   } finally {
-    options.signal?.removeEventListener("abort", onAbort);
+    stop.dispose();
     await Promise.all(running.map((r) => r.proc.stop(3000)));
     // Let the exit handlers record exit codes and stderr.
     await Promise.all(running.map((r) => r.proc.exited));
