@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Sends ICMP echo requests a conformant host must (or must not) answer, out
+of an interface through AF_PACKET, so the frame is exactly as given.
+Usage: raw_probe.py IFACE KIND SRC_IP DST_IP DST_MAC [COUNT]
+KIND: good            a plain echo request (the control: answered)
+      foreign-mac     to another station's unicast MAC (02:00:00:00:99:99)
+      src-zero        from 0.1.2.3     (RFC 1122 3.2.1.3: this network)
+      src-loopback    from 127.0.0.1
+      src-multicast   from 224.0.0.5
+      src-broadcast   from 255.255.255.255
+      mcast-src-mac   from a group (multicast) Ethernet address"""
+import socket
+import struct
+import sys
+import time
+
+iface, kind, src_ip, dst_ip, dst_mac = sys.argv[1:6]
+count = int(sys.argv[6]) if len(sys.argv) > 6 else 3
+SOURCES = {"src-zero": "0.1.2.3", "src-loopback": "127.0.0.1", "src-multicast": "224.0.0.5", "src-broadcast": "255.255.255.255"}
+KINDS = {"good", "foreign-mac", "mcast-src-mac", *SOURCES}
+if kind not in KINDS:
+    sys.exit(f"raw_probe.py: KIND '{kind}' is not one of {', '.join(sorted(KINDS))}")
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((iface, 0))
+my_mac = s.getsockname()[4]
+eth_dst = bytes.fromhex("020000009999") if kind == "foreign-mac" else bytes.fromhex(dst_mac.replace(":", ""))
+eth_src = bytes.fromhex("010203040506") if kind == "mcast-src-mac" else my_mac
+src = socket.inet_aton(SOURCES.get(kind, src_ip))
+dst = socket.inet_aton(dst_ip)
+for seq in range(1, count + 1):
+    icmp = struct.pack("!BBHHH", 8, 0, 0, 0x5752, seq) + b"wirelab-conformance"
+    icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0x4000 + seq, 0, 64, 1, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    s.send(eth_dst + eth_src + b"\x08\x00" + ip + icmp)
+    time.sleep(0.1)
