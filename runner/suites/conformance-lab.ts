@@ -77,8 +77,14 @@ export async function startConformanceLab(name: string, octet: number, why: stri
 
   async function probe<T>(probeName: string, run: () => Promise<T>): Promise<ProbeOutcome<T>> {
     const pcap = join(work, `${seq++}-${probeName.replace(/[^a-z0-9]+/gi, "-")}.pcap`);
-    const dump = await prober.transport.spawn(["tcpdump", "-i", prober.ifname, "-U", "-n", "-w", pcap]);
-    await waitForCapture(dump);
+    let listening!: () => void;
+    const ready = new Promise<void>((r) => (listening = r));
+    // --immediate-mode: with TPACKET_V3 tcpdump gets frames a ring block at a time, and what is
+    // still in an unfinished block when it is stopped never reaches the file.
+    const dump = await prober.transport.spawn(["tcpdump", "-i", prober.ifname, "--immediate-mode", "-U", "-n", "-w", pcap], {
+      onStderrLine: (l) => l.includes("listening on") && listening(),
+    });
+    await waitForCapture(dump, ready);
     try {
       const result = await run();
       // Late answers (a reply after the client gave up) belong to this probe's capture too.
@@ -136,11 +142,14 @@ export async function startConformanceLab(name: string, octet: number, why: stri
 }
 
 /** tcpdump says "listening on" once its socket is open; frames before that are lost. */
-async function waitForCapture(dump: RemoteProcess): Promise<void> {
-  // The transport gives no stderr line callback before exit for every kind, so wait a fixed,
-  // generous time: tcpdump opens its socket in well under 100 ms on these hosts.
-  const ended = await Promise.race([dump.exited, Bun.sleep(400).then(() => undefined)]);
-  if (ended) throw new Error(`tcpdump ended at once (exit ${ended.code}): ${ended.stderr.trim()}`);
+async function waitForCapture(dump: RemoteProcess, ready: Promise<void>): Promise<void> {
+  const ended = await Promise.race([dump.exited, ready.then(() => "ready" as const), Bun.sleep(10_000).then(() => "timeout" as const)]);
+  if (ended === "ready") return;
+  if (ended === "timeout") {
+    await dump.stop(1000);
+    throw new Error("tcpdump did not say 'listening on' within 10 s");
+  }
+  throw new Error(`tcpdump ended at once (exit ${ended.code}): ${ended.stderr.trim()}`);
 }
 
 /** Frames of a capture, decoded by tshark with IP/ICMP/UDP/TCP checksum validation on. */

@@ -57,7 +57,6 @@ const PROBES: readonly Probe[] = [
   { name: "echo request from 127.0.0.1 (RFC 1122 3.2.1.3)", answered: false, argv: rawProbe("src-loopback"), isAnswer: anyIp },
   { name: "echo request from 224.0.0.5 (RFC 1122 3.2.1.3)", answered: false, argv: rawProbe("src-multicast"), isAnswer: anyIp },
   { name: "echo request from 255.255.255.255 (RFC 1122 3.2.1.3)", answered: false, argv: rawProbe("src-broadcast"), isAnswer: anyIp },
-  { name: "echo request from a multicast MAC (IEEE 802 group source)", answered: false, argv: rawProbe("mcast-src-mac"), isAnswer: anyIp },
 ];
 
 let lab: ConformanceLab | undefined;
@@ -150,17 +149,13 @@ describe("the engine's answers on the wire", () => {
 describe("the engine counts what it refused, by reason", () => {
   test("summary: refusals, reassembly and ARP announcements", () => {
     expect(engineExit?.code).toBe(0);
-    const s = summary as EngineStats & {
-      refused: Record<string, number>;
-      reassembly: Record<string, number>;
-      arp: Record<string, number>;
-    };
+    const s = summary!;
+    if (!s.refused || !s.reassembly || !s.arp) throw new Error("the summary has no refused/reassembly/arp counters");
     // 3 ICMP + 3 UDP + 3 TCP with bad checksums.
     expect(s.refused.l4_checksum).toBeGreaterThanOrEqual(9);
     expect(s.refused.dst_mac).toBeGreaterThanOrEqual(3);
     // 0/8, 127/8, 224/4, 255.255.255.255: 3 frames each.
     expect(s.refused.src_addr).toBeGreaterThanOrEqual(12);
-    expect(s.refused.src_mac).toBeGreaterThanOrEqual(3);
     expect(s.reassembly.reassembled).toBe(3);
     expect(s.reassembly.dropped).toBe(0);
     expect(s.arp.gratuitous).toBeGreaterThanOrEqual(2);
