@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inventoryHost, type InventoryHost } from "../../infra/src/inventory.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
-import { rxInvocation } from "../src/traffic/engine-command.ts";
-import { parseEngineLine, type EngineStart, type EngineStats } from "../src/traffic/engine-output.ts";
+import { rxInvocation, txInvocation } from "../src/traffic/engine-command.ts";
+import { parseEngineLine, type EngineEvent, type EngineStart, type EngineStats } from "../src/traffic/engine-output.ts";
 import type { ExecResult, RemoteProcess, Transport } from "../src/transport/transport.ts";
 import { ownTwoHostLab } from "./own-lab.ts";
 
@@ -37,6 +37,12 @@ export interface EngineRun {
   stop(): Promise<{ summary: EngineStats; result: ExecResult }>;
 }
 
+export interface GeneratorRun {
+  readonly result: ExecResult;
+  readonly summary?: EngineStats;
+  readonly events: EngineEvent[];
+}
+
 export interface ConformanceLab {
   readonly fixture: LabFixture;
   /** The host that sends the probes (lab host "tx"). */
@@ -45,6 +51,11 @@ export interface ConformanceLab {
   readonly target: Endpoint;
   /** Runs `probe` on the prober with a capture of its test NIC around it. */
   probe<T>(name: string, probe: () => Promise<T>): Promise<ProbeOutcome<T>>;
+  /**
+   * Runs the engine as a generator on the prober (ICMP to the target, rate mode, `count` requests)
+   * plus `extraArgs` (later options win), until it ends by itself.
+   */
+  generate(count: number, extraArgs?: readonly string[]): Promise<GeneratorRun>;
   /** Starts `wirelab-engine --role rx --ip <target ip>` plus `extraArgs` on the target; resolves once its start line is out. */
   startEngine(extraArgs?: readonly string[]): Promise<EngineRun>;
   down(): Promise<void>;
@@ -128,11 +139,30 @@ export async function startConformanceLab(name: string, octet: number, why: stri
     };
   }
 
+  async function generate(count: number, extraArgs: readonly string[] = []): Promise<GeneratorRun> {
+    const spec = { tx: "tx", rx: "rx", protocol: "icmp", mode: "rate", pps: 100, count, statsInterval: 1 } as const;
+    const inv = txInvocation(fixture.inventory, spec, prober.host, target.host, { runId: `${name}${seq++}`, lcores: { tx: 0, rx: 1 } });
+    let summary: EngineStats | undefined;
+    const events: EngineEvent[] = [];
+    const proc = await prober.transport.spawn([...inv.argv, ...extraArgs], {
+      onStdoutLine: (l) => {
+        const m = parseEngineLine(l);
+        if (m?.type === "summary") summary = m;
+        if (m?.type === "event") events.push(m);
+      },
+    });
+    const timer = setTimeout(() => void proc.stop(2000), 60_000);
+    const result = await proc.exited;
+    clearTimeout(timer);
+    return { result, events, ...(summary ? { summary } : {}) };
+  }
+
   return {
     fixture,
     prober,
     target,
     probe,
+    generate,
     startEngine,
     async down() {
       await fixture.down();

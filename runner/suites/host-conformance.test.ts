@@ -161,3 +161,50 @@ describe("the engine counts what it refused, by reason", () => {
     expect(s.arp.gratuitous).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("the generator: duplicate-address detection and fragments", () => {
+  test("--arp-dad refuses to start on an address the target's kernel owns, in one line naming the owner", async () => {
+    const l = lab!;
+    const r = await l.generate(5, ["--src-ip", l.target.ip, "--arp-dad"]);
+    expect(r.result.code).toBe(1);
+    const said = r.result.stderr.split("\n").filter((x) => x.includes("--arp-dad"));
+    expect(said).toEqual([`wirelab-engine: --arp-dad: ${l.target.ip} is already in use by ${l.target.mac} (RFC 5227 conflict); not starting`]);
+    expect(r.summary?.reason).toBe("error");
+    expect(r.summary?.protocols.icmp.tx_packets).toBe(0);
+    expect(r.summary?.arp?.conflicts).toBe(1);
+  }, 60_000);
+
+  test("--arp-dad on a free address: three probes, an announcement, then traffic", async () => {
+    const l = lab!;
+    const r = await l.generate(5, ["--arp-dad"]);
+    expect(r.result.code).toBe(0);
+    const ok = r.events.find((e) => e.event === "arp_dad_ok");
+    expect(ok).toMatchObject({ ip: l.prober.ip, probes: 3 });
+    expect(r.summary?.protocols.icmp.answers_matched).toBe(5);
+  }, 60_000);
+
+  test("--fragment-size: the kernel reassembles the engine's fragmented echo requests and answers each", async () => {
+    const l = lab!;
+    const r = await l.generate(20, ["--size", "1514", "--fragment-size", "512"]);
+    expect(r.result.code).toBe(0);
+    // 1480 bytes of IP payload in 512-byte pieces: 3 frames per request.
+    expect(r.summary?.protocols.icmp.tx_packets).toBe(60);
+    expect(r.summary?.protocols.icmp.answers_matched).toBe(20);
+  }, 60_000);
+
+  test("engine to engine with --fragment-size: the rx engine reassembles and answers, the tx engine matches", async () => {
+    const l = lab!;
+    const rx = await l.startEngine();
+    let gen;
+    try {
+      gen = await l.generate(30, ["--size", "1200", "--fragment-size", "256"]);
+    } finally {
+      const end = await rx.stop();
+      expect(end.summary.reassembly).toMatchObject({ reassembled: 30, dropped: 0, timed_out: 0 });
+      // 1186 bytes of IP payload in 256-byte pieces: 5 fragments per request.
+      expect(end.summary.reassembly?.fragments).toBe(150);
+      expect(end.summary.protocols.icmp.answers_sent).toBe(30);
+    }
+    expect(gen.summary?.protocols.icmp.answers_matched).toBe(30);
+  }, 90_000);
+});
