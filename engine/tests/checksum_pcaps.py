@@ -8,16 +8,11 @@ import os
 import struct
 import sys
 
+from inet_csum import csum
+
 SRC, DST = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
 ETH = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0])
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 def ip(proto, payload, bad=False):
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, 64, proto, 0, SRC, DST)

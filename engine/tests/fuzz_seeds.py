@@ -7,13 +7,8 @@ import os
 import struct
 import sys
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
+from inet_csum import csum
+
 
 ME, PEER = bytes([2, 0, 0, 0, 0, 2]), bytes([2, 0, 0, 0, 0, 1])
 SRC, DST = bytes([198, 18, 200, 1]), bytes([198, 18, 200, 2])

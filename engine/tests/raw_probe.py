@@ -14,6 +14,8 @@ import struct
 import sys
 import time
 
+from inet_csum import csum
+
 iface, kind, src_ip, dst_ip, dst_mac = sys.argv[1:6]
 count = int(sys.argv[6]) if len(sys.argv) > 6 else 3
 SOURCES = {"src-zero": "0.1.2.3", "src-loopback": "127.0.0.1", "src-multicast": "224.0.0.5", "src-broadcast": "255.255.255.255"}
@@ -21,13 +23,6 @@ KINDS = {"good", "foreign-mac", "mcast-src-mac", *SOURCES}
 if kind not in KINDS:
     sys.exit(f"raw_probe.py: KIND '{kind}' is not one of {', '.join(sorted(KINDS))}")
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((iface, 0))

@@ -97,26 +97,29 @@ static size_t ping(uint8_t *f, const struct wl_l2l3 *a)
 /* An IPv4 header field changed after building: fix the header checksum. */
 static void refix_ip(uint8_t *f) { ipv4_set_csum(f + ETH_HLEN); }
 
+/* An echo request with these addresses is refused, for `reason`. */
+static void ping_refused(const struct wl_l2l3 *a, int reason)
+{
+	uint8_t f[WL_MAX_FRAME];
+	size_t n = ping(f, a);
+	CHECK_EQ(host_rx(f, n), 0);
+	CHECK_EQ(last_refusal, reason);
+}
+
 /* ---- RFC 1122 3.2.1.3: source addresses never answered ---- */
 
 static void rfc1122_3_2_1_3_source_this_network_0_8_not_answered(void)
 {
-	uint8_t f[WL_MAX_FRAME];
 	struct wl_l2l3 a = to_me();
 	a.src_ip = 0x00010203;
-	size_t n = ping(f, &a);
-	CHECK_EQ(host_rx(f, n), 0);
-	CHECK_EQ(last_refusal, RXV_SRC_ADDR);
+	ping_refused(&a, RXV_SRC_ADDR);
 }
 
 static void rfc1122_3_2_1_3_source_loopback_127_not_answered(void)
 {
-	uint8_t f[WL_MAX_FRAME];
 	struct wl_l2l3 a = to_me();
 	a.src_ip = 0x7f000001;
-	size_t n = ping(f, &a);
-	CHECK_EQ(host_rx(f, n), 0);
-	CHECK_EQ(last_refusal, RXV_SRC_ADDR);
+	ping_refused(&a, RXV_SRC_ADDR);
 }
 
 static void rfc1122_3_2_1_3_source_multicast_not_answered(void)
@@ -124,11 +127,9 @@ static void rfc1122_3_2_1_3_source_multicast_not_answered(void)
 	uint8_t f[WL_MAX_FRAME];
 	struct wl_l2l3 a = to_me();
 	a.src_ip = 0xe0000001;
-	size_t n = ping(f, &a);
-	CHECK_EQ(host_rx(f, n), 0);
-	CHECK_EQ(last_refusal, RXV_SRC_ADDR);
+	ping_refused(&a, RXV_SRC_ADDR);
 	/* an ARP sender claiming a multicast address is not answered either */
-	n = arp_build_request(f, sizeof(f), PEER_MAC, 0xe0000001, MY_IP);
+	size_t n = arp_build_request(f, sizeof(f), PEER_MAC, 0xe0000001, MY_IP);
 	CHECK_EQ(host_rx(f, n), 0);
 	CHECK_EQ(last_refusal, RXV_SRC_ADDR);
 }
@@ -159,10 +160,8 @@ static void rfc1122_2_4_frame_to_foreign_unicast_mac_not_answered(void)
 	uint8_t f[WL_MAX_FRAME];
 	struct wl_l2l3 a = to_me();
 	memcpy(a.dst_mac, OTHER_MAC, ETH_ALEN);
-	size_t n = ping(f, &a);
-	CHECK_EQ(host_rx(f, n), 0);
-	CHECK_EQ(last_refusal, RXV_DST_MAC);
-	n = arp_build(f, sizeof(f), ARP_OP_REQUEST, OTHER_MAC, PEER_MAC, PEER_IP, OTHER_MAC, MY_IP);
+	ping_refused(&a, RXV_DST_MAC);
+	size_t n = arp_build(f, sizeof(f), ARP_OP_REQUEST, OTHER_MAC, PEER_MAC, PEER_IP, OTHER_MAC, MY_IP);
 	CHECK_EQ(host_rx(f, n), 0);
 	CHECK_EQ(last_refusal, RXV_DST_MAC);
 }
@@ -197,19 +196,14 @@ static void rfc1112_4_all_hosts_group_mac_accepted_other_groups_not(void)
 	size_t n = ping(f, &a);
 	CHECK_EQ(host_rx(f, n), 98);
 	memcpy(a.dst_mac, other_group, ETH_ALEN);
-	n = ping(f, &a);
-	CHECK_EQ(host_rx(f, n), 0);
-	CHECK_EQ(last_refusal, RXV_DST_MAC);
+	ping_refused(&a, RXV_DST_MAC);
 }
 
 static void ieee802_group_bit_source_mac_not_answered(void)
 {
-	uint8_t f[WL_MAX_FRAME];
 	struct wl_l2l3 a = to_me();
 	a.src_mac[0] = 0x01;
-	size_t n = ping(f, &a);
-	CHECK_EQ(host_rx(f, n), 0);
-	CHECK_EQ(last_refusal, RXV_SRC_MAC);
+	ping_refused(&a, RXV_SRC_MAC);
 }
 
 /* ---- checksums: RFC 1122 3.2.1.2 (IP header), RFC 792 (ICMP),
