@@ -43,6 +43,13 @@ export interface GeneratorRun {
   readonly events: EngineEvent[];
 }
 
+export interface GenerateOptions {
+  /** Resolve the target's MAC with ARP (and so learn from announcements) instead of giving --dst-mac. */
+  readonly resolve?: boolean;
+  /** Called once the engine's start line is out. */
+  readonly onStart?: () => void;
+}
+
 export interface ConformanceLab {
   readonly fixture: LabFixture;
   /** The host that sends the probes (lab host "tx"). */
@@ -55,7 +62,7 @@ export interface ConformanceLab {
    * Runs the engine as a generator on the prober (ICMP to the target, rate mode, `count` requests)
    * plus `extraArgs` (later options win), until it ends by itself.
    */
-  generate(count: number, extraArgs?: readonly string[]): Promise<GeneratorRun>;
+  generate(count: number, extraArgs?: readonly string[], options?: GenerateOptions): Promise<GeneratorRun>;
   /** Starts `wirelab-engine --role rx --ip <target ip>` plus `extraArgs` on the target; resolves once its start line is out. */
   startEngine(extraArgs?: readonly string[]): Promise<EngineRun>;
   down(): Promise<void>;
@@ -139,14 +146,16 @@ export async function startConformanceLab(name: string, octet: number, why: stri
     };
   }
 
-  async function generate(count: number, extraArgs: readonly string[] = []): Promise<GeneratorRun> {
+  async function generate(count: number, extraArgs: readonly string[] = [], options: GenerateOptions = {}): Promise<GeneratorRun> {
     const spec = { tx: "tx", rx: "rx", protocol: "icmp", mode: "rate", pps: 100, count, statsInterval: 1 } as const;
     const inv = txInvocation(fixture.inventory, spec, prober.host, target.host, { runId: `${name}${seq++}`, lcores: { tx: 0, rx: 1 } });
     let summary: EngineStats | undefined;
     const events: EngineEvent[] = [];
-    const proc = await prober.transport.spawn([...inv.argv, ...extraArgs], {
+    const argv = options.resolve ? inv.argv.filter((a, i, all) => a !== "--dst-mac" && all[i - 1] !== "--dst-mac") : inv.argv;
+    const proc = await prober.transport.spawn([...argv, ...extraArgs], {
       onStdoutLine: (l) => {
         const m = parseEngineLine(l);
+        if (m?.type === "start") options.onStart?.();
         if (m?.type === "summary") summary = m;
         if (m?.type === "event") events.push(m);
       },

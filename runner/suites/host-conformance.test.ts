@@ -183,6 +183,25 @@ describe("the generator: duplicate-address detection and fragments", () => {
     expect(r.summary?.protocols.icmp.answers_matched).toBe(5);
   }, 60_000);
 
+  test("an ARP announcement moves the generator's resolved MAC: later requests go to the new one", async () => {
+    const l = lab!;
+    let announced: Promise<ExecResult> | undefined;
+    const r = await l.generate(60, ["--pps", "20"], {
+      resolve: true,
+      // A second in, the target's address "moves" to 02:00:00:00:77:77; the target's kernel
+      // drops what is sent there (not its MAC), so the answers stop.
+      onStart: () => {
+        announced = Bun.sleep(1000).then(() => l.target.transport.exec(["python3", join(REPO_ROOT, "engine", "tests", "raw_probe.py"), l.target.ifname, "announce", l.target.ip, l.target.ip, l.target.mac, "1"]));
+      },
+    });
+    expect((await announced)?.code).toBe(0);
+    expect(r.result.code).toBe(0);
+    expect(r.summary?.arp).toMatchObject({ gratuitous: 1, cache_updates: 1 });
+    const matched = r.summary?.protocols.icmp.answers_matched ?? 0;
+    expect(matched).toBeGreaterThan(5);
+    expect(matched).toBeLessThan(40);
+  }, 60_000);
+
   test("--fragment-size: the kernel reassembles the engine's fragmented echo requests and answers each", async () => {
     const l = lab!;
     const r = await l.generate(20, ["--size", "1514", "--fragment-size", "512"]);
