@@ -10,6 +10,9 @@ KIND: good            a plain echo request (the control: answered)
       src-multicast   from 224.0.0.5
       src-broadcast   from 255.255.255.255
       mcast-src-mac   from a group (multicast) Ethernet address
+      ttl-0, ttl-1    with that TTL (RFC 1122 3.2.1.7: not a reason to drop)
+      bad-ip-csum     with a wrong IPv4 header checksum (RFC 1122 3.2.1.2)
+      long-total      IPv4 total length 40 bytes beyond the frame (RFC 791)
       announce        no echo: an ARP announcement (RFC 5227 2.3) that SRC_IP
                       is now at 02:00:00:00:77:77 (DST_IP, DST_MAC unused)"""
 import socket
@@ -22,7 +25,7 @@ from inet_csum import csum
 iface, kind, src_ip, dst_ip, dst_mac = sys.argv[1:6]
 count = int(sys.argv[6]) if len(sys.argv) > 6 else 3
 SOURCES = {"src-zero": "0.1.2.3", "src-loopback": "127.0.0.1", "src-multicast": "224.0.0.5", "src-broadcast": "255.255.255.255"}
-KINDS = {"good", "foreign-mac", "mcast-src-mac", "announce", *SOURCES}
+KINDS = {"good", "foreign-mac", "mcast-src-mac", "announce", "ttl-0", "ttl-1", "bad-ip-csum", "long-total", *SOURCES}
 if kind not in KINDS:
     sys.exit(f"raw_probe.py: KIND '{kind}' is not one of {', '.join(sorted(KINDS))}")
 
@@ -45,7 +48,9 @@ dst = socket.inet_aton(dst_ip)
 for seq in range(1, count + 1):
     icmp = struct.pack("!BBHHH", 8, 0, 0, 0x5752, seq) + b"wirelab-conformance"
     icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0x4000 + seq, 0, 64, 1, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    ttl = int(kind[4:]) if kind.startswith("ttl-") else 64
+    total = 20 + len(icmp) + (40 if kind == "long-total" else 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0x4000 + seq, 0, ttl, 1, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip) ^ (0x5A5A if kind == "bad-ip-csum" else 0)) + ip[12:]
     s.send(eth_dst + eth_src + b"\x08\x00" + ip + icmp)
     time.sleep(0.1)

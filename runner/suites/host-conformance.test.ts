@@ -52,6 +52,10 @@ const PROBES: readonly Probe[] = [
   { name: "hping3 SYN (control)", answered: true, argv: hping("-S", "-p", "8080"), isAnswer: anyIp },
   { name: "hping3 SYN with a bad checksum (RFC 9293 3.1)", answered: false, argv: hping("-S", "--badcksum", "-p", "8080"), isAnswer: anyIp },
   { name: "raw echo request (control)", answered: true, argv: rawProbe("good"), isAnswer: echoReply },
+  { name: "echo request with TTL 0 (RFC 1122 3.2.1.7: TTL is no reason to drop)", answered: true, argv: rawProbe("ttl-0"), isAnswer: echoReply },
+  { name: "echo request with TTL 1 (RFC 1122 3.2.1.7)", answered: true, argv: rawProbe("ttl-1"), isAnswer: echoReply },
+  { name: "echo request with a bad IPv4 header checksum (RFC 1122 3.2.1.2)", answered: false, argv: rawProbe("bad-ip-csum"), isAnswer: anyIp },
+  { name: "echo request whose IPv4 total length runs past the frame (RFC 791)", answered: false, argv: rawProbe("long-total"), isAnswer: anyIp },
   { name: "echo request to a foreign unicast MAC (RFC 1122 2.4)", answered: false, argv: rawProbe("foreign-mac"), isAnswer: anyIp },
   { name: "echo request from 0.1.2.3 (RFC 1122 3.2.1.3)", answered: false, argv: rawProbe("src-zero"), isAnswer: anyIp },
   { name: "echo request from 127.0.0.1 (RFC 1122 3.2.1.3)", answered: false, argv: rawProbe("src-loopback"), isAnswer: anyIp },
@@ -156,6 +160,8 @@ describe("the engine counts what it refused, by reason", () => {
     expect(s.refused.dst_mac).toBeGreaterThanOrEqual(3);
     // 0/8, 127/8, 224/4, 255.255.255.255: 3 frames each.
     expect(s.refused.src_addr).toBeGreaterThanOrEqual(12);
+    expect(s.refused.ip_checksum).toBeGreaterThanOrEqual(3);
+    expect(s.refused.length).toBeGreaterThanOrEqual(3);
     expect(s.reassembly.reassembled).toBe(3);
     expect(s.reassembly.dropped).toBe(0);
     expect(s.arp.gratuitous).toBeGreaterThanOrEqual(2);
