@@ -11,6 +11,9 @@
 #include "responder.h"
 #include "pcap_writer.h"
 #include "port.h"
+#include "rx_validate.h"
+#include "ipv4_reasm.h"
+#include "arp_dad.h"
 
 #define WL_MAX_TMPLS 64
 #define WL_REQ_SLOTS 65536
@@ -80,6 +83,12 @@ struct worker {
 	struct parse_cfg pcfg;
 	struct resp_cfg resp;
 	struct tcp_client_cfg tcpc;
+	struct rxv_cfg rxv;        /* what may be answered at all */
+	struct reasm *reasm;       /* IPv4 fragments in progress */
+	uint8_t *big_out;          /* answers to reassembled datagrams, before fragmenting */
+	struct arp_dad dad;
+	int dad_active;
+	uint64_t reasm_sweep;      /* next time incomplete datagrams are aged out */
 	uint8_t tcp_msg[WL_MAX_MESSAGE];
 
 	struct pcapw pcap;

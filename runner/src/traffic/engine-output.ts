@@ -35,6 +35,12 @@ export interface EngineStats {
   pacing: { target_pps: number; achieved_pps: number; ipd_mean_ns: number; ipd_stddev_ns: number } | null;
   tcp: { handshakes_completed: number; resets: number };
   backoff: { retries: number; answered: number; gave_up: number } | null;
+  /** Frames the receive side would not answer, by reason (engine rx_validate.h). */
+  refused?: { dst_mac: number; src_addr: number; src_mac: number; ip_checksum: number; l4_checksum: number; length: number };
+  /** IPv4 reassembly: fragments in, datagrams rebuilt, timed out, dropped (and why). */
+  reassembly?: { fragments: number; reassembled: number; timed_out: number; dropped: number; overlap: number; too_big: number; no_slot: number; bad_fragment: number };
+  /** ARP announcements seen, resolved MACs they changed, claims on our own address. */
+  arp?: { gratuitous: number; cache_updates: number; conflicts: number };
   duration_s?: number;
   reason?: "duration" | "count" | "signal" | "error";
 }
