@@ -370,13 +370,15 @@ static int sock_poll(const struct opts *o, struct sock_state *s, struct counters
 			c->proto[WL_P_ETH].packets++;
 			c->proto[WL_P_ETH].bytes += len;
 		} else {
-			uint32_t mask = WL_M(WL_P_ETH) | WL_M(s->v6 ? WL_P_IPV6 : WL_P_IPV4) | WL_M(WL_P_UDP);
+			struct wl_pkt p = { .mask = WL_M(WL_P_ETH) | WL_M(s->v6 ? WL_P_IPV6 : WL_P_IPV4),
+					    .ipver = s->v6 ? 6 : 4 };
 			uint16_t sport = s->v6 ? ((struct sockaddr_in6 *)&s->addr[k])->sin6_port
 					       : ((struct sockaddr_in *)&s->addr[k])->sin_port;
 
+			wl_mark(&p, WL_P_UDP);
 			if (o->port == WL_DNS_PORT || sport == htons(WL_DNS_PORT))
-				mask |= WL_M(WL_P_DNS);
-			count_mask(c, mask, len);
+				wl_mark(&p, WL_P_DNS);
+			count_mask(c, p.mask, len);
 		}
 	}
 	if (n > 0) {
