@@ -8,7 +8,7 @@
 #     on the receiver agree. VLAN-tagged frames (one tag, 802.1ad + 802.1Q)
 #     and extension-header frames crafted with scapy (no 8021q module here)
 #     count in vlan/qinq and their classes; tshark on a capture of the same
-#     link agrees on the tagged counts.
+#     link and wirelab-sink af-packet (the baseline) agree on the counts.
 #   - drop: v6 rules (proto=icmp6 + source address, proto=udp6 + port) drop
 #     only what they name; one-line errors for bad v6 rules.
 #   - reflect: ping -6 is answered by the program (not the kernel); tagged
@@ -108,15 +108,22 @@ check "tcp6: tcp6 = the kernel's InSegs ($((t1 - t0)))" [ "$(delta "$s0" "$s1" .
 check "tcp6: no tcp4" [ "$(delta "$s0" "$s1" .protocols.tcp4.packets)" = 0 ]
 
 wl_log "crafted tagged frames"
+# The userspace baseline classifies the same frames (AF_PACKET, after XDP_PASS).
+ip netns exec "$NS_DST" "$WL_SINK" --mode af-packet --dev eth1 --job count --interval 10 >"$WL_TMP/sink.json" &
+SINK=$!; WL_PIDS+=("$SINK")
 capture "$NS_DST" "$WL_TMP/tagged.pcap"
+sleep 0.3
 s0=$(stats "$PIN")
 sent=$(crafted --set count --count 50)
 sleep 0.2; s1=$(stats "$PIN")
 stop_capture
+kill -TERM "$SINK"; wait "$SINK"
+sink=$(grep '"type":"summary"' "$WL_TMP/sink.json")
 check "scapy sent the tagged mix" [ "$(jq .sent <<<"$sent")" = 400 ]
 for c in vlan qinq udp6 dns6 tcp4 arp frag other6; do
 	want=$(jq ".classes.$c // 0" <<<"$sent")
 	check "tagged: $c = $want" [ "$(delta "$s0" "$s1" ".protocols.$c.packets")" = "$want" ]
+	check "tagged: wirelab-sink af-packet $c = $want" [ "$(jq ".protocols.$c.packets" <<<"$sink")" = "$want" ]
 done
 for c in icmp6 icmp4 ipv6 ipv4; do
 	want=$(jq ".classes.$c // 0" <<<"$sent")
