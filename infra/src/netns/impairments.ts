@@ -46,7 +46,7 @@ async function probe(): Promise<PathChoice> {
   // An anonymous namespace from unshare disappears with its shell: nothing to clean up.
   const netem = await run(["unshare", "-n", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"]);
   if (netem.code === 0) return { path: "netem", why: "the kernel has sch_netem" };
-  const noNetem = `no sch_netem in this kernel: ${netem.stderr.trim().split("\n")[0] ?? ""}`.trim();
+  const noNetem = "no sch_netem in this kernel";
   if (!existsSync(IMPAIR_OBJECT)) return { why: `${noNetem}; and ${IMPAIR_OBJECT} is not built (bun run build)` };
   const script = [
     "ip link add wlimp0 type ifb",
@@ -214,7 +214,7 @@ const hex = (bytes: number[]) => bytes.map((b) => b.toString(16).padStart(2, "0"
 
 async function ensureClsact(site: Site): Promise<void> {
   const r = await run(inNs(site.ns, ["tc", "qdisc", "add", "dev", site.port, "clsact"]));
-  if (r.code !== 0 && !/File exists/.test(r.stderr)) throw new Error(`adding clsact on ${site.port} failed: ${r.stderr.trim().split("\n")[0]}`);
+  if (r.code !== 0 && !/File exists|Exclusivity flag on/.test(r.stderr)) throw new Error(`adding clsact on ${site.port} failed: ${r.stderr.trim().split("\n")[0]}`);
 }
 
 /** The ifb that queues what the host sends, with the port's ingress redirected to it. */
