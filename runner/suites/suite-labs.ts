@@ -32,4 +32,5 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "api.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "dashboard.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "remote.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "impairments.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; impairs its switch ports and checks that down removes every qdisc and program` },
 };
