@@ -129,6 +129,17 @@ async function send(count = N, pps = PPS, size?: number): Promise<Measured> {
   };
 }
 
+/** Mbit/s arriving at rx over a 2.5 s window inside a 5 s run offered at 24 Mbit/s (start-up and the queue's tail left out). */
+async function rateAtRx(): Promise<{ mbps: number; run: Measured }> {
+  const run = send(15_000, 3_000, 1000);
+  await Bun.sleep(1500);
+  const b1 = rxBytes();
+  const t1 = performance.now();
+  await Bun.sleep(2500);
+  const mbps = ((rxBytes() - b1) * 8) / ((performance.now() - t1) / 1000) / 1e6;
+  return { mbps, run: await run };
+}
+
 /** Accepts `observed` as a count of events with probability p in n trials (variance inflated by `inflate`). */
 function expectBinomial(observed: number, n: number, p: number, inflate = 1): void {
   const sd = Math.sqrt(n * p * (1 - p) * inflate);
@@ -182,18 +193,21 @@ describe("impairments measured at the receiver", () => {
 
   test("rate: 10mbit on what rx receives, offered 24 Mbit/s, arrives at 10 Mbit/s ± 5%", async () => {
     await impair("--host", "rx", "--dir", "ingress", "--rate", "10mbit");
-    // Measured at rx over a window inside the run (5 s of sending), so engine start-up and the queue's tail do not count.
-    const run = send(15_000, 3_000, 1000);
-    await Bun.sleep(1500);
-    const b1 = rxBytes();
-    const t1 = performance.now();
-    await Bun.sleep(2500);
-    const b2 = rxBytes();
-    const t2 = performance.now();
-    const m = await run;
-    const mbps = ((b2 - b1) * 8) / ((t2 - t1) / 1000) / 1e6;
-    console.log(`    ${b2 - b1} bytes in ${((t2 - t1) / 1000).toFixed(2)} s: ${mbps.toFixed(2)} Mbit/s at rx (limit 10); ${m.received} of ${m.sent} frames arrived in all`);
+    const { mbps, run: m } = await rateAtRx();
+    console.log(`    ${mbps.toFixed(2)} Mbit/s at rx (limit 10); ${m.received} of ${m.sent} frames arrived in all`);
     expect(m.received).toBeLessThan(m.sent * 0.6);
+    expect(mbps).toBeGreaterThan(9.5);
+    expect(mbps).toBeLessThan(10.5);
+  }, 60_000);
+
+  test("what tx sends: duplication (clones re-enter the port's ingress) and a rate (through an ifb)", async () => {
+    await impair("--host", "rx", "--dir", "ingress", "--clear");
+    await impair("--host", "tx", "--duplicate", "5%");
+    const m = await send();
+    expectBinomial(m.received - m.sent, m.sent, 0.05);
+    await impair("--host", "tx", "--rate", "10mbit");
+    const { mbps } = await rateAtRx();
+    console.log(`    ${mbps.toFixed(2)} Mbit/s at rx (limit 10 on tx's egress)`);
     expect(mbps).toBeGreaterThan(9.5);
     expect(mbps).toBeLessThan(10.5);
   }, 60_000);
