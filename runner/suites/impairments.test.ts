@@ -10,16 +10,16 @@
 // Gilbert-Elliott loss is a Markov chain, not independent trials: its lag-1
 // correlation (1 - p - r with bad 100%, good 0%) inflates the variance by
 // (1 + rho) / (1 - rho), and the interval widens by that factor's root.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { ImpairPath } from "../../infra/src/impair-paths.ts";
 import { detectImpairPath } from "../../infra/src/netns/impairments.ts";
 import { namespaces } from "../../infra/src/netns/system.ts";
-import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { REPO_ROOT } from "../src/paths.ts";
 import { runTraffic } from "../src/traffic/run-traffic.ts";
+import { useOwnLab } from "./own-lab.ts";
 
 const NAME = "imp";
 const SUBNET = "198.18.47";
@@ -49,23 +49,15 @@ hosts:
 const N = 20_000;
 const PPS = 5_000;
 const Z = 3.29;
-let lab: LabFixture | undefined;
 let path: ImpairPath;
-const savedInventory = process.env.WIRELAB_INVENTORY;
 let seq = 0;
 
 beforeAll(async () => {
-  delete process.env.WIRELAB_INVENTORY;
   const choice = await detectImpairPath();
   if (!choice.path) throw new Error(`no impairment path on this machine: ${choice.why}`);
   path = choice.path;
-  lab = await startLab(LAB, { ssh: false });
-}, 90_000);
-afterAll(async () => {
-  await lab?.down();
-  if (savedInventory !== undefined) process.env.WIRELAB_INVENTORY = savedInventory;
-  rmSync(work, { recursive: true, force: true });
-}, 90_000);
+});
+const own = useOwnLab(LAB, work);
 
 async function cli(args: string[], env: Record<string, string> = {}) {
   const p = Bun.spawn([process.execPath, join(REPO_ROOT, "runner/src/cli.ts"), ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_INVENTORY: "", ...env } });
@@ -109,9 +101,9 @@ async function send(count = N, pps = PPS, size?: number): Promise<Measured> {
   const before = udpCounters();
   const bytesBefore = rxBytes();
   const r = await runTraffic(
-    lab!.inventory,
+    own.fixture.inventory,
     { tx: "tx", rx: "rx", protocol: "udp", mode: "rate", pps, count, receiver: "none", ...(size ? { size } : {}) },
-    { runId: `imp${process.pid % 1000}${seq++}`, transport: (h) => lab!.transport(h) },
+    { runId: `imp${process.pid % 1000}${seq++}`, transport: (h) => own.fixture.transport(h) },
   );
   expect(r.reason).toBeUndefined();
   // The last frames may still be in a queue (rate limiting) when the engine ends.
@@ -221,7 +213,7 @@ describe("impairments measured at the receiver", () => {
     writeFileSync(bad, readFileSync(LAB, "utf8").replace(/name: imp\nprefix: imp/, "name: impbad\nprefix: impbad").replace("{ loss: 5% }", "{ delay: 10ms, jitter: 1ms }"));
     const up = await cli(["lab", "up", "--lab", bad], { WIRELAB_IMPAIR_PATH: "tc-bpf" });
     expect(up.code).toBe(1);
-    expect(up.err.trim()).toBe("wirelab lab: hosts[0].interfaces[0].impair.egress: delay is not possible on this machine: the tc-bpf path does loss, corrupt, duplicate, rate (forced by WIRELAB_IMPAIR_PATH), not delay");
+    expect(up.err.trim()).toBe(`wirelab lab: ${relative(process.cwd(), bad)}: hosts[0].interfaces[0].impair.egress: delay is not possible on this machine: the tc-bpf path does loss, corrupt, duplicate, rate (forced by WIRELAB_IMPAIR_PATH), not delay`);
     expect([...namespaces()].filter((n) => n.startsWith("impbad-"))).toEqual([]);
   }, 60_000);
 });
@@ -235,8 +227,7 @@ describe("down", () => {
     expect(shown.points.length).toBe(2);
     const progs = shown.points.flatMap((p) => p.objects).map((o) => /bpf program (\d+)/.exec(o)?.[1]).filter((x): x is string => x !== undefined);
     expect(progs.length).toBe(2);
-    await lab!.down();
-    lab = undefined;
+    await own.down();
     expect([...namespaces()].filter((n) => n.startsWith(`${NAME}-`))).toEqual([]);
     // The programs go when their last device does; the kernel frees them shortly after.
     let left: string[] = progs;

@@ -185,7 +185,7 @@ export class NetnsBackend implements LabBackend {
     preflight(lab);
     return withLock(options.stateDir, async () => {
       const progress = options.onProgress ?? (() => {});
-      const impairments = await planLabImpairments(lab);
+      const impairments = await planLabImpairments(lab, options.labFile);
       const live = await liveState(lab);
       await ipBatch(rootBatch(lab, live), `creating lab '${lab.name}' in the root namespace`);
       progress(`namespaces and veths for ${lab.hosts.length} hosts`);

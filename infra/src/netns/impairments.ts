@@ -6,7 +6,7 @@
 //   egress of a host interface (what it sends): the ingress of its switch port,
 //     and for queueing impairments (netem, rate) an ifb the port redirects to.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { IMPAIR_PATHS, unsupportedOn, type ImpairPath } from "../impair-paths.ts";
 import type { ImpairPoint, Direction } from "../impair-points.ts";
 import { describeImpairment, formatRate, type Impairment } from "../impair-spec.ts";
@@ -390,9 +390,13 @@ export async function applyImpairments(lab: Lab, points: readonly ImpairPoint[])
  * The `up` hook: refuses, before anything is built, impairments the machine cannot do;
  * `apply` then sets the lab file's impairments once the switch namespace exists.
  */
-export async function planLabImpairments(lab: Lab): Promise<{ apply(): Promise<void> }> {
+export async function planLabImpairments(lab: Lab, labFile?: string): Promise<{ apply(): Promise<void> }> {
   if (lab.impairments.length === 0) return { apply: async () => {} };
-  await choosePath(lab.impairments);
+  try {
+    await choosePath(lab.impairments);
+  } catch (err) {
+    throw labFile ? new Error(`${relative(process.cwd(), labFile) || labFile}: ${(err as Error).message}`) : err;
+  }
   return {
     apply: async () => {
       await applyImpairments(lab, lab.impairments);
