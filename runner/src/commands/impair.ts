@@ -1,6 +1,6 @@
 // `wirelab lab impair`: show or change the link impairments of a running netns lab.
 import { supportTable } from "../../../infra/src/impair-paths.ts";
-import type { Direction, ImpairPoint } from "../../../infra/src/impair-points.ts";
+import { pointsWhere, type Direction, type ImpairPoint } from "../../../infra/src/impair-points.ts";
 import { DIRECTION_ALIASES } from "../../../infra/src/impair-schema.ts";
 import { ImpairFieldError, parseImpairment } from "../../../infra/src/impair-spec.ts";
 import type { Lab } from "../../../infra/src/lab-model.ts";
@@ -73,25 +73,32 @@ export async function impairCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`lab impair: unexpected argument '${positionals[0]}'`);
   const { lab } = loadLab(values.lab ?? "two-host");
-  if (!namespaces().has(lab.switchNamespace)) {
-    throw new Error(`lab '${lab.name}' is not up (no namespace ${lab.switchNamespace}): run 'bun run lab up --lab ${values.lab ?? "two-host"}' first`);
-  }
+  const mustBeUp = () => {
+    if (!namespaces().has(lab.switchNamespace)) {
+      throw new Error(`lab '${lab.name}' is not up (no namespace ${lab.switchNamespace}): run 'bun run lab up --lab ${values.lab ?? "two-host"}' first`);
+    }
+  };
   const given = SPEC_FLAGS.filter((f) => values[f] !== undefined);
   if (values.gap !== undefined && values.reorder === undefined) throw new UsageError("--gap: goes with --reorder");
   if (values.clear && given.length > 0) throw new UsageError(`--clear: not with --${given[0]} (--clear removes the impairment; the flags alone replace it)`);
   if (values.host && values.network) throw new UsageError("--network: give --host or --network, not both");
   if (!values.host && (values.iface || values.dir)) throw new UsageError(`--${values.iface ? "iface" : "dir"}: goes with --host`);
 
-  if (given.length === 0 && !values.clear) return show(lab, values.json ?? false);
+  if (given.length === 0 && !values.clear) {
+    mustBeUp();
+    return show(lab, values.json ?? false);
+  }
 
   let points: ImpairPoint[];
   if (!values.host && !values.network) {
     if (given.length > 0) throw new UsageError("lab impair: say where: --host H (with --iface, --dir) or --network N");
+    mustBeUp();
     points = (await readImpairments(lab)).map((p) => ({ host: p.host, ifname: p.ifname, direction: p.direction, spec: {}, source: "--clear" }));
   } else {
     const spec = values.clear ? {} : specFromFlags(values);
     points = where(lab, values).map((w) => ({ ...w, spec, source: `lab impair ${w.host} ${w.ifname} ${w.direction}` }));
   }
+  mustBeUp();
   const result = await applyImpairments(lab, points);
   if (values.json) console.log(JSON.stringify({ lab: lab.name, path: result.path, points: result.points }));
   else {
@@ -120,20 +127,14 @@ function specFromFlags(values: Partial<Record<(typeof SPEC_FLAGS)[number] | "gap
 }
 
 function where(lab: Lab, values: { host?: string; iface?: string; dir?: string; network?: string }): Omit<ImpairPoint, "spec" | "source">[] {
-  if (values.network) {
-    const seg = lab.segments.find((s) => s.name === values.network);
-    if (!seg) throw new UsageError(`--network: lab '${lab.name}' has no network '${values.network}' (networks: ${lab.segments.map((s) => s.name).join(", ")})`);
-    return lab.hosts.flatMap((h) => h.interfaces.filter((i) => i.segment === seg.name).map((i) => ({ host: h.name, ifname: i.ifname, direction: "ingress" as const })));
+  const direction: Direction | undefined = values.dir === undefined ? undefined : (DIRECTION_ALIASES as Record<string, Direction>)[values.dir];
+  if (values.dir !== undefined && !direction) throw new UsageError(`--dir: '${values.dir}' is not one of egress, tx, ingress, rx`);
+  try {
+    return pointsWhere(lab, { ...values, ...(direction ? { direction } : {}) });
+  } catch (err) {
+    if (err instanceof ImpairFieldError) throw new UsageError(`--${err.field}: ${err.problem}`);
+    throw err;
   }
-  const host = lab.hosts.find((h) => h.name === values.host);
-  if (!host) throw new UsageError(`--host: lab '${lab.name}' has no host '${values.host}' (hosts: ${lab.hosts.map((h) => h.name).join(", ")})`);
-  const ifname = values.iface ?? host.interfaces[0]!.ifname;
-  if (!host.interfaces.some((i) => i.ifname === ifname)) {
-    throw new UsageError(`--iface: host '${host.name}' has no test interface '${ifname}' (it has ${host.interfaces.map((i) => i.ifname).join(", ")})`);
-  }
-  const direction: Direction | undefined = values.dir === undefined ? "egress" : (DIRECTION_ALIASES as Record<string, Direction>)[values.dir];
-  if (!direction) throw new UsageError(`--dir: '${values.dir}' is not one of egress, tx, ingress, rx`);
-  return [{ host: host.name, ifname, direction }];
 }
 
 async function show(lab: Lab, json: boolean): Promise<number> {
