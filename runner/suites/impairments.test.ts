@@ -18,6 +18,7 @@ import type { ImpairPath } from "../../infra/src/impair-paths.ts";
 import { detectImpairPath } from "../../infra/src/netns/impairments.ts";
 import { namespaces } from "../../infra/src/netns/system.ts";
 import { REPO_ROOT } from "../src/paths.ts";
+import { runScenario } from "../src/scenario/run-scenario.ts";
 import { runTraffic } from "../src/traffic/run-traffic.ts";
 import { useOwnLab } from "./own-lab.ts";
 
@@ -216,6 +217,21 @@ describe("impairments measured at the receiver", () => {
     expect(up.err.trim()).toBe(`wirelab lab: ${relative(process.cwd(), bad)}: hosts[0].interfaces[0].impair.egress: delay is not possible on this machine: the tc-bpf path does loss, corrupt, duplicate, rate (forced by WIRELAB_IMPAIR_PATH), not delay`);
     expect([...namespaces()].filter((n) => n.startsWith("impbad-"))).toEqual([]);
   }, 60_000);
+});
+
+describe("a scenario step under impairment", () => {
+  test("30% loss for one step: the step's checks judge the flow on the impaired link; the lab file's 5% comes back after", async () => {
+    const sc = join(work, "lossy.yaml");
+    const flow = "      - { tx: tx, rx: rx, protocol: udp, mode: rate, pps: 2000, count: 10000 }";
+    writeFileSync(sc, `name: lossy\nlab: ${LAB}\nmonitor: false\nsteps:\n  - name: under-loss\n    impair:\n      - { host: tx, loss: 30% }\n    flows:\n${flow}\n    checks: { max_loss: 0.36, min_rx_ratio: 0.64 }\n  - name: after\n    flows:\n${flow}\n`);
+    const r = await runScenario(sc, { lab: own.fixture, dir: join(work, "scenario") });
+    expect(r.steps.map((st) => [st.name, st.verdict, st.reason])).toEqual([["under-loss", "passed", undefined], ["after", "passed", undefined]]);
+    const [lossy, after] = r.steps.map((st) => st.runs[0]!.flows[0]!);
+    expect(r.steps[0]!.impairments?.map((p) => `${p.host} ${p.direction}: ${p.asked}`)).toEqual(["tx egress: loss 30%"]);
+    expectBinomial(lossy!.sent - lossy!.received, lossy!.sent, 0.3);
+    expectBinomial(after!.sent - after!.received, after!.sent, 0.05);
+    expect((await impair()).points.find((p) => p.host === "tx" && p.direction === "egress")?.applied).toBe(path === "tc-bpf" ? "loss 5%" : expect.any(String));
+  }, 90_000);
 });
 
 describe("down", () => {
