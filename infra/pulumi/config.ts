@@ -111,6 +111,9 @@ export function resolveStackConfig(raw: Record<string, unknown>, projectDir: str
     }
   }
   const lab = parseLab(text, labFile ?? "wirelab:labYaml");
+  // Only the netns backend applies link impairments so far: a VM or metal lab must not lose them silently.
+  const impaired = lab.impairments[0];
+  if (impaired) throw new Error(`${labFile ?? "wirelab:labYaml"}: ${impaired.source}: link impairments are applied by the netns backend only, not yet by ${c.backend}`);
   if (c.backend === "metal") {
     for (const host of lab.hosts) {
       if (!host.metal) throw new Error(`backend metal: host '${host.name}' has no 'metal' block in the lab file`);

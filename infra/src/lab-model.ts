@@ -11,6 +11,7 @@ import {
   parseIpv4,
   type Cidr,
 } from "./ipv4.ts";
+import { impairPoints, type ImpairPoint } from "./impair-points.ts";
 import { LabError } from "./lab-error.ts";
 import { formatPath, parseYamlFile, type Path } from "./yaml-file.ts";
 import { labFileSchema, type HostFile, type LabFile, type Role } from "./lab-schema.ts";
@@ -94,6 +95,8 @@ export interface Lab {
   readonly switchNamespace: string;
   readonly segments: readonly Segment[];
   readonly hosts: readonly Host[];
+  /** Link impairments by host interface and direction (impair-points.ts). */
+  readonly impairments: readonly ImpairPoint[];
 }
 
 export const DEFAULT_SEGMENT = "br-test";
@@ -265,6 +268,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
     switchNamespace: switchNamespaceName(prefix),
     segments,
     hosts: withRoutes,
+    impairments: impairPoints(file, (h, i) => hosts[h]!.interfaces[i]!.segment),
   };
 }
 

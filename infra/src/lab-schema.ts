@@ -1,6 +1,7 @@
 // The lab file as written by a person: a zod schema over the YAML. Defaults
 // and cross-field rules (addresses, overlaps, references) live in lab-model.ts.
 import { z } from "zod";
+import { interfaceImpairSchema, networkImpairSchema } from "./impair-schema.ts";
 
 export const ROLES = ["tx", "rx", "both", "dut", "xdp", "sink"] as const;
 export type Role = (typeof ROLES)[number];
@@ -26,6 +27,7 @@ export const interfaceSchema = z.strictObject({
   ip: z.string().optional(),
   mac: mac.optional(),
   pci: pciAddress.optional(),
+  impair: interfaceImpairSchema.optional(),
 });
 
 export const routeSchema = z.strictObject({
@@ -61,6 +63,7 @@ export const segmentSchema = z.strictObject({
   name: segmentName,
   subnet: z.string().optional(),
   mtu: z.number().int().min(576).max(9000).default(1500),
+  impair: networkImpairSchema.optional(),
 });
 
 export const labFileSchema = z.strictObject({

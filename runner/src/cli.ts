@@ -8,7 +8,7 @@ const HELP = `wirelab: lab-as-code for network protocol, DPDK and XDP testing
 Usage: bun run <command> [options]      (or: bun runner/src/cli.ts <command> ...)
 
 Commands:
-  lab up|down|status   build, remove or check a lab as network namespaces
+  lab up|down|status   build, remove or check a lab as network namespaces (and impair its links)
   traffic              run traffic between lab hosts with the DPDK engine
   scenario             run a YAML scenario (steps, sweeps, DUT, PCAP replay); presets: quick, performance, stress
   xdp                  XDP programs: load/stats, and 'xdp bench' (XDP vs userspace baseline)

@@ -7,6 +7,7 @@ import type { DownReport, LabBackend, StatusReport, UpOptions } from "../backend
 import { INVENTORY_SCHEMA, type Inventory, type InventoryHost } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
+import { isImpairLinkName, planLabImpairments } from "./impairments.ts";
 import { expectedSwitchLinks, hostSetups, rootBatch, switchSetup, teardownBatch, teardownPlan, type LiveState } from "./plan.ts";
 import { prepareSshFiles, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
 import { linkIsUp, namespaces, pidsInNamespace, processAlive, rootLinks, rootRoutes, run, which } from "./system.ts";
@@ -184,6 +185,7 @@ export class NetnsBackend implements LabBackend {
     preflight(lab);
     return withLock(options.stateDir, async () => {
       const progress = options.onProgress ?? (() => {});
+      const impairments = await planLabImpairments(lab, options.labFile);
       const live = await liveState(lab);
       await ipBatch(rootBatch(lab, live), `creating lab '${lab.name}' in the root namespace`);
       progress(`namespaces and veths for ${lab.hosts.length} hosts`);
@@ -193,6 +195,7 @@ export class NetnsBackend implements LabBackend {
         ),
       );
       progress("addresses and routes set");
+      await impairments.apply();
       let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
       if (options.ssh) {
         const files = await prepareSshFiles(options.stateDir, lab.name);
@@ -282,7 +285,7 @@ export class NetnsBackend implements LabBackend {
     const extra = [
       ...plan.rootLinks.filter((l) => l !== uplink).map((l) => `link ${l}`),
       ...plan.namespaces.filter((n) => n !== lab.switchNamespace && !lab.hosts.some((h) => h.namespace === n)).map((n) => `namespace ${n}`),
-      ...live.switchDetail.filter((l) => l.ifname !== "lo" && !expectedSwitch.has(l.ifname)).map((l) => `link ${l.ifname} in ${lab.switchNamespace}`),
+      ...live.switchDetail.filter((l) => l.ifname !== "lo" && !expectedSwitch.has(l.ifname) && !isImpairLinkName(lab.prefix, l.ifname)).map((l) => `link ${l.ifname} in ${lab.switchNamespace}`),
     ];
     const anyPresent = hosts.some((h) => h.present) || plan.rootLinks.length > 0 || switchUp;
     const state = !anyPresent ? "down" : missing.length === 0 && extra.length === 0 ? "up" : "degraded";

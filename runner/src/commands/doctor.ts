@@ -2,6 +2,9 @@
 // lasting (a veth and a bridge with the doctor's own prefix live for a moment).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { IMPAIR_SUPPORT } from "../../../infra/src/impair-paths.ts";
+import { IMPAIRMENT_KINDS } from "../../../infra/src/impair-spec.ts";
+import { detectImpairPath } from "../../../infra/src/netns/impairments.ts";
 import { run } from "../../../infra/src/netns/system.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { BUILD_DIR, REPO_ROOT } from "../paths.ts";
@@ -43,6 +46,17 @@ export async function runChecks(): Promise<Check[]> {
     const probe = await run(["ip", "-batch", "-"], "link add wldoc-v0 type veth peer name wldoc-v1\nlink add wldoc-br type bridge\n");
     await run(["ip", "-force", "-batch", "-"], "link del wldoc-v0\nlink del wldoc-br\n");
     add("veth + bridge", probe.code === 0, probe.code === 0 ? "created and removed a test veth pair and bridge" : probe.stderr.trim().split("\n")[0] ?? "failed");
+    // Probed in a throwaway namespace: the path `lab up` and `lab impair` will use here.
+    const impair = await detectImpairPath();
+    const does = impair.path ? IMPAIRMENT_KINDS.filter((k) => IMPAIR_SUPPORT[impair.path!][k]) : [];
+    const not = IMPAIRMENT_KINDS.filter((k) => !does.includes(k));
+    add(
+      "link impairments",
+      impair.path !== undefined,
+      impair.path ? `${impair.path} path (${impair.why}): ${does.join(", ")}${not.length ? `; not ${not.join(", ")}` : ""}` : impair.why,
+      false,
+      "bun run build (the tc-bpf path needs build/xdp/impair.bpf.o)",
+    );
   }
 
   const huge = /HugePages_Total:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? "0";
@@ -69,7 +83,8 @@ export async function doctorCommand(argv: string[]): Promise<number> {
 
 Checks this machine for wirelab, changing nothing: root, the Debian packages
 that images/provision.sh installs, namespaces, veth and bridge, BTF, bpffs,
-BPF JIT, hugepages, perf, and whether the engine and XDP tools are built.
+BPF JIT, hugepages, perf, the link impairment path (netem or tc-bpf) and what
+it can do, and whether the engine and XDP tools are built.
 Exit 0 when every required check passes, 1 otherwise.`);
     return 0;
   }

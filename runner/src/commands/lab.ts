@@ -5,7 +5,7 @@ import { parseCommandArgs } from "../cli-args.ts";
 import { loadLab } from "../lab-files.ts";
 import { labStateDir, REPO_ROOT, UsageError } from "../paths.ts";
 
-export const LAB_HELP = `Usage: bun run lab <up|down|status> [--lab FILE|NAME] [--ssh] [--json]
+export const LAB_HELP = `Usage: bun run lab <up|down|status|impair> [--lab FILE|NAME] [--ssh] [--json]
 
 Builds a lab file as network namespaces on this machine (root needed):
 hosts are namespaces, test networks are Linux bridges joined by veth pairs,
@@ -16,6 +16,8 @@ the lab's prefix, so 'down' removes exactly what 'up' made, also after a crash.
   down     stop the lab's processes and remove its namespaces, veths, bridges, XDP pins
   status   compare the machine with the lab file: what is missing, what is extra
            (exit 0 up, 1 degraded, 3 down)
+  impair   show or change a running lab's link impairments (loss, corruption, rate...;
+           'bun run lab impair --help')
 
 Options:
   --lab FILE|NAME   lab file, or an example lab: two-host (default), xdp-pair, dut, scale8
@@ -30,6 +32,7 @@ Examples:
   bun run lab down --lab two-host`;
 
 export async function labCommand(argv: string[]): Promise<number> {
+  if (argv[0] === "impair") return (await import("./impair.ts")).impairCommand(argv.slice(1));
   const { values, positionals } = parseCommandArgs(argv, {
     lab: { type: "string" },
     ssh: { type: "boolean" },

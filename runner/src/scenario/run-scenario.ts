@@ -10,6 +10,8 @@ import type { HostSample } from "../monitor/host-sample.ts";
 import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
 import { runTraffic, type CheckResult, type Sample, type TrafficResult } from "../traffic/run-traffic.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
+import type { AppliedPoint } from "../../../infra/src/netns/impairments.ts";
+import { setStepImpairments, type StepImpairments } from "./impair-step.ts";
 import { replayPcap, type ReplayResult } from "./pcap-replay.ts";
 import { checkHosts, readScenario } from "./scenario-file.ts";
 import type { Flow, Scenario, Step } from "./scenario-schema.ts";
@@ -46,6 +48,8 @@ export interface StepResult {
   readonly verdict: Verdict;
   readonly reason?: string;
   readonly runs: StepRun[];
+  /** The step's link impairments: asked, and what the kernel held. */
+  readonly impairments?: AppliedPoint[];
 }
 
 export interface ScenarioResult {
@@ -111,6 +115,22 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
     return result;
 
     async function runStep(sc: Scenario, step: Step, index: number): Promise<StepResult> {
+      let impaired: StepImpairments | undefined;
+      if (step.impair) {
+        try {
+          impaired = await setStepImpairments(scenarioLabArg(file, sc.lab), inv, step.impair, index);
+        } catch (err) {
+          return { name: step.name, verdict: "failed", reason: `impair: ${(err as Error).message}`, runs: [] };
+        }
+      }
+      try {
+        return { ...(await stepRuns(sc, step, index)), ...(impaired ? { impairments: impaired.points } : {}) };
+      } finally {
+        await impaired?.restore();
+      }
+    }
+
+    async function stepRuns(sc: Scenario, step: Step, index: number): Promise<StepResult> {
       const rates: (number | undefined)[] = step.sweep ? step.sweep.pps : [undefined];
       const runs: StepRun[] = [];
       for (const [j, pps] of rates.entries()) {

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
 import { MODES } from "../traffic/traffic-spec.ts";
+import { stepImpairSchema } from "./impair-step.ts";
 
 const positive = z.number().positive();
 const ratio = z.number().min(0).max(1);
@@ -59,6 +60,8 @@ export const stepSchema = z
     replay: replaySchema.optional(),
     /** Runs the step once per rate; every flow's pps is replaced (flows must be in rate mode). */
     sweep: z.strictObject({ pps: z.array(positive).min(1, "give at least one rate") }).optional(),
+    /** Link impairments for this step (a lab file's impair: fields, plus where), put back after it. */
+    impair: z.array(stepImpairSchema).min(1, "give at least one impairment").optional(),
     checks: checksSchema.default({}),
   });
 

@@ -1,0 +1,84 @@
+// A scenario step's link impairments: set on the lab before the step's traffic
+// and put back after it (to the lab file's own setting, or none), so a step
+// says "under 30% loss" and its checks judge the protocol on that link.
+import { z } from "zod";
+import { pointsWhere, type Direction, type ImpairPoint, type ImpairWhere } from "../../../infra/src/impair-points.ts";
+import { DIRECTION_ALIASES } from "../../../infra/src/impair-schema.ts";
+import { ImpairFieldError, parseImpairment, type Impairment } from "../../../infra/src/impair-spec.ts";
+import type { Inventory } from "../../../infra/src/inventory.ts";
+import { applyImpairments, type AppliedPoint } from "../../../infra/src/netns/impairments.ts";
+import { loadLab } from "../lab-files.ts";
+
+export interface StepImpair {
+  readonly where: ImpairWhere;
+  readonly spec: Impairment;
+}
+
+const WHERE = ["host", "iface", "dir", "network"];
+
+/** One `impair:` item: where (host, iface, dir, or network) and the impairment fields of a lab file. */
+export const stepImpairSchema = z.unknown().transform((raw, ctx): StepImpair => {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    ctx.addIssue({ code: "custom", message: "expected a mapping: host (with iface, dir) or network, and impairments (loss, corrupt, duplicate, rate...)" });
+    return z.NEVER;
+  }
+  const r = raw as Record<string, unknown>;
+  for (const key of WHERE) {
+    if (r[key] !== undefined && typeof r[key] !== "string") {
+      ctx.addIssue({ code: "custom", message: `expected a string, got ${typeof r[key]}`, path: [key] });
+      return z.NEVER;
+    }
+  }
+  const direction = r.dir === undefined ? undefined : (DIRECTION_ALIASES as Record<string, Direction>)[r.dir as string];
+  if (r.dir !== undefined && !direction) {
+    ctx.addIssue({ code: "custom", message: `'${String(r.dir)}' is not one of egress, tx, ingress, rx`, path: ["dir"] });
+    return z.NEVER;
+  }
+  if ((r.host === undefined) === (r.network === undefined)) {
+    ctx.addIssue({ code: "custom", message: "say where: host (with iface, dir) or network, one of them" });
+    return z.NEVER;
+  }
+  const rest = Object.fromEntries(Object.entries(r).filter(([k]) => !WHERE.includes(k)));
+  try {
+    const spec = parseImpairment(rest, "@");
+    const where: ImpairWhere = {
+      ...(r.host !== undefined ? { host: r.host as string } : {}),
+      ...(r.iface !== undefined ? { iface: r.iface as string } : {}),
+      ...(direction ? { direction } : {}),
+      ...(r.network !== undefined ? { network: r.network as string } : {}),
+    };
+    return { where, spec };
+  } catch (err) {
+    if (!(err instanceof ImpairFieldError)) throw err;
+    ctx.addIssue({ code: "custom", message: err.problem, path: err.field.split(".").slice(1) });
+    return z.NEVER;
+  }
+});
+
+export interface StepImpairments {
+  readonly points: AppliedPoint[];
+  /** Puts every point back as the lab file has it. */
+  restore(): Promise<void>;
+}
+
+/** Sets a step's impairments on the scenario's lab (the netns backend only); throws one line when it cannot. */
+export async function setStepImpairments(labArg: string, inv: Inventory, items: readonly StepImpair[], stepIndex: number): Promise<StepImpairments> {
+  if (inv.backend !== "netns") throw new Error(`impairments are applied by the netns backend only, and lab '${inv.lab.name}' is ${inv.backend}`);
+  const { lab } = loadLab(labArg);
+  const points: ImpairPoint[] = items.flatMap((item, k) => {
+    try {
+      return pointsWhere(lab, item.where).map((p) => ({ ...p, spec: item.spec, source: `steps[${stepIndex}].impair[${k}]` }));
+    } catch (err) {
+      if (err instanceof ImpairFieldError) throw new Error(`steps[${stepIndex}].impair[${k}].${err.field}: ${err.problem}`);
+      throw err;
+    }
+  });
+  const applied = await applyImpairments(lab, points);
+  return {
+    points: applied.points,
+    restore: async () => {
+      const own = (p: ImpairPoint) => lab.impairments.find((o) => o.host === p.host && o.ifname === p.ifname && o.direction === p.direction);
+      await applyImpairments(lab, points.map((p) => own(p) ?? { ...p, spec: {} }));
+    },
+  };
+}
