@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "pkt_build.h"
 #include "json_out.h"
+#include "stats_tcp_dns.h"
 
 struct proto_ctr {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
@@ -58,6 +59,8 @@ struct wl_counters {
 	uint64_t malformed, unknown, tx_dropped;
 	uint64_t gen_packets;       /* generator packets (what --count counts) */
 	uint64_t handshakes, resets;
+	struct tcp_stats tcp_server, tcp_client;
+	uint64_t dns_rcode[WL_DNS_RCODES];   /* answers the generator got, by RCODE */
 	uint64_t retries, answered, gave_up;
 	struct rtt_hist rtt;
 	struct ipd_stats ipd;

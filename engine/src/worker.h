@@ -9,6 +9,8 @@
 #include "pacing.h"
 #include "pkt_parse.h"
 #include "responder.h"
+#include "tcp_server.h"
+#include "tcp_client.h"
 #include "pcap_writer.h"
 #include "port.h"
 
@@ -79,7 +81,10 @@ struct worker {
 	/* rx side */
 	struct parse_cfg pcfg;
 	struct resp_cfg resp;
-	struct tcp_client_cfg tcpc;
+	struct tcp_client tcpc;     /* the generator's TCP connections */
+	struct tcp_server tcps;     /* the responder's TCP connections */
+	uint64_t next_tcp_tick;
+	int tcp_to_client;          /* the frame in hand was for the generator's client */
 	uint8_t tcp_msg[WL_MAX_MESSAGE];
 
 	struct pcapw pcap;
