@@ -51,7 +51,7 @@ vm_host_pkgs=(
 )
 # test: what `npm test` needs beyond core: libvirt to validate and define the rendered XML,
 # a headless browser for the report check, and promtool to check the /metrics format.
-test_pkgs=(chromium prometheus hping3 python3-scapy)
+test_pkgs=(chromium prometheus)
 # bench: reference tools the benchmarks compare against.
 bench_pkgs=(mininet bridge-utils openvswitch-switch wrk hyperfine)
 
