@@ -50,8 +50,9 @@ vm_host_pkgs=(
   libxml2-utils dnsmasq-base
 )
 # test: what `npm test` needs beyond core: libvirt to validate and define the rendered XML,
-# a headless browser for the report check, and promtool to check the /metrics format.
-test_pkgs=(chromium prometheus)
+# a headless browser for the report check, promtool to check the /metrics format, and hping3
+# to send the host-conformance suite's bad-checksum segments.
+test_pkgs=(chromium prometheus hping3)
 # bench: reference tools the benchmarks compare against.
 bench_pkgs=(mininet bridge-utils openvswitch-switch wrk hyperfine)
 
