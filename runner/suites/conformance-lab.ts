@@ -151,6 +151,8 @@ export interface DecodedFrame {
   readonly info: string;
   /** Checksum expert infos and malformed markers tshark raised on this frame. */
   readonly problems: string[];
+  /** An IPv4 fragment (MF set or a non-zero offset). */
+  readonly fragment: boolean;
 }
 
 const TSHARK_CHECKS = ["ip.check_checksum:TRUE", "udp.check_checksum:TRUE", "tcp.check_checksum:TRUE"];
@@ -161,7 +163,7 @@ const TSHARK_CHECKS = ["ip.check_checksum:TRUE", "udp.check_checksum:TRUE", "tcp
  * can never make a capture look clean.
  */
 export function decodeCapture(pcap: string): DecodedFrame[] {
-  const fields = ["frame.number", "eth.src", "frame.protocols", "_ws.col.Info", "_ws.expert.message", "_ws.malformed"];
+  const fields = ["frame.number", "eth.src", "frame.protocols", "_ws.col.Info", "_ws.expert.message", "_ws.malformed", "ip.flags.mf", "ip.frag_offset"];
   const r = Bun.spawnSync(["tshark", "-r", pcap, ...TSHARK_CHECKS.flatMap((o) => ["-o", o]), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=|", ...fields.flatMap((f) => ["-e", f])]);
   const err = r.stderr.toString().trim();
   if (r.exitCode !== 0) throw new Error(`tshark -r ${pcap} failed (exit ${r.exitCode}): ${err}`);
@@ -169,10 +171,11 @@ export function decodeCapture(pcap: string): DecodedFrame[] {
   const lines = r.stdout.toString().split("\n").filter((l) => l.length > 0);
   if (count && Number(count[1]) !== lines.length) throw new Error(`tshark decoded ${lines.length} of ${count[1]} frames of ${pcap}: ${err}`);
   return lines.map((l) => {
-    const [num, src, protocols, info, expert, malformed] = l.split("\t");
+    const [num, src, protocols, info, expert, malformed, mf, offset] = l.split("\t");
     const problems = (expert ?? "").split("|").filter((m) => /checksum|malformed/i.test(m) && !/\[unverified\]|status: Good/i.test(m));
     if (malformed) problems.push("malformed");
-    return { number: Number(num), src: src ?? "", protocols: protocols ?? "", info: info ?? "", problems };
+    const fragment = (mf ?? "").split("|").some((v) => v === "1" || v === "True") || (offset ?? "").split("|").some((v) => Number(v) > 0);
+    return { number: Number(num), src: src ?? "", protocols: protocols ?? "", info: info ?? "", problems, fragment };
   });
 }
 
