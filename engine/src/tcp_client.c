@@ -44,7 +44,8 @@ static int open_conn(struct tcp_client *cl, const uint8_t *in, const struct pkt_
 	/* our SYN offered no options: a SYN-ACK may carry MSS only (RFC 7323 2.2, 3.2; RFC 2018 2) */
 	if (tcp_parse_opts(in + pi->l4_off + TCP_HLEN, ol, &o) < 0 || o.has_ws || o.has_ts || o.sack_ok)
 		st->violations++;
-	c->peer_mss = o.has_mss ? o.mss : TCP_MSS_DEFAULT;
+	/* as Linux (tcp_min_snd_mss): a tiny MSS is raised, never trusted to size our segments */
+	c->peer_mss = !o.has_mss ? TCP_MSS_DEFAULT : o.mss < 48 ? 48 : o.mss;
 	c->iss = pi->tcp_ack - 1;
 	c->irs = pi->tcp_seq;
 	c->rcv_nxt = pi->tcp_seq + 1;

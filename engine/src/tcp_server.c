@@ -106,7 +106,8 @@ static size_t no_connection(struct tcp_server *s, const uint8_t *in, const struc
 	c->iss = tcp_cookie_isn(pi->ip_src, pi->ip_dst, pi->sport, pi->dport, s->secret ^ (uint32_t)s->now_ms);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->iss + 1;
-	c->peer_mss = o.has_mss ? o.mss : TCP_MSS_DEFAULT;
+	/* as Linux (tcp_min_snd_mss): a tiny MSS is raised, never trusted to size our segments */
+	c->peer_mss = !o.has_mss ? TCP_MSS_DEFAULT : o.mss < 48 ? 48 : o.mss;
 	c->sack_ok = o.sack_ok;
 	c->ws_ok = o.has_ws;          /* RFC 7323 2.2: only in reply to a SYN that offered it */
 	c->ts_ok = o.has_ts;
@@ -249,7 +250,10 @@ static size_t on_connection(struct tcp_server *s, struct tcp_conn *c, const uint
 	int need_ack = 0;
 	uint8_t rsp[TCP_MSS_OURS];
 	size_t rlen = 0;
-	size_t room = c->peer_mss < sizeof(rsp) ? c->peer_mss : sizeof(rsp);
+	/* what one segment to the peer can carry: its MSS less our timestamp option */
+	size_t room = (size_t)c->peer_mss - (c->ts_ok ? 12u : 0u);
+	if (room > sizeof(rsp))
+		room = sizeof(rsp);
 	if (seq != c->rcv_nxt && (dlen || (f & TCP_FIN))) { /* out of order: no queue; a duplicate ACK asks again */
 		st->unacceptable++;
 		return conn_seg(s, c, TCP_ACK, NULL, 0, out, cap);
