@@ -128,7 +128,7 @@ def dns(kind: str, ip: str, name: str) -> dict:
             m = DNS(r)
             opt_rr = [x for x in (m.ar or []) if getattr(x, "type", None) == 41] if ar else []
             if opt_rr:
-                ext = opt_rr[0].rcode  # scapy: the high 8 bits of the extended RCODE
+                ext = opt_rr[0].extrcode  # the high 8 bits of the extended RCODE
                 rcode |= ext << 4
                 out["opt_version"] = opt_rr[0].version
             out["rcode"] = rcode

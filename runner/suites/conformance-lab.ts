@@ -4,7 +4,7 @@
 // (AF_XDP takes the NIC's frames, so the kernel no longer sees them). Each
 // probe runs under a capture on the prober's NIC; the outcome and the capture
 // of both sides come back side by side for a suite to compare.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inventoryHost, type InventoryHost } from "../../infra/src/inventory.ts";
@@ -77,8 +77,10 @@ export async function startConformanceLab(name: string, octet: number, why: stri
 
   async function probe<T>(probeName: string, run: () => Promise<T>): Promise<ProbeOutcome<T>> {
     const pcap = join(work, `${seq++}-${probeName.replace(/[^a-z0-9]+/gi, "-")}.pcap`);
-    const dump = await prober.transport.spawn(["tcpdump", "-i", prober.ifname, "-U", "-n", "-w", pcap]);
-    await waitForCapture(dump);
+    // --immediate-mode: without it libpcap's TPACKET_V3 ring hands frames over only when a block
+    // fills or times out, and the frames of a short probe were lost when tcpdump was stopped.
+    const dump = await prober.transport.spawn(["tcpdump", "-i", prober.ifname, "--immediate-mode", "-U", "-n", "-w", pcap]);
+    await waitForCapture(dump, pcap);
     try {
       const result = await run();
       // Late answers (a reply after the client gave up) belong to this probe's capture too.
@@ -135,12 +137,19 @@ export async function startConformanceLab(name: string, octet: number, why: stri
   };
 }
 
-/** tcpdump says "listening on" once its socket is open; frames before that are lost. */
-async function waitForCapture(dump: RemoteProcess): Promise<void> {
-  // The transport gives no stderr line callback before exit for every kind, so wait a fixed,
-  // generous time: tcpdump opens its socket in well under 100 ms on these hosts.
-  const ended = await Promise.race([dump.exited, Bun.sleep(400).then(() => undefined)]);
-  if (ended) throw new Error(`tcpdump ended at once (exit ${ended.code}): ${ended.stderr.trim()}`);
+/**
+ * Frames before tcpdump's socket is open are lost. tcpdump writes the pcap file header only
+ * after it has opened the capture, so wait for the header (24 bytes) to be on disk; a fixed
+ * sleep was not enough on a loaded machine (captures of short probes came back empty).
+ */
+async function waitForCapture(dump: RemoteProcess, pcap: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ended = await Promise.race([dump.exited, Bun.sleep(50).then(() => undefined)]);
+    if (ended) throw new Error(`tcpdump ended at once (exit ${ended.code}): ${ended.stderr.trim()}`);
+    if (existsSync(pcap) && statSync(pcap).size >= 24) return;
+    if (Date.now() > deadline) throw new Error(`tcpdump did not start capturing into ${pcap} within 10 s`);
+  }
 }
 
 /** Frames of a capture, decoded by tshark with IP/ICMP/UDP/TCP checksum validation on. */

@@ -279,7 +279,8 @@ describe("the engine's answers on the wire", () => {
     const srv = rxSummary?.tcp.server;
     expect(srv?.bad_transitions).toBe(0);
     expect(srv?.refused).toBeGreaterThanOrEqual(2);
-    expect(srv?.rst_sent).toBeGreaterThanOrEqual(6);
+    // closed port: socket client, hping3 SYN and ACK; listening port: ACK with data, FIN+ACK
+    expect(srv?.rst_sent).toBeGreaterThanOrEqual(5);
     expect(srv?.dns_queries).toBeGreaterThanOrEqual(2);
     expect(srv?.echoed_bytes).toBeGreaterThanOrEqual(3000);
     expect(srv?.established).toBeGreaterThanOrEqual(1 + 2 + 20);
@@ -299,7 +300,10 @@ describe("the generator runs full connections and validates the peer's transitio
     test(`DNS against the ${side}: answers counted per RCODE, NXDOMAIN not an error`, () => {
       const s = generator[side]?.dns;
       expect(s?.protocols.dns.answers_matched).toBe(40);
-      expect(s?.dns_rcodes).toMatchObject({ noerror: 20, nxdomain: 20, formerr: 0 });
+      // the generator draws one of the two names per query
+      expect({ answers: (s?.dns_rcodes?.noerror ?? 0) + (s?.dns_rcodes?.nxdomain ?? 0), rcodes: s?.dns_rcodes }).toMatchObject({ answers: 40, rcodes: { formerr: 0, servfail: 0, refused: 0 } });
+      expect(s?.dns_rcodes?.nxdomain).toBeGreaterThan(0);
+      expect(s?.dns_rcodes?.noerror).toBeGreaterThan(0);
       expect(s?.protocols.dns.errors).toBe(0);
     });
   }
