@@ -269,7 +269,8 @@ describe("DNS: the engine answers as dnsmasq does", () => {
 describe("the engine's answers on the wire", () => {
   test("decode in tshark with checksum validation on and nothing malformed", () => {
     const frames = [...seen.engine.values()].flatMap((s) => s.frames);
-    expect(frames.filter((f) => f.protocols.includes(":dns")).length).toBeGreaterThan(15);
+    // one response per DNS probe: 6 dig over UDP, 2 over TCP, 7 crafted
+    expect(frames.filter((f) => f.protocols.includes(":dns")).length).toBeGreaterThanOrEqual(15);
     expect(frames.filter((f) => f.protocols.includes(":tcp")).length).toBeGreaterThan(10);
     expect(frames.filter((f) => f.problems.length > 0).map((f) => `${f.info}: ${f.problems.join(", ")}`)).toEqual([]);
   });
