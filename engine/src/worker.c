@@ -187,6 +187,13 @@ static int gen_setup(struct worker *w, int proto, int mode, uint64_t now)
 {
 	w->proto = proto;
 	w->mode = mode;
+	w->n_sports = w->cfg->flows;
+	/* a TCP client never reuses a 4-tuple while a connection on it may live (RFC 9293 3.4.1):
+	 * with one flow, each connection takes the next port, as ephemeral ports do */
+	if (proto == WL_P_TCP && w->cfg->flows == 1)
+		w->n_sports = 65536u - w->cfg->src_port < WL_TCP_PORTS ? 65536u - w->cfg->src_port : WL_TCP_PORTS;
+	if (w->flow_i >= w->n_sports)
+		w->flow_i = 0;
 	if (build_templates(w, proto) < 0)
 		return -1;
 	w->paced = 0;
@@ -351,7 +358,7 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 			key = w->bo.key;
 			sport = w->bo.sport;
 		} else {
-			if (++w->flow_i == w->cfg->flows)
+			if (++w->flow_i >= w->n_sports)
 				w->flow_i = 0;
 			w->key++;
 			if (proto == WL_P_ICMP || proto == WL_P_DNS)

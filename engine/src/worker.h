@@ -49,6 +49,8 @@ struct worker {
 	uint32_t key;
 	uint16_t icmp_id;
 	uint32_t flow_i;
+	uint32_t n_sports;         /* source ports the generator cycles over */
+#define WL_TCP_PORTS 16384     /* tcp with one flow: ports for successive connections */
 	struct wl_rng rng;
 	struct pacer pacer;
 	int paced;
