@@ -330,6 +330,13 @@ size_t tcp_server_input(struct tcp_server *s, const uint8_t *in, const struct pk
 		close_conn(s, c);
 		c = NULL;
 	}
+	/* a SYN with another ISN to a passive SYN-RECEIVED: "return this connection to the LISTEN
+	 * state" (RFC 9293 3.10.7.4 fourth), where this SYN opens the peer's new attempt; otherwise a
+	 * lost SYN-ACK would block the pair until the handshake timeout */
+	if (c && c->state == TCPS_SYN_RECEIVED && (f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && pi->tcp_seq != c->irs) {
+		close_conn(s, c);
+		c = NULL;
+	}
 	if (!c)
 		return no_connection(s, in, pi, out, cap);
 	return on_connection(s, c, in, pi, out, cap, ev);

@@ -171,6 +171,19 @@ static void test_rfc9293_3_10_7_3_retransmitted_syn_gets_syn_ack_again(void)
 	CHECK_EQ(sst.opened, 1);
 }
 
+static void test_rfc9293_3_10_7_4_syn_received_new_syn_returns_to_listen(void)
+{
+	server_up(64, 0);
+	seg(4017, 8080, 1000, 0, TCP_SYN, NULL);
+	/* the SYN-ACK was lost and the peer starts over with another ISN */
+	CHECK(seg(4017, 8080, 90000, 0, TCP_SYN, NULL) > 0);
+	CHECK_EQ(po.tcp_flags, TCP_SYN | TCP_ACK);
+	CHECK_EQ(po.tcp_ack, 90001);
+	CHECK_EQ(sst.in_state[TCPS_SYN_RECEIVED], 1);
+	CHECK_EQ(sst.opened, 2);
+	CHECK_EQ(sst.bad_transitions, 0);
+}
+
 static void test_rfc9293_3_10_7_4_syn_received_bad_ack_gets_rst(void)
 {
 	server_up(64, 0);
@@ -643,6 +656,7 @@ int main(void)
 	test_rfc9293_3_10_7_2_syn_ack_carries_offered_options();
 	test_rfc7323_2_2_no_options_not_offered();
 	test_rfc9293_3_10_7_3_retransmitted_syn_gets_syn_ack_again();
+	test_rfc9293_3_10_7_4_syn_received_new_syn_returns_to_listen();
 	test_rfc9293_3_10_7_4_syn_received_bad_ack_gets_rst();
 	test_rfc9293_3_10_7_4_handshake_data_acked_and_echoed();
 	test_rfc9293_3_10_7_4_unacceptable_segment_gets_ack();
