@@ -4,13 +4,13 @@
 // (AF_XDP takes the NIC's frames, so the kernel no longer sees them). Each
 // probe runs under a capture on the prober's NIC; the outcome and the capture
 // of both sides come back side by side for a suite to compare.
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inventoryHost, type InventoryHost } from "../../infra/src/inventory.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
-import { rxInvocation } from "../src/traffic/engine-command.ts";
-import { parseEngineLine, type EngineStart, type EngineStats } from "../src/traffic/engine-output.ts";
+import { rxInvocation, txInvocation } from "../src/traffic/engine-command.ts";
+import { parseEngineLine, type EngineEvent, type EngineStart, type EngineStats } from "../src/traffic/engine-output.ts";
 import type { ExecResult, RemoteProcess, Transport } from "../src/transport/transport.ts";
 import { ownTwoHostLab } from "./own-lab.ts";
 
@@ -37,6 +37,19 @@ export interface EngineRun {
   stop(): Promise<{ summary: EngineStats; result: ExecResult }>;
 }
 
+export interface GeneratorRun {
+  readonly result: ExecResult;
+  readonly summary?: EngineStats;
+  readonly events: EngineEvent[];
+}
+
+export interface GenerateOptions {
+  /** Resolve the target's MAC with ARP (and so learn from announcements) instead of giving --dst-mac. */
+  readonly resolve?: boolean;
+  /** Called once the engine's start line is out. */
+  readonly onStart?: () => void;
+}
+
 export interface ConformanceLab {
   readonly fixture: LabFixture;
   /** The host that sends the probes (lab host "tx"). */
@@ -45,6 +58,11 @@ export interface ConformanceLab {
   readonly target: Endpoint;
   /** Runs `probe` on the prober with a capture of its test NIC around it. */
   probe<T>(name: string, probe: () => Promise<T>): Promise<ProbeOutcome<T>>;
+  /**
+   * Runs the engine as a generator on the prober (ICMP to the target, rate mode, `count` requests)
+   * plus `extraArgs` (later options win), until it ends by itself.
+   */
+  generate(count: number, extraArgs?: readonly string[], options?: GenerateOptions): Promise<GeneratorRun>;
   /** Starts `wirelab-engine --role rx --ip <target ip>` plus `extraArgs` on the target; resolves once its start line is out. */
   startEngine(extraArgs?: readonly string[]): Promise<EngineRun>;
   down(): Promise<void>;
@@ -77,10 +95,14 @@ export async function startConformanceLab(name: string, octet: number, why: stri
 
   async function probe<T>(probeName: string, run: () => Promise<T>): Promise<ProbeOutcome<T>> {
     const pcap = join(work, `${seq++}-${probeName.replace(/[^a-z0-9]+/gi, "-")}.pcap`);
-    // --immediate-mode: without it libpcap's TPACKET_V3 ring hands frames over only when a block
-    // fills or times out, and the frames of a short probe were lost when tcpdump was stopped.
-    const dump = await prober.transport.spawn(["tcpdump", "-i", prober.ifname, "--immediate-mode", "-U", "-n", "-w", pcap]);
-    await waitForCapture(dump, pcap);
+    let listening!: () => void;
+    const ready = new Promise<void>((r) => (listening = r));
+    // --immediate-mode: with TPACKET_V3 tcpdump gets frames a ring block at a time, and what is
+    // still in an unfinished block when it is stopped never reaches the file.
+    const dump = await prober.transport.spawn(["tcpdump", "-i", prober.ifname, "--immediate-mode", "-U", "-n", "-w", pcap], {
+      onStderrLine: (l) => l.includes("listening on") && listening(),
+    });
+    await waitForCapture(dump, ready);
     try {
       const result = await run();
       // Late answers (a reply after the client gave up) belong to this probe's capture too.
@@ -124,11 +146,32 @@ export async function startConformanceLab(name: string, octet: number, why: stri
     };
   }
 
+  async function generate(count: number, extraArgs: readonly string[] = [], options: GenerateOptions = {}): Promise<GeneratorRun> {
+    const spec = { tx: "tx", rx: "rx", protocol: "icmp", mode: "rate", pps: 100, count, statsInterval: 1 } as const;
+    const inv = txInvocation(fixture.inventory, spec, prober.host, target.host, { runId: `${name}${seq++}`, lcores: { tx: 0, rx: 1 } });
+    let summary: EngineStats | undefined;
+    const events: EngineEvent[] = [];
+    const argv = options.resolve ? inv.argv.filter((a, i, all) => a !== "--dst-mac" && all[i - 1] !== "--dst-mac") : inv.argv;
+    const proc = await prober.transport.spawn([...argv, ...extraArgs], {
+      onStdoutLine: (l) => {
+        const m = parseEngineLine(l);
+        if (m?.type === "start") options.onStart?.();
+        if (m?.type === "summary") summary = m;
+        if (m?.type === "event") events.push(m);
+      },
+    });
+    const timer = setTimeout(() => void proc.stop(2000), 60_000);
+    const result = await proc.exited;
+    clearTimeout(timer);
+    return { result, events, ...(summary ? { summary } : {}) };
+  }
+
   return {
     fixture,
     prober,
     target,
     probe,
+    generate,
     startEngine,
     async down() {
       await fixture.down();
@@ -137,19 +180,15 @@ export async function startConformanceLab(name: string, octet: number, why: stri
   };
 }
 
-/**
- * Frames before tcpdump's socket is open are lost. tcpdump writes the pcap file header only
- * after it has opened the capture, so wait for the header (24 bytes) to be on disk; a fixed
- * sleep was not enough on a loaded machine (captures of short probes came back empty).
- */
-async function waitForCapture(dump: RemoteProcess, pcap: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ended = await Promise.race([dump.exited, Bun.sleep(50).then(() => undefined)]);
-    if (ended) throw new Error(`tcpdump ended at once (exit ${ended.code}): ${ended.stderr.trim()}`);
-    if (existsSync(pcap) && statSync(pcap).size >= 24) return;
-    if (Date.now() > deadline) throw new Error(`tcpdump did not start capturing into ${pcap} within 10 s`);
+/** tcpdump says "listening on" once its socket is open; frames before that are lost. */
+async function waitForCapture(dump: RemoteProcess, ready: Promise<void>): Promise<void> {
+  const ended = await Promise.race([dump.exited, ready.then(() => "ready" as const), Bun.sleep(10_000).then(() => "timeout" as const)]);
+  if (ended === "ready") return;
+  if (ended === "timeout") {
+    await dump.stop(1000);
+    throw new Error("tcpdump did not say 'listening on' within 10 s");
   }
+  throw new Error(`tcpdump ended at once (exit ${ended.code}): ${ended.stderr.trim()}`);
 }
 
 /** Frames of a capture, decoded by tshark with IP/ICMP/UDP/TCP checksum validation on. */

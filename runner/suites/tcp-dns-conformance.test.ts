@@ -12,8 +12,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { REPO_ROOT } from "../src/paths.ts";
-import { txInvocation } from "../src/traffic/engine-command.ts";
-import { parseEngineLine, type EngineStats } from "../src/traffic/engine-output.ts";
+import type { EngineStats } from "../src/traffic/engine-output.ts";
 import type { ExecResult, RemoteProcess } from "../src/transport/transport.ts";
 import { decodeCapture, startConformanceLab, type Answerer, type ConformanceLab, type DecodedFrame } from "./conformance-lab.ts";
 import { TCP_FLAGS, tcpSegmentsFrom, type TcpSegment } from "./tcp-segments.ts";
@@ -68,7 +67,6 @@ const seen: Record<Answerer, Map<string, Seen>> = { kernel: new Map(), engine: n
 const generator: Partial<Record<Answerer, { tcp?: EngineStats; dns?: EngineStats }>> = {};
 let rxSummary: EngineStats | undefined;
 let rxExit: ExecResult | undefined;
-let runs = 0;
 
 async function probeAll(l: ConformanceLab, side: Answerer): Promise<void> {
   for (const [name, argv] of Object.entries(PROBES)) {
@@ -83,33 +81,17 @@ async function probeAll(l: ConformanceLab, side: Answerer): Promise<void> {
   }
 }
 
-/** The engine as generator on the prober, to the target, until it ends; its summary. */
-async function generate(l: ConformanceLab, spec: { protocol: "tcp" | "dns"; count: number; message?: string; domains?: string[] }): Promise<EngineStats> {
-  const inv = txInvocation(
-    l.fixture.inventory,
-    { tx: "tx", rx: "rx", mode: "rate", pps: 20, statsInterval: 1, ...spec },
-    l.prober.host,
-    l.target.host,
-    { runId: `tdc${process.pid % 1000}g${runs++}`, lcores: { tx: 0, rx: 1 } },
-  );
-  let summary: EngineStats | undefined;
-  const proc = await l.prober.transport.spawn([...inv.argv, "--linger", "2500"], {
-    onStdoutLine: (x) => {
-      const m = parseEngineLine(x);
-      if (m?.type === "summary") summary = m;
-    },
-  });
-  const timer = setTimeout(() => void proc.stop(2000), 30_000);
-  const r = await proc.exited;
-  clearTimeout(timer);
-  if (!summary) throw new Error(`generator (${spec.protocol}) ended without a summary (exit ${r.code}): ${r.stderr.trim().split("\n").at(-1) ?? ""}`);
-  return summary;
+/** The engine as generator on the prober (conformance-lab's generate: later options win); its summary. */
+async function generate(l: ConformanceLab, protocol: "tcp" | "dns", count: number, extra: string[]): Promise<EngineStats> {
+  const r = await l.generate(count, ["--protocol", protocol, "--pps", "20", "--linger", "2500", ...extra]);
+  if (!r.summary) throw new Error(`generator (${protocol}) ended without a summary (exit ${r.result.code}): ${r.result.stderr.trim().split("\n").at(-1) ?? ""}`);
+  return r.summary;
 }
 
 async function generateBoth(l: ConformanceLab, side: Answerer): Promise<void> {
   generator[side] = {
-    tcp: await generate(l, { protocol: "tcp", count: 20, message: "full-connection-".repeat(20) }),
-    dns: await generate(l, { protocol: "dns", count: 40, domains: [NAME, "nothing.wirelab.test"] }),
+    tcp: await generate(l, "tcp", 20, ["--message", "full-connection-".repeat(20)]),
+    dns: await generate(l, "dns", 40, ["--domain", NAME, "--domain", "nothing.wirelab.test"]),
   };
 }
 
