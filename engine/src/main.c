@@ -113,6 +113,10 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.has_src_mac)
 		memcpy(cfg.src_mac, pinfo.mac, 6);
+	if (!cfg.verify_checksums)
+		fprintf(stderr, "wirelab-engine: --no-verify-checksums: frames with a wrong ICMP/UDP/TCP checksum are answered\n");
+	if (cfg.promiscuous)
+		fprintf(stderr, "wirelab-engine: --promiscuous: frames to any destination MAC are answered\n");
 	if (cfg.role == WL_ROLE_RX && !cfg.ip)
 		fprintf(stderr, "wirelab-engine: rx without --ip: counting only, nothing is answered\n");
 

@@ -74,6 +74,20 @@ void options_usage(FILE *f)
 "  --tx-burst N              packets per tx burst, 1..256 [32]\n"
 "  --arp-timeout MS          give up resolving --dst-ip after MS [3000]\n"
 "  --linger MS               after --count, wait MS for answers [500]\n"
+"", f);
+	fputs(
+"Receive validation and fragments:\n"
+"  --no-verify-checksums     answer frames whose ICMP/UDP/TCP checksum is wrong\n"
+"                            (peers that offload checksums); IPv4 header\n"
+"                            checksums are always checked\n"
+"  --promiscuous             answer frames sent to any destination MAC\n"
+"                            [own, broadcast and 01:00:5e:00:00:01 only]\n"
+"  --arp-dad                 tx: probe for --src-ip (RFC 5227) before starting;\n"
+"                            refuse to start if another host has it\n"
+"  --fragment-size N         tx: send IP datagrams as fragments of N payload\n"
+"                            bytes (multiple of 8, 8..1480) [0 = never]\n"
+"", f);
+	fputs(
 "  -h, --help                this text\n"
 "\n"
 "Examples (the port is a kernel interface through AF_XDP; no hugepages):\n"
@@ -185,6 +199,7 @@ enum {
 	O_INTERVAL, O_BURST_SIZE, O_BURST_GAP, O_PPS, O_INIT_DELAY, O_FACTOR, O_MAX_DELAY, O_MAX_RETRIES,
 	O_SEED, O_PHASE, O_DURATION, O_COUNT, O_STATS_INT, O_PCAP, O_TX_BURST, O_ARP_TIMEOUT, O_LINGER,
 	O_TCP_LISTEN, O_TCP_ECHO, O_TCP_IDLE, O_TCP_CONNS,
+	O_NO_VERIFY_CSUM, O_PROMISC, O_ARP_DAD, O_FRAG_SIZE,
 };
 
 static const struct option long_opts[] = {
@@ -227,6 +242,10 @@ static const struct option long_opts[] = {
 	{ "tcp-echo", no_argument, NULL, O_TCP_ECHO },
 	{ "tcp-idle-ms", required_argument, NULL, O_TCP_IDLE },
 	{ "tcp-conns", required_argument, NULL, O_TCP_CONNS },
+	{ "no-verify-checksums", no_argument, NULL, O_NO_VERIFY_CSUM },
+	{ "promiscuous", no_argument, NULL, O_PROMISC },
+	{ "arp-dad", no_argument, NULL, O_ARP_DAD },
+	{ "fragment-size", required_argument, NULL, O_FRAG_SIZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -307,6 +326,7 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 	c->linger_ms = 500;
 	c->tcp_idle_ms = 60000;
 	c->tcp_conns = 4096;
+	c->verify_checksums = 1;
 	int seen_mode = 0, seen_pps = 0;
 
 	optind = 1;
@@ -465,6 +485,14 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 		case O_TX_BURST: NUM_RANGE(c->tx_burst, 1, 256); break;
 		case O_ARP_TIMEOUT: NUM_RANGE(c->arp_timeout_ms, 1, 600000); break;
 		case O_LINGER: NUM_RANGE(c->linger_ms, 0, 600000); break;
+		case O_NO_VERIFY_CSUM: c->verify_checksums = 0; break;
+		case O_PROMISC: c->promiscuous = 1; break;
+		case O_ARP_DAD: c->arp_dad = 1; break;
+		case O_FRAG_SIZE:
+			NUM_RANGE(c->fragment_size, 8, 1480);
+			if (c->fragment_size % 8)
+				return fail(name, "'%s' must be a multiple of 8 (RFC 791 fragment offsets count 8-byte units)", optarg);
+			break;
 		default:
 			fprintf(stderr, "wirelab-engine: unexpected option (see --help)\n");
 			return 2;
@@ -494,6 +522,10 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 		if ((uint32_t)c->src_port + c->flows - 1 > 65535)
 			return fail("flows", "%s", "--src-port + --flows - 1 exceeds 65535");
 	}
+	if (c->arp_dad && c->role == WL_ROLE_RX)
+		return fail("arp-dad", "%s", "probes for the generator's --src-ip: use it with --role tx or both");
+	if (c->arp_dad && !c->src_ip)
+		return fail("arp-dad", "%s", "needs --src-ip, the address to probe for");
 	if (!c->ip)
 		c->ip = c->src_ip;
 	if (!c->n_tcp_listen) {
@@ -570,5 +602,9 @@ void options_json(struct jbuf *j, const struct wl_config *c)
 	jb_ku64(j, "tx_burst", c->tx_burst);
 	jb_ku64(j, "arp_timeout_ms", c->arp_timeout_ms);
 	jb_ku64(j, "linger_ms", c->linger_ms);
+	jb_kbool(j, "verify_checksums", c->verify_checksums);
+	jb_kbool(j, "promiscuous", c->promiscuous);
+	jb_kbool(j, "arp_dad", c->arp_dad);
+	jb_ku64(j, "fragment_size", c->fragment_size);
 	jb_obj_close(j);
 }

@@ -65,6 +65,11 @@ struct wl_config {
 	uint32_t tx_burst;          /* packets per rte_eth_tx_burst */
 	uint32_t arp_timeout_ms;
 	uint32_t linger_ms;         /* after --count: wait for answers */
+	/* receive validation and IPv4 fragments (rx_validate.h, ipv4_reasm.h) */
+	int verify_checksums;       /* ICMP/UDP/TCP checksums checked [1] */
+	int promiscuous;            /* answer frames to any destination MAC [0] */
+	int arp_dad;                /* tx: RFC 5227 duplicate-address detection before starting */
+	uint32_t fragment_size;     /* tx: IP payload bytes per fragment, 0 = never fragment */
 };
 
 /* Parse engine args (argv[0] is a program name). On error prints one

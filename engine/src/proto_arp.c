@@ -1,4 +1,5 @@
 #include "proto_arp.h"
+#include "pkt_parse.h"
 
 static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t zero_mac[ETH_ALEN];
@@ -25,4 +26,23 @@ size_t arp_build(uint8_t *buf, size_t cap, uint16_t op, const uint8_t eth_dst[ET
 size_t arp_build_request(uint8_t *buf, size_t cap, const uint8_t sha[ETH_ALEN], uint32_t spa, uint32_t tpa)
 {
 	return arp_build(buf, cap, ARP_OP_REQUEST, bcast, sha, spa, zero_mac, tpa);
+}
+
+int arp_is_probe(const struct pkt_info *pi)
+{
+	return pi->arp_op == ARP_OP_REQUEST && pi->arp_spa == 0 && pi->arp_tpa != 0;
+}
+
+int arp_is_gratuitous(const struct pkt_info *pi)
+{
+	return pi->arp_spa != 0 && pi->arp_spa == pi->arp_tpa;
+}
+
+int arp_answers(const struct pkt_info *pi, uint32_t my_ip)
+{
+	if (pi->arp_op != ARP_OP_REQUEST || pi->arp_tpa != my_ip || !my_ip)
+		return 0;
+	if (arp_is_gratuitous(pi) || pi->arp_spa == my_ip)
+		return 0;
+	return 1;
 }

@@ -60,7 +60,7 @@ size_t respond(const struct resp_cfg *c, const uint8_t *in, size_t len, const st
 	if (pi->vlan)
 		return 0;
 	if (pi->cls == WL_C_ARP) {
-		if (pi->arp_op != ARP_OP_REQUEST || pi->arp_tpa != c->ip || pi->arp_spa == 0)
+		if (!arp_answers(pi, c->ip))
 			return 0;
 		const uint8_t *sha = in + ETH_HLEN + 8;
 		size_t l = arp_build(out, cap, ARP_OP_REPLY, sha, c->mac, c->ip, sha, pi->arp_spa);

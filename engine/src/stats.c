@@ -43,6 +43,33 @@ static void proto_obj(struct jbuf *j, const struct proto_ctr *p)
 	jb_obj_close(j);
 }
 
+/* What the receive side refused (by reason), reassembled, and learnt from ARP. */
+static void rx_host_render(struct jbuf *j, const struct wl_counters *c)
+{
+	jb_key(j, "refused");
+	jb_obj_open(j);
+	for (int i = 1; i < RXV_COUNT; i++)
+		jb_ku64(j, rxv_reason_names[i], c->refused[i]);
+	jb_obj_close(j);
+	jb_key(j, "reassembly");
+	jb_obj_open(j);
+	jb_ku64(j, "fragments", c->reasm.fragments);
+	jb_ku64(j, "reassembled", c->reasm.reassembled);
+	jb_ku64(j, "timed_out", c->reasm.timed_out);
+	jb_ku64(j, "dropped", c->reasm.dropped);
+	jb_ku64(j, "overlap", c->reasm.overlap);
+	jb_ku64(j, "too_big", c->reasm.too_big);
+	jb_ku64(j, "no_slot", c->reasm.no_slot);
+	jb_ku64(j, "bad_fragment", c->reasm.bad_fragment);
+	jb_obj_close(j);
+	jb_key(j, "arp");
+	jb_obj_open(j);
+	jb_ku64(j, "gratuitous", c->arp_gratuitous);
+	jb_ku64(j, "cache_updates", c->arp_cache_updates);
+	jb_ku64(j, "conflicts", c->arp_conflicts);
+	jb_obj_close(j);
+}
+
 void stats_render(struct jbuf *j, const struct stats_view *v)
 {
 	const struct wl_counters *c = v->c;
@@ -126,6 +153,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 	} else {
 		jb_knull(j, "backoff");
 	}
+	rx_host_render(j, c);
 	if (v->reason) {
 		jb_kdbl(j, "duration_s", v->duration_s, 6);
 		jb_kstr(j, "reason", v->reason);

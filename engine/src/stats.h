@@ -6,6 +6,8 @@
 #include "pkt_build.h"
 #include "json_out.h"
 #include "stats_tcp_dns.h"
+#include "rx_validate.h"
+#include "ipv4_reasm.h"
 
 struct proto_ctr {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
@@ -62,6 +64,9 @@ struct wl_counters {
 	struct tcp_stats tcp_server, tcp_client;
 	uint64_t dns_rcode[WL_DNS_RCODES];   /* answers the generator got, by RCODE */
 	uint64_t retries, answered, gave_up;
+	uint64_t refused[RXV_COUNT];  /* frames not answered, by reason (rx_validate.h) */
+	struct reasm_stats reasm;     /* IPv4 reassembly, copied from the worker's table */
+	uint64_t arp_gratuitous, arp_cache_updates, arp_conflicts;
 	struct rtt_hist rtt;
 	struct ipd_stats ipd;
 } __attribute__((aligned(64)));

@@ -14,11 +14,16 @@
 #include "proto_udp.h"
 #include "proto_tcp.h"
 #include "proto_dns.h"
+#include "ipv4_frag.h"
 
 volatile int wl_force_quit;
 
 #define RX_BURST 64
 #define ARP_RETRY_MS 200
+#define REASM_DGRAMS 32     /* datagrams in progress: 32 x 64 KiB */
+#define REASM_TIMEOUT_S 30  /* Linux's ipfrag_time */
+#define DAD_PROBE_MS 200
+#define DAD_WAIT_MS 500
 
 static inline uint64_t ticks_to_ns(const struct worker *w, uint64_t t) { return (uint64_t)((double)t * w->ns_per_tick); }
 
@@ -344,6 +349,7 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 		return 0;
 	const int proto = w->proto;
 	const int req = is_request_proto(proto);
+	const int fragmenting = w->cfg->fragment_size && proto != WL_P_ETH && proto != WL_P_ARP;
 	for (unsigned i = 0; i < n; i++) {
 		const struct wl_tmpl *t = &w->tmpls[w->n_tmpls == 1 ? 0 : rng_below(&w->rng, w->n_tmpls)];
 		if (reuse_key)
@@ -381,9 +387,22 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 			w->bo.sport = sport;
 			w->bo.tmpl = (unsigned)(t - w->tmpls);
 		}
-		if (w->pcap_on)
+		if (w->pcap_on && !fragmenting)
 			pcap_frame(w, now, d, t->len);
 		w->pend_proto[w->n_pend + i] = (uint8_t)proto;
+	}
+	if (fragmenting) {
+		/* --fragment-size: each datagram leaves as its fragments (copied out) */
+		uint8_t frag[ETH_MAX_FRAME];
+		for (unsigned i = 0; i < n; i++) {
+			const uint8_t *d = rte_pktmbuf_mtod(m[i], const uint8_t *);
+			size_t fl;
+			for (unsigned k = 0; (fl = ipv4_fragment(d, m[i]->data_len, ETH_HLEN, w->cfg->fragment_size, k, frag,
+								 sizeof(frag))) != 0; k++)
+				send_frame(w, frag, fl, proto, now);
+		}
+		rte_pktmbuf_free_bulk(m, n);
+		return n;
 	}
 	w->n_pend += n;
 	return n;
@@ -551,6 +570,38 @@ static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_inf
 	}
 }
 
+/* Sends an answer; one too big for the link leaves as fragments (RFC 791). */
+static int send_answer(struct worker *w, const uint8_t *data, size_t len, int proto, uint64_t now)
+{
+	if (len <= ETH_MAX_FRAME)
+		return send_frame(w, data, len, proto, now);
+	uint8_t frag[ETH_MAX_FRAME];
+	size_t fl;
+	for (unsigned k = 0; (fl = ipv4_fragment(data, len, ETH_HLEN, 1480, k, frag, sizeof(frag))) != 0; k++)
+		if (send_frame(w, frag, fl, proto, now) < 0)
+			return -1;
+	return 0;
+}
+
+/* Gratuitous ARP (RFC 826, RFC 5227 2.3): the peer's new MAC replaces the
+ * resolved one (templates included); a claim on our address is a conflict. */
+static void arp_learn(struct worker *w, const uint8_t *d, const struct pkt_info *pi)
+{
+	const uint8_t *sha = d + pi->l3_off + 8;
+	if (!arp_is_gratuitous(pi))
+		return;
+	w->c.arp_gratuitous++;
+	if ((pi->arp_spa == w->resp.ip || pi->arp_spa == w->cfg->src_ip) && memcmp(sha, w->resp.mac, ETH_ALEN))
+		w->c.arp_conflicts++;
+	if (w->cfg->role == WL_ROLE_RX || w->cfg->has_dst_mac || pi->arp_spa != w->cfg->dst_ip ||
+	    !memcmp(sha, w->dst_mac, ETH_ALEN))
+		return;
+	memcpy(w->dst_mac, sha, ETH_ALEN);
+	for (unsigned i = 0; i < w->n_tmpls; i++)
+		memcpy(w->tmpls[i].data, sha, ETH_ALEN);
+	w->c.arp_cache_updates++;
+}
+
 static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 {
 	static uint8_t out[WL_MAX_FRAME];
@@ -572,6 +623,7 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 		pcap_frame(w, now, d, len);
 	if (cls == WL_C_MALFORMED) {
 		w->c.malformed++;
+		w->c.refused[rxv_malformed_reason(&pi)]++;
 		return;
 	}
 	if (cls == WL_C_UNKNOWN) {
@@ -583,6 +635,37 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 	if (cls == WL_C_TCP && (pi.tcp_flags & TCP_RST) && (pi.ip_dst == w->cfg->src_ip || pi.ip_dst == w->resp.ip))
 		w->c.resets++;
 
+	int why = rxv_check(&w->rxv, d, len, &pi);
+	if (why) {
+		w->c.refused[why]++;
+		return;
+	}
+	if (cls == WL_C_ARP) {
+		if (w->dad_active)
+			arp_dad_on_arp(&w->dad, d, &pi);
+		arp_learn(w, d, &pi);
+	}
+	if (pi.frag) {
+		/* the datagram, once whole, is checked and answered like any other */
+		const uint8_t *whole;
+		size_t wl = reasm_add(w->reasm, d, len, &pi, now, &whole);
+		w->c.reasm = *reasm_get_stats(w->reasm);
+		if (!wl)
+			return;
+		d = whole;
+		len = (uint32_t)wl;
+		cls = pkt_parse(d, len, &w->pcfg, &pi);
+		if (cls == WL_C_MALFORMED || cls == WL_C_UNKNOWN) {
+			w->c.refused[rxv_malformed_reason(&pi)] += cls == WL_C_MALFORMED;
+			return;
+		}
+		why = rxv_check(&w->rxv, d, len, &pi);
+		if (why) {
+			w->c.refused[why]++;
+			return;
+		}
+	}
+
 	w->tcp_to_client = 0;
 	if (w->cfg->role != WL_ROLE_RX)
 		match_reply(w, d, &pi, now);
@@ -593,13 +676,15 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 		return;
 	unsigned ev = 0;
 	w->tcps.now_ms = ticks_to_ns(w, now - w->t0) / 1000000;
-	size_t olen = respond(&w->resp, d, len, &pi, out, sizeof(out), &ev);
+	int big = len > ETH_MAX_FRAME;
+	uint8_t *o = big ? w->big_out : out;
+	size_t olen = respond(&w->resp, d, len, &pi, o, big ? REASM_MAX_FRAME : sizeof(out), &ev);
 	if (ev & RESP_TCP_HANDSHAKE)
 		w->c.handshakes++;
 	if (ev & RESP_ERROR)
 		w->c.p[cls].errors++;
 	if (olen) {
-		if (send_frame(w, out, olen, cls, now) == 0)
+		if (send_answer(w, o, olen, cls, now) == 0)
 			w->c.p[cls].answers_sent++;
 	}
 }
@@ -691,6 +776,51 @@ static int resolve_dst(struct worker *w)
 	return 0;
 }
 
+/* ---------- duplicate-address detection ---------- */
+
+/* RFC 5227 2.1 for --src-ip before anything is sent from it. Returns -1
+ * (after a one-line error) on a conflict or a signal. */
+static int detect_duplicate(struct worker *w)
+{
+	const struct wl_config *c = w->cfg;
+	uint8_t f[ETH_MIN_FRAME];
+	char ip[32], mac[32], ex[200];
+	fmt_ipv4(c->src_ip, ip, sizeof(ip));
+	uint64_t start = rte_rdtsc();
+	arp_dad_start(&w->dad, c->src_mac, c->src_ip, start, (uint64_t)DAD_PROBE_MS * w->hz / 1000,
+		      (uint64_t)DAD_WAIT_MS * w->hz / 1000);
+	w->dad_active = 1;
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+		if (wl_force_quit) {
+			w->dad_active = 0;
+			return -1;
+		}
+		size_t l = arp_dad_poll(&w->dad, now, f, sizeof(f));
+		if (l && send_frame(w, f, l, WL_P_ARP, now) == 0)
+			w->c.p[WL_P_ARP].requests++;
+		rx_poll(w, now);
+		if (arp_dad_finished(&w->dad, now))
+			break;
+	}
+	w->dad_active = 0;
+	if (w->dad.conflict) {
+		fmt_mac(w->dad.conflict_mac, mac, sizeof(mac));
+		w->c.arp_conflicts++;
+		snprintf(ex, sizeof(ex), "\"ip\":\"%s\",\"mac\":\"%s\",\"message\":\"address in use\"", ip, mac);
+		worker_event(w, "error", ex);
+		fprintf(stderr, "wirelab-engine: --arp-dad: %s is already in use by %s (RFC 5227 conflict); not starting\n", ip,
+			mac);
+		return -1;
+	}
+	size_t l = arp_dad_announce(&w->dad, f, sizeof(f));
+	send_frame(w, f, l, WL_P_ARP, rte_rdtsc());
+	snprintf(ex, sizeof(ex), "\"ip\":\"%s\",\"probes\":%u,\"ms\":%.3f", ip, w->dad.sent,
+		 (double)(rte_rdtsc() - start) * w->ns_per_tick / 1e6);
+	worker_event(w, "arp_dad_ok", ex);
+	return 0;
+}
+
 /* ---------- main loop ---------- */
 
 static void set_reason(struct worker *w, const char *r, uint64_t now)
@@ -737,6 +867,10 @@ int worker_main(void *arg)
 	int random = c->mode == WL_MODE_RANDOM || c->protocol == WL_PROTO_RANDOM;
 
 	if (c->role != WL_ROLE_RX) {
+		if (c->arp_dad && detect_duplicate(w) < 0) {
+			set_reason(w, wl_force_quit ? "signal" : "error", rte_rdtsc());
+			return 0;
+		}
 		int needs_mac = !c->has_dst_mac && c->protocol != WL_P_ARP;
 		if (needs_mac) {
 			if (resolve_dst(w) < 0) {
@@ -794,6 +928,11 @@ int worker_main(void *arg)
 			}
 			if (w->linger_end && now >= w->linger_end)
 				set_reason(w, "count", now);
+		}
+		if (now >= w->reasm_sweep) {
+			reasm_expire(w->reasm, now);
+			w->c.reasm = *reasm_get_stats(w->reasm);
+			w->reasm_sweep = now + w->hz;
 		}
 		if (random && w->generating && now >= w->phase_end)
 			random_phase(w, now);
@@ -896,6 +1035,16 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 		w->tcps.idle_ms = cfg->tcp_idle_ms;
 		w->resp.tcp = &w->tcps;
 	}
+	memcpy(w->rxv.mac, cfg->src_mac, ETH_ALEN);
+	w->rxv.verify_checksums = (uint8_t)cfg->verify_checksums;
+	w->rxv.promiscuous = (uint8_t)cfg->promiscuous;
+	w->reasm = reasm_create(REASM_DGRAMS, (uint64_t)REASM_TIMEOUT_S * w->hz);
+	w->big_out = malloc(REASM_MAX_FRAME);
+	if (!w->reasm || !w->big_out) {
+		fprintf(stderr, "wirelab-engine: out of memory for IPv4 reassembly (%d x 64 KiB)\n", REASM_DGRAMS);
+		return -1;
+	}
+
 	memcpy(w->tcpc.mac, cfg->src_mac, ETH_ALEN);
 	w->tcpc.ip = cfg->src_ip;
 	w->tcpc.dport = options_dst_port(cfg, WL_P_TCP);
@@ -935,4 +1084,6 @@ void worker_fini(struct worker *w)
 	rte_free(w->req);
 	tcp_client_free(&w->tcpc);
 	tcp_server_free(&w->tcps);
+	reasm_destroy(w->reasm);
+	free(w->big_out);
 }

@@ -13,6 +13,9 @@
 #include "tcp_client.h"
 #include "pcap_writer.h"
 #include "port.h"
+#include "rx_validate.h"
+#include "ipv4_reasm.h"
+#include "arp_dad.h"
 
 #define WL_MAX_TMPLS 64
 #define WL_REQ_SLOTS 65536
@@ -87,6 +90,12 @@ struct worker {
 	struct tcp_server tcps;     /* the responder's TCP connections */
 	uint64_t next_tcp_tick;
 	int tcp_to_client;          /* the frame in hand was for the generator's client */
+	struct rxv_cfg rxv;        /* what may be answered at all */
+	struct reasm *reasm;       /* IPv4 fragments in progress */
+	uint8_t *big_out;          /* answers to reassembled datagrams, before fragmenting */
+	struct arp_dad dad;
+	int dad_active;
+	uint64_t reasm_sweep;      /* next time incomplete datagrams are aged out */
 	uint8_t tcp_msg[WL_MAX_MESSAGE];
 
 	struct pcapw pcap;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the libFuzzer target for the rx parser/responder and run it for a
+# Build the libFuzzer target for the rx parser, reassembly and responder and run it for a
 # bounded number of iterations.  Usage: engine/tests/fuzz.sh [RUNS] [BUILD_DIR]
 #   RUNS       libFuzzer -runs (default 200000)
 #   BUILD_DIR  meson build dir for the fuzz build (default build/engine-fuzz)
@@ -19,5 +19,7 @@ meson compile -C "$bdir" fuzz_rx_parse >/dev/null
 
 corpus="$bdir/corpus"
 mkdir -p "$corpus"
+# fragments and ARP probes to start from: reassembly is deep behind the parser
+python3 "$here/tests/fuzz_seeds.py" "$corpus"
 echo "fuzz.sh: $runs runs of fuzz_rx_parse (corpus $corpus)" >&2
 exec "$bdir/fuzz_rx_parse" -runs="$runs" -max_len=1600 -timeout=10 -print_final_stats=1 "$corpus"

@@ -1,6 +1,8 @@
 /* libFuzzer target: arbitrary bytes through the rx path the engine runs
- * on every received frame (classify, answer as rx with the TCP state
- * machine, react as the generator's TCP client), through the DNS server
+ * on every received frame (classify, validate, reassemble fragments (one
+ * table across inputs, so fragments of different inputs meet), answer as
+ * rx with the TCP state machine, react as the generator's TCP client),
+ * through the DNS server
  * (the input as a DNS message), and, when the first byte is odd, through
  * a scripted TCP conversation: each step a segment whose sequence and
  * acknowledgment numbers are offsets from what the server last said, so
@@ -14,6 +16,10 @@
 #include "tcp_server.h"
 #include "tcp_client.h"
 #include "proto_tcp.h"
+#include "rx_validate.h"
+#include "ipv4_reasm.h"
+#include "ipv4_frag.h"
+#include "csum.h"
 
 static struct dns_record recs[2] = { { "www.example.com", 0x0a000001 }, { "a.b", 0x0a000002 } };
 static const uint8_t SRV_MAC[6] = { 2, 0, 0, 0, 0, 2 }, PEER_MAC[6] = { 2, 0, 0, 0, 0, 1 };
@@ -68,13 +74,47 @@ static void to_client(const uint8_t *o, size_t n, int our_syn)
 	}
 }
 
-static void one_frame(const uint8_t *f, size_t size)
+static void one_frame(uint8_t *f, size_t size)
 {
 	static uint8_t out[WL_MAX_FRAME];
 	struct pkt_info pi;
+	/* random bytes almost never carry a right IPv4 header checksum, which
+	 * would keep everything behind it (reassembly above all) out of reach:
+	 * fix it for unicast frames, leave it as is for group-addressed ones */
+	if (size >= ETH_HLEN + IPV4_HLEN && rd16(f + 12) == ETHERTYPE_IPV4 && !(f[0] & 1)) {
+		size_t ihl = (size_t)(f[ETH_HLEN] & 0x0f) * 4;
+		if (ihl >= IPV4_HLEN && ETH_HLEN + ihl <= size)
+			ipv4_set_csum(f + ETH_HLEN);
+	}
 	int cls = pkt_parse(f, size, &PC, &pi);
 	if (cls == WL_C_MALFORMED || cls == WL_C_UNKNOWN)
 		return;
+	static struct reasm *ra;
+	static uint64_t clock;
+	static uint8_t big[REASM_MAX_FRAME];
+	if (!ra)
+		ra = reasm_create(8, 64);
+	struct rxv_cfg vc = { { 2, 0, 0, 0, 0, 2 }, 1, (uint8_t)(size & 1) };
+	(void)rxv_check(&vc, f, size, &pi);
+	if (pi.frag) {
+		const uint8_t *whole;
+		size_t wl = reasm_add(ra, f, size, &pi, clock++, &whole);
+		if (!wl)
+			return;
+		/* a rebuilt datagram: its header must say what was rebuilt */
+		struct pkt_info pw;
+		if (pkt_parse(whole, wl, &PC, &pw) == WL_C_MALFORMED && pw.why != WL_M_IP_CSUM)
+			__builtin_trap();
+		if (pw.frag)
+			__builtin_trap();
+		struct resp_cfg rw = { { 2, 0, 0, 0, 0, 2 }, pw.ip_dst, 0, 1, recs, 2, 7, &srv };
+		unsigned ew;
+		size_t bn = pw.cls < WL_C_MALFORMED ? respond(&rw, whole, wl, &pw, big, sizeof(big), &ew) : 0;
+		uint8_t fr[ETH_MAX_FRAME];
+		for (unsigned k = 0; bn > ETH_MAX_FRAME && ipv4_fragment(big, bn, ETH_HLEN, 1480, k, fr, sizeof(fr)); k++)
+			;
+		return;
+	}
 	/* answer for whatever address the frame is sent to */
 	struct resp_cfg rc = { { 2, 0, 0, 0, 0, 2 }, cls == WL_C_ARP ? pi.arp_tpa : pi.ip_dst, 0, 1, recs, 2, 7, &srv };
 	unsigned ev;

@@ -99,12 +99,29 @@ check_cmd() {
   local msg="$1"; shift
   if "$@"; then log "ok   - $msg"; else log "FAIL - $msg"; FAILS=$((FAILS + 1)); fi
 }
-# pcap_clean FILE: tshark decodes it with checksum validation and finds nothing bad
+# pcap_clean FILE: tshark decodes every frame of FILE with IP/UDP/TCP checksum
+# validation on (ICMP's is always checked; tshark 4.0 has no preference for
+# it) and finds no bad checksum, malformed frame or error. A tshark that
+# fails (an unknown preference, an unreadable file) or decodes fewer frames
+# than the file holds is an error (status 2), never a clean capture.
+PCAP_CHECKS=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE)
+PCAP_BAD='ip.checksum.status == 0 || icmp.checksum.status == 0 || udp.checksum.status == 0 || tcp.checksum.status == 0 || _ws.malformed || _ws.expert.severity >= error'
 pcap_clean() {
-  local f="$1" bad
-  bad=$(tshark -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE \
-        -o icmp.check_checksum:TRUE -Y '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || tcp.checksum.status == "Bad" || icmp.checksum.status == "Bad"' 2>/dev/null | wc -l)
-  [ "$bad" -eq 0 ] || { tshark -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | head -5 >&2; return 1; }
+  local f="$1" frames decoded bad err
+  err="$(mktemp)"
+  frames=$(capinfos -c -M "$f" 2>"$err" | awk '/Number of packets/ {print $NF}')
+  [ -n "$frames" ] || { echo "pcap_clean: capinfos cannot read $f: $(head -1 "$err")" >&2; rm -f "$err"; return 2; }
+  if ! decoded=$(tshark -r "$f" "${PCAP_CHECKS[@]}" -T fields -e frame.number 2>"$err" | grep -c .); then decoded=0; fi
+  if [ "$decoded" -ne "$frames" ] || grep -q "unknown preference" "$err"; then
+    echo "pcap_clean: tshark decoded $decoded of $frames frames of $f: $(grep -v 'Running as user' "$err" | head -1)" >&2
+    rm -f "$err"; return 2
+  fi
+  if ! bad=$(tshark -r "$f" "${PCAP_CHECKS[@]}" -Y "$PCAP_BAD" -T fields -e frame.number -e _ws.expert.message 2>"$err"); then
+    echo "pcap_clean: tshark rejected the check filter on $f: $(grep -v 'Running as user' "$err" | head -1)" >&2
+    rm -f "$err"; return 2
+  fi
+  rm -f "$err"
+  [ -z "$bad" ] || { echo "pcap_clean: $f: bad frames (number, expert info):" >&2; echo "$bad" | head -5 >&2; return 1; }
 }
 finish() {
   if [ "$FAILS" -eq 0 ]; then log "all checks passed"; exit 0; fi

@@ -18,11 +18,7 @@
 #include "options.h"
 #include "json_out.h"
 
-static int failures, checks;
-#define CHECK(cond) do { checks++; if (!(cond)) { failures++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
-#define CHECK_EQ(a, b) do { checks++; long long a_ = (long long)(a), b_ = (long long)(b); if (a_ != b_) { failures++; \
-	fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, #a, #b, a_, b_); } } while (0)
+#include "check.h"
 
 static const struct parse_cfg PCFG = { ETHERTYPE_WL_DEFAULT, 0 };
 static struct wl_l2l3 A = {

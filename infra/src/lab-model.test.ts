@@ -78,6 +78,32 @@ describe("bad lab files get one line naming file, line, field and problem", () =
     ["name too long without prefix", "name: a-very-long-lab\nhosts:\n  - name: h\n    role: tx\n", /^bad\.yaml:1: name: name 'a-very-long-lab' is longer than 8 chars; set 'prefix'/],
     ["reserved host name", "name: l\nhosts:\n  - name: sw\n    role: tx\n", /^bad\.yaml:3: hosts\[0\]\.name: host name 'sw' is reserved for the lab's switch namespace$/],
     ["not a mapping", "- a\n- b\n", /^bad\.yaml:1: a lab file is a YAML mapping/],
+    ["yes is not a boolean", "name: l\nipv6: yes\nhosts:\n  - name: a\n    role: tx\n", /^bad\.yaml:2: ipv6: expected true or false, got the string "yes" \(YAML booleans are true and false\)$/],
+    ["quoted mtu", "name: l\nnetworks:\n  - name: a\n    mtu: '1500'\nhosts:\n  - name: a\n    role: tx\n", /^bad\.yaml:4: networks\[0\]\.mtu: expected a number, got the string "1500" \(a quoted number is a string\)$/],
+    ["fractional mtu", "name: l\nnetworks:\n  - name: a\n    mtu: 1500.5\nhosts:\n  - name: a\n    role: tx\n", /^bad\.yaml:4: networks\[0\]\.mtu: expected a whole number, got number 1500\.5$/],
+    ["hosts as a mapping", "name: l\nhosts:\n  a:\n    role: tx\n", /^bad\.yaml:2: hosts: expected a list, got a mapping$/],
+    ["hosts left empty", "name: l\nhosts:\n", /^bad\.yaml:2: hosts: expected a list, got an empty value$/],
+    ["vm as a number", "name: l\nhosts:\n  - name: a\n    role: tx\n    vm: 4\n", /^bad\.yaml:5: hosts\[0\]\.vm: expected a mapping, got number 4$/],
+    ["missing role", "name: l\nhosts:\n  - name: a\n", /^bad\.yaml:3: hosts\[0\]\.role: is required$/],
+    ["unknown alias", "name: l\nhosts: *nope\n", /^bad\.yaml:2: not valid YAML: alias '\*nope' names no anchor defined before it$/],
+    [
+      "alias bomb",
+      `name: l\n${["a", "b", "c", "d", "e", "f"].map((k, i) => `${k}: &${k} [${Array(9).fill(i === 0 ? "x" : `*${"abcdef"[i - 1]}`).join(", ")}]`).join("\n")}\nhosts: [{name: h, role: tx}]\n`,
+      /^bad\.yaml: not valid YAML: Excessive alias count/,
+    ],
+    ["default route", "name: l\nhosts:\n  - name: a\n    role: tx\n    routes: [{to: 0.0.0.0/0, via: 198.18.0.9}]\n", /^bad\.yaml:5: hosts\[0\]\.routes\[0\]\.to: '0\.0\.0\.0\/0' is a default route: no lab route may leave the machine$/],
+    ["IPv6 default route", "name: l\nhosts:\n  - name: a\n    role: tx\n    routes: [{to: '::/0', via: 198.18.0.9}]\n", /^bad\.yaml:5: hosts\[0\]\.routes\[0\]\.to: '::\/0' is a default route/],
+    ["route named default", "name: l\nhosts:\n  - name: a\n    role: tx\n    routes: [{to: default, via: 198.18.0.9}]\n", /routes\[0\]\.to: 'default' is a default route/],
+    [
+      "route via the management gateway",
+      "name: l\nmanagement: {subnet: 198.19.5.0/24}\nhosts:\n  - name: a\n    role: tx\n    routes: [{to: 198.18.9.0/24, via: 198.19.5.1}]\n",
+      /^bad\.yaml:6: hosts\[0\]\.routes\[0\]\.via: 198\.19\.5\.1 is the management gateway: no lab route may leave the machine$/,
+    ],
+    [
+      "route via an address off the host's test networks",
+      "name: l\nhosts:\n  - name: a\n    role: tx\n    routes: [{to: 198.18.9.0/24, via: 198.18.3.1}]\n",
+      /^bad\.yaml:5: hosts\[0\]\.routes\[0\]\.via: 198\.18\.3\.1 is on none of the test networks of 'a' \(198\.18\.0\.0\/24\): no lab route may leave the machine$/,
+    ],
     ["duplicate ip", "name: l\nhosts:\n  - name: a\n    role: tx\n    interfaces: [{ip: 198.18.0.5}]\n  - name: b\n    role: rx\n    interfaces: [{ip: 198.18.0.5}]\n", /198\.18\.0\.5 is already used/],
   ];
   for (const [what, text, pattern] of cases) {
@@ -87,6 +113,11 @@ describe("bad lab files get one line naming file, line, field and problem", () =
       expect(err.message.includes("\n")).toBe(false);
     });
   }
+
+  test("a route through a lab address on the host's test network is kept", () => {
+    const lab = parseLab("name: l\nhosts:\n  - name: a\n    role: tx\n    routes: [{to: 198.18.9.0/24, via: 198.18.0.9}]\n");
+    expect(lab.hosts[0]!.routes).toEqual([{ to: "198.18.9.0/24", via: "198.18.0.9" }]);
+  });
 
   test("a long lab name works with an explicit prefix", () => {
     const lab = parseLab("name: a-very-long-lab\nprefix: avl\nhosts:\n  - name: h\n    role: tx\n");

@@ -243,7 +243,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
 
   const withRoutes = hosts.map((host, hi) => ({
     ...host,
-    routes: [...explicitRoutes(file.hosts[hi]!, hi, hosts, segments, fail), ...dutRoutes(host, hosts, segments)].filter(
+    routes: [...explicitRoutes(file.hosts[hi]!, hi, hosts, segments, formatIpv4(gateway), fail), ...dutRoutes(host, hosts, segments)].filter(
       (r, i, all) => all.findIndex((o) => o.to === r.to) === i,
     ),
   }));
@@ -282,16 +282,22 @@ function explicitRoutes(
   hostIndex: number,
   hosts: readonly Host[],
   segments: readonly Segment[],
+  mgmtGateway: string,
   fail: (path: Path, problem: string) => never,
 ): Route[] {
+  // No lab route may lead out of the machine: not a default route, not through the management gateway
+  // (the root namespace, which may NAT to the world), only through a lab host on one of this host's test networks.
+  const leaves = "no lab route may leave the machine";
   return (file.routes ?? []).map((route, ri) => {
     const path = ["hosts", hostIndex, "routes", ri] as const;
     const seg = segments.find((s) => s.name === route.to);
     let to: string;
     if (seg) to = seg.subnet;
     else {
+      if (route.to === "default" || /^[0-9a-f:]*:[0-9a-f:]*\/0$/i.test(route.to)) fail([...path, "to"], `'${route.to}' is a default route: ${leaves}`);
       const cidr = parseCidr(route.to);
       if (typeof cidr === "string") fail([...path, "to"], `'${route.to}' is neither a network name nor a CIDR: ${cidr}`);
+      if ((cidr as Cidr).prefixLen === 0) fail([...path, "to"], `'${route.to}' is a default route: ${leaves}`);
       to = formatCidr(cidr as Cidr);
     }
     const self = hosts[hostIndex]!;
@@ -301,6 +307,11 @@ function explicitRoutes(
       via = viaHost.interfaces.find((vi) => self.interfaces.some((si) => si.segment === vi.segment))?.ip;
       if (!via) fail([...path, "via"], `host '${route.via}' shares no network with '${self.name}'`);
     } else if (parseIpv4(route.via) !== undefined) {
+      if (route.via === mgmtGateway) fail([...path, "via"], `${route.via} is the management gateway: ${leaves}`);
+      const mine = self.interfaces.map((i) => segments.find((sg) => sg.name === i.segment)!);
+      if (!mine.some((sg) => cidrContains(parseCidr(sg.subnet) as Cidr, parseIpv4(route.via)!))) {
+        fail([...path, "via"], `${route.via} is on none of the test networks of '${self.name}' (${mine.map((sg) => sg.subnet).join(", ")}): ${leaves}`);
+      }
       via = route.via;
     } else {
       fail([...path, "via"], `'${route.via}' is neither a host name nor an IPv4 address`);

@@ -1,7 +1,7 @@
 // YAML files a person writes (lab files, scenarios): parsed, validated with a
 // zod schema, and every problem reported as one line naming the file, the
 // line, the field and the problem. Pure: the caller reads the file.
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
 
 export type Path = readonly (string | number)[];
@@ -45,7 +45,14 @@ export function parseYamlFile<S extends z.ZodType>(
     const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
     throw new ErrorClass(file, "", `not valid YAML: ${err.message.split("\n")[0]}`, line);
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // Aliases are resolved only here: an unknown anchor, or an alias bomb (yaml's maxAliasCount).
+    const alias = unresolvedAlias(doc);
+    throw new ErrorClass(file, "", `not valid YAML: ${alias ? `alias '*${alias.name}' names no anchor defined before it` : (err as Error).message}`, alias ? lineCounter.linePos(alias.offset).line : undefined);
+  }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ErrorClass(file, "", notMapping, 1);
   const fail: Fail = (path, problem) => {
     throw new ErrorClass(file, formatPath(path), problem, lineOf(doc, lineCounter, path));
@@ -54,12 +61,16 @@ export function parseYamlFile<S extends z.ZodType>(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    // A field that is there with the wrong kind of value is not a missing field: say what it is and what it should be.
+    const at = valueAt(raw, path);
     const problem =
       issue.code === "unrecognized_keys"
         ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`
-        : issue.code === "invalid_type" && issue.input === undefined
+        : !at.found
           ? "is required"
-          : issue.message;
+          : issue.code === "invalid_type"
+            ? `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(at.value)}`
+            : issue.message;
     fail(issue.code === "unrecognized_keys" ? [...path, issue.keys[0]!] : path, problem);
   }
   return { data: parsed.data as z.infer<S>, fail };
@@ -87,4 +98,50 @@ function lineOf(doc: Document, lineCounter: LineCounter, path: Path): number | u
     node = next;
   }
   return line;
+}
+
+/** The first alias whose anchor is not defined before it, with the alias's offset in the text. */
+function unresolvedAlias(doc: Document): { name: string; offset: number } | undefined {
+  let found: { name: string; offset: number } | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) === undefined) {
+        found = { name: node.source, offset: node.range?.[0] ?? 0 };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+const EXPECTED: Record<string, string> = {
+  boolean: "true or false",
+  number: "a number",
+  int: "a whole number",
+  string: "a string",
+  array: "a list",
+  object: "a mapping",
+};
+
+function valueAt(raw: unknown, path: Path): { found: boolean; value?: unknown } {
+  let node: unknown = raw;
+  for (const key of path) {
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return { found: false };
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return { found: true, value: node };
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return "an empty value";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") {
+    const shown = v.length > 40 ? `${v.slice(0, 40)}…` : v;
+    // YAML 1.1 booleans are plain strings in YAML 1.2, which this reader speaks.
+    const hint = /^(yes|no|on|off|y|n)$/i.test(v) ? " (YAML booleans are true and false)" : /^-?\d+(\.\d+)?$/.test(v) ? " (a quoted number is a string)" : "";
+    return `the string ${JSON.stringify(shown)}${hint}`;
+  }
+  return `${typeof v} ${String(v)}`;
 }

@@ -3,6 +3,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { parseInventory, type Inventory } from "../../infra/src/inventory.ts";
+import { LabError } from "../../infra/src/lab-error.ts";
+import { readFileText } from "../../infra/src/read-file-text.ts";
 import { parseLab, type Lab } from "../../infra/src/lab-model.ts";
 import { inventoryPath } from "../../infra/src/netns/backend.ts";
 import { labStateDir, REPO_ROOT, resolveLabFile } from "./paths.ts";
@@ -15,9 +17,10 @@ export interface LoadedLab {
 
 export function loadLab(arg: string): LoadedLab {
   const file = resolveLabFile(arg);
-  const text = readFileSync(file, "utf8");
-  const shown = relative(process.cwd(), file) || file;
-  return { lab: parseLab(text, shown.startsWith("..") ? file : shown), file, sha256: createHash("sha256").update(text).digest("hex") };
+  const rel = relative(process.cwd(), file) || file;
+  const shown = rel.startsWith("..") ? file : rel;
+  const text = readFileText(file, shown, LabError, "a lab file");
+  return { lab: parseLab(text, shown), file, sha256: createHash("sha256").update(text).digest("hex") };
 }
 
 /** The inventory from --inventory, or the one `lab up` wrote for the lab. */

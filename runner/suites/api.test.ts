@@ -1,16 +1,14 @@
 // The control API as an operator meets it: a real `wirelab serve` process on
 // loopback with a real token file, real runs on a netns lab of this suite's
 // own (api, on 198.18.42.0/24), the engines' own counters as the truth.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inventoryPath } from "../../infra/src/netns/backend.ts";
 import { readEvents, type ParsedEvent } from "../src/api/test-app.ts";
-import { startLab, type LabFixture } from "../src/lab-fixture.ts";
-import { labStateDir, REPO_ROOT } from "../src/paths.ts";
 import type { TrafficResult } from "../src/traffic/run-traffic.ts";
 import { ownTwoHostLab } from "./own-lab.ts";
+import { useServedLab } from "./served-lab.ts";
 
 type Json = Record<string, any>;
 
@@ -21,52 +19,12 @@ const TOKEN_FILE = join(work, "api-token");
 writeFileSync(TOKEN_FILE, TOKEN + "\n", { mode: 0o600 });
 const results = join(work, "results");
 
-let lab: LabFixture | undefined;
-let server: ReturnType<typeof Bun.spawn> | undefined;
-let base = "";
-let serverOut = "";
-let serverErr = "";
-const savedInventory = process.env.WIRELAB_INVENTORY;
-
-async function drain(stream: ReadableStream<Uint8Array>, sink: (s: string) => void) {
-  const decoder = new TextDecoder();
-  for await (const chunk of stream) sink(decoder.decode(chunk, { stream: true }));
-}
-
-beforeAll(async () => {
-  delete process.env.WIRELAB_INVENTORY;
-  lab = await startLab(LAB, { ssh: false });
-  const env: Record<string, string | undefined> = { ...process.env, WIRELAB_INVENTORY: "" };
-  delete env.WIRELAB_API_TOKEN;
-  server = Bun.spawn(
-    [process.execPath, join(REPO_ROOT, "runner/src/cli.ts"), "serve", "--inventory", inventoryPath(labStateDir("api")), "--listen", "127.0.0.1:0", "--token-file", TOKEN_FILE, "--results", results],
-    { stdout: "pipe", stderr: "pipe", env },
-  );
-  void drain(server.stdout as ReadableStream<Uint8Array>, (s) => (serverOut += s));
-  void drain(server.stderr as ReadableStream<Uint8Array>, (s) => (serverErr += s));
-  const until = Date.now() + 30_000;
-  while (!base && Date.now() < until) {
-    base = /wirelab serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(serverOut)?.[1] ?? "";
-    if (server.exitCode !== null) throw new Error(`serve exited ${server.exitCode}: ${serverErr.trim()}`);
-    await Bun.sleep(50);
-  }
-  if (!base) throw new Error(`serve did not say where it listens: ${serverOut} ${serverErr}`);
-}, 120_000);
-
-afterAll(async () => {
-  // Ours, by PID: SIGTERM lets serve stop its runs gracefully; SIGKILL only if it hangs.
-  if (server && server.exitCode === null) {
-    process.kill(server.pid, "SIGTERM");
-    const done = await Promise.race([server.exited.then(() => true), Bun.sleep(40_000).then(() => false)]);
-    if (!done) process.kill(server.pid, "SIGKILL");
-  }
-  await lab?.down();
-  if (savedInventory !== undefined) process.env.WIRELAB_INVENTORY = savedInventory;
-  rmSync(work, { recursive: true, force: true });
-}, 120_000);
+const env: Record<string, string | undefined> = { ...process.env, WIRELAB_INVENTORY: "" };
+delete env.WIRELAB_API_TOKEN;
+const served = useServedLab({ labFile: LAB, labName: "api", work, serveArgs: ["--token-file", TOKEN_FILE, "--results", results], env });
 
 const auth = () => ({ Authorization: `Bearer ${TOKEN}` });
-const api = (path: string, init: RequestInit = {}) => fetch(base + path, { ...init, headers: { ...auth(), ...(init.headers ?? {}) } });
+const api = (path: string, init: RequestInit = {}) => fetch(served.server.base + path, { ...init, headers: { ...auth(), ...(init.headers ?? {}) } });
 const post = (body: unknown) => api("/runs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 const samples = (es: ParsedEvent[], host: string) => es.filter((e) => e.event === "sample" && e.data.host === host).map((e) => e.data);
 
@@ -79,17 +37,17 @@ function metric(text: string, name: string, labels: string): number | undefined 
 describe("wirelab serve on a real lab", () => {
   test("no token, no data: 401 JSON everywhere but /health and the dashboard page", async () => {
     for (const path of ["/status", "/runs", "/lab", "/metrics", "/runs/x/events", "/runs/x/results/results.json", "/openapi.json"]) {
-      const res = await fetch(base + path);
+      const res = await fetch(served.server.base + path);
       expect(res.status, path).toBe(401);
       expect(((await res.json()) as Json).status).toBe(401);
     }
-    expect((await fetch(base + "/runs/x", { headers: { Authorization: "Bearer wrong-token-0123456789" } })).status).toBe(401);
+    expect((await fetch(served.server.base + "/runs/x", { headers: { Authorization: "Bearer wrong-token-0123456789" } })).status).toBe(401);
     // Served natively by Bun.serve's static route: same body and type as the app's own route, other methods still the app's.
-    const health = await fetch(base + "/health");
+    const health = await fetch(served.server.base + "/health");
     expect([health.status, health.headers.get("content-type"), await health.json()]).toEqual([200, "application/json", { ok: true }]);
-    const posted = await fetch(base + "/health", { method: "POST" });
+    const posted = await fetch(served.server.base + "/health", { method: "POST" });
     expect(posted.status).toBe(401);
-    const page = await fetch(base + "/");
+    const page = await fetch(served.server.base + "/");
     expect([page.status, page.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
     expect(await page.text()).not.toContain(TOKEN);
   });
@@ -184,7 +142,7 @@ describe("wirelab serve on a real lab", () => {
     const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const port = probe.port;
     probe.stop(true);
-    const target = new URL(base).host;
+    const target = new URL(served.server.base).host;
     writeFileSync(
       join(dir, "prometheus.yml"),
       `global: { scrape_interval: 1s, scrape_timeout: 1s }
@@ -260,7 +218,7 @@ scrape_configs:
     expect(((await (await api("/status")).json()) as Json).running).toEqual([]);
 
     // The hosts are free again, and nothing of the engines is left in the lab's namespaces.
-    for (const h of lab!.inventory.hosts) {
+    for (const h of served.lab.inventory.hosts) {
       const ns = h.transports.netns!.namespace;
       const pids = (await new Response(Bun.spawn(["ip", "netns", "pids", ns], { stdout: "pipe" }).stdout).text()).trim();
       expect(pids, ns).toBe("");
@@ -296,7 +254,8 @@ scrape_configs:
   }, 180_000);
 
   test("the server's own output never carries the token", () => {
-    expect(serverOut + serverErr).not.toContain(TOKEN);
+    const { out, err } = served.server.output();
+    expect(out + err).not.toContain(TOKEN);
     expect(existsSync(TOKEN_FILE) && readFileSync(TOKEN_FILE, "utf8").trim()).toBe(TOKEN);
   });
 });

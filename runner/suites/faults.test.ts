@@ -48,7 +48,7 @@ async function startTraffic(seconds: number): Promise<Started> {
 }
 
 function latestRunDir(): string {
-  const dirs = readdirSync(results).filter((d) => /-udp-rate$/.test(d)).sort();
+  const dirs = readdirSync(results).filter((d) => /-udp-rate-[0-9a-f]{8}$/.test(d)).sort();
   return join(results, dirs.at(-1)!);
 }
 

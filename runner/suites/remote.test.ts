@@ -2,62 +2,26 @@
 // this test's own (rmt, on 198.18.46.0/24), and the CLI sending it real UDP
 // runs through the real engines, followed over the live events. Both the
 // server and the lab are taken down in afterAll, also when a test fails.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inventoryPath } from "../../infra/src/netns/backend.ts";
-import { startLab, type LabFixture } from "../src/lab-fixture.ts";
-import { labStateDir, REPO_ROOT } from "../src/paths.ts";
+import { REPO_ROOT } from "../src/paths.ts";
 import { RunStore } from "../src/store/run-store.ts";
 import type { TrafficResult } from "../src/traffic/run-traffic.ts";
 import { ownTwoHostLab } from "./own-lab.ts";
+import { useServedLab } from "./served-lab.ts";
 
 const work = mkdtempSync(join(tmpdir(), "wirelab-remote-run-"));
 const LAB = ownTwoHostLab(work, "rmt", 46, "remote-mode tests' own two-host lab");
 const results = join(work, "results");
 const TOKEN = randomBytes(24).toString("base64url");
 const CLI = join(REPO_ROOT, "runner/src/cli.ts");
-let lab: LabFixture | undefined;
-let server: Bun.Subprocess<"ignore", "pipe", "pipe"> | undefined;
-let url = "";
-const savedInventory = process.env.WIRELAB_INVENTORY;
-
-beforeAll(async () => {
-  // Our own lab even when the caller points suites at another one.
-  delete process.env.WIRELAB_INVENTORY;
-  lab = await startLab(LAB, { ssh: false });
-  server = Bun.spawn([process.execPath, CLI, "serve", "--listen", "127.0.0.1:0", "--inventory", inventoryPath(labStateDir("rmt")), "--transport", "netns", "--results", results], {
-    stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" },
-  });
-  // The first line names the URL, with the port the kernel picked.
-  const reader = server.stdout.getReader();
-  let text = "";
-  while (!/\n/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`serve exited before listening: ${await new Response(server.stderr).text()}`);
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  url = /wirelab serve: (http:\/\/\S+)/.exec(text)?.[1] ?? "";
-  if (!url) throw new Error(`serve said: ${text}`);
-}, 120_000);
-
-afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    const ended = await Promise.race([server.exited.then(() => true), Bun.sleep(40_000).then(() => false)]);
-    if (!ended) server.kill("SIGKILL");
-    await server.exited;
-  }
-  await lab?.down();
-  if (savedInventory !== undefined) process.env.WIRELAB_INVENTORY = savedInventory;
-  rmSync(work, { recursive: true, force: true });
-}, 120_000);
+const served = useServedLab({ labFile: LAB, labName: "rmt", work, serveArgs: ["--transport", "netns", "--results", results], env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
 
 function traffic(...args: string[]) {
-  return Bun.spawn([process.execPath, CLI, "traffic", "--server", url, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
+  return Bun.spawn([process.execPath, CLI, "traffic", "--server", served.server.base, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
 }
 
 async function outputOf(p: ReturnType<typeof traffic>) {
@@ -104,7 +68,7 @@ describe("traffic --server on a real lab", () => {
   }, 120_000);
 
   test("scenario quick --server: every step run on the server's lab, verdicts per step, exit 0", async () => {
-    const p = Bun.spawn([process.execPath, CLI, "scenario", "quick", "--server", url, "--json"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
+    const p = Bun.spawn([process.execPath, CLI, "scenario", "quick", "--server", served.server.base, "--json"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, WIRELAB_API_TOKEN: TOKEN, WIRELAB_INVENTORY: "" } });
     const r = await outputOf(p);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
@@ -141,7 +105,7 @@ describe("traffic --server on a real lab", () => {
     const result = JSON.parse(text.trim().split("\n").at(-1)!) as Line;
     expect(result).toMatchObject({ type: "result", state: "interrupted" });
     // The engines of that run are gone: nothing of it is left in the lab's namespaces.
-    const engines = lab!.inventory.hosts.flatMap((h) => {
+    const engines = served.lab.inventory.hosts.flatMap((h) => {
       const ns = h.transports.netns?.namespace;
       if (!ns) return [];
       const pids = Bun.spawnSync(["ip", "netns", "pids", ns], { stdout: "pipe" }).stdout.toString().split(/\s+/).filter(Boolean);

@@ -33,4 +33,7 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "api.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "dashboard.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "remote.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "stops.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "shell-e2e.test.ts": { lab: "own", backends: ["netns"], why: "the shell suites build private veth namespaces of their own on this machine" },
+  "host-conformance.test.ts": { lab: "own", backends: ["netns"], why: "compares the engine with the Linux kernel of a netns host of its own lab, on the same link" },
 };

@@ -1,6 +1,6 @@
 // A real libvirtd for tests on machines without systemd: reuse a running one,
 // or start libvirtd and virtlogd in daemon mode and stop exactly those PIDs.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
 export const TEST_URI = "qemu:///system";
@@ -44,6 +44,26 @@ async function waitFor(what: string, ok: () => boolean, ms: number): Promise<voi
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** Whether this machine can run KVM guests: /dev/kvm is there and usable (what libvirt itself probes). */
+export function kvmHere(): boolean {
+  try {
+    accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the daemon offers the kvm virt type: its capabilities list a kvm domain for some guest. */
+export function libvirtOffersKvm(uri: string): boolean {
+  const r = virsh(uri, "capabilities");
+  if (r.code !== 0) throw new Error(`virsh capabilities failed: ${r.stderr.trim()}`);
+  return /<domain type=['"]kvm['"]/.test(r.stdout);
+}
+
+/** libvirt's refusal of a kvm domain where the host has no KVM, and nothing else. */
+export const MISSING_KVM = /^error: Failed to define domain from \S+\nerror: unsupported configuration: Emulator '[^']+' does not support virt type 'kvm'\n*$/;
 
 export function libvirtAvailable(): boolean {
   return spawnSync("sh", ["-c", "command -v libvirtd && command -v virtlogd && command -v virsh"], { stdio: "ignore" }).status === 0;

@@ -9,11 +9,46 @@ import { parseLab, type Lab } from "../lab-model.ts";
 import { BUILD_DIR, BUN } from "../repo.ts";
 import { NetnsBackend } from "./backend.ts";
 import { run } from "./system.ts";
+import { benchArgs, wholeNumber } from "../../../runner/src/bench/bench-args.ts";
+import { UsageError } from "../../../runner/src/paths.ts";
 
 const REPO = resolve(import.meta.dir, "..", "..", "..");
 const COMPILED_CLI = join(BUILD_DIR, "wirelab");
-const REPS = Number(process.env.BENCH_REPS ?? 5);
-const work = mkdtempSync(join(tmpdir(), "wirelab-lab-bench-"));
+
+const USAGE = `Usage: bun run bench lab [--reps N] [--json FILE]
+
+Lab up+down time, median of N, for the two-host and scale8 labs: the wirelab CLI
+(compiled build/wirelab and bun cli.ts), the netns backend in-process, and two
+references measured in the same run: Mininet with its Linux-bridge switch and a
+plain script of one 'ip' command per object. Prints a table of ratios. Needs
+root (it builds namespaces) and Mininet ('bun run bench lab' installs the bench
+profile of images/provision.sh when run as root).
+
+Options:
+  --reps N      repetitions per tool and lab [5]
+  --json FILE   also write the rows as JSON to FILE
+  -h, --help    this help`;
+
+interface Args {
+  reps: number;
+  json?: string;
+}
+
+function parseArgs(argv: string[]): Args | "help" {
+  const args: Args = { reps: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-h" || a === "--help") return "help";
+    else if (a === "--reps") args.reps = wholeNumber(a, argv[++i], 1, 100);
+    else if (a === "--json" && argv[i + 1] !== undefined) args.json = argv[++i];
+    else throw new UsageError(a === "--json" ? "--json needs a file" : `unknown argument '${a}' (see --help)`);
+  }
+  return args;
+}
+
+const parsed = benchArgs<Args>("lab", USAGE, parseArgs, process.argv.slice(2));
+if (typeof parsed === "number") process.exit(parsed);
+const { reps: REPS, json: JSON_FILE } = parsed;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -141,6 +176,7 @@ if (process.getuid?.() !== 0) {
   console.error("bench lab: needs root (it builds namespaces)");
   process.exit(1);
 }
+const work = mkdtempSync(join(tmpdir(), "wirelab-lab-bench-"));
 const rows: Row[] = [];
 try {
   for (const name of ["two-host", "scale8"]) rows.push(await measure(name));
@@ -164,4 +200,9 @@ console.log(
   "build/wirelab and bun cli.ts = two processes each ('lab up' then 'lab down', start-up included); in-process = NetnsBackend.up+down; " +
     "ip script = bash with one ip process per object; mininet = Mininet(LinuxBridge).start()+stop() inside python.",
 );
-if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(rows, null, 2));
+if (JSON_FILE) writeFileSync(JSON_FILE, JSON.stringify(rows, null, 2));
+// Without its reference the table has lost its point: say so in the exit status, not only with n/a.
+if (rows.some((r) => r.mininet === undefined)) {
+  console.error("bench lab: Mininet could not be measured (see above): run as root so 'bun run bench lab' installs it (images/provision.sh --profile bench)");
+  process.exit(1);
+}

@@ -243,3 +243,34 @@ describe("body limits", () => {
     t2.cleanup();
   });
 });
+
+describe("strings are valid Unicode", () => {
+  const t = testApp();
+  afterAll(t.cleanup);
+
+  test("a lone surrogate anywhere in the body is 400 naming the field, and nothing is stored or started", async () => {
+    const before = t.store.listRuns(500).length;
+    for (const [body, field] of [
+      ['{"tx":"tx","rx":"rx","message":"hi \\ud800 there"}', "message"],
+      ['{"tx":"tx","rx":"rx","protocol":"dns","domains":["a.example","b\\udfff.example"]}', "domains[1]"],
+      ['{"tx":"tx","rx":"rx","checks":{"\\ud83d":1}}', "checks.\ufffd"],
+      ['{"scenario":"quick\\udc00"}', "scenario"],
+    ] as const) {
+      const res = await postRun(t.app, body);
+      expect(res.status, body).toBe(400);
+      expect(await res.json()).toEqual({ error: `${field}: not valid Unicode (a lone UTF-16 surrogate such as \\ud800)`, status: 400 });
+    }
+    expect(t.store.listRuns(500)).toHaveLength(before);
+    expect(t.fake.calls).toHaveLength(0);
+  });
+
+  test("well-formed text outside ASCII (a pair for one emoji) is taken and listed back as the same valid JSON", async () => {
+    const res = await postRun(t.app, '{"tx":"tx","rx":"rx","protocol":"udp","message":"h\\u00e9llo \\ud83d\\ude80"}');
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as Json;
+    const listed = await (await t.app.request("/runs", { headers: auth })).text();
+    const run = (JSON.parse(listed) as Json).runs.find((r: Json) => r.id === id);
+    expect(run.spec.message).toBe("héllo 🚀");
+    t.fake.finish(id);
+  });
+});

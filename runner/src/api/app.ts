@@ -2,7 +2,6 @@
 // store, an optional lab inventory, a token, a function that starts runs, a
 // host probe) so tests drive it in-process with app.request() and `serve` puts
 // it on Bun.serve.
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -17,6 +16,7 @@ import { HostReachability, type ProbeHost, type ReachabilityOptions } from "./ho
 import { publicInventory } from "./lab-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
+import { parseJsonBody } from "./json-body.ts";
 import { parseRunRequest } from "./run-request.ts";
 import { isScenarioRequest, parseScenarioRequest, type ScenarioRequest } from "./scenario-request.ts";
 import { RunRegistry, type ActiveRun } from "./run-registry.ts";
@@ -24,6 +24,7 @@ import { RunEvents, stateEvent, summaryEvent } from "./run-events.ts";
 import { runEventStream } from "./run-stream.ts";
 import { listResultFiles, resultFileResponse } from "./results-files.ts";
 import { SSE_HEADERS } from "./sse.ts";
+import { newRunId } from "../store/run-id.ts";
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -83,11 +84,6 @@ export interface AppOptions {
   readonly ssePollMs?: number;
 }
 
-function newRunId(what: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
-  return `${stamp}-${what}-${randomBytes(3).toString("hex")}`;
-}
-
 function summary(run: RunSummaryRow, active: boolean) {
   return {
     id: run.id, kind: run.kind, name: run.name, state: run.state, reason: run.reason,
@@ -138,9 +134,13 @@ export function createApp(options: AppOptions) {
     const finish = (state: RunState, reason: string | undefined, checks: readonly CheckResult[]) => {
       try {
         store.finishRun(id, state, reason, checks);
-        options.onRunFinished?.(id, dir);
       } catch (err) {
         console.error(`wirelab serve: run ${id}: recording its end failed: ${(err as Error).message}`);
+      }
+      try {
+        options.onRunFinished?.(id, dir);
+      } catch (err) {
+        console.error(`wirelab serve: run ${id}: after its end: ${(err as Error).message}`);
       }
       try {
         const run = store.getRun(id);
@@ -211,23 +211,17 @@ export function createApp(options: AppOptions) {
     })
     .get("/runs/:id/results", (c) => {
       const run = knownRun(c.req.param("id"));
-      return c.json({ id: run.id, files: listResultFiles(run.dir) });
+      return c.json({ id: run.id, files: listResultFiles(run.dir, resultsDir) });
     })
     .get("/runs/:id/results/:file", (c) => {
       const run = knownRun(c.req.param("id"));
-      return resultFileResponse(run.id, run.dir, c.req.param("file"));
+      return resultFileResponse(run.id, run.dir, resultsDir, c.req.param("file"));
     })
     .post("/runs", async (c) => {
       if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json")) {
         throw new ApiError(415, "body: send Content-Type: application/json");
       }
-      let body: unknown;
-      try {
-        body = JSON.parse(await c.req.text());
-      } catch (err) {
-        if (err instanceof SyntaxError) throw new ApiError(400, `body: not valid JSON (${err.message})`);
-        throw err;
-      }
+      const body = parseJsonBody(await c.req.text());
       if (isScenarioRequest(body)) {
         const request = parseScenarioRequest(body, hostNames);
         const run = options.startScenario;

@@ -1,10 +1,35 @@
-// Bearer-token middleware: the token is checked at creation (16+ chars) and
-// compared in constant time on every request.
+// Bearer-token middleware: the token is checked at creation (16+ chars, no
+// whitespace, not guessable) and compared in constant time on every request.
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { errorResponse } from "./errors.ts";
 
 export const MIN_TOKEN_LENGTH = 16;
+/**
+ * What the token's own characters must carry (length × their Shannon entropy): a letter repeated carries 0, "ab"×8
+ * 16; 16 random hex digits carry 32 or more all but a few times in a million, 16 random base64 chars about 60.
+ */
+export const MIN_TOKEN_BITS = 32;
+
+/** The token's length times the Shannon entropy of its characters: 0 for one letter repeated, ~n·log2(alphabet) when random. */
+export function tokenBits(token: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of token) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const n = [...token].length;
+  let perChar = 0;
+  for (const c of counts.values()) perChar -= (c / n) * Math.log2(c / n);
+  return n * perChar;
+}
+
+/** Why a token cannot guard the API, in a few words; undefined when it can. */
+export function tokenProblem(token: unknown): string | undefined {
+  if (typeof token !== "string" || token.length === 0) return "token is empty";
+  if (/\s/.test(token)) return "token contains whitespace";
+  if (token.length < MIN_TOKEN_LENGTH) return `token is ${token.length} chars, shorter than ${MIN_TOKEN_LENGTH} (needs at least ${MIN_TOKEN_LENGTH})`;
+  const bits = tokenBits(token);
+  if (bits < MIN_TOKEN_BITS) return `token is guessable: its characters carry about ${Math.floor(bits)} bits, needs at least ${MIN_TOKEN_BITS} (use a random one, e.g. openssl rand -base64 32)`;
+  return undefined;
+}
 
 export interface BearerAuthOptions {
   token: string;
@@ -19,9 +44,8 @@ export function tokenMatches(given: string, expected: string): boolean {
 
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
   const token = options?.token;
-  if (typeof token !== "string" || token.length === 0) throw new Error("bearerAuth: token is empty");
-  if (token.length < MIN_TOKEN_LENGTH) throw new Error(`bearerAuth: token is ${token.length} chars, shorter than ${MIN_TOKEN_LENGTH}`);
-  if (/\s/.test(token)) throw new Error("bearerAuth: token contains whitespace");
+  const problem = tokenProblem(token);
+  if (problem) throw new Error(`bearerAuth: ${problem}`);
   return async (c, next) => {
     const header = c.req.header("authorization");
     if (!header) {

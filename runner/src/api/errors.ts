@@ -33,6 +33,8 @@ export const onError: ErrorHandler = (err, c) => {
   if (err instanceof HTTPException) return errorResponse(c, err.status as ContentfulStatusCode, err.message || "request rejected");
   if (err instanceof SyntaxError) return errorResponse(c, 400, `body: not valid JSON (${err.message})`);
   console.error(`wirelab serve: ${c.req.method} ${c.req.path}: ${(err as Error).stack ?? err}`);
+  // The store's own words (malformed, not a database, locked) tell the operator what to fix; they carry no secret.
+  if ((err as Error)?.name === "SQLiteError") return errorResponse(c, 500, `run store: ${(err as Error).message.split("\n")[0]} (logged by the server)`);
   return errorResponse(c, 500, "internal error (logged by the server)");
 };
 

@@ -22,6 +22,7 @@ export const EVENTS_DESCRIPTION = [
   "`sample`: {host, role: tx|rx, ...EngineStats}: one line of the run's samples.jsonl plus the role (runs without samples.jsonl are replayed from the store: protocols, rates.tx_pps/rx_pps, rtt_us.p50/p99).",
   "`host`: one host monitor sample (CPU, memory, interface deltas); optional.",
   "`summary`: {id, state, reason?, verdicts: [{name, ok, detail}], startedAt, endedAt}; the last event, then the server closes the stream.",
+  "`error`: {error}: the server could not go on with this stream (its run store failed); the last event, then the server closes the stream.",
   "A finished run: its stored samples, then `state`, then `summary`. A running run: `state`, the samples so far, then live ones.",
   "A `: keepalive` comment every 15 s. Unknown run: 404 JSON.",
 ].join("\n");

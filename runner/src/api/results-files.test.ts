@@ -2,7 +2,8 @@
 // content types; names that climb out, links, directories and unknown runs
 // are one 404 JSON each.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { contentTypeOf } from "./results-files.ts";
 import { auth, testApp } from "./test-app.ts";
@@ -72,6 +73,30 @@ describe("results files", () => {
     }
     // Routes do not cross segments: sub/inner.json is not a results file route at all.
     expect((await get("/runs/run-passed/results/sub/inner.json")).status).toBe(404);
+  });
+
+  test("a run directory that is a link out of the results root is neither listed nor served", async () => {
+    // What needs only write access to results/: a run's directory replaced by a link to somewhere else.
+    const elsewhere = mkdtempSync(join(tmpdir(), "wirelab-elsewhere-"));
+    try {
+      writeFileSync(join(elsewhere, "shadow.txt"), "root:secret\n");
+      const linked = join(t.dir, "run-linked");
+      symlinkSync(elsewhere, linked);
+      t.store.startRun({ id: "run-linked", kind: "traffic", name: "x", dir: linked, spec: {}, provenance: {} });
+      expect(((await (await get("/runs/run-linked/results")).json()) as Json).files).toEqual([]);
+      const res = await get("/runs/run-linked/results/shadow.txt");
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: "run 'run-linked' has no results file 'shadow.txt'", status: 404 });
+      // A store row naming a directory outside the root, without any link, is refused the same way.
+      t.store.startRun({ id: "run-outside", kind: "traffic", name: "x", dir: elsewhere, spec: {}, provenance: {} });
+      expect((await get("/runs/run-outside/results/shadow.txt")).status).toBe(404);
+      // The root itself is no run directory either.
+      writeFileSync(join(t.dir, "root-file.txt"), "x");
+      t.store.startRun({ id: "run-root", kind: "traffic", name: "x", dir: t.dir, spec: {}, provenance: {} });
+      expect((await get("/runs/run-root/results/root-file.txt")).status).toBe(404);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   test("needs the token", async () => {

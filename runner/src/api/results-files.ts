@@ -1,9 +1,10 @@
 // GET /runs/:id/results[/:file]: the regular files directly in a run's
 // directory and nothing else. A name is one plain path segment; the file must
 // be a regular file (not a symlink, not a directory) whose real directory is
-// the run's real directory, so no name or link leads outside it.
+// the run's real directory, and that real directory must lie inside the real
+// results root: no name, linked file or linked run directory leads outside it.
 import { lstatSync, readdirSync, realpathSync } from "node:fs";
-import { dirname, extname, join, resolve } from "node:path";
+import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { ApiError } from "./errors.ts";
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
@@ -41,9 +42,19 @@ function realDir(dir: string): string | undefined {
   }
 }
 
-/** The run directory's regular files, by name; none when the directory does not exist (yet). */
-export function listResultFiles(runDir: string): ResultFile[] {
+/** The run directory's real path when it is a directory strictly inside the real results root; else undefined. */
+function runDirInside(runDir: string, resultsRoot: string): string | undefined {
   const dir = realDir(runDir);
+  const root = realDir(resultsRoot);
+  if (!dir || !root) return undefined;
+  const within = relative(root, dir);
+  if (!within || within.startsWith("..") || isAbsolute(within)) return undefined;
+  return dir;
+}
+
+/** The run directory's regular files, by name; none when the directory does not exist (yet) or is not under the root. */
+export function listResultFiles(runDir: string, resultsRoot: string): ResultFile[] {
+  const dir = runDirInside(runDir, resultsRoot);
   if (!dir) return [];
   const files: ResultFile[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -58,10 +69,10 @@ export function listResultFiles(runDir: string): ResultFile[] {
 }
 
 /** The file as a streamed response, or an ApiError(404) that says no more than "no such file". */
-export function resultFileResponse(runId: string, runDir: string, name: string): Response {
+export function resultFileResponse(runId: string, runDir: string, resultsRoot: string, name: string): Response {
   const missing = () => new ApiError(404, `run '${runId}' has no results file '${name.slice(0, 100)}'`);
   if (!NAME.test(name) || name.includes("..")) throw missing();
-  const dir = realDir(runDir);
+  const dir = runDirInside(runDir, resultsRoot);
   if (!dir) throw missing();
   const path = join(dir, name);
   try {

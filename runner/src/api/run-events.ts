@@ -99,12 +99,23 @@ export class RunEvents {
    * subscriber that reads what is stored and subscribes in one tick never misses or repeats a sample.
    */
   publishingStore(store: RunStore, runId: string): RunStore {
+    // A store that fails a write (disk full, corrupt) must not kill the run's engine reader or the server: the run
+    // goes on, its samples.jsonl still has every sample, subscribers still get them; the failure is said once.
+    let failed = false;
+    const write = (fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        if (!failed) console.error(`wirelab serve: run ${runId}: storing its samples failed, the run goes on: ${(err as Error).message?.split("\n")[0]}`);
+        failed = true;
+      }
+    };
     const addSample: RunStore["addSample"] = (id, sample) => {
-      store.addSample(id, sample);
+      write(() => store.addSample(id, sample));
       if (id === runId) this.publish(runId, { type: "sample", data: sampleEvent(sample) });
     };
     const addHostSample: RunStore["addHostSample"] = (id, sample) => {
-      store.addHostSample(id, sample);
+      write(() => store.addHostSample(id, sample));
       if (id === runId) this.publish(runId, { type: "host", data: sample });
     };
     return new Proxy(store, {

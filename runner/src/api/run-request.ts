@@ -44,7 +44,8 @@ export const runRequestSchema = z.strictObject({
 
 export type RunRequest = z.input<typeof runRequestSchema>;
 
-function fieldOf(path: readonly PropertyKey[]): string {
+/** A body field's path as the 400s name it: `checks.minRxRatio`, `domains[1]`. */
+export function fieldOf(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") || "(body)";
 }
 

@@ -110,11 +110,32 @@ async function replay(sse: SseStream, source: ReturnType<typeof snapshot>): Prom
 }
 
 function finishStream(sse: SseStream, store: RunStore, runId: string): void {
-  const run = store.getRun(runId);
-  if (run) {
-    sse.send("state", stateEvent(run));
-    sse.send("summary", summaryEvent(store, run));
+  try {
+    const run = store.getRun(runId);
+    if (run) {
+      sse.send("state", stateEvent(run));
+      sse.send("summary", summaryEvent(store, run));
+    }
+    sse.close();
+  } catch (err) {
+    failStream(sse, err);
   }
+}
+
+/** A store that is busy now may answer on the next poll; any other store error will not go away by waiting. */
+function transient(err: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test((err as { code?: string })?.code ?? "");
+}
+
+/**
+ * Ends this stream, and only this stream, with an `error` event: `{"error": "<one line>"}`. The response has been
+ * sent already, so a status cannot say it; the process and every other request go on.
+ */
+export function failStream(sse: SseStream, err: unknown): void {
+  if (sse.closed) return;
+  const message = ((err as Error)?.message ?? String(err)).split("\n")[0];
+  console.error(`wirelab serve: an event stream ended on an error: ${message}`);
+  sse.send("error", { error: (err as Error)?.name === "SQLiteError" ? `run store: ${message}` : message });
   sse.close();
 }
 
@@ -150,7 +171,7 @@ export function runEventStream(run: RunRow, options: RunStreamOptions): Readable
     );
     sse.send("state", stateEvent(run));
     void replay(sse, source)
-      .catch(() => undefined)
+      .catch((err) => failStream(sse, err))
       .finally(() => {
         replaying = false;
         for (const e of queued.splice(0)) if (!sse.closed) deliver(e);
@@ -161,7 +182,7 @@ export function runEventStream(run: RunRow, options: RunStreamOptions): Readable
 
   if (run.state !== "running") {
     void replay(sse, snapshot(store, run))
-      .catch(() => undefined)
+      .catch((err) => failStream(sse, err))
       .finally(() => {
         if (!sse.closed) finishStream(sse, store, run.id);
       });
@@ -191,8 +212,9 @@ export function runEventStream(run: RunRow, options: RunStreamOptions): Readable
         if (!sse.closed) finishStream(sse, store, run.id);
         return;
       }
-    } catch {
-      // A file rotating under us or a busy store: try again on the next tick.
+    } catch (err) {
+      // A busy store or a file rotating under us: try again on the next tick. A broken store ends the stream.
+      if ((err as Error)?.name === "SQLiteError" && !transient(err)) return failStream(sse, err);
     }
     if (!sse.closed) poll = setTimeout(() => void tick(), options.pollMs);
   };

@@ -88,7 +88,7 @@ export function testApp(overrides: Partial<AppOptions> = {}) {
   const store = filledStore(dir);
   const fake = fakeStartRun();
   const app = createApp({
-    store, token: TOKEN, inventory: fixtureInventory(), startRun: fake.startRun, resultsDir: join(dir, "results"), stopWaitMs: 2000, probeHost: fakeProbe,
+    store, token: TOKEN, inventory: fixtureInventory(), startRun: fake.startRun, resultsDir: dir, stopWaitMs: 2000, probeHost: fakeProbe,
     ...overrides,
   });
   return {

@@ -9,6 +9,7 @@ import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
 import type { TransportKind } from "../transport/index.ts";
 import { runTraffic } from "../traffic/run-traffic.ts";
 import type { StartRun } from "./app.ts";
+import { engineRunId } from "../store/run-id.ts";
 
 export function trafficRunner(inventory: Inventory, options: { transport?: TransportKind } = {}): StartRun {
   return async ({ runId, spec, dir, signal, store }) => {
@@ -24,7 +25,7 @@ export function trafficRunner(inventory: Inventory, options: { transport?: Trans
     try {
       const result = await runTraffic(inventory, spec, {
         // The engine's DPDK file prefix is built from this: short, and unique per run.
-        runId: `${runId.slice(0, 15)}-${runId.slice(-6)}`,
+        runId: engineRunId(runId),
         transport,
         signal,
         pcapPath: (host) => join(dir, `${runId}_${host}.pcap`),

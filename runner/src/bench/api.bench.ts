@@ -11,7 +11,7 @@ import { BUN, REPO_ROOT, UsageError } from "../paths.ts";
 import { RunStore } from "../store/run-store.ts";
 import { emptyCounters, PROTOCOLS, type EngineStats, type Protocol, type ProtocolCounters } from "../traffic/engine-output.ts";
 import { markdownTable } from "../report/format.ts";
-import { benchArgs } from "./bench-args.ts";
+import { benchArgs, wholeNumber } from "./bench-args.ts";
 
 const USAGE = `Usage: bun run bench api [--seconds S] [--connections N] [--threads N] [--runs N] [--json]
 
@@ -49,11 +49,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args | "help" {
   const args: Args = { seconds: 5, connections: 32, threads: 2, runs: 2000, json: false };
-  const int = (a: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${a}: '${v ?? ""}' is not a whole number between ${min} and ${max}`);
-    return n;
-  };
+  const int = wholeNumber;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "-h" || a === "--help") return "help";

@@ -20,3 +20,10 @@ export function benchArgs<A>(name: string, usage: string, parse: (argv: string[]
   }
   return args;
 }
+
+/** An option's value as a whole number in [min, max], or a UsageError naming the option. */
+export function wholeNumber(option: string, value: string | undefined, min: number, max: number): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${option}: '${value ?? ""}' is not a whole number between ${min} and ${max}`);
+  return n;
+}

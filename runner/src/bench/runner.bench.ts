@@ -5,10 +5,36 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, REPO_ROOT } from "../paths.ts";
+import { BUN, REPO_ROOT, UsageError } from "../paths.ts";
+import { benchArgs, wholeNumber } from "./bench-args.ts";
 import { startLab } from "../lab-fixture.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+
+const USAGE = `Usage: bun run bench runner [--seconds S]
+
+CPU the runner itself spends while it drives UDP on 4 host pairs (8 hosts) with
+1 s stats, host monitoring and every sample stored, against the same runner
+driving 1 pair, in one invocation on the scale8 lab (brought up and down by the
+bench). Prints a table. Needs root (it builds the lab).
+
+Options:
+  --seconds S   length of each traffic run [20]
+  -h, --help    this help`;
+
+function parseArgs(argv: string[]): { seconds: number } | "help" {
+  let seconds = 20;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-h" || a === "--help") return "help";
+    else if (a === "--seconds") seconds = wholeNumber(a, argv[++i], 5, 600);
+    else throw new UsageError(`unknown argument '${a}' (see --help)`);
+  }
+  return { seconds };
+}
+
+const parsed = benchArgs("runner", USAGE, parseArgs, process.argv.slice(2));
+if (typeof parsed === "number") process.exit(parsed);
+const SECONDS = parsed.seconds;
 const PAIRS_ALL: [string, string][] = [["tx1", "rx1"], ["tx2", "rx2"], ["tx3", "rx3"], ["tx4", "xdp1"]];
 
 /** The runner under test, as its own process: what `bun run traffic` does per pair, for several pairs at once. */

@@ -18,6 +18,7 @@ import type { Transport } from "../transport/transport.ts";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
 import { runTraffic } from "../traffic/run-traffic.ts";
 import { buildAll } from "./build.ts";
+import { newRunId, runStamp } from "../store/run-id.ts";
 
 interface Step {
   readonly step: string;
@@ -67,8 +68,8 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
   const stateDir = labStateDir(lab.name);
   const transports: Transport[] = [];
   const started = new Date();
-  const demoId = `${started.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-")}-demo`;
-  const dir = join(REPO_ROOT, "results", `${started.toISOString().replace(/[:.]/g, "-").slice(0, 19)}_demo`);
+  const demoId = newRunId("demo", started);
+  const dir = join(REPO_ROOT, "results", `${runStamp(started)}_demo`);
   mkdirSync(dir, { recursive: true });
   // The demo is one run in the store: every protocol's samples (offset in time so they follow each other), its steps as verdicts.
   const store = RunStore.open(join(REPO_ROOT, "results", "wirelab.sqlite"));

@@ -35,7 +35,7 @@ Options:
 Examples:
   bun run report --list
   bun run report --latest
-  bun run report 20261122-032810-udp-rate --xdp-bench results/20261122-040256_xdp-bench
+  bun run report 20261122-032810-udp-rate-3fa9c1d2 --xdp-bench results/20261122-040256_xdp-bench
   bun run report --diff 20261122-032759 20261122-032810 --json`;
 
 /** An exact id, or the one run whose id starts with what was given. */

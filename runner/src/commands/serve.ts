@@ -12,6 +12,7 @@ import { createApp, HEALTH, type StartRun, type StartScenario } from "../api/app
 import { scenarioRunner } from "../api/scenario-runner.ts";
 import { transportProbe } from "../api/host-reachability.ts";
 import { RunEvents } from "../api/run-events.ts";
+import { watchRunnerLiveness } from "../api/runner-liveness.ts";
 import { loadToken } from "../api/token.ts";
 import { trafficRunner } from "../api/traffic-runner.ts";
 
@@ -63,6 +64,8 @@ Events (GET /runs/:id/events, Content-Type: text/event-stream): each event is
   host     one host monitor sample (CPU, memory, interfaces)
   summary  {"id","state","reason"?,"verdicts":[...],"startedAt","endedAt"}: the
            last event; then the server closes the stream
+  error    {"error"}: the stream cannot go on (the run store failed); the last
+           event instead of summary
 A finished run replays its samples, then state, then summary. A running run sends
 state, the samples so far, then live ones. ': keepalive' every 15 s. Unknown run: 404.
 
@@ -107,6 +110,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (values.lab || values.inventory) inventory = loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });
 
   const store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
+  // Runs CLI processes write to the same store: one whose process dies is seen interrupted within a period.
+  const liveness = watchRunnerLiveness(store);
   // Runs end gracefully on shutdown too: each run's signal also fires on SIGINT/SIGTERM.
   const shutdown = new AbortController();
   const pending = new Map<string, () => void>();
@@ -146,9 +151,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   try {
     // Event streams stay quiet up to 15 s between keepalives: the idle timeout must be longer (Bun's default is 10 s).
     // /health is what load balancers and scrapers poll: Bun answers it natively, the same body the app gives.
+    // Body size is the app's to limit (bodyLimit: a JSON 413, from Content-Length before reading, or as a stream
+    // passes the limit); Bun's own limit would answer an empty 413 first, so it is set out of the way.
     const health = new Response(JSON.stringify(HEALTH), { headers: { "Content-Type": "application/json" } });
-    server = Bun.serve({ hostname, port, routes: { "/health": { GET: health } }, fetch: app.fetch, maxRequestBodySize: 1024 * 1024, idleTimeout: 60 });
+    server = Bun.serve({ hostname, port, routes: { "/health": { GET: health } }, fetch: app.fetch, maxRequestBodySize: Number.MAX_SAFE_INTEGER, idleTimeout: 60 });
   } catch (err) {
+    liveness.stop();
     store.close();
     throw new Error(`--listen ${hostname}:${port}: ${(err as Error).message}`);
   }
@@ -162,6 +170,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   console.log(`dashboard: ${url}/ (give it the token in its form, or as ${url}/#token=<token>)`);
   if (!isLoopback(hostname)) console.warn(`wirelab serve: listening on ${hostname}, not loopback: the API is reachable from the network`);
 
+  // Routes and streams answer their own errors; what still escapes (a callback of a background job) is one
+  // request's or one run's problem, not a reason to drop every other client.
+  const escaped = (err: unknown) => console.error(`wirelab serve: error outside any request (serving on): ${(err as Error)?.stack ?? err}`);
+  process.on("unhandledRejection", escaped);
+  process.on("uncaughtException", escaped);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
@@ -173,6 +186,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // Runs that ended sent their summaries; streams still open (following a CLI run) end now.
   events.closeAll();
   await server.stop(true);
+  liveness.stop();
   store.close();
   return 0;
 }

@@ -22,6 +22,7 @@ import { parseServerUrl, RemoteClient } from "../remote/remote-client.ts";
 import { clientToken } from "../remote/remote-token.ts";
 import { remoteTraffic } from "../remote/remote-traffic.ts";
 import { withServerInterrupt } from "../remote/ctrl-c.ts";
+import { engineRunId, newRunId } from "../store/run-id.ts";
 
 const HELP = `Usage: bun run traffic --tx HOST --rx HOST [options]
        bun run traffic --server URL --tx HOST --rx HOST [options]
@@ -174,8 +175,14 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   inventoryHost(inventory, values.tx);
   inventoryHost(inventory, values.rx);
 
+  // Listening before the run exists: a Ctrl-C at any moment from here on ends the run as 'interrupted', with
+  // whatever engines it had started stopped, instead of killing the process around them.
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const started = new Date();
-  const runId = `${started.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-")}-${protocol}-${mode}`;
+  const runId = newRunId(`${protocol}-${mode}`, started);
   const dir = join(values.results ?? join(REPO_ROOT, "results"), runId);
   mkdirSync(dir, { recursive: true });
   const samplesFile = join(dir, "samples.jsonl");
@@ -190,10 +197,6 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     appendFileSync(join(dir, "host-samples.jsonl"), JSON.stringify(h) + "\n");
     store.addHostSample(runId, h);
   });
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   const view = !values.json && process.stdout.isTTY ? new LiveView(process.stdout, liveDuration) : undefined;
 
   const result = await runTraffic(
@@ -210,7 +213,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
         : {}),
     },
     {
-      runId: runId.slice(0, 15),
+      runId: engineRunId(runId),
       transport,
       signal: controller.signal,
       pcapPath: (host) => join(dir, `${runId}_${host}.pcap`),

@@ -13,6 +13,7 @@ import { checkCapabilities } from "../xdp/bench/capabilities.ts";
 import { parseRates, PRESET_NAMES, PRESETS, RECEIVER_MODES, rateLabel, type ReceiverMode } from "../xdp/bench/presets.ts";
 import { runBench } from "../xdp/bench/run-bench.ts";
 import { ensurePinRoot, pinDirFor } from "../xdp/xdp-session.ts";
+import { runStamp } from "../store/run-id.ts";
 
 const presetLines = PRESET_NAMES.map((n) => {
   const p = PRESETS[n];
@@ -177,8 +178,7 @@ async function benchCommand(argv: string[]): Promise<number> {
       return ok ? 0 : 1;
     }
 
-    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
-    const dir = join(values.results ?? join(REPO_ROOT, "results"), `${stamp}_xdp-bench`);
+    const dir = join(values.results ?? join(REPO_ROOT, "results"), `${runStamp()}_xdp-bench`);
     const controller = new AbortController();
     const onSignal = () => {
       if (!values.json) console.error("\nstopping: undoing the current point, then writing what was measured ...");

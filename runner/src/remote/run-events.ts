@@ -1,6 +1,7 @@
 // The events GET /runs/:id/events sends, as the client reads them: state
 // changes, engine samples, and the summary that ends the stream. Anything else
-// (host samples, event types a newer server adds) is passed over, not an error.
+// (host samples, event types a newer server adds) is passed over, not an error;
+// an `error` event ends the stream with the server's reason.
 import { z } from "zod";
 import type { EngineStats } from "../traffic/engine-output.ts";
 import type { CheckResult, Sample } from "../traffic/run-traffic.ts";
@@ -33,6 +34,8 @@ export type RunEvent =
 
 /** One SSE event as a RunEvent; undefined for event types the client does not use. Malformed data of a known type throws. */
 export function parseRunEvent(ev: SseEvent): RunEvent | undefined {
+  // The server could not go on with this stream (its store failed): say its words, the caller falls back to polling.
+  if (ev.event === "error") throw new Error(`the server ended the stream: ${errorText(ev.data)}`);
   if (ev.event !== "state" && ev.event !== "sample" && ev.event !== "summary") return undefined;
   let json: unknown;
   try {
@@ -51,4 +54,14 @@ export function parseRunEvent(ev: SseEvent): RunEvent | undefined {
     return { type: "sample", sample: { host, role: stats.role === "rx" ? "rx" : "tx", stats } };
   }
   return { type: ev.event, ...(parsed.data as z.infer<typeof summarySchema>) } as RunEvent;
+}
+
+function errorText(data: string): string {
+  try {
+    const v = JSON.parse(data) as { error?: unknown };
+    if (typeof v?.error === "string") return v.error;
+  } catch {
+    // Not JSON: shown as sent.
+  }
+  return data.slice(0, 200);
 }

@@ -14,6 +14,7 @@ import { replayPcap, type ReplayResult } from "./pcap-replay.ts";
 import { checkHosts, readScenario } from "./scenario-file.ts";
 import type { Flow, Scenario, Step } from "./scenario-schema.ts";
 import { flowCounts, lossCheck, rxRatioCheck, trafficChecks } from "./step-checks.ts";
+import { runStamp } from "../store/run-id.ts";
 
 export type Verdict = "passed" | "failed" | "interrupted";
 
@@ -91,8 +92,7 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
   try {
     const inv = fixture.inventory;
     checkHosts(parsed, inv.hosts.map((h) => h.name));
-    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
-    const dir = options.dir ?? join(REPO_ROOT, "results", `${stamp}_scenario-${s.name}`);
+    const dir = options.dir ?? join(REPO_ROOT, "results", `${runStamp()}_scenario-${s.name}`);
     mkdirSync(dir, { recursive: true });
     const base = `sc${(Date.now() % 1e6).toString(36)}`;
     const captures = new Map<string, string>();

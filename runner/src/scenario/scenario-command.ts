@@ -15,6 +15,7 @@ import { remoteScenario } from "../remote/remote-scenario.ts";
 import { clientToken } from "../remote/remote-token.ts";
 import { runScenario, scenarioChecks, type StepResult } from "./run-scenario.ts";
 import { readScenario } from "./scenario-file.ts";
+import { newRunId } from "../store/run-id.ts";
 
 export { SCENARIOS_DIR };
 
@@ -76,8 +77,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
   const kind = values.transport === undefined ? undefined : (oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns") as TransportKind);
   const lab = values.inventory ? inventoryLab(loadInventory({ inventory: values.inventory }), kind) : undefined;
 
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
-  const runId = `${stamp}-scenario-${scenario.name}`;
+  const runId = newRunId(`scenario-${scenario.name}`);
   const resultsDir = values.results ?? join(REPO_ROOT, "results");
   const dir = join(resultsDir, runId);
   const controller = new AbortController();

@@ -1,7 +1,7 @@
 // Reads a scenario file: YAML → zod → rules zod cannot say (one of flows or
 // replay, distinct hosts per step, sweeps over rate flows, hosts the lab has).
 // Every error is one line naming the file, the line and the field.
-import { readFileSync } from "node:fs";
+import { readFileText } from "../../../infra/src/read-file-text.ts";
 import { parseYamlFile, type Path } from "../../../infra/src/yaml-file.ts";
 import { ScenarioError } from "./scenario-error.ts";
 import { scenarioSchema, type Scenario } from "./scenario-schema.ts";
@@ -15,13 +15,7 @@ export interface ParsedScenario {
 }
 
 export function readScenario(file: string): ParsedScenario {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new ScenarioError(file, "", "no such scenario file");
-  }
-  return parseScenario(text, file);
+  return parseScenario(readFileText(file, file, ScenarioError, "a scenario file"), file);
 }
 
 export function parseScenario(text: string, file = "<scenario>"): ParsedScenario {

@@ -1,15 +1,29 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emptyCounters, PROTOCOLS, type EngineStats } from "../traffic/engine-output.ts";
 import { hostTotals } from "../report/report-data.ts";
+import { corruptHeader } from "./corrupt-store.ts";
+import { runnerThatStored } from "./test-runner.ts";
 import { METRICS_QUERIES, RunStore } from "./run-store.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** Runs `fn` on the store's file through a connection of its own, as another program would. */
+function rawDb(path: string, fn: (db: Database) => void): void {
+  const db = new Database(path, { strict: true });
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    fn(db);
+  } finally {
+    db.close();
+  }
+}
 
 function tempDb(): string {
   const dir = mkdtempSync(join(tmpdir(), "wirelab-store-"));
@@ -26,24 +40,6 @@ function stats(t: number, udpTx: number): EngineStats {
     rates: { tx_pps: 1000, rx_pps: 0, tx_bps: 512000, rx_bps: 0 },
     rtt_us: null, pacing: null, tcp: { handshakes_completed: 0, resets: 0 }, backoff: null,
   };
-}
-
-/**
- * A real runner process that starts run "crash", stores these samples from tx, and then waits to be
- * killed without finishing; returned once it has stored them.
- */
-async function runnerThatStored(path: string, samples: EngineStats[]) {
-  const child = Bun.spawn([process.execPath, "-e", `
-    const { RunStore } = await import(${JSON.stringify(join(import.meta.dir, "run-store.ts"))});
-    const s = RunStore.open(${JSON.stringify(path)});
-    s.startRun({ id: "crash", kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
-    for (const stats of ${JSON.stringify(samples)}) s.addSample("crash", { host: "tx", role: "tx", stats });
-    console.log("stored");
-    await Bun.sleep(60000);
-  `], { stdout: "pipe" });
-  const { value } = await child.stdout.getReader().read();
-  expect(new TextDecoder().decode(value)).toContain("stored");
-  return child;
 }
 
 describe("run store", () => {
@@ -84,6 +80,42 @@ describe("run store", () => {
     b.close();
   });
 
+  test("a runner's PID taken over by a later process does not keep its run 'running': the start time tells them apart", async () => {
+    const path = tempDb();
+    const store = RunStore.open(path);
+    // A live process standing in for "whoever has that PID now".
+    const other = Bun.spawn(["sleep", "30"]);
+    try {
+      const stat = readFileSync(`/proc/${other.pid}/stat`, "utf8");
+      const start = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+      for (const [id, pidStart] of [["same-process", start], ["reused-pid", start - 1]] as const) {
+        store.startRun({ id, kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
+        rawDb(path, (db) => db.prepare("UPDATE runs SET pid = $pid, pid_start = $start WHERE id = $id").run({ pid: other.pid, start: pidStart, id }));
+      }
+      expect(store.recoverInterrupted()).toEqual(["reused-pid"]);
+      expect(store.getRun("same-process")!.state).toBe("running");
+    } finally {
+      other.kill();
+      store.close();
+    }
+  });
+
+  test("a store from before runner start times gets the column; its old running rows are judged by PID alone", async () => {
+    const path = tempDb();
+    RunStore.open(path).close();
+    const child = Bun.spawn(["true"]);
+    await child.exited;
+    rawDb(path, (db) => {
+      db.exec("ALTER TABLE runs DROP COLUMN pid_start");
+      db.prepare("INSERT INTO runs (id, kind, name, state, started_at, dir, pid, spec, provenance) VALUES ('old', 'traffic', 'x', 'running', '2026-01-01T00:00:00Z', '/tmp/x', $pid, '{}', '{}')").run({ pid: child.pid });
+    });
+    const store = RunStore.open(path);
+    expect(store.getRun("old")).toMatchObject({ state: "interrupted", pid_start: null });
+    store.startRun({ id: "new", kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
+    expect(store.getRun("new")!.pid_start).toBeGreaterThan(0);
+    store.close();
+  });
+
   test("run summaries for listings: the newest first, the same fields as the full rows but provenance", () => {
     const store = RunStore.open(tempDb());
     for (const [i, at] of ["2026-01-01T00:00:02.000Z", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:03.000Z"].entries()) {
@@ -98,6 +130,48 @@ describe("run store", () => {
     expect("provenance" in summaries[0]!).toBe(false);
     store.close();
   });
+
+  test("a corrupt store's error is one line naming the file", () => {
+    const path = tempDb();
+    RunStore.open(path).close();
+    corruptHeader(path);
+    let message = "";
+    try {
+      RunStore.open(path).close();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe(`run store ${path}: file is not a database (not a usable run store: move it aside and a new one is created)`);
+  });
+
+  test("runner processes opening one fresh store in the same second all store their runs, with ids of their own", async () => {
+    for (let round = 0; round < 3; round++) {
+      const path = tempDb();
+      const go = Date.now() + 400;
+      // Real processes, released at the same instant: the fresh file's WAL switch and schema race between them.
+      const children = Array.from({ length: 4 }, () =>
+        Bun.spawn([process.execPath, "-e", `
+          const { RunStore } = await import(${JSON.stringify(join(import.meta.dir, "run-store.ts"))});
+          const { newRunId } = await import(${JSON.stringify(join(import.meta.dir, "run-id.ts"))});
+          await Bun.sleep(${go} - Date.now());
+          const s = RunStore.open(${JSON.stringify(path)});
+          const id = newRunId("udp-rate");
+          s.startRun({ id, kind: "traffic", name: "x", dir: "/tmp/x", spec: {}, provenance: {} });
+          for (let t = 1; t <= 20; t++) s.addSample(id, { host: "tx", role: "tx", stats: ${JSON.stringify(stats(1, 100))} });
+          s.finishRun(id, "passed", undefined, []);
+          s.close();
+        `], { stderr: "pipe" }),
+      );
+      const codes = await Promise.all(children.map((c) => c.exited));
+      const errors = await Promise.all(children.map((c) => new Response(c.stderr as ReadableStream).text()));
+      expect({ codes, errors: errors.filter(Boolean) }).toEqual({ codes: [0, 0, 0, 0], errors: [] });
+      const store = RunStore.open(path);
+      const runs = store.listRuns(10);
+      expect(runs.map((r) => r.state)).toEqual(["passed", "passed", "passed", "passed"]);
+      expect(new Set(runs.map((r) => r.id.slice(0, 15))).size).toBeLessThanOrEqual(2);
+      store.close();
+    }
+  }, 30000);
 
   test("the database is in WAL mode", () => {
     const path = tempDb();

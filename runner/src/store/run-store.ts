@@ -3,10 +3,11 @@
 // nothing already seen; a run left 'running' by a process that is gone is
 // marked 'interrupted' the next time the store is opened.
 import { Database } from "bun:sqlite";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { PROTOCOLS, type ProtocolCounters } from "../traffic/engine-output.ts";
 import type { HostSample } from "../monitor/host-sample.ts";
+import { ownStart, runnerAlive } from "./runner-process.ts";
 import type { CheckResult, RunState, Sample } from "../traffic/run-traffic.ts";
 
 export type StoredState = RunState | "running";
@@ -21,6 +22,8 @@ export interface RunRow {
   ended_at: string | null;
   dir: string;
   pid: number;
+  /** The runner process's start time (see runner-process.ts); null for runs stored before it was kept. */
+  pid_start: number | null;
   lab: string | null;
   spec: unknown;
   provenance: unknown;
@@ -50,6 +53,7 @@ CREATE TABLE IF NOT EXISTS runs (
   ended_at TEXT,
   dir TEXT NOT NULL,
   pid INTEGER NOT NULL,
+  pid_start INTEGER,
   lab TEXT,
   spec TEXT NOT NULL,
   provenance TEXT NOT NULL
@@ -163,13 +167,13 @@ function durationSeconds(startedAt: string, endedAt: string): number | undefined
   return Number.isFinite(d) && d >= 0 ? d : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
+const OWN_START = ownStart();
+
+/** How long a write waits for another process's write to end (runs commit each sample as it arrives). */
+const BUSY_TIMEOUT_MS = 10_000;
+
+function oneLine(err: unknown): string {
+  return ((err as Error)?.message ?? String(err)).split("\n")[0]!;
 }
 
 export class RunStore {
@@ -181,10 +185,21 @@ export class RunStore {
 
   private constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { create: true, strict: true });
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
-    this.db.exec(SCHEMA);
-    this.ensureTotals();
+    let db: Database | undefined;
+    try {
+      db = new Database(path, { create: true, strict: true });
+      // The busy timeout first: switching a fresh file to WAL and creating the schema wait for another process
+      // opening the same store at the same moment (two CLI runs started together) instead of failing 'locked'.
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
+      db.exec(SCHEMA);
+      this.db = db;
+      this.ensureRunnerStart();
+      this.ensureTotals();
+    } catch (err) {
+      db?.close();
+      const broken = /^SQLITE_(CORRUPT|NOTADB)/.test((err as { code?: string }).code ?? "");
+      throw new Error(`run store ${path}: ${oneLine(err)}${broken ? " (not a usable run store: move it aside and a new one is created)" : ""}`);
+    }
     this.dataVersion = this.db.prepare<{ data_version: number }, []>("PRAGMA data_version");
     this.insertSample = this.db.prepare(
       `INSERT INTO samples (run_id, t, host, role, protocol, tx_packets, tx_bytes, rx_packets, rx_bytes, requests, answers_sent,
@@ -204,9 +219,9 @@ export class RunStore {
   /** Runs left 'running' by a process that no longer exists: the runner crashed or was killed. */
   recoverInterrupted(): string[] {
     const stale = this.db
-      .query<{ id: string; pid: number }, []>("SELECT id, pid FROM runs WHERE state = 'running'")
+      .query<{ id: string; pid: number; pid_start: number | null }, []>("SELECT id, pid, pid_start FROM runs WHERE state = 'running'")
       .all()
-      .filter((r) => r.pid !== process.pid && !alive(r.pid));
+      .filter((r) => !(r.pid === process.pid && (r.pid_start === null || r.pid_start === OWN_START)) && !runnerAlive(r.pid, r.pid_start));
     const marked: string[] = [];
     for (const r of stale) {
       if (this.leaveRunning(r.id, "interrupted", `the runner (pid ${r.pid}) ended before the run finished`)) marked.push(r.id);
@@ -223,8 +238,8 @@ export class RunStore {
     this.writes++;
     this.db
       .prepare(
-        `INSERT INTO runs (id, kind, name, state, started_at, dir, pid, lab, spec, provenance)
-         VALUES ($id, $kind, $name, 'running', $started, $dir, $pid, $lab, $spec, $provenance)`,
+        `INSERT INTO runs (id, kind, name, state, started_at, dir, pid, pid_start, lab, spec, provenance)
+         VALUES ($id, $kind, $name, 'running', $started, $dir, $pid, $pidStart, $lab, $spec, $provenance)`,
       )
       .run({
         id: run.id,
@@ -233,6 +248,7 @@ export class RunStore {
         started: run.startedAt ?? new Date().toISOString(),
         dir: run.dir,
         pid: process.pid,
+        pidStart: OWN_START,
         lab: run.lab ?? null,
         spec: JSON.stringify(run.spec),
         provenance: JSON.stringify(run.provenance),
@@ -315,6 +331,14 @@ export class RunStore {
     const bump = this.db.prepare("INSERT INTO duration_totals (le, runs) VALUES ($le, 1) ON CONFLICT (le) DO UPDATE SET runs = runs + 1");
     for (const le of DURATION_BUCKETS) if (d <= le) bump.run({ le: String(le) });
     this.db.prepare("INSERT INTO duration_sum (one, seconds, runs) VALUES (1, $d, 1) ON CONFLICT (one) DO UPDATE SET seconds = seconds + $d, runs = runs + 1").run({ d });
+  }
+
+  /** A store from before runner start times gets the column (its runs keep NULL: their PID alone is checked). */
+  private ensureRunnerStart(): void {
+    this.db.transaction(() => {
+      const columns = this.db.query<{ name: string }, []>("PRAGMA table_info(runs)").all().map((c) => c.name);
+      if (!columns.includes("pid_start")) this.db.exec("ALTER TABLE runs ADD COLUMN pid_start INTEGER");
+    }).immediate();
   }
 
   /** Creates the totals tables; a store from before them gets every run it already finished folded in, once. */

@@ -37,6 +37,12 @@ export interface EngineStats {
   /** Answers the generator got, by RCODE: NXDOMAIN is an answer, not an error (protocols.dns.errors counts the rest). */
   dns_rcodes?: Record<DnsRcodeName, number>;
   backoff: { retries: number; answered: number; gave_up: number } | null;
+  /** Frames the receive side would not answer, by reason (engine rx_validate.h). */
+  refused?: { dst_mac: number; src_addr: number; src_mac: number; ip_checksum: number; l4_checksum: number; length: number };
+  /** IPv4 reassembly: fragments in, datagrams rebuilt, timed out, dropped (and why). */
+  reassembly?: { fragments: number; reassembled: number; timed_out: number; dropped: number; overlap: number; too_big: number; no_slot: number; bad_fragment: number };
+  /** ARP announcements seen, resolved MACs they changed, claims on our own address. */
+  arp?: { gratuitous: number; cache_updates: number; conflicts: number };
   duration_s?: number;
   reason?: "duration" | "count" | "signal" | "error";
 }

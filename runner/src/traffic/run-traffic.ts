@@ -5,6 +5,7 @@ import { inventoryHost, type Inventory } from "../../../infra/src/inventory.ts";
 import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { emptyCounters, parseEngineLine, PROTOCOLS, type EngineStart, type EngineStats, type Protocol, type ProtocolCounters } from "./engine-output.ts";
 import { dpdkRuntimeDir, rxInvocation, txInvocation, type EngineInvocation } from "./engine-command.ts";
+import { runStop } from "./run-stop.ts";
 import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
 import { toolsOf } from "../../../infra/src/inventory.ts";
 import { pinDirFor, startXdp } from "../xdp/xdp-session.ts";
@@ -194,21 +195,33 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
       reason = why;
     }
   };
-  const interrupted = () => options.signal?.aborted === true;
+  // One stop for the whole run, listened to before anything starts: an abort while an engine is being spawned or
+  // coming up is never lost. Senders are stopped at once (they end gracefully and print their summary); receivers
+  // are stopped by the flow below once the senders are gone, so they still count the last frames.
+  const stop = runStop(options.signal, () => {
+    for (const r of running) if (r.outcome.role === "tx") void r.proc.stop(3000);
+  });
+  const interrupted = stop.requested;
+  /** Starts an engine and keeps it in `running`; one the run was aborted while it started is stopped right away. */
+  const launch = async (engine: EngineInvocation, host: string): Promise<Running> => {
+    const r = await startEngine(engine, options.transport(host), options);
+    running.push(r);
+    if (interrupted() && r.outcome.role === "tx") void r.proc.stop(3000);
+    return r;
+  };
 
   /** The sender on its own, until it ends by itself or the run is aborted: no engine receives. */
   const sendAlone = async (): Promise<void> => {
-    const tx = await startEngine(txInv, options.transport(txHost.name), options);
-    running.push(tx);
-    const onAbort = () => void tx.proc.stop(3000);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (interrupted()) return;
+    const tx = await launch(txInv, txHost.name);
     const txExit = await tx.proc.exited;
-    options.signal?.removeEventListener("abort", onAbort);
     if (!interrupted() && txExit.code !== 0) fail(`sender engine on ${txHost.name} exited ${txExit.code ?? txExit.signal}: ${lastError(tx.outcome)}`);
   };
   const withReceiver = spec.receiver !== "none" || spec.xdp !== undefined;
   let xdpSummary: XdpStats | undefined;
-  try {
+  // The run's steps; each `return` ends it early, and `finally` below stops whatever it started.
+  const drive = async (): Promise<void> => {
+    if (interrupted()) return;
     if (spec.xdp) {
       const ifc = rxHost.interfaces[0]!;
       const session = await startXdp(options.transport(rxHost.name), {
@@ -227,33 +240,33 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
       } finally {
         xdpSummary = await session.stop();
       }
-      return finish();
+      return;
     }
     if (!withReceiver) {
       // Only a sender: the receiving host's kernel, XDP program or baseline receiver is measured by the caller.
       await sendAlone();
-      return finish();
+      return;
     }
-    const rx = await startEngine(rxInv, options.transport(rxHost.name), options);
-    running.push(rx);
+    const rx = await launch(rxInv, rxHost.name);
+    let startTimer: ReturnType<typeof setTimeout> | undefined;
     const rxUp = await Promise.race([
       rx.started.then(() => "up" as const),
       rx.proc.exited.then(() => "exited" as const),
-      Bun.sleep(options.startTimeoutMs ?? 30000).then(() => "timeout" as const),
+      stop.stopped,
+      new Promise<"timeout">((resolve) => (startTimer = setTimeout(() => resolve("timeout"), options.startTimeoutMs ?? 30000))),
     ]);
+    clearTimeout(startTimer);
+    // Stopped while the receiver was coming up: no sender starts; `finally` stops the receiver.
+    if (rxUp === "stopped" || interrupted()) return;
     if (rxUp !== "up") {
       await rx.proc.stop(1000);
       throw new Error(`receiver engine on ${rxHost.name} ${rxUp === "exited" ? "exited before it was ready" : "did not come up in time"}: ${lastError(rx.outcome)}`);
     }
     options.log?.(`${rxHost.name}: receiver up (${rx.outcome.start?.port.driver} ${rx.outcome.start?.port.mac})`);
 
-    const tx = await startEngine(txInv, options.transport(txHost.name), options);
-    running.push(tx);
-    const onAbort = () => void tx.proc.stop(3000);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    // The sender ends by itself (duration, count); the receiver dying ends it early.
+    const tx = await launch(txInv, txHost.name);
+    // The sender ends by itself (duration, count) or on the run's stop; the receiver dying ends it early.
     const first = await Promise.race([tx.proc.exited.then(() => "tx" as const), rx.proc.exited.then(() => "rx" as const)]);
-    options.signal?.removeEventListener("abort", onAbort);
     if (first === "rx") {
       fail(`receiver engine on ${rxHost.name} ended mid-run (exit ${rx.outcome.exitCode ?? "by signal"}): ${lastError(rx.outcome)}`);
       await tx.proc.stop(3000);
@@ -263,9 +276,13 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     // Give answers and the last frames time to land before the receiver's final count.
     if (first === "tx") await Bun.sleep(300);
     await rx.proc.stop(5000);
+  };
+  try {
+    await drive();
   } catch (err) {
     fail((err as Error).message.split("\n")[0]!);
   } finally {
+    stop.dispose();
     await Promise.all(running.map((r) => r.proc.stop(3000)));
     // Let the exit handlers record exit codes and stderr.
     await Promise.all(running.map((r) => r.proc.exited));

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Seed frames for the rx fuzz target: the fragments of echo requests and
+UDP datagrams (in order, overlapping, duplicated), ARP probes and
+announcements, so the fuzzer starts inside reassembly and ARP.
+Usage: fuzz_seeds.py DIR"""
+import os
+import struct
+import sys
+
+from inet_csum import csum
+
+
+ME, PEER = bytes([2, 0, 0, 0, 0, 2]), bytes([2, 0, 0, 0, 0, 1])
+SRC, DST = bytes([198, 18, 200, 1]), bytes([198, 18, 200, 2])
+ETH = ME + PEER + b"\x08\x00"
+
+def ip(proto, payload, ident, off, mf):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, (off // 8) | (0x2000 if mf else 0), 64, proto, 0, SRC, DST)
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
+
+def fragments(proto, l4, ident, size):
+    out, off = [], 0
+    while off < len(l4):
+        piece = l4[off:off + size]
+        out.append(ETH + ip(proto, piece, ident, off, off + size < len(l4)))
+        off += size
+    return out
+
+def icmp_echo(n):
+    body = struct.pack("!BBHHH", 8, 0, 0, 7, 1) + bytes(i & 0xFF for i in range(n))
+    return body[:2] + struct.pack("!H", csum(body)) + body[4:]
+
+def arp(op, sha, spa, tpa):
+    return b"\xff" * 6 + sha + b"\x08\x06" + struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, sha, spa, b"\0" * 6, tpa)
+
+seeds = []
+seeds += fragments(1, icmp_echo(3000), 1, 1480)
+seeds += fragments(1, icmp_echo(600), 2, 256)
+udp = struct.pack("!HHHH", 1000, 9000, 8 + 1200, 0) + b"u" * 1200
+seeds += fragments(17, udp, 3, 512)
+over = fragments(1, icmp_echo(1000), 4, 504)
+seeds += over + [over[1]]
+seeds.append(arp(1, PEER, b"\0\0\0\0", DST))
+seeds.append(arp(1, PEER, SRC, SRC))
+os.makedirs(sys.argv[1], exist_ok=True)
+for i, s in enumerate(seeds):
+    with open(os.path.join(sys.argv[1], "seed-%02d" % i), "wb") as f:
+        f.write(s)
