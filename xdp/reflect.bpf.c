@@ -7,7 +7,10 @@
  * With wl_cfg.reflect_icmp_echo, ICMP/ICMPv6 echo requests become echo
  * replies (checksum updated incrementally, RFC 1624), so ping works.
  * Frames to a group (multicast/broadcast) MAC and non-IP frames pass to
- * the stack (ARP keeps working), unless wl_cfg.reflect_non_ip is set.
+ * the stack (ARP keeps working), unless wl_cfg.reflect_non_ip is set; so
+ * does neighbour discovery (ICMPv6 133..137), the ARP of IPv6: a unicast
+ * neighbour solicitation bounced back would leave the sender's neighbour
+ * entry unconfirmed.  VLAN tags stay as they are (only MACs move).
  */
 #include "wl_common.bpf.h"
 
@@ -47,6 +50,13 @@ int wl_reflect(struct xdp_md *ctx)
 		return wl_account(&p, len, XDP_PASS);
 	if (!p.ipver && !wl_cfg.reflect_non_ip)
 		return wl_account(&p, len, XDP_PASS);
+	if (p.ipver == 6 && (p.mask & WL_M(WL_P_ICMP))) {
+		l4 = data + (p.l4_off & 0xfff);
+		if (l4 + 1 > end)
+			return wl_account(&p, len, XDP_ABORTED);
+		if (l4[0] >= 133 && l4[0] <= 137)
+			return wl_account(&p, len, XDP_PASS);
+	}
 
 	__builtin_memcpy(tmp, data, 6);
 	__builtin_memcpy(data, data + 6, 6);
@@ -65,7 +75,8 @@ int wl_reflect(struct xdp_md *ctx)
 	}
 
 	if (p.l4_off) {
-		l4 = data + (p.l4_off & 0x7ff);
+		/* Without multi-buffer XDP a frame fits in a page: the mask is exact. */
+		l4 = data + (p.l4_off & 0xfff);
 		if (l4 + 4 > end)
 			return wl_account(&p, len, XDP_ABORTED);
 		if (p.mask & (WL_M(WL_P_UDP) | WL_M(WL_P_TCP))) {

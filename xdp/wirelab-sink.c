@@ -87,10 +87,13 @@ static void help(void)
 "             stack still processes each frame as well (AF_PACKET is a tap).\n"
 "Jobs:\n"
 "  count      classify every packet like the XDP count program (eth, arp, ipv4,\n"
-"             ipv6, icmp, udp, tcp, dns, other) and count packets/bytes\n"
+"             ipv6, icmp, udp, tcp, dns, other, the same split by family as\n"
+"             icmp4..other4 and icmp6..other6, frag, vlan, qinq) and count\n"
+"             packets/bytes\n"
 "  drop       read and discard; counts only eth (packets, bytes)\n"
-"  In socket mode a datagram counts as eth + ipv4|ipv6 + udp (+ dns if either\n"
-"  port is 53), with frame-equivalent bytes (payload + UDP + IP + 14).\n"
+"  In socket mode a datagram counts as eth + ipv4|ipv6 + udp + udp4|udp6 (+ dns\n"
+"  and dns4|dns6 if either port is 53), with frame-equivalent bytes\n"
+"  (payload + UDP + IP + 14).\n"
 "\n"
 "Options:\n"
 "  --interval SEC   seconds between stats lines (default 1)\n"
@@ -370,13 +373,15 @@ static int sock_poll(const struct opts *o, struct sock_state *s, struct counters
 			c->proto[WL_P_ETH].packets++;
 			c->proto[WL_P_ETH].bytes += len;
 		} else {
-			uint32_t mask = WL_M(WL_P_ETH) | WL_M(s->v6 ? WL_P_IPV6 : WL_P_IPV4) | WL_M(WL_P_UDP);
+			struct wl_pkt p = { .mask = WL_M(WL_P_ETH) | WL_M(s->v6 ? WL_P_IPV6 : WL_P_IPV4),
+					    .ipver = s->v6 ? 6 : 4 };
 			uint16_t sport = s->v6 ? ((struct sockaddr_in6 *)&s->addr[k])->sin6_port
 					       : ((struct sockaddr_in *)&s->addr[k])->sin_port;
 
+			wl_mark(&p, WL_P_UDP);
 			if (o->port == WL_DNS_PORT || sport == htons(WL_DNS_PORT))
-				mask |= WL_M(WL_P_DNS);
-			count_mask(c, mask, len);
+				wl_mark(&p, WL_P_DNS);
+			count_mask(c, p.mask, len);
 		}
 	}
 	if (n > 0) {
@@ -468,6 +473,32 @@ static void ring_drops(struct ring_state *r, struct counters *c)
 	c->kernel_drops = r->drops;
 }
 
+/*
+ * The frame as it was on the wire.  The stack moves the outer VLAN tag into
+ * metadata before AF_PACKET sees the frame; put it back, so tagged frames
+ * count (classes and bytes) exactly as the XDP program counted them.
+ */
+static const uint8_t *wire_frame(const struct tpacket3_hdr *h, uint32_t *snap, uint32_t *len)
+{
+	static uint8_t retag[65536 + 4];
+	const uint8_t *f = (const uint8_t *)h + h->tp_mac;
+	uint16_t tpid, tci;
+
+	*snap = h->tp_snaplen;
+	*len = h->tp_len;
+	if (!(h->tp_status & TP_STATUS_VLAN_VALID) || *snap < 12 || *snap > sizeof(retag) - 4)
+		return f;
+	tpid = htons((h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : ETH_P_8021Q);
+	tci = htons(h->hv1.tp_vlan_tci);
+	memcpy(retag, f, 12);
+	memcpy(retag + 12, &tpid, 2);
+	memcpy(retag + 14, &tci, 2);
+	memcpy(retag + 16, f + 12, *snap - 12);
+	*snap += 4;
+	*len += 4;
+	return retag;
+}
+
 static int ring_poll(const struct opts *o, struct ring_state *r, struct counters *c)
 {
 	struct tpacket_block_desc *bd = (struct tpacket_block_desc *)(r->map + (size_t)r->cur * r->block_size);
@@ -486,16 +517,17 @@ static int ring_poll(const struct opts *o, struct ring_state *r, struct counters
 	n = bd->hdr.bh1.num_pkts;
 	h = (struct tpacket3_hdr *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
 	for (i = 0; i < n; i++) {
-		const uint8_t *f = (const uint8_t *)h + h->tp_mac;
+		uint32_t snap, len;
+		const uint8_t *f = wire_frame(h, &snap, &len);
 
 		if (o->job == JOB_DROP) {
 			c->proto[WL_P_ETH].packets++;
-			c->proto[WL_P_ETH].bytes += h->tp_len;
+			c->proto[WL_P_ETH].bytes += len;
 		} else {
 			struct wl_pkt p;
 
-			wl_parse(f, f + h->tp_snaplen, &p);
-			count_mask(c, p.mask, h->tp_len);
+			wl_parse(f, f + snap, &p);
+			count_mask(c, p.mask, len);
 		}
 		got++;
 		h = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);

@@ -136,11 +136,16 @@ static void help(void)
 "  count    count every frame per protocol on each CPU, then XDP_PASS\n"
 "  drop     XDP_DROP every frame, or with --rule only the frames a rule names\n"
 "  reflect  XDP_TX IP frames back with MACs, IP addresses and UDP/TCP ports\n"
-"           swapped (checksums stay valid); ICMP echo requests become replies.\n"
-"           Non-IP and multicast/broadcast frames pass to the stack.\n"
+"           swapped (checksums stay valid); ICMP and ICMPv6 echo requests\n"
+"           become replies. VLAN tags are kept. Non-IP, multicast/broadcast\n"
+"           and neighbour discovery frames pass to the stack.\n"
 "  All three keep per-CPU packets/bytes for eth, arp, ipv4, ipv6, icmp, udp,\n"
-"  tcp, dns (port 53), other, per verdict (pass, drop, tx, aborted, redirect).\n"
-"  eth counts every frame; eth = arp + icmp + udp + tcp + other.\n"
+"  tcp, dns (port 53), other, the same split by family (icmp4 udp4 tcp4 dns4\n"
+"  other4, icmp6 udp6 tcp6 dns6 other6), frag (IP fragments), vlan (tagged)\n"
+"  and qinq (two tags), per verdict (pass, drop, tx, aborted, redirect).\n"
+"  eth counts every frame; eth = arp + icmp + udp + tcp + other;\n"
+"  ipv4 = icmp4 + udp4 + tcp4 + other4, ipv6 alike. Up to two VLAN tags and\n"
+"  six IPv6 extension headers are walked; non-first fragments are other.\n"
 "\n"
 "Commands:\n"
 "  load    attach and pin (program, maps, link) under DIR, print one JSON line\n"
@@ -174,9 +179,12 @@ static void help(void)
 "                      (ip netns exec gives each command its own /sys/fs/bpf).\n"
 "  --rule SPEC         drop only matching frames (repeatable, rules are OR-ed,\n"
 "                      fields in one rule AND-ed). SPEC is comma-separated:\n"
-"                        proto=eth|arp|ipv4|ipv6|icmp|udp|tcp|dns|other\n"
+"                        proto=CLASS (any counter name below; icmp, udp, tcp, dns\n"
+"                          are both families, icmp6/udp6/... one)\n"
 "                        sport=N  dport=N  port=N (either)  src=A[/LEN]  dst=A[/LEN]\n"
+"                        (A IPv4 or IPv6; the rule then names only that family)\n"
 "                      e.g. --rule proto=udp,dport=53 --rule src=198.18.0.0/15\n"
+"                           --rule proto=icmp6,src=2001:2::/64\n"
 "  --reflect-non-ip    reflect: also bounce non-IP frames (MAC swap only)\n"
 "  --no-icmp-echo      reflect: leave ICMP echo requests unchanged\n"
 "  --netlink           attach with bpf_xdp_attach (netlink) instead of a BPF link\n"
@@ -229,25 +237,46 @@ static int proto_index(const char *s)
 	return -1;
 }
 
-static int parse_prefix(const char *v, __u32 *addr, __u32 *mask)
+/* A.B.C.D[/LEN] or an IPv6 address[/LEN] into family 4|6 and masked words. */
+static int parse_prefix(const char *v, __u32 *family, __u32 addr[4], __u32 mask[4])
 {
 	char buf[64], *slash;
-	unsigned long len = 32;
-	struct in_addr a;
+	unsigned long len, bits, i;
 
 	if (strlen(v) >= sizeof(buf))
 		return -1;
 	strcpy(buf, v);
 	slash = strchr(buf, '/');
-	if (slash) {
+	if (slash)
 		*slash = '\0';
-		if (wl_parse_uint(slash + 1, 0, 32, &len))
-			return -1;
-	}
-	if (inet_pton(AF_INET, buf, &a) != 1)
+	memset(addr, 0, 16);
+	memset(mask, 0, 16);
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*family = 4;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*family = 6;
+	else
 		return -1;
-	*mask = len ? htonl(~0u << (32 - len)) : 0;
-	*addr = a.s_addr & *mask;
+	bits = *family == 4 ? 32 : 128;
+	len = bits;
+	if (slash && wl_parse_uint(slash + 1, 0, bits, &len))
+		return -1;
+	for (i = 0; i < bits / 32; i++) {
+		unsigned long in = len > i * 32 ? len - i * 32 : 0;
+
+		mask[i] = in >= 32 ? ~0u : in ? htonl(~0u << (32 - in)) : 0;
+		addr[i] &= mask[i];
+	}
+	return 0;
+}
+
+/* The family a class name implies: 4 (ipv4, *4), 6 (ipv6, *6) or 0. */
+static __u32 proto_family(__u32 p)
+{
+	if (p == WL_P_IPV4 || (p >= WL_P_ICMP4 && p <= WL_P_OTHER4))
+		return 4;
+	if (p == WL_P_IPV6 || (p >= WL_P_ICMP6 && p <= WL_P_OTHER6))
+		return 6;
 	return 0;
 }
 
@@ -276,7 +305,8 @@ static void parse_rule(struct opts *o, const char *spec)
 			int p = proto_index(v);
 
 			if (p < 0)
-				usage_error("--rule '%s': unknown proto '%s' (eth, arp, ipv4, ipv6, icmp, udp, tcp, dns, other)",
+				usage_error("--rule '%s': unknown proto '%s' (eth, arp, ipv4, ipv6, icmp, udp, tcp, dns, other; "
+					    "per family icmp4 udp4 tcp4 dns4 other4 icmp6 udp6 tcp6 dns6 other6; frag, vlan, qinq)",
 					    spec, v);
 			r->fields |= WL_RULE_PROTO;
 			r->proto = (__u32)p;
@@ -293,24 +323,23 @@ static void parse_rule(struct opts *o, const char *spec)
 			if ((r->fields & WL_RULE_PORT) && (r->fields & WL_RULE_DPORT))
 				usage_error("--rule '%s': use port= or dport=, not both", spec);
 		} else if (!strcmp(k, "src") || !strcmp(k, "dst")) {
-			__u32 a, m;
+			__u32 fam, *a = k[0] == 's' ? r->src : r->dst, *m = k[0] == 's' ? r->src_mask : r->dst_mask;
 
-			if (parse_prefix(v, &a, &m))
-				usage_error("--rule '%s': %s must be an IPv4 address or A.B.C.D/LEN, got '%s'",
+			if (parse_prefix(v, &fam, a, m))
+				usage_error("--rule '%s': %s must be an IPv4 or IPv6 address with an optional /LEN, got '%s'",
 					    spec, k, v);
-			if (k[0] == 's') {
-				r->fields |= WL_RULE_SRC;
-				r->src = a;
-				r->src_mask = m;
-			} else {
-				r->fields |= WL_RULE_DST;
-				r->dst = a;
-				r->dst_mask = m;
-			}
+			if (r->family && r->family != fam)
+				usage_error("--rule '%s': src and dst must be the same IP version", spec);
+			r->family = fam;
+			r->fields |= k[0] == 's' ? WL_RULE_SRC : WL_RULE_DST;
 		} else {
 			usage_error("--rule '%s': unknown key '%s' (proto, sport, dport, port, src, dst)", spec, k);
 		}
 	}
+	if ((r->fields & WL_RULE_PROTO) && r->family && proto_family(r->proto) &&
+	    proto_family(r->proto) != r->family)
+		usage_error("--rule '%s': proto=%s never matches IPv%u addresses", spec, wl_proto_names[r->proto],
+			    r->family);
 }
 
 static void parse_args(int argc, char **argv, struct opts *o)

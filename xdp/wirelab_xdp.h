@@ -9,10 +9,17 @@
  * Counting model (the same in every program and in wirelab-sink af-packet):
  *   - every frame counts in "eth" (packets, bytes = frame length);
  *   - exactly one "leaf" class: arp, icmp, udp, tcp or other, so
- *     eth == arp + icmp + udp + tcp + other;
+ *     eth == arp + icmp + udp + tcp + other (icmp is ICMPv4 and ICMPv6);
  *   - on top: ipv4 / ipv6 for a complete IP header, dns for UDP or TCP with
- *     source or destination port 53.
- *   A truncated or unknown frame is eth + other.  ICMPv6 counts as icmp.
+ *     source or destination port 53;
+ *   - the same split by family: icmp4 udp4 tcp4 dns4 other4 and icmp6 udp6
+ *     tcp6 dns6 other6, so ipv4 == icmp4 + udp4 + tcp4 + other4, ipv6 alike,
+ *     icmp == icmp4 + icmp6, udp == udp4 + udp6, ...;
+ *   - frag: an IP fragment (more-fragments set or offset > 0); a non-first
+ *     fragment has no L4 header, so its leaf is other (other4/other6);
+ *   - vlan: at least one 802.1Q/802.1ad tag; qinq: two tags.  Up to two tags
+ *     are walked; a third leaves the frame in other.
+ *   A truncated or unknown frame is eth + other.
  */
 #ifndef WIRELAB_XDP_H
 #define WIRELAB_XDP_H
@@ -29,10 +36,30 @@ enum wl_proto {
 	WL_P_TCP,
 	WL_P_DNS,
 	WL_P_OTHER,
+	/* Per family: index + WL_P_FAM4 / WL_P_FAM6 of the combined class. */
+	WL_P_ICMP4,
+	WL_P_UDP4,
+	WL_P_TCP4,
+	WL_P_DNS4,
+	WL_P_OTHER4,
+	WL_P_ICMP6,
+	WL_P_UDP6,
+	WL_P_TCP6,
+	WL_P_DNS6,
+	WL_P_OTHER6,
+	WL_P_FRAG,
+	WL_P_VLAN,
+	WL_P_QINQ,
 	WL_P_MAX,
 };
 
-#define WL_PROTO_NAMES { "eth", "arp", "ipv4", "ipv6", "icmp", "udp", "tcp", "dns", "other" }
+/* The family class of a combined class c (icmp, udp, tcp, dns, other). */
+#define WL_P_FAM4(c) (WL_P_ICMP4 + ((c) - WL_P_ICMP))
+#define WL_P_FAM6(c) (WL_P_ICMP6 + ((c) - WL_P_ICMP))
+
+#define WL_PROTO_NAMES                                                                                     \
+	{ "eth",  "arp",  "ipv4",  "ipv6",  "icmp",  "udp",  "tcp", "dns",  "other", "icmp4", "udp4",       \
+	  "tcp4", "dns4", "other4", "icmp6", "udp6", "tcp6", "dns6", "other6", "frag", "vlan", "qinq" }
 
 /* Indexes equal the kernel's XDP action values (XDP_ABORTED = 0 ...). */
 enum wl_action {
@@ -69,15 +96,21 @@ struct wl_stats {
 #define WL_RULE_DST	(1u << 4)
 #define WL_RULE_PORT	(1u << 5) /* either port */
 
+/*
+ * Addresses are IPv4 in word 0 (family 4) or IPv6 in words 0..3 (family 6),
+ * network byte order, already masked.  A rule with src or dst names only
+ * frames of its family.
+ */
 struct wl_rule {
 	__u32 fields;	/* WL_RULE_* bits; 0 = empty slot */
 	__u32 proto;	/* enum wl_proto */
 	__u16 sport;	/* network byte order */
 	__u16 dport;	/* network byte order (also used by WL_RULE_PORT) */
-	__u32 src;	/* IPv4, network byte order */
-	__u32 src_mask;	/* network byte order */
-	__u32 dst;
-	__u32 dst_mask;
+	__u32 family;	/* 4 or 6 when WL_RULE_SRC/WL_RULE_DST is set */
+	__u32 src[4];
+	__u32 src_mask[4];
+	__u32 dst[4];
+	__u32 dst_mask[4];
 };
 
 /*

@@ -44,6 +44,14 @@
 #define WL_UDP_HLEN	8
 #define WL_TCP_HLEN	20
 
+/* IPv6 extension headers walked before giving up (the verifier needs a bound). */
+#define WL_IP6_MAX_EXT	6
+/* IPv6 next-header values of the extension headers we walk. */
+#define WL_IP6_HOPOPTS	0
+#define WL_IP6_ROUTING	43
+#define WL_IP6_FRAGMENT	44
+#define WL_IP6_DSTOPTS	60
+
 /* What the classifier found.  Offsets are from the start of the frame. */
 struct wl_pkt {
 	__u32 mask;	/* 1 << enum wl_proto for every class the frame is in */
@@ -51,11 +59,12 @@ struct wl_pkt {
 	__u16 l4_off;	/* 0: no complete UDP/TCP/ICMP header */
 	__u16 sport;	/* network byte order, UDP/TCP only */
 	__u16 dport;
-	__u32 saddr;	/* IPv4 only, network byte order */
-	__u32 daddr;
+	__u32 saddr[4];	/* network byte order: IPv4 in [0], IPv6 in [0..3] */
+	__u32 daddr[4];
 	__u8 ipver;	/* 4, 6 or 0 */
 	__u8 l4proto;
-	__u16 pad;
+	__u8 vlans;	/* tags walked: 0, 1 or 2 */
+	__u8 pad;
 };
 
 #define WL_M(p) (1u << (p))
@@ -77,6 +86,18 @@ WL_INLINE __u32 wl_rd32(const __u8 *p)
 	return v;
 }
 
+_Static_assert(WL_P_MAX <= 32, "struct wl_pkt.mask holds one bit per class");
+
+/* Class c (icmp, udp, tcp, dns or other) and its family twin. */
+WL_INLINE void wl_mark(struct wl_pkt *p, int c)
+{
+	p->mask |= WL_M(c);
+	if (p->ipver == 4)
+		p->mask |= WL_M(WL_P_FAM4(c));
+	else if (p->ipver == 6)
+		p->mask |= WL_M(WL_P_FAM6(c));
+}
+
 /* Returns the frame's classes in p; never fails (unknown -> other). */
 WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 {
@@ -85,23 +106,15 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 	__u8 l4 = 0;
 	int i;
 
+	__builtin_memset(p, 0, sizeof(*p));
 	p->mask = WL_M(WL_P_ETH);
-	p->l3_off = 0;
-	p->l4_off = 0;
-	p->sport = 0;
-	p->dport = 0;
-	p->saddr = 0;
-	p->daddr = 0;
-	p->ipver = 0;
-	p->l4proto = 0;
-	p->pad = 0;
 
 	if (cur + WL_ETH_HLEN > end)
 		goto other;
 	eth_proto = wl_rd16(cur + 12);
 	cur += WL_ETH_HLEN;
 
-	/* Up to two VLAN tags (802.1Q / 802.1ad). */
+	/* Up to two VLAN tags (802.1Q / 802.1ad), in either order. */
 	WL_UNROLL
 	for (i = 0; i < 2; i++) {
 		if (eth_proto != wl_htons(WL_ETH_P_8021Q) && eth_proto != wl_htons(WL_ETH_P_8021AD))
@@ -110,7 +123,12 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 			goto other;
 		eth_proto = wl_rd16(cur + 2);
 		cur += 4;
+		p->vlans++;
 	}
+	if (p->vlans)
+		p->mask |= WL_M(WL_P_VLAN);
+	if (p->vlans == 2)
+		p->mask |= WL_M(WL_P_QINQ);
 
 	if (eth_proto == wl_htons(WL_ETH_P_ARP)) {
 		p->mask |= WL_M(WL_P_ARP);
@@ -119,6 +137,7 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 
 	if (eth_proto == wl_htons(WL_ETH_P_IP)) {
 		__u32 ihl;
+		__u16 frag;
 
 		if (cur + WL_IP4_HLEN > end)
 			goto other;
@@ -132,11 +151,14 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 		p->mask |= WL_M(WL_P_IPV4);
 		p->ipver = 4;
 		p->l3_off = (__u16)(cur - data);
-		p->saddr = wl_rd32(cur + 12);
-		p->daddr = wl_rd32(cur + 16);
+		p->saddr[0] = wl_rd32(cur + 12);
+		p->daddr[0] = wl_rd32(cur + 16);
 		l4 = cur[9];
+		frag = wl_rd16(cur + 6);
+		if (frag & wl_htons(0x3fff)) /* MF or an offset */
+			p->mask |= WL_M(WL_P_FRAG);
 		/* A non-first fragment carries no L4 header. */
-		if (wl_rd16(cur + 6) & wl_htons(0x1fff))
+		if (frag & wl_htons(0x1fff))
 			goto other;
 		cur += ihl;
 	} else if (eth_proto == wl_htons(WL_ETH_P_IPV6)) {
@@ -147,12 +169,15 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 		p->mask |= WL_M(WL_P_IPV6);
 		p->ipver = 6;
 		p->l3_off = (__u16)(cur - data);
+		__builtin_memcpy(p->saddr, cur + 8, 16);
+		__builtin_memcpy(p->daddr, cur + 24, 16);
 		l4 = cur[6];
 		cur += WL_IP6_HLEN;
-		/* Skip up to three extension headers. */
+		/* Extension headers, a fixed number at most; still one after
+		 * that leaves the frame in other. */
 		WL_UNROLL
-		for (i = 0; i < 3; i++) {
-			if (l4 == 0 || l4 == 43 || l4 == 60) { /* hop-by-hop, routing, dest opts */
+		for (i = 0; i < WL_IP6_MAX_EXT; i++) {
+			if (l4 == WL_IP6_HOPOPTS || l4 == WL_IP6_ROUTING || l4 == WL_IP6_DSTOPTS) {
 				__u32 len;
 
 				if (cur + 8 > end)
@@ -162,11 +187,16 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 				if (cur + len > end)
 					goto other;
 				cur += len;
-			} else if (l4 == 44) { /* fragment */
+			} else if (l4 == WL_IP6_FRAGMENT) {
+				__u16 off;
+
 				if (cur + 8 > end)
 					goto other;
 				l4 = cur[0];
-				if (wl_rd16(cur + 2) & wl_htons(0xfff8))
+				off = wl_rd16(cur + 2);
+				if (off & wl_htons(0xfff9)) /* an offset or M */
+					p->mask |= WL_M(WL_P_FRAG);
+				if (off & wl_htons(0xfff8))
 					goto other;
 				cur += 8;
 			} else {
@@ -182,7 +212,7 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 		if (cur + 4 > end)
 			goto other;
 		p->l4_off = (__u16)(cur - data);
-		p->mask |= WL_M(WL_P_ICMP);
+		wl_mark(p, WL_P_ICMP);
 		return;
 	}
 	if (l4 == WL_IPPROTO_UDP || l4 == WL_IPPROTO_TCP) {
@@ -191,13 +221,25 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 		p->l4_off = (__u16)(cur - data);
 		p->sport = wl_rd16(cur);
 		p->dport = wl_rd16(cur + 2);
-		p->mask |= WL_M(l4 == WL_IPPROTO_UDP ? WL_P_UDP : WL_P_TCP);
+		wl_mark(p, l4 == WL_IPPROTO_UDP ? WL_P_UDP : WL_P_TCP);
 		if (p->sport == wl_htons(WL_DNS_PORT) || p->dport == wl_htons(WL_DNS_PORT))
-			p->mask |= WL_M(WL_P_DNS);
+			wl_mark(p, WL_P_DNS);
 		return;
 	}
 other:
-	p->mask |= WL_M(WL_P_OTHER);
+	wl_mark(p, WL_P_OTHER);
+}
+
+/* Is the address a (masked) inside prefix net/mask?  n words: 1 (v4) or 4. */
+WL_INLINE int wl_prefix_match(const __u32 *a, const __u32 *net, const __u32 *mask, int n)
+{
+	int i;
+
+	WL_UNROLL
+	for (i = 0; i < 4; i++)
+		if (i < n && (a[i] & mask[i]) != net[i])
+			return 0;
+	return 1;
 }
 
 /* Does rule r name packet p?  (Used by drop.bpf.c and the tests.) */
@@ -220,11 +262,13 @@ WL_INLINE int wl_rule_match(const struct wl_rule *r, const struct wl_pkt *p)
 			return 0;
 	}
 	if (f & (WL_RULE_SRC | WL_RULE_DST)) {
-		if (p->ipver != 4)
+		int n = p->ipver == 6 ? 4 : 1;
+
+		if (!p->ipver || p->ipver != r->family)
 			return 0;
-		if ((f & WL_RULE_SRC) && (p->saddr & r->src_mask) != r->src)
+		if ((f & WL_RULE_SRC) && !wl_prefix_match(p->saddr, r->src, r->src_mask, n))
 			return 0;
-		if ((f & WL_RULE_DST) && (p->daddr & r->dst_mask) != r->dst)
+		if ((f & WL_RULE_DST) && !wl_prefix_match(p->daddr, r->dst, r->dst_mask, n))
 			return 0;
 	}
 	return 1;

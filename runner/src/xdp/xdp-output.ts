@@ -1,6 +1,12 @@
 // wirelab-xdp's stdout contract (xdp/README.md): `loaded`, `stats` each interval, `summary`.
 
-export const XDP_PROTOCOLS = ["eth", "arp", "ipv4", "ipv6", "icmp", "udp", "tcp", "dns", "other"] as const;
+// The classes of xdp/wirelab_xdp.h (WL_PROTO_NAMES), in its order: the combined
+// ones, the same split by IP family, then IP fragments and VLAN-tagged frames.
+export const XDP_PROTOCOLS = [
+  "eth", "arp", "ipv4", "ipv6", "icmp", "udp", "tcp", "dns", "other",
+  "icmp4", "udp4", "tcp4", "dns4", "other4", "icmp6", "udp6", "tcp6", "dns6", "other6",
+  "frag", "vlan", "qinq",
+] as const;
 export type XdpProtocol = (typeof XDP_PROTOCOLS)[number];
 export const XDP_ACTIONS = ["aborted", "drop", "pass", "tx", "redirect"] as const;
 export type XdpAction = (typeof XDP_ACTIONS)[number];
