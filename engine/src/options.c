@@ -39,7 +39,8 @@ void options_usage(FILE *f)
 "  --dst-mac M               destination MAC [resolved with ARP for --dst-ip]\n"
 "  --src-port N              first UDP/TCP source port [10000]\n"
 "  --dst-port N              UDP/TCP/DNS destination port [udp 9000, tcp 8080, dns 53]\n"
-"  --flows N                 vary the source port over N flows [1]\n"
+"  --flows N                 vary the source port over N flows [1; tcp: a new\n"
+"                            port per connection, over up to 16384]\n"
 "  --size BYTES              frame size without FCS, 60..1514 [64]\n"
 "  --message STR             UDP/TCP/eth payload [random printable, from --seed]\n"
 "  --domain NAME             DNS name to query; repeatable [built-in list]\n"
@@ -49,7 +50,14 @@ void options_usage(FILE *f)
 "                            [--src-ip]\n"
 "  --dns-record NAME=IPv4    A record; repeatable; other names get NXDOMAIN\n"
 "  --udp-echo                echo UDP datagrams back to the sender\n"
-"Modes:\n"
+"  --tcp-listen P[,P...]     TCP ports accepting connections; others answer RST\n"
+"                            (53 serves DNS over TCP) [tcp --dst-port, 53]\n"
+"  --tcp-echo                echo TCP data back on the connection\n"
+"  --tcp-idle-ms MS          close connections idle this long, 0 = never [60000]\n"
+"  --tcp-conns N             connection table size (full: oldest evicted) [4096]\n"
+"Modes:\n", f);
+	/* split: ISO C only promises string literals of 4095 bytes */
+	fputs(
 "  --interval USEC           continuous: gap between packets; 0 = line rate [0]\n"
 "  --burst-size N --burst-gap USEC   burst: N packets, then a pause [32, 1000]\n"
 "  --pps N                   rate: packets per second, TSC-paced [1000]\n"
@@ -190,6 +198,7 @@ enum {
 	O_DST_PORT, O_FLOWS, O_SIZE, O_MESSAGE, O_DOMAIN, O_ETHERTYPE, O_IP, O_DNS_RECORD, O_UDP_ECHO,
 	O_INTERVAL, O_BURST_SIZE, O_BURST_GAP, O_PPS, O_INIT_DELAY, O_FACTOR, O_MAX_DELAY, O_MAX_RETRIES,
 	O_SEED, O_PHASE, O_DURATION, O_COUNT, O_STATS_INT, O_PCAP, O_TX_BURST, O_ARP_TIMEOUT, O_LINGER,
+	O_TCP_LISTEN, O_TCP_ECHO, O_TCP_IDLE, O_TCP_CONNS,
 	O_NO_VERIFY_CSUM, O_PROMISC, O_ARP_DAD, O_FRAG_SIZE,
 };
 
@@ -229,6 +238,10 @@ static const struct option long_opts[] = {
 	{ "tx-burst", required_argument, NULL, O_TX_BURST },
 	{ "arp-timeout", required_argument, NULL, O_ARP_TIMEOUT },
 	{ "linger", required_argument, NULL, O_LINGER },
+	{ "tcp-listen", required_argument, NULL, O_TCP_LISTEN },
+	{ "tcp-echo", no_argument, NULL, O_TCP_ECHO },
+	{ "tcp-idle-ms", required_argument, NULL, O_TCP_IDLE },
+	{ "tcp-conns", required_argument, NULL, O_TCP_CONNS },
 	{ "no-verify-checksums", no_argument, NULL, O_NO_VERIFY_CSUM },
 	{ "promiscuous", no_argument, NULL, O_PROMISC },
 	{ "arp-dad", no_argument, NULL, O_ARP_DAD },
@@ -267,6 +280,25 @@ static int num_range(const char *name, const char *arg, uint64_t lo, uint64_t hi
 		var = (__typeof__(var))v_; \
 	} while (0)
 
+/* "80,443" -> ports (each 1..65535, at most max of them). */
+static int parse_port_list(const char *arg, uint16_t *out, unsigned max, unsigned *n)
+{
+	*n = 0;
+	const char *p = arg;
+	for (;;) {
+		char *end;
+		if (*p < '0' || *p > '9' || *n >= max)
+			return -1;
+		unsigned long v = strtoul(p, &end, 10);
+		if (v < 1 || v > 65535 || (*end != ',' && *end != 0))
+			return -1;
+		out[(*n)++] = (uint16_t)v;
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
+}
+
 static int is_ip_proto(int p) { return p != WL_P_ETH; }
 
 int options_parse(struct wl_config *c, int argc, char **argv)
@@ -292,6 +324,8 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 	c->tx_burst = 32;
 	c->arp_timeout_ms = 3000;
 	c->linger_ms = 500;
+	c->tcp_idle_ms = 60000;
+	c->tcp_conns = 4096;
 	c->verify_checksums = 1;
 	int seen_mode = 0, seen_pps = 0;
 
@@ -407,6 +441,13 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 			break;
 		}
 		case O_UDP_ECHO: c->udp_echo = 1; break;
+		case O_TCP_LISTEN:
+			if (parse_port_list(optarg, c->tcp_listen, 16, &c->n_tcp_listen) < 0)
+				return fail(name, "'%s' is not a comma-separated list of 1..16 ports (1..65535)", optarg);
+			break;
+		case O_TCP_ECHO: c->tcp_echo = 1; break;
+		case O_TCP_IDLE: NUM_RANGE(c->tcp_idle_ms, 0, 86400000); break;
+		case O_TCP_CONNS: NUM_RANGE(c->tcp_conns, 8, 1u << 20); break;
 		case O_INTERVAL: NUM_RANGE(c->interval_us, 0, 3600000000ull); break;
 		case O_BURST_SIZE: NUM_RANGE(c->burst_size, 1, 1000000); break;
 		case O_BURST_GAP: NUM_RANGE(c->burst_gap_us, 0, 3600000000ull); break;
@@ -487,6 +528,11 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 		return fail("arp-dad", "%s", "needs --src-ip, the address to probe for");
 	if (!c->ip)
 		c->ip = c->src_ip;
+	if (!c->n_tcp_listen) {
+		c->tcp_listen[c->n_tcp_listen++] = options_dst_port(c, WL_P_TCP);
+		if (c->tcp_listen[0] != DNS_PORT)
+			c->tcp_listen[c->n_tcp_listen++] = DNS_PORT;
+	}
 	return 0;
 }
 
@@ -531,6 +577,14 @@ void options_json(struct jbuf *j, const struct wl_config *c)
 	}
 	jb_obj_close(j);
 	jb_kbool(j, "udp_echo", c->udp_echo);
+	jb_key(j, "tcp_listen");
+	jb_arr_open(j);
+	for (unsigned i = 0; i < c->n_tcp_listen; i++)
+		jb_u64(j, c->tcp_listen[i]);
+	jb_arr_close(j);
+	jb_kbool(j, "tcp_echo", c->tcp_echo);
+	jb_ku64(j, "tcp_idle_ms", c->tcp_idle_ms);
+	jb_ku64(j, "tcp_conns", c->tcp_conns);
 	jb_ku64(j, "interval_us", c->interval_us);
 	jb_ku64(j, "burst_size", c->burst_size);
 	jb_ku64(j, "burst_gap_us", c->burst_gap_us);

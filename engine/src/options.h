@@ -40,6 +40,11 @@ struct wl_config {
 	struct dns_record records[WL_MAX_RECORDS];
 	unsigned n_records;
 	int udp_echo;
+	uint16_t tcp_listen[16];    /* TCP ports answered; the rest get RST */
+	unsigned n_tcp_listen;      /* 0 after parsing never: defaults filled in */
+	int tcp_echo;
+	uint32_t tcp_idle_ms;       /* close idle connections (0: never) */
+	uint32_t tcp_conns;         /* connection blocks (bounded memory) */
 
 	uint64_t interval_us;
 	uint32_t burst_size;

@@ -1,8 +1,6 @@
 #include "proto_dns.h"
 #include "net.h"
-#include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 int dns_encode_name(const char *name, uint8_t *out, size_t cap)
 {
@@ -32,49 +30,6 @@ int dns_encode_name(const char *name, uint8_t *out, size_t cap)
 	return (int)o;
 }
 
-int dns_decode_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t out_cap)
-{
-	size_t o = 0, wire = 0;
-	int end = -1, jumps = 0;
-	if (out_cap == 0)
-		return -1;
-	for (;;) {
-		if (off >= len)
-			return -1;
-		uint8_t l = msg[off];
-		if ((l & 0xc0) == 0xc0) {
-			if (off + 1 >= len || ++jumps > 16)
-				return -1;
-			if (end < 0)
-				end = (int)(off + 2);
-			size_t target = ((size_t)(l & 0x3f) << 8) | msg[off + 1];
-			if (target >= off) /* only backwards pointers: no loops */
-				return -1;
-			off = target;
-			continue;
-		}
-		if (l & 0xc0)
-			return -1;
-		if (l == 0) {
-			if (end < 0)
-				end = (int)(off + 1);
-			break;
-		}
-		if (off + 1 + l > len)
-			return -1;
-		wire += 1u + l;
-		if (wire + 1 > DNS_MAX_NAME || o + l + 2 > out_cap)
-			return -1;
-		if (o)
-			out[o++] = '.';
-		for (size_t k = 0; k < l; k++)
-			out[o++] = (char)tolower(msg[off + 1 + k]);
-		off += 1u + l;
-	}
-	out[o] = 0;
-	return end;
-}
-
 int dns_build_query(uint8_t *out, size_t cap, uint16_t id, const char *name, uint16_t qtype)
 {
 	if (cap < DNS_HLEN + 5)
@@ -94,41 +49,94 @@ int dns_build_query(uint8_t *out, size_t cap, uint16_t id, const char *name, uin
 	return (int)(o + 4);
 }
 
+/* Skip one resource record at off; returns the offset after it or -1.
+ * The OPT record, if this is one, is read into q. */
+static int rr_read(const uint8_t *msg, size_t len, size_t off, int additional, struct dns_question *q)
+{
+	struct dns_name owner;
+	int e = dns_name_decode(msg, len, off, &owner);
+	if (e < 0 || (size_t)e + 10 > len)
+		return -1;
+	size_t o = (size_t)e;
+	uint16_t type = rd16(msg + o);
+	uint16_t rdlen = rd16(msg + o + 8);
+	if (o + 10 + rdlen > len)
+		return -1;
+	if (type == DNS_TYPE_OPT) {
+		/* RFC 6891 6.1.1: only in the additional section, once, owned by the root */
+		if (!additional || q->has_opt || owner.len != 1)
+			return -1;
+		const uint8_t *ttl = msg + o + 4;
+		q->has_opt = 1;
+		q->opt_udp_size = rd16(msg + o + 2);
+		q->opt_version = ttl[1];
+		q->opt_do = (ttl[2] & 0x80) != 0;
+		/* options: {code, length, data} that must tile RDATA exactly */
+		size_t p = o + 10, end = p + rdlen;
+		while (p < end) {
+			if (p + 4 > end || p + 4 + rd16(msg + p + 2) > end)
+				return -1;
+			p += 4u + rd16(msg + p + 2);
+		}
+	}
+	return (int)(o + 10 + rdlen);
+}
+
 int dns_parse_query(const uint8_t *msg, size_t len, struct dns_question *q)
 {
 	if (len < DNS_HLEN)
 		return -1;
+	memset(q, 0, sizeof(*q));
 	q->id = rd16(msg);
 	q->flags = rd16(msg + 2);
 	if (rd16(msg + 4) != 1)
 		return -1;
-	int e = dns_decode_name(msg, len, DNS_HLEN, q->name, sizeof(q->name));
+	int e = dns_name_decode(msg, len, DNS_HLEN, &q->qname);
 	if (e < 0 || (size_t)e + 4 > len)
 		return -1;
 	q->qtype = rd16(msg + e);
 	q->qclass = rd16(msg + e + 2);
-	q->q_end = (size_t)e + 4;
+	size_t off = (size_t)e + 4;
+	unsigned an = rd16(msg + 6), ns = rd16(msg + 8), ar = rd16(msg + 10);
+	for (unsigned i = 0; i < an + ns + ar; i++) {
+		int r = rr_read(msg, len, off, i >= an + ns, q);
+		if (r < 0)
+			return -1;
+		off = (size_t)r;
+	}
 	return 0;
 }
 
-int dns_build_response(uint8_t *out, size_t cap, const uint8_t *query, const struct dns_question *q,
-		       uint8_t rcode, uint32_t a_addr)
+int dns_build_header_only(uint8_t *out, size_t cap, uint16_t id, uint16_t qflags, uint8_t rcode)
 {
-	size_t qlen = q->q_end - DNS_HLEN;
-	size_t need = q->q_end + (a_addr ? 16 : 0);
-	if (need > cap)
+	if (cap < DNS_HLEN)
+		return -1;
+	wr16(out, id);
+	wr16(out + 2, (uint16_t)(DNS_FLAG_QR | (qflags & (0x7800 | DNS_FLAG_RD)) | (rcode & 0xf)));
+	memset(out + 4, 0, 8);
+	return DNS_HLEN;
+}
+
+int dns_build_response(uint8_t *out, size_t cap, const struct dns_question *q, uint16_t rcode, uint32_t a_addr)
+{
+	size_t need = DNS_HLEN + q->qname.len + 4u + (a_addr ? 16u : 0u) + (q->has_opt ? 11u : 0u);
+	if (need > cap || (rcode > 15 && !q->has_opt))
 		return -1;
 	wr16(out, q->id);
-	uint16_t flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | 0x7800)) | (rcode & 0xf));
+	uint16_t flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD | 0x7800)) | (rcode & 0xf));
 	wr16(out + 2, flags);
 	wr16(out + 4, 1);
 	wr16(out + 6, a_addr ? 1 : 0);
 	wr16(out + 8, 0);
-	wr16(out + 10, 0);
-	memmove(out + DNS_HLEN, query + DNS_HLEN, qlen);
-	size_t o = q->q_end;
+	wr16(out + 10, q->has_opt ? 1 : 0);
+	size_t o = DNS_HLEN;
+	memcpy(out + o, q->qname.wire, q->qname.len);
+	o += q->qname.len;
+	wr16(out + o, q->qtype);
+	wr16(out + o + 2, q->qclass);
+	o += 4;
 	if (a_addr) {
-		wr16(out + o, 0xc000 | DNS_HLEN); /* pointer to the question name */
+		wr16(out + o, 0xc000 | DNS_HLEN); /* the question's name, now uncompressed at 12 */
 		wr16(out + o + 2, DNS_TYPE_A);
 		wr16(out + o + 4, DNS_CLASS_IN);
 		wr32(out + o + 6, 60);
@@ -136,13 +144,23 @@ int dns_build_response(uint8_t *out, size_t cap, const uint8_t *query, const str
 		wr32(out + o + 12, a_addr);
 		o += 16;
 	}
+	if (q->has_opt) {
+		out[o] = 0;                              /* root owner */
+		wr16(out + o + 1, DNS_TYPE_OPT);
+		wr16(out + o + 3, DNS_EDNS_UDP_SIZE);
+		out[o + 5] = (uint8_t)(rcode >> 4);      /* extended RCODE */
+		out[o + 6] = 0;                          /* version 0 */
+		wr16(out + o + 7, q->opt_do ? 0x8000 : 0); /* DO copied (RFC 3225 3) */
+		wr16(out + o + 9, 0);
+		o += 11;
+	}
 	return (int)o;
 }
 
-uint32_t dns_lookup(const struct dns_record *t, size_t n, const char *name)
+uint32_t dns_lookup(const struct dns_record *t, size_t n, const struct dns_name *name)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(t[i].name, name) == 0)
+		if (dns_name_equal_text(name, t[i].name))
 			return t[i].addr;
 	return 0;
 }

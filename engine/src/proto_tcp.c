@@ -1,29 +1,113 @@
 #include "proto_tcp.h"
 
-size_t tcp_build(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint16_t sport, uint16_t dport,
-		 uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *payload, size_t plen)
+size_t tcp_build_seg(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, const struct tcp_seg *s)
 {
-	size_t hdrs = ETH_HLEN + IPV4_HLEN + TCP_HLEN;
-	size_t len = hdrs + plen;
-	if (len > cap || len > ETH_MAX_FRAME)
+	size_t thl = TCP_HLEN + s->optlen;
+	size_t len = ETH_HLEN + IPV4_HLEN + thl + s->plen;
+	if ((s->optlen & 3) || s->optlen > TCP_OPT_MAX || len > cap || len > ETH_MAX_FRAME)
 		return 0;
 	eth_write_hdr(buf, a->dst_mac, a->src_mac, ETHERTYPE_IPV4);
 	uint8_t *ip = buf + ETH_HLEN;
-	ipv4_write_hdr(ip, IPPROTO_TCP_, a->src_ip, a->dst_ip, (uint16_t)(IPV4_HLEN + TCP_HLEN + plen), 0);
+	ipv4_write_hdr(ip, IPPROTO_TCP_, a->src_ip, a->dst_ip, (uint16_t)(IPV4_HLEN + thl + s->plen), 0);
 	uint8_t *t = ip + IPV4_HLEN;
-	wr16(t, sport);
-	wr16(t + 2, dport);
-	wr32(t + 4, seq);
-	wr32(t + 8, (flags & TCP_ACK) ? ack : 0);
-	t[12] = (TCP_HLEN / 4) << 4;
-	t[13] = flags;
-	wr16(t + 14, TCP_WINDOW);
+	wr16(t, s->sport);
+	wr16(t + 2, s->dport);
+	wr32(t + 4, s->seq);
+	wr32(t + 8, (s->flags & TCP_ACK) ? s->ack : 0);
+	t[12] = (uint8_t)((thl / 4) << 4);
+	t[13] = s->flags;
+	wr16(t + 14, s->win);
 	wr16(t + 16, 0);
 	wr16(t + 18, 0);
-	if (plen)
-		memcpy(t + TCP_HLEN, payload, plen);
+	if (s->optlen)
+		memcpy(t + TCP_HLEN, s->opts, s->optlen);
+	if (s->plen)
+		memcpy(t + thl, s->payload, s->plen);
 	l4_set_csum(ip);
 	return eth_pad_min(buf, len);
+}
+
+size_t tcp_build(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint16_t sport, uint16_t dport,
+		 uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *payload, size_t plen)
+{
+	struct tcp_seg s = { sport, dport, seq, ack, flags, TCP_WINDOW, NULL, 0, payload, plen };
+	return tcp_build_seg(buf, cap, a, &s);
+}
+
+int tcp_parse_opts(const uint8_t *p, size_t len, struct tcp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	size_t i = 0;
+	while (i < len) {
+		uint8_t kind = p[i];
+		if (kind == 0)           /* end of option list */
+			break;
+		if (kind == 1) {         /* NOP */
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || p[i + 1] < 2 || i + p[i + 1] > len)
+			return -1;
+		uint8_t l = p[i + 1];
+		const uint8_t *v = p + i + 2;
+		switch (kind) {
+		case 2:
+			if (l != 4)
+				return -1;
+			o->has_mss = 1;
+			o->mss = rd16(v);
+			break;
+		case 3:
+			if (l != 3)
+				return -1;
+			o->has_ws = 1;
+			o->wscale = v[0] > 14 ? 14 : v[0];   /* RFC 7323 2.3: larger shifts are treated as 14 */
+			break;
+		case 4:
+			if (l != 2)
+				return -1;
+			o->sack_ok = 1;
+			break;
+		case 8:
+			if (l != 10)
+				return -1;
+			o->has_ts = 1;
+			o->tsval = rd32(v);
+			o->tsecr = rd32(v + 4);
+			break;
+		default:
+			break;
+		}
+		i += l;
+	}
+	return 0;
+}
+
+size_t tcp_write_opts(uint8_t *p, const struct tcp_opts *o)
+{
+	size_t n = 0;
+	if (o->has_mss) {
+		p[n++] = 2; p[n++] = 4;
+		wr16(p + n, o->mss);
+		n += 2;
+	}
+	if (o->has_ts) {
+		if (o->sack_ok) {
+			p[n++] = 4; p[n++] = 2;
+		} else {
+			p[n++] = 1; p[n++] = 1;
+		}
+		p[n++] = 8; p[n++] = 10;
+		wr32(p + n, o->tsval);
+		wr32(p + n + 4, o->tsecr);
+		n += 8;
+	} else if (o->sack_ok) {
+		p[n++] = 1; p[n++] = 1; p[n++] = 4; p[n++] = 2;
+	}
+	if (o->has_ws) {
+		p[n++] = 1; p[n++] = 3; p[n++] = 3; p[n++] = o->wscale;
+	}
+	return n;
 }
 
 uint32_t tcp_cookie_isn(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t secret)

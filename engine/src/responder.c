@@ -3,6 +3,7 @@
 #include "proto_icmp.h"
 #include "proto_udp.h"
 #include "proto_tcp.h"
+#include "dns_answer.h"
 
 /* Addresses for a reply: to the sender of `in`. */
 static void reply_addrs(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, struct wl_l2l3 *a)
@@ -16,38 +17,14 @@ static void reply_addrs(const struct resp_cfg *c, const uint8_t *in, const struc
 static size_t answer_dns(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi,
 			 uint8_t *out, size_t cap, unsigned *ev)
 {
-	const uint8_t *q = in + pi->pl_off;
-	if (pi->dns_flags & DNS_FLAG_QR)   /* a response, not for us to answer */
-		return 0;
-	struct dns_question dq;
 	uint8_t msg[512];
-	int n;
-	if (pi->pl_len > sizeof(msg) || dns_parse_query(q, pi->pl_len, &dq) < 0) {
+	uint16_t rcode;
+	int malformed;
+	int n = dns_answer(c->records, c->n_records, in + pi->pl_off, pi->pl_len, msg, sizeof(msg), &rcode, &malformed);
+	if (malformed)
 		*ev |= RESP_ERROR;
-		if (pi->pl_len < DNS_HLEN)
-			return 0;
-		/* FORMERR with the header only */
-		wr16(msg, pi->dns_id);
-		wr16(msg + 2, (uint16_t)(DNS_FLAG_QR | (pi->dns_flags & DNS_FLAG_RD) | DNS_RCODE_FORMERR));
-		memset(msg + 4, 0, 8);
-		n = DNS_HLEN;
-	} else if (((dq.flags >> 11) & 0xf) != 0) {
-		dq.q_end = DNS_HLEN; /* drop question */
-		wr16(msg, dq.id);
-		wr16(msg + 2, (uint16_t)(DNS_FLAG_QR | (dq.flags & 0x7900) | DNS_RCODE_NOTIMP));
-		memset(msg + 4, 0, 8);
-		n = DNS_HLEN;
-	} else {
-		uint32_t addr = dns_lookup(c->records, c->n_records, dq.name);
-		uint8_t rcode = addr ? DNS_RCODE_NOERROR : DNS_RCODE_NXDOMAIN;
-		if (addr && !(dq.qtype == DNS_TYPE_A || dq.qtype == DNS_TYPE_ANY))
-			addr = 0;     /* NODATA */
-		if (dq.qclass != DNS_CLASS_IN && dq.qclass != 255)
-			addr = 0;
-		n = dns_build_response(msg, sizeof(msg), q, &dq, rcode, addr);
-		if (n < 0)
-			return 0;
-	}
+	if (n <= 0)
+		return 0;
 	struct wl_l2l3 a;
 	reply_addrs(c, in, pi, &a);
 	size_t l = udp_build(out, cap, &a, pi->dport, pi->sport, msg, (size_t)n, 0);
@@ -59,30 +36,16 @@ static size_t answer_dns(const struct resp_cfg *c, const uint8_t *in, const stru
 static size_t answer_tcp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi,
 			 uint8_t *out, size_t cap, unsigned *ev)
 {
-	uint8_t f = pi->tcp_flags;
-	struct wl_l2l3 a;
-	if (f & TCP_RST) {
+	unsigned tev;
+	if (!c->tcp)
+		return 0;
+	size_t l = tcp_server_input(c->tcp, in, pi, out, cap, &tev);
+	if (tev & TCPS_EV_HANDSHAKE)
+		*ev |= RESP_TCP_HANDSHAKE;
+	if (tev & TCPS_EV_RST_RCVD)
 		*ev |= RESP_TCP_RESET;
-		return 0;
-	}
-	uint32_t isn = tcp_cookie_isn(pi->ip_src, pi->ip_dst, pi->sport, pi->dport, c->tcp_secret);
-	reply_addrs(c, in, pi, &a);
-	if ((f & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-		size_t l = tcp_build(out, cap, &a, pi->dport, pi->sport, isn, pi->tcp_seq + 1, TCP_SYN | TCP_ACK, NULL, 0);
-		if (l)
-			*ev |= RESP_ANSWERED;
-		return l;
-	}
-	if (!(f & TCP_ACK) || (f & TCP_SYN))
-		return 0;
-	uint32_t adv = pi->pl_len + ((f & TCP_FIN) ? 1u : 0u);
-	if (adv == 0) {
-		if (pi->tcp_ack == isn + 1)
-			*ev |= RESP_TCP_HANDSHAKE;
-		return 0;
-	}
-	uint8_t rf = (f & TCP_FIN) ? (TCP_FIN | TCP_ACK) : TCP_ACK;
-	size_t l = tcp_build(out, cap, &a, pi->dport, pi->sport, pi->tcp_ack, pi->tcp_seq + adv, rf, NULL, 0);
+	if (tev & TCPS_EV_DNS)
+		*ev |= RESP_DNS_TCP;
 	if (l)
 		*ev |= RESP_ANSWERED;
 	return l;
@@ -151,44 +114,4 @@ size_t respond(const struct resp_cfg *c, const uint8_t *in, size_t len, const st
 	default:
 		return 0;
 	}
-}
-
-int tcp_client_react(const struct tcp_client_cfg *c, const uint8_t *in, const struct pkt_info *pi,
-		     uint8_t out[][WL_MAX_FRAME], size_t lens[])
-{
-	struct wl_l2l3 a;
-	uint8_t f = pi->tcp_flags;
-	int n = 0;
-	if (f & TCP_RST)
-		return 0;
-	memcpy(a.src_mac, c->mac, ETH_ALEN);
-	memcpy(a.dst_mac, in + ETH_ALEN, ETH_ALEN);
-	a.src_ip = c->ip;
-	a.dst_ip = pi->ip_src;
-	if ((f & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
-		uint32_t seq = pi->tcp_ack, ack = pi->tcp_seq + 1;
-		lens[n] = tcp_build(out[n], WL_MAX_FRAME, &a, pi->dport, pi->sport, seq, ack, TCP_ACK, NULL, 0);
-		if (lens[n])
-			n++;
-		size_t ml = c->msg_len;
-		if (ml > ETH_MAX_FRAME - ETH_HLEN - IPV4_HLEN - TCP_HLEN)
-			ml = ETH_MAX_FRAME - ETH_HLEN - IPV4_HLEN - TCP_HLEN;
-		if (c->msg && ml) {
-			lens[n] = tcp_build(out[n], WL_MAX_FRAME, &a, pi->dport, pi->sport, seq, ack, TCP_PSH | TCP_ACK, c->msg, ml);
-			if (lens[n])
-				n++;
-			seq += (uint32_t)ml;
-		}
-		lens[n] = tcp_build(out[n], WL_MAX_FRAME, &a, pi->dport, pi->sport, seq, ack, TCP_FIN | TCP_ACK, NULL, 0);
-		if (lens[n])
-			n++;
-		return n;
-	}
-	if (f & TCP_FIN) {
-		uint32_t ack = pi->tcp_seq + pi->pl_len + 1;
-		lens[n] = tcp_build(out[n], WL_MAX_FRAME, &a, pi->dport, pi->sport, pi->tcp_ack, ack, TCP_ACK, NULL, 0);
-		if (lens[n])
-			n++;
-	}
-	return n;
 }

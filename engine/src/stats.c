@@ -140,11 +140,8 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 		jb_knull(j, "pacing");
 	}
 
-	jb_key(j, "tcp");
-	jb_obj_open(j);
-	jb_ku64(j, "handshakes_completed", c->handshakes);
-	jb_ku64(j, "resets", c->resets);
-	jb_obj_close(j);
+	stats_render_tcp(j, c->handshakes, c->resets, &c->tcp_server, &c->tcp_client);
+	stats_render_dns_rcodes(j, c->dns_rcode);
 
 	if (v->have_backoff) {
 		jb_key(j, "backoff");

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "pkt_build.h"
 #include "json_out.h"
+#include "stats_tcp_dns.h"
 #include "rx_validate.h"
 #include "ipv4_reasm.h"
 
@@ -60,6 +61,8 @@ struct wl_counters {
 	uint64_t malformed, unknown, tx_dropped;
 	uint64_t gen_packets;       /* generator packets (what --count counts) */
 	uint64_t handshakes, resets;
+	struct tcp_stats tcp_server, tcp_client;
+	uint64_t dns_rcode[WL_DNS_RCODES];   /* answers the generator got, by RCODE */
 	uint64_t retries, answered, gave_up;
 	uint64_t refused[RXV_COUNT];  /* frames not answered, by reason (rx_validate.h) */
 	struct reasm_stats reasm;     /* IPv4 reassembly, copied from the worker's table */

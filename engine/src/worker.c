@@ -192,6 +192,13 @@ static int gen_setup(struct worker *w, int proto, int mode, uint64_t now)
 {
 	w->proto = proto;
 	w->mode = mode;
+	w->n_sports = w->cfg->flows;
+	/* a TCP client never reuses a 4-tuple while a connection on it may live (RFC 9293 3.4.1):
+	 * with one flow, each connection takes the next port, as ephemeral ports do */
+	if (proto == WL_P_TCP && w->cfg->flows == 1)
+		w->n_sports = 65536u - w->cfg->src_port < WL_TCP_PORTS ? 65536u - w->cfg->src_port : WL_TCP_PORTS;
+	if (w->flow_i >= w->n_sports)
+		w->flow_i = 0;
 	if (build_templates(w, proto) < 0)
 		return -1;
 	w->paced = 0;
@@ -357,7 +364,7 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 			key = w->bo.key;
 			sport = w->bo.sport;
 		} else {
-			if (++w->flow_i == w->cfg->flows)
+			if (++w->flow_i >= w->n_sports)
 				w->flow_i = 0;
 			w->key++;
 			if (proto == WL_P_ICMP || proto == WL_P_DNS)
@@ -524,8 +531,12 @@ static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_inf
 	case WL_C_DNS:
 		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || !(pi->dns_flags & DNS_FLAG_QR))
 			return;
-		if (req_match(w, pi->dns_id, WL_P_DNS, now) && (pi->dns_flags & 0xf))
-			w->c.p[WL_P_DNS].errors++; /* NXDOMAIN, SERVFAIL, ... */
+		if (req_match(w, pi->dns_id, WL_P_DNS, now)) {
+			unsigned rcode = pi->dns_flags & 0xf;
+			w->c.dns_rcode[dns_rcode_slot(rcode)]++;
+			if (dns_rcode_is_error(rcode))
+				w->c.p[WL_P_DNS].errors++; /* FORMERR, SERVFAIL, ...; NXDOMAIN is an answer */
+		}
 		return;
 	case WL_C_UDP:
 		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != options_dst_port(c, WL_P_UDP))
@@ -540,18 +551,16 @@ static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_inf
 		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != w->tcpc.dport)
 			return;
 		uint8_t f = pi->tcp_flags;
-		if (f & TCP_RST)
-			return; /* counted in rx */
-		if ((f & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
-			if (!req_match(w, pi->tcp_ack - 1, WL_P_TCP, now))
-				return; /* not ours, or a duplicate */
+		w->tcp_to_client = 1;   /* the responder must not see it (role both) */
+		int our_syn = 0;
+		if ((f & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) && req_match(w, pi->tcp_ack - 1, WL_P_TCP, now)) {
+			our_syn = 1;
 			w->c.handshakes++;
-		} else if (!(f & TCP_FIN)) {
-			return;
 		}
 		static uint8_t out[TCP_CLIENT_MAX_OUT][WL_MAX_FRAME];
 		size_t lens[TCP_CLIENT_MAX_OUT];
-		int n = tcp_client_react(&w->tcpc, d, pi, out, lens);
+		w->tcpc.now_ms = ticks_to_ns(w, now - w->t0) / 1000000;
+		int n = tcp_client_input(&w->tcpc, d, pi, our_syn, out, lens);
 		for (int i = 0; i < n; i++)
 			send_frame(w, out[i], lens[i], WL_P_TCP, now);
 		return;
@@ -657,12 +666,16 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 		}
 	}
 
+	w->tcp_to_client = 0;
 	if (w->cfg->role != WL_ROLE_RX)
 		match_reply(w, d, &pi, now);
+	if (w->tcp_to_client)
+		return;
 
 	if (!w->resp.ip)
 		return;
 	unsigned ev = 0;
+	w->tcps.now_ms = ticks_to_ns(w, now - w->t0) / 1000000;
 	int big = len > ETH_MAX_FRAME;
 	uint8_t *o = big ? w->big_out : out;
 	size_t olen = respond(&w->resp, d, len, &pi, o, big ? REASM_MAX_FRAME : sizeof(out), &ev);
@@ -690,6 +703,25 @@ static inline unsigned rx_poll(struct worker *w, uint64_t now)
 	}
 	rte_pktmbuf_free_bulk(rx, n);
 	return n;
+}
+
+/* TCP timers, every millisecond: TIME-WAIT and stuck connections freed,
+ * idle ones closed (their FINs sent). */
+static void tcp_timers(struct worker *w, uint64_t now)
+{
+	static uint8_t out[WL_MAX_FRAME];
+	uint64_t ms = ticks_to_ns(w, now - w->t0) / 1000000;
+	w->next_tcp_tick = now + w->hz / 1000;
+	if (w->tcpc.tab.slot) {
+		w->tcpc.now_ms = ms;
+		tcp_client_tick(&w->tcpc);
+	}
+	if (w->resp.tcp) {
+		w->tcps.now_ms = ms;
+		size_t l;
+		for (int k = 0; k < 32 && (l = tcp_server_tick(&w->tcps, out, sizeof(out))) != 0; k++)
+			send_frame(w, out, l, WL_P_TCP, now);
+	}
 }
 
 /* ---------- ARP resolution ---------- */
@@ -874,6 +906,8 @@ int worker_main(void *arg)
 		}
 		if (w->generating)
 			gen_step(w, now);
+		if (now >= w->next_tcp_tick)
+			tcp_timers(w, now);
 
 		if (unlikely(wl_force_quit)) {
 			set_reason(w, "signal", now);
@@ -983,6 +1017,24 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	w->resp.n_records = cfg->n_records;
 	w->resp.tcp_secret = (uint32_t)rng_next(&w->rng);
 
+	if (cfg->role != WL_ROLE_RX && tcp_client_init(&w->tcpc, cfg->tcp_conns, &w->c.tcp_client) < 0) {
+		fprintf(stderr, "wirelab-engine: out of memory for %u TCP connections (lower --tcp-conns)\n", cfg->tcp_conns);
+		return -1;
+	}
+	if (cfg->role != WL_ROLE_TX && cfg->ip) {
+		if (tcp_server_init(&w->tcps, cfg->tcp_conns, &w->c.tcp_server, cfg->src_mac, w->resp.tcp_secret) < 0) {
+			fprintf(stderr, "wirelab-engine: out of memory for %u TCP connections (lower --tcp-conns)\n", cfg->tcp_conns);
+			return -1;
+		}
+		memcpy(w->tcps.listen, cfg->tcp_listen, sizeof(w->tcps.listen));
+		w->tcps.n_listen = cfg->n_tcp_listen;
+		w->tcps.dns_port = tcp_server_listening(&w->tcps, DNS_PORT) ? DNS_PORT : 0;
+		w->tcps.echo = (uint8_t)cfg->tcp_echo;
+		w->tcps.records = cfg->records;
+		w->tcps.n_records = cfg->n_records;
+		w->tcps.idle_ms = cfg->tcp_idle_ms;
+		w->resp.tcp = &w->tcps;
+	}
 	memcpy(w->rxv.mac, cfg->src_mac, ETH_ALEN);
 	w->rxv.verify_checksums = (uint8_t)cfg->verify_checksums;
 	w->rxv.promiscuous = (uint8_t)cfg->promiscuous;
@@ -1030,6 +1082,8 @@ void worker_fini(struct worker *w)
 	}
 	rte_free(w->tmpls);
 	rte_free(w->req);
+	tcp_client_free(&w->tcpc);
+	tcp_server_free(&w->tcps);
 	reasm_destroy(w->reasm);
 	free(w->big_out);
 }

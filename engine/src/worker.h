@@ -9,6 +9,8 @@
 #include "pacing.h"
 #include "pkt_parse.h"
 #include "responder.h"
+#include "tcp_server.h"
+#include "tcp_client.h"
 #include "pcap_writer.h"
 #include "port.h"
 #include "rx_validate.h"
@@ -50,6 +52,8 @@ struct worker {
 	uint32_t key;
 	uint16_t icmp_id;
 	uint32_t flow_i;
+	uint32_t n_sports;         /* source ports the generator cycles over */
+#define WL_TCP_PORTS 16384     /* tcp with one flow: ports for successive connections */
 	struct wl_rng rng;
 	struct pacer pacer;
 	int paced;
@@ -82,7 +86,10 @@ struct worker {
 	/* rx side */
 	struct parse_cfg pcfg;
 	struct resp_cfg resp;
-	struct tcp_client_cfg tcpc;
+	struct tcp_client tcpc;     /* the generator's TCP connections */
+	struct tcp_server tcps;     /* the responder's TCP connections */
+	uint64_t next_tcp_tick;
+	int tcp_to_client;          /* the frame in hand was for the generator's client */
 	struct rxv_cfg rxv;        /* what may be answered at all */
 	struct reasm *reasm;       /* IPv4 fragments in progress */
 	uint8_t *big_out;          /* answers to reassembled datagrams, before fragmenting */

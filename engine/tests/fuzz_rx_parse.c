@@ -1,33 +1,83 @@
 /* libFuzzer target: arbitrary bytes through the rx path the engine runs
- * on every received frame: classify, validate, reassemble fragments (one
- * table across inputs, so fragments of different inputs meet), then answer
- * as rx and react as the tx side's TCP client. Built with -Dfuzz=true
- * (clang). */
+ * on every received frame (classify, validate, reassemble fragments (one
+ * table across inputs, so fragments of different inputs meet), answer as
+ * rx with the TCP state machine, react as the generator's TCP client),
+ * through the DNS server
+ * (the input as a DNS message), and, when the first byte is odd, through
+ * a scripted TCP conversation: each step a segment whose sequence and
+ * acknowledgment numbers are offsets from what the server last said, so
+ * the fuzzer reaches every connection state. Built with -Dfuzz=true. */
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
 #include "pkt_parse.h"
 #include "responder.h"
+#include "dns_answer.h"
+#include "tcp_server.h"
+#include "tcp_client.h"
+#include "proto_tcp.h"
 #include "rx_validate.h"
 #include "ipv4_reasm.h"
 #include "ipv4_frag.h"
 #include "csum.h"
 
 static struct dns_record recs[2] = { { "www.example.com", 0x0a000001 }, { "a.b", 0x0a000002 } };
+static const uint8_t SRV_MAC[6] = { 2, 0, 0, 0, 0, 2 }, PEER_MAC[6] = { 2, 0, 0, 0, 0, 1 };
+static const struct parse_cfg PC = { ETHERTYPE_WL_DEFAULT, 5353 };
+static struct tcp_server srv;
+static struct tcp_stats sst, cst;
+static struct tcp_client cl;
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void setup(void)
 {
-	static uint8_t out[WL_MAX_FRAME];
+	tcp_server_init(&srv, 16, &sst, SRV_MAC, 7);
+	srv.listen[0] = 8080;
+	srv.listen[1] = 53;
+	srv.n_listen = 2;
+	srv.dns_port = 53;
+	srv.echo = 1;
+	srv.records = recs;
+	srv.n_records = 2;
+	srv.idle_ms = 50;
+	tcp_client_init(&cl, 16, &cst);
+	memcpy(cl.mac, PEER_MAC, 6);
+	cl.dport = 8080;
+	cl.msg = (const uint8_t *)"hi";
+	cl.msg_len = 2;
+}
+
+static void check_invariants(void)
+{
+	uint64_t live = 0, clive = 0;
+	for (int i = 0; i < TCPS_COUNT; i++) {
+		live += sst.in_state[i];
+		clive += cst.in_state[i];
+	}
+	if (live > srv.tab.size || clive > cl.tab.size || sst.bad_transitions || cst.bad_transitions)
+		__builtin_trap();
+}
+
+/* A server reply goes to the client side too; what we send must parse. */
+static void to_client(const uint8_t *o, size_t n, int our_syn)
+{
 	static uint8_t outs[TCP_CLIENT_MAX_OUT][WL_MAX_FRAME];
 	size_t lens[TCP_CLIENT_MAX_OUT];
-	struct parse_cfg pc = { ETHERTYPE_WL_DEFAULT, 5353 };
+	struct pkt_info po;
+	if (pkt_parse(o, n, &PC, &po) != WL_C_TCP)
+		__builtin_trap();
+	cl.ip = po.ip_dst;
+	int k = tcp_client_input(&cl, o, &po, our_syn, outs, lens);
+	for (int i = 0; i < k; i++) {
+		struct pkt_info p2;
+		if (pkt_parse(outs[i], lens[i], &PC, &p2) != WL_C_TCP)
+			__builtin_trap();
+	}
+}
+
+static void one_frame(uint8_t *f, size_t size)
+{
+	static uint8_t out[WL_MAX_FRAME];
 	struct pkt_info pi;
-	if (size > WL_MAX_FRAME)
-		size = WL_MAX_FRAME;
-	/* copy so ASan sees the exact bounds of the frame */
-	uint8_t *f = (uint8_t *)__builtin_alloca(size ? size : 1);
-	memcpy(f, data, size);
 	/* random bytes almost never carry a right IPv4 header checksum, which
 	 * would keep everything behind it (reassembly above all) out of reach:
 	 * fix it for unicast frames, leave it as is for group-addressed ones */
@@ -36,9 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ihl >= IPV4_HLEN && ETH_HLEN + ihl <= size)
 			ipv4_set_csum(f + ETH_HLEN);
 	}
-	int cls = pkt_parse(f, size, &pc, &pi);
+	int cls = pkt_parse(f, size, &PC, &pi);
 	if (cls == WL_C_MALFORMED || cls == WL_C_UNKNOWN)
-		return 0;
+		return;
 	static struct reasm *ra;
 	static uint64_t clock;
 	static uint8_t big[REASM_MAX_FRAME];
@@ -50,40 +100,118 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *whole;
 		size_t wl = reasm_add(ra, f, size, &pi, clock++, &whole);
 		if (!wl)
-			return 0;
+			return;
 		/* a rebuilt datagram: its header must say what was rebuilt */
 		struct pkt_info pw;
-		if (pkt_parse(whole, wl, &pc, &pw) == WL_C_MALFORMED && pw.why != WL_M_IP_CSUM)
+		if (pkt_parse(whole, wl, &PC, &pw) == WL_C_MALFORMED && pw.why != WL_M_IP_CSUM)
 			__builtin_trap();
 		if (pw.frag)
 			__builtin_trap();
-		struct resp_cfg rw = { { 2, 0, 0, 0, 0, 2 }, pw.ip_dst, 0, 1, recs, 2, 7 };
+		struct resp_cfg rw = { { 2, 0, 0, 0, 0, 2 }, pw.ip_dst, 0, 1, recs, 2, 7, &srv };
 		unsigned ew;
 		size_t bn = pw.cls < WL_C_MALFORMED ? respond(&rw, whole, wl, &pw, big, sizeof(big), &ew) : 0;
 		uint8_t fr[ETH_MAX_FRAME];
 		for (unsigned k = 0; bn > ETH_MAX_FRAME && ipv4_fragment(big, bn, ETH_HLEN, 1480, k, fr, sizeof(fr)); k++)
 			;
-		return 0;
+		return;
 	}
 	/* answer for whatever address the frame is sent to */
-	struct resp_cfg rc = { { 2, 0, 0, 0, 0, 2 }, cls == WL_C_ARP ? pi.arp_tpa : pi.ip_dst, 0, 1, recs, 2, 7 };
+	struct resp_cfg rc = { { 2, 0, 0, 0, 0, 2 }, cls == WL_C_ARP ? pi.arp_tpa : pi.ip_dst, 0, 1, recs, 2, 7, &srv };
 	unsigned ev;
 	size_t n = respond(&rc, f, size, &pi, out, sizeof(out), &ev);
 	if (n) {
 		struct pkt_info po;
-		int c2 = pkt_parse(out, n, &pc, &po);
 		/* what we send must parse as what we meant to send */
-		if (c2 == WL_C_MALFORMED)
+		if (pkt_parse(out, n, &PC, &po) == WL_C_MALFORMED)
 			__builtin_trap();
 	}
-	if (cls == WL_C_TCP) {
-		struct tcp_client_cfg cc = { { 2, 0, 0, 0, 0, 1 }, pi.ip_dst, pi.sport, (const uint8_t *)"hi", 2 };
-		int k = tcp_client_react(&cc, f, &pi, outs, lens);
-		for (int i = 0; i < k; i++) {
+	if (cls == WL_C_TCP)
+		to_client(f, size, 1);
+}
+
+/* The scripted conversation: steps of {flags, seq offset, ack offset,
+ * option bytes, payload length, ms to advance}. */
+static void conversation(const uint8_t *d, size_t size)
+{
+	static uint8_t in[WL_MAX_FRAME], out[WL_MAX_FRAME], pl[256];
+	struct wl_l2l3 a;
+	memcpy(a.src_mac, PEER_MAC, 6);
+	memcpy(a.dst_mac, SRV_MAC, 6);
+	a.src_ip = 0xC6120001;
+	a.dst_ip = 0xC6120002;
+	uint32_t said_seq = 1000, said_ack = 5000;   /* the server's last seq / ack */
+	size_t i = 0;
+	while (i + 8 <= size) {
+		uint8_t flags = d[i] & 0x3f;
+		uint16_t dport = (d[i] & 0x40) ? 53 : ((d[i] & 0x80) ? 9 : 8080);
+		int16_t so = (int16_t)((d[i + 1] << 8) | d[i + 2]), ao = (int16_t)((d[i + 3] << 8) | d[i + 4]);
+		size_t ol = (size_t)(d[i + 5] & 0x0f) * 4;
+		size_t plen = d[i + 6];
+		uint8_t adv = d[i + 7];
+		i += 8;
+		if (ol > TCP_OPT_MAX)
+			ol = TCP_OPT_MAX;
+		if (i + ol + plen > size)
+			break;
+		const uint8_t *opts = d + i;
+		memcpy(pl, d + i + ol, plen);
+		i += ol + plen;
+		struct tcp_seg g = { 40000, dport, said_ack + (uint32_t)(int32_t)so, said_seq + (uint32_t)(int32_t)ao, flags,
+				     1024, opts, ol, pl, plen };
+		size_t n = tcp_build_seg(in, sizeof(in), &a, &g);
+		if (!n)
+			continue;
+		struct pkt_info pi;
+		if (pkt_parse(in, n, &PC, &pi) != WL_C_TCP)
+			continue;
+		unsigned ev;
+		size_t o = tcp_server_input(&srv, in, &pi, out, sizeof(out), &ev);
+		if (o) {
 			struct pkt_info po;
-			if (pkt_parse(outs[i], lens[i], &pc, &po) != WL_C_TCP)
+			if (pkt_parse(out, o, &PC, &po) != WL_C_TCP)
 				__builtin_trap();
+			said_seq = po.tcp_seq + ((po.tcp_flags & TCP_SYN) ? 1u : 0u) + po.pl_len;
+			if (po.tcp_flags & TCP_ACK)
+				said_ack = po.tcp_ack;
+			to_client(out, o, (po.tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK));
 		}
+		srv.now_ms += adv;
+		cl.now_ms = srv.now_ms;
+		while ((o = tcp_server_tick(&srv, out, sizeof(out))) != 0)
+			to_client(out, o, 0);
+		tcp_client_tick(&cl);
+		check_invariants();
 	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int ready;
+	static uint8_t msg[600];
+	if (!ready) {
+		setup();
+		ready = 1;
+	}
+	if (size > WL_MAX_FRAME)
+		size = WL_MAX_FRAME;
+	/* copy so ASan sees the exact bounds */
+	uint8_t *f = (uint8_t *)__builtin_alloca(size ? size : 1);
+	memcpy(f, data, size);
+
+	/* the DNS server on the input as a message: a response it builds must carry a decodable question */
+	uint16_t rcode;
+	int bad;
+	int n = dns_answer(recs, 2, f, size, msg, sizeof(msg), &rcode, &bad);
+	if (n > DNS_HLEN) {
+		struct dns_name q;
+		if (dns_name_decode(msg, (size_t)n, DNS_HLEN, &q) < 0)
+			__builtin_trap();
+	}
+	if (size && (f[0] & 1))
+		conversation(f + 1, size - 1);
+	else
+		one_frame(f, size);
+	check_invariants();
 	return 0;
 }

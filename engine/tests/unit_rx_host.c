@@ -27,6 +27,8 @@ static const uint8_t OTHER_MAC[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x09 };
 #define MY_IP 0xC612C802u   /* 198.18.200.2 */
 
 static struct resp_cfg RC;
+static struct tcp_server TS;   /* TCP answered through the state machine (listening on 8080) */
+static struct tcp_stats TSS;
 static struct rxv_cfg VC;
 static struct reasm *RA;
 static uint64_t NOW;
@@ -40,6 +42,12 @@ static void reset_host(void)
 	RC.ip = MY_IP;
 	RC.udp_echo = 1;
 	RC.tcp_secret = 7;
+	tcp_server_free(&TS);
+	memset(&TSS, 0, sizeof(TSS));
+	tcp_server_init(&TS, 64, &TSS, MY_MAC, 7);
+	TS.listen[0] = 8080;
+	TS.n_listen = 1;
+	RC.tcp = &TS;
 	memset(&VC, 0, sizeof(VC));
 	memcpy(VC.mac, MY_MAC, ETH_ALEN);
 	VC.verify_checksums = 1;

@@ -27,6 +27,7 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "xdp.test.ts": { lab: "xdp-pair", backends: ["netns"], why: XDP },
   "xdp-bench.test.ts": { lab: "xdp-pair", backends: ["netns"], why: XDP },
   "xdp-crash.test.ts": { lab: "xdp-pair", backends: ["netns"], why: XDP },
+  "tcp-dns-conformance.test.ts": { lab: "own", backends: ["netns"], why: "compares the engine's TCP and DNS with the Linux kernel and dnsmasq of a netns host of its own lab" },
   "scenario.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "report.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "api.test.ts": { lab: "own", backends: ["netns"], why: OWN },

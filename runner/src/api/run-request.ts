@@ -36,6 +36,8 @@ export const runRequestSchema = z.strictObject({
       minRxRatio: z.number().min(0).max(1).optional(),
       minAnswerRatio: z.number().min(0).max(1).optional(),
       maxRttP99Us: positive.optional(),
+      maxNxdomain: z.number().int().min(0).optional(),
+      maxTcpViolations: z.number().int().min(0).optional(),
     })
     .optional(),
 });

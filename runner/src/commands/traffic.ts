@@ -53,6 +53,8 @@ Checks:
   --min-rx-ratio R         received/sent at least R (0..1)
   --min-answer-ratio R     answers matched/requests at least R
   --max-rtt-p99-us N
+  --max-nxdomain N         DNS: at most N NXDOMAIN answers (otherwise NXDOMAIN is an answer, not an error)
+  --max-tcp-violations N   TCP: at most N peer segments off the RFC 9293 state machine
 Lab:
   --inventory FILE         the lab's inventory [.wirelab/labs/<lab>/inventory.json]
   --lab NAME               whose inventory to use [two-host]
@@ -82,6 +84,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
       message: { type: "string" }, domain: { type: "string", multiple: true }, seed: { type: "string" },
       "udp-echo": { type: "boolean" }, capture: { type: "boolean" }, xdp: { type: "string" }, "xdp-rule": { type: "string", multiple: true },
       "min-rx-ratio": { type: "string" }, "min-answer-ratio": { type: "string" }, "max-rtt-p99-us": { type: "string" },
+      "max-nxdomain": { type: "string" }, "max-tcp-violations": { type: "string" },
       inventory: { type: "string" }, lab: { type: "string" }, transport: { type: "string" },
       json: { type: "boolean" }, results: { type: "string" }, server: { type: "string" }, "token-file": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -104,6 +107,13 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     const v = num(name);
     if (v !== undefined && v > 1) throw new Error(`--${name}: ${v} is not a ratio between 0 and 1`);
     return v;
+  };
+  const atMost = (name: "max-nxdomain" | "max-tcp-violations") => {
+    const raw = values[name];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: '${raw}' is not a whole number`);
+    return n;
   };
   const protocol = oneOf(values.protocol, "--protocol", [...PROTOCOLS, "random"] as const, "udp") as ProtocolChoice;
   const mode = oneOf(values.mode, "--mode", MODES, "continuous");
@@ -131,6 +141,8 @@ export async function trafficCommand(argv: string[]): Promise<number> {
       ...(ratio("min-rx-ratio") !== undefined ? { minRxRatio: ratio("min-rx-ratio")! } : {}),
       ...(ratio("min-answer-ratio") !== undefined ? { minAnswerRatio: ratio("min-answer-ratio")! } : {}),
       ...(num("max-rtt-p99-us") !== undefined ? { maxRttP99Us: num("max-rtt-p99-us")! } : {}),
+      ...(atMost("max-nxdomain") !== undefined ? { maxNxdomain: atMost("max-nxdomain")! } : {}),
+      ...(atMost("max-tcp-violations") !== undefined ? { maxTcpViolations: atMost("max-tcp-violations")! } : {}),
     },
   };
   const liveDuration = num("duration") ?? (num("count") ? undefined : 5);

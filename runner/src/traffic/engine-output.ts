@@ -33,7 +33,9 @@ export interface EngineStats {
   rates: { tx_pps: number; rx_pps: number; tx_bps: number; rx_bps: number };
   rtt_us: { count: number; p50: number; p90: number; p99: number; max: number } | null;
   pacing: { target_pps: number; achieved_pps: number; ipd_mean_ns: number; ipd_stddev_ns: number } | null;
-  tcp: { handshakes_completed: number; resets: number };
+  tcp: { handshakes_completed: number; resets: number; server?: TcpConnCounters; client?: TcpConnCounters };
+  /** Answers the generator got, by RCODE: NXDOMAIN is an answer, not an error (protocols.dns.errors counts the rest). */
+  dns_rcodes?: Record<DnsRcodeName, number>;
   backoff: { retries: number; answered: number; gave_up: number } | null;
   /** Frames the receive side would not answer, by reason (engine rx_validate.h). */
   refused?: { dst_mac: number; src_addr: number; src_mac: number; ip_checksum: number; l4_checksum: number; length: number };
@@ -44,6 +46,39 @@ export interface EngineStats {
   duration_s?: number;
   reason?: "duration" | "count" | "signal" | "error";
 }
+
+export const DNS_RCODE_NAMES = ["noerror", "formerr", "servfail", "nxdomain", "notimp", "refused", "other"] as const;
+export type DnsRcodeName = (typeof DNS_RCODE_NAMES)[number];
+
+/** Connection counters of the engine's TCP state machine: `server` (the rx responder), `client` (the generator's full connections). */
+export interface TcpConnCounters {
+  opened: number;
+  established: number;
+  closed: number;
+  evicted: number;
+  timed_out: number;
+  /** The engine's own state changes outside RFC 9293's Figure 5: a bug if ever non-zero. */
+  bad_transitions: number;
+  /** Connections in each state now (states with none are left out). */
+  states: Partial<Record<TcpStateName, number>>;
+  // server
+  refused?: number;
+  rst_sent?: number;
+  rst_received?: number;
+  challenge_acks?: number;
+  unacceptable?: number;
+  active_closes?: number;
+  data_bytes?: number;
+  echoed_bytes?: number;
+  dns_queries?: number;
+  dns_dropped?: number;
+  // client: the peer's behaviour
+  completed?: number;
+  /** Segments from the peer that a conformant TCP would not send in that state. */
+  violations?: number;
+  aborted?: number;
+}
+export type TcpStateName = "listen" | "syn_sent" | "syn_received" | "established" | "fin_wait_1" | "fin_wait_2" | "close_wait" | "closing" | "last_ack" | "time_wait";
 
 export interface EngineStart {
   type: "start";

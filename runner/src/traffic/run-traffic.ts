@@ -138,7 +138,13 @@ function countersFromXdp(x: XdpStats): Record<Protocol, ProtocolCounters> {
   };
 }
 
-export function evaluateChecks(spec: TrafficSpec, tx: Record<Protocol, ProtocolCounters>, rx: Record<Protocol, ProtocolCounters>, rtt: EngineStats["rtt_us"]): CheckResult[] {
+export function evaluateChecks(
+  spec: TrafficSpec,
+  tx: Record<Protocol, ProtocolCounters>,
+  rx: Record<Protocol, ProtocolCounters>,
+  rtt: EngineStats["rtt_us"],
+  txSummary?: Pick<EngineStats, "dns_rcodes" | "tcp">,
+): CheckResult[] {
   const protos: Protocol[] = spec.protocol === "random" ? [...PROTOCOLS] : [spec.protocol];
   const sum = (side: Record<Protocol, ProtocolCounters>, key: keyof ProtocolCounters) => protos.reduce((a, p) => a + side[p][key], 0);
   const sent = sum(tx, "tx_packets");
@@ -160,6 +166,14 @@ export function evaluateChecks(spec: TrafficSpec, tx: Record<Protocol, ProtocolC
   }
   if (c.maxRttP99Us !== undefined) {
     checks.push({ name: "max_rtt_p99_us", ok: rtt !== null && rtt.p99 <= c.maxRttP99Us, detail: rtt ? `p99 ${rtt.p99} us (at most ${c.maxRttP99Us})` : "no RTT measured" });
+  }
+  if (c.maxNxdomain !== undefined) {
+    const n = txSummary?.dns_rcodes?.nxdomain;
+    checks.push({ name: "max_nxdomain", ok: n !== undefined && n <= c.maxNxdomain, detail: n === undefined ? "the sender reported no DNS RCODEs" : `${n} NXDOMAIN answers (at most ${c.maxNxdomain})` });
+  }
+  if (c.maxTcpViolations !== undefined) {
+    const v = txSummary?.tcp.client?.violations;
+    checks.push({ name: "max_tcp_violations", ok: v !== undefined && v <= c.maxTcpViolations, detail: v === undefined ? "the sender reported no TCP connections" : `${v} segments off the RFC 9293 state machine (at most ${c.maxTcpViolations})` });
   }
   return checks;
 }
@@ -287,7 +301,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     const txCounters = countersOf(txSummary);
     const rxCounters = xdpSummary ? countersFromXdp(xdpSummary) : countersOf(rxSummary);
     const rtt = txSummary?.rtt_us ?? null;
-    const checks = evaluateChecks(spec, txCounters, rxCounters, rtt).filter((c) => withReceiver || c.name !== "received");
+    const checks = evaluateChecks(spec, txCounters, rxCounters, rtt, txSummary).filter((c) => withReceiver || c.name !== "received");
     if (interrupted()) {
       state = "interrupted";
       reason ??= "stopped by signal";

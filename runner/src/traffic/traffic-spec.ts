@@ -48,6 +48,10 @@ export interface TrafficChecks {
   maxRttP99Us?: number;
   /** Requests that expect answers (icmp, dns, tcp, arp) must get at least this share matched. */
   minAnswerRatio?: number;
+  /** DNS answers with NXDOMAIN, at most (an NXDOMAIN is an answer, not an error, unless this says so). */
+  maxNxdomain?: number;
+  /** Segments from the TCP peer that a conformant TCP would not send in that state, at most. */
+  maxTcpViolations?: number;
 }
 
 export function validateSpec(spec: TrafficSpec): TrafficSpec {
