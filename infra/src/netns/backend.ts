@@ -12,7 +12,7 @@ import { removeStaleDpdkFiles } from "./dpdk-runtime.ts";
 import { withFileLock } from "./file-lock.ts";
 import { claimPrefix, releasePrefix, type RegisteredLab } from "./lab-registry.ts";
 import { netnsInventory } from "./netns-inventory.ts";
-import { labIdOf, labMark, newRecord, OwnershipError, readRecord, removeRecord, writeRecord, type OwnershipRecord, type RecordedProcess } from "./ownership.ts";
+import { labIdOf, labMark, newRecord, OwnershipError, PENDING, readRecord, removeRecord, writeRecord, type OwnershipRecord, type RecordedProcess } from "./ownership.ts";
 import { removePins } from "./pins.ts";
 import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch, type LiveState } from "./plan.ts";
 import { prepareSshFiles, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
@@ -123,16 +123,31 @@ async function stopProcesses(procs: readonly RecordedProcess[]): Promise<number[
   return targets.map((p) => p.pid);
 }
 
-/** Names the lab's namespaces and root link have now, with their kernel identity, into the record. */
-function recordExisting(record: OwnershipRecord, lab: Lab, existedBefore: ReadonlySet<string>, ownBefore: Survey): void {
+/** Before the root batch: what it will make, as PENDING, so a kill while `ip` runs strands nothing. */
+function recordIntent(record: OwnershipRecord, lab: Lab, existedBefore: ReadonlySet<string>, own: Survey): void {
+  // What exists was judged before: only ours is named (it may carry our mark but be missing from a lost record).
+  for (const ns of labNamespaces(lab)) if (!existedBefore.has(ns) || own.namespaces.has(ns)) record.namespaces[ns] ??= PENDING;
+  const uplink = lab.management.uplink;
+  if (!existedBefore.has(uplink) || own.rootLinks.includes(uplink)) record.rootLinks[uplink] ??= PENDING;
+}
+
+function recordEmpty(record: OwnershipRecord): boolean {
+  return Object.keys(record.namespaces).length + Object.keys(record.rootLinks).length + record.processes.length === 0;
+}
+
+/** After it: the kernel identity of what exists now (made by this up, or judged ours before); intents that failed are dropped. */
+function recordMade(record: OwnershipRecord, lab: Lab): void {
   for (const ns of labNamespaces(lab)) {
+    if (record.namespaces[ns] === undefined) continue;
     const inode = namespaceInode(ns);
-    // What existed before was judged: only ours is recorded; what is new, this up made.
-    if (inode !== undefined && (!existedBefore.has(ns) || ownBefore.namespaces.has(ns))) record.namespaces[ns] = inode;
+    if (inode === undefined) delete record.namespaces[ns];
+    else record.namespaces[ns] = inode;
   }
-  const uplink = rootLinkIdentity(lab.management.uplink);
-  if (uplink && (!existedBefore.has(lab.management.uplink) || ownBefore.rootLinks.includes(lab.management.uplink))) {
-    record.rootLinks[lab.management.uplink] = uplink.ifindex;
+  const uplink = lab.management.uplink;
+  if (record.rootLinks[uplink] !== undefined) {
+    const seen = rootLinkIdentity(uplink);
+    if (seen) record.rootLinks[uplink] = seen.ifindex;
+    else delete record.rootLinks[uplink];
   }
 }
 
@@ -142,60 +157,74 @@ export class NetnsBackend implements LabBackend {
   up(lab: Lab, options: UpOptions): Promise<Inventory> {
     preflight(lab);
     const labId = labIdOf(options.labFile, options.stateDir);
-    const mark = labMark(labId);
     return withLabLock(lab, options.stateDir, async () => {
-      const progress = options.onProgress ?? (() => {});
       const record = recordFor(lab, options, labId);
       await claimPrefix({ labId, name: lab.name, prefix: lab.prefix, ...(options.labFile ? { file: options.labFile } : {}), stateDir: resolve(options.stateDir) }, registeredLabLive);
       writeRecord(options.stateDir, record);
-      const before = await survey(lab, record, labId);
-      const names = new Set([...labNamespaces(lab), lab.management.uplink]);
-      const taken = before.foreign.filter((f) => names.has(f.name));
-      if (taken.length > 0) {
-        throw new OwnershipError(
-          `lab '${lab.name}' not brought up: ${taken.map((f) => `${f.kind} ${f.name}`).join(", ")} exist${taken.length === 1 ? "s" : ""} and ${taken.length === 1 ? "is" : "are"} not its own`,
-          taken.map((f) => `${f.kind} ${f.name}: ${f.why}; not adopted`),
-        );
-      }
-      const live = await liveState(lab);
-      const existed = new Set([...live.namespaces, ...live.rootLinks]);
       try {
-        await ipBatch(rootBatch(lab, live, mark), `creating lab '${lab.name}' in the root namespace`);
-      } finally {
-        // Recorded also when the batch failed half-way, so `down` removes what it did make.
-        recordExisting(record, lab, existed, before);
-        writeRecord(options.stateDir, record);
-      }
-      progress(`namespaces and veths for ${lab.hosts.length} hosts`);
-      await Promise.all(
-        [switchSetup(lab, live, mark), ...hostSetups(lab, mark)].map((s) =>
-          ipBatch(s.batch, s.name === "switch" ? "setting up the lab's switch" : `configuring host '${s.name}'`, s.namespace, s.preamble),
-        ),
-      );
-      progress("addresses and routes set");
-      let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
-      if (options.ssh) {
-        const files = await prepareSshFiles(options.stateDir, lab.name);
-        const prints = await Promise.all(lab.hosts.map((h) => startSshd(files, h)));
-        for (const host of lab.hosts) {
-          const pid = Number(readFileSync(sshdPidFile(files, host), "utf8").trim());
-          const start = processStartTime(pid);
-          const what = `sshd of host '${host.name}'`;
-          record.processes = record.processes.filter((p) => p.what !== what);
-          if (start !== undefined) record.processes.push({ pid, start, what });
+        return await this.build(lab, options, record, labId);
+      } catch (err) {
+        // Refused or failed before making anything: leave no claim on the prefix behind.
+        if (recordEmpty(record)) {
+          removeRecord(options.stateDir);
+          releasePrefix(labId, lab.prefix);
         }
-        writeRecord(options.stateDir, record);
-        ssh = { clientKey: files.clientKey, fingerprints: new Map(lab.hosts.map((h, i) => [h.name, prints[i]!])) };
-        progress(`sshd on ${lab.hosts.length} hosts`);
+        throw err;
       }
-      const inventory = netnsInventory(lab, {
-        ...(options.labFile ? { labFile: options.labFile } : {}),
-        ...(options.labSha256 ? { labSha256: options.labSha256 } : {}),
-        ...(ssh ? { ssh } : {}),
-      });
-      writeFileAtomic(inventoryPath(options.stateDir), JSON.stringify(inventory, null, 2) + "\n");
-      return inventory;
     });
+  }
+
+  private async build(lab: Lab, options: UpOptions, record: OwnershipRecord, labId: string): Promise<Inventory> {
+    const mark = labMark(labId);
+    const progress = options.onProgress ?? (() => {});
+    const before = await survey(lab, record, labId);
+    const names = new Set([...labNamespaces(lab), lab.management.uplink]);
+    const taken = before.foreign.filter((f) => names.has(f.name));
+    if (taken.length > 0) {
+      throw new OwnershipError(
+        `lab '${lab.name}' not brought up: ${taken.map((f) => `${f.kind} ${f.name}`).join(", ")} exist${taken.length === 1 ? "s" : ""} and ${taken.length === 1 ? "is" : "are"} not its own`,
+        taken.map((f) => `${f.kind} ${f.name}: ${f.why}; not adopted`),
+      );
+    }
+    const live = await liveState(lab);
+    recordIntent(record, lab, new Set([...live.namespaces, ...live.rootLinks]), before);
+    writeRecord(options.stateDir, record);
+    try {
+      await ipBatch(rootBatch(lab, live, mark), `creating lab '${lab.name}' in the root namespace`);
+    } finally {
+      // Also when the batch failed half-way: `down` then removes what it did make.
+      recordMade(record, lab);
+      writeRecord(options.stateDir, record);
+    }
+    progress(`namespaces and veths for ${lab.hosts.length} hosts`);
+    await Promise.all(
+      [switchSetup(lab, live, mark), ...hostSetups(lab, mark)].map((s) =>
+        ipBatch(s.batch, s.name === "switch" ? "setting up the lab's switch" : `configuring host '${s.name}'`, s.namespace, s.preamble),
+      ),
+    );
+    progress("addresses and routes set");
+    let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
+    if (options.ssh) {
+      const files = await prepareSshFiles(options.stateDir, lab.name);
+      const prints = await Promise.all(lab.hosts.map((h) => startSshd(files, h)));
+      for (const host of lab.hosts) {
+        const pid = Number(readFileSync(sshdPidFile(files, host), "utf8").trim());
+        const start = processStartTime(pid);
+        const what = `sshd of host '${host.name}'`;
+        record.processes = record.processes.filter((p) => p.what !== what);
+        if (start !== undefined) record.processes.push({ pid, start, what });
+      }
+      writeRecord(options.stateDir, record);
+      ssh = { clientKey: files.clientKey, fingerprints: new Map(lab.hosts.map((h, i) => [h.name, prints[i]!])) };
+      progress(`sshd on ${lab.hosts.length} hosts`);
+    }
+    const inventory = netnsInventory(lab, {
+      ...(options.labFile ? { labFile: options.labFile } : {}),
+      ...(options.labSha256 ? { labSha256: options.labSha256 } : {}),
+      ...(ssh ? { ssh } : {}),
+    });
+    writeFileAtomic(inventoryPath(options.stateDir), JSON.stringify(inventory, null, 2) + "\n");
+    return inventory;
   }
 
   down(lab: Lab, options: LabOptions): Promise<DownReport> {

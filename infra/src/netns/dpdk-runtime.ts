@@ -62,6 +62,8 @@ export function pathsInUse(roots: readonly string[]): Set<string> {
  * that made them is gone); those of a running engine stay. Returns what was removed.
  */
 export function removeStaleDpdkFiles(labPrefix: string, roots = { run: DPDK_RUN_DIR, huge: HUGEPAGE_DIR }): string[] {
+  // Without root another user's open files are invisible: every dir would look unheld.
+  if (process.getuid?.() !== 0) return [];
   const stem = labFilePrefixStem(labPrefix);
   const candidates: string[] = [];
   for (const dir of [roots.run, roots.huge]) {

@@ -42,12 +42,18 @@ export interface OwnershipRecord {
   readonly name: string;
   readonly prefix: string;
   readonly file?: string;
-  /** Namespace name → nsfs inode of the namespace this lab created under that name. */
+  /**
+   * Namespace name → nsfs inode of the namespace this lab created under that name; PENDING
+   * while it is being made (written before `ip netns add`, so a kill mid-way strands nothing).
+   */
   namespaces: Record<string, number>;
-  /** Root-namespace link name → ifindex of the link this lab created. */
+  /** Root-namespace link name → ifindex of the link this lab created (PENDING while being made). */
   rootLinks: Record<string, number>;
   processes: RecordedProcess[];
 }
+
+/** Recorded before the object is made: its kernel identity is not known yet. */
+export const PENDING = 0;
 
 export function recordPath(stateDir: string): string {
   return join(stateDir, "objects.json");
@@ -99,6 +105,8 @@ export function judge(observed: Observed, recordedId: number | undefined, labId:
   if (observed.alias === labMark(labId)) return { ours: true };
   if (observed.alias.startsWith(MARK_PREFIX)) return { ours: false, why: `carries another lab's mark (${observed.alias})` };
   if (recordedId !== undefined && recordedId === observed.id) return { ours: true };
+  // Being made by this lab when its `up` was killed, before its mark was set.
+  if (recordedId === PENDING && observed.alias === "") return { ours: true };
   if (recordedId !== undefined) return { ours: false, why: "the lab made one with this name, but this is another object (recreated since)" };
   return { ours: false, why: observed.alias ? `not made by this lab (alias '${observed.alias}', no wirelab mark)` : "not made by this lab (no wirelab mark, not in its record)" };
 }
