@@ -32,4 +32,5 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "api.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "dashboard.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "remote.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "ownership.test.ts": { lab: "own", backends: ["netns"], why: "makes foreign namespaces and links beside labs of its own on this machine" },
 };
