@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NetnsBackend } from "../../infra/src/netns/backend.ts";
+import { tryLock } from "../../infra/src/netns/file-lock.ts";
 import { REGISTRY_DIR } from "../../infra/src/netns/lab-registry.ts";
 import { OwnershipError } from "../../infra/src/netns/ownership.ts";
 import { namespaces, pidsInNamespace, processStartTime, rootLinks } from "../../infra/src/netns/system.ts";
@@ -157,6 +158,29 @@ describe("two labs with overlapping prefixes, and foreign objects named like a l
     expect(existsSync(join(REGISTRY_DIR, "wlo.json"))).toBe(false);
     expect(existsSync(join(opts(A).stateDir, "objects.json"))).toBe(false);
   }, 30000);
+});
+
+describe("the lab lock", () => {
+  test("two `lab up` at once: one builds, the other gets one line naming the holder, never a half-made lab or a raw error", async () => {
+    const ups = [0, 1].map(() =>
+      Bun.spawn([BUN, join(REPO_ROOT, "runner", "src", "cli.ts"), "lab", "up", "--lab", C], { env: { ...process.env, WIRELAB_STATE: state }, stdout: "pipe", stderr: "pipe" }),
+    );
+    const outcomes = await Promise.all(ups.map(async (p) => ({ code: await p.exited, stderr: (await new Response(p.stderr).text()).trim() })));
+    for (const o of outcomes.filter((x) => x.code !== 0)) {
+      expect(o.stderr).toMatch(/^wirelab lab: another wirelab process \(pid \d+\) is bringing lab 'wlc' up or down; wait for it or end it$/);
+    }
+    expect(outcomes.some((o) => o.code === 0)).toBe(true);
+    expect((await backend.status(labOf(C), opts(C))).state).toBe("up");
+    // Held by a live process (this one), the lock refuses in-process callers the same way.
+    const held = tryLock(join(opts(C).stateDir, "lock"));
+    try {
+      await expect(backend.down(labOf(C), opts(C))).rejects.toThrow(`another wirelab process (pid ${process.pid}) is bringing lab 'wlc' up or down`);
+    } finally {
+      if ("release" in held) held.release();
+    }
+    await backend.down(labOf(C), opts(C));
+    expect([...namespaces()].filter((n) => n.startsWith("wlc-"))).toEqual([]);
+  }, 60000);
 });
 
 describe("down after a crash", () => {

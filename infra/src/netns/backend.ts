@@ -15,7 +15,7 @@ import { netnsInventory } from "./netns-inventory.ts";
 import { labIdOf, labMark, newRecord, OwnershipError, PENDING, readRecord, removeRecord, writeRecord, type OwnershipRecord, type RecordedProcess } from "./ownership.ts";
 import { removePins } from "./pins.ts";
 import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch, type LiveState } from "./plan.ts";
-import { prepareSshFiles, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
+import { prepareSshFiles, sshdPid, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
 import { foreignLine, namespaceLinks, recordLive, survey, type NamespaceLink, type Survey } from "./survey.ts";
 import { linkIsUp, namespaceInode, namespaces, pidsInNamespace, processStartTime, rootLinkIdentity, rootLinks, rootRoutes, run, which } from "./system.ts";
 
@@ -235,7 +235,7 @@ export class NetnsBackend implements LabBackend {
       const files = await prepareSshFiles(options.stateDir, lab.name);
       const prints = await Promise.all(lab.hosts.map((h) => startSshd(files, h)));
       for (const host of lab.hosts) {
-        const pid = Number(readFileSync(sshdPidFile(files, host), "utf8").trim());
+        const pid = await sshdPid(files, host);
         const start = processStartTime(pid);
         const what = `sshd of host '${host.name}'`;
         record.processes = record.processes.filter((p) => p.what !== what);
