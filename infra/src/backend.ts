@@ -2,12 +2,16 @@
 import type { Inventory } from "./inventory.ts";
 import type { Lab } from "./lab-model.ts";
 
-export interface UpOptions {
-  /** Directory for this lab's runtime state (keys, pid files, inventory). */
+/** Where a lab's state lives and which file it is: the file is the lab's identity (two files may share a name). */
+export interface LabOptions {
+  /** Directory for this lab's runtime state (keys, pid files, inventory, the record of what it made). */
   readonly stateDir: string;
+  readonly labFile?: string;
+}
+
+export interface UpOptions extends LabOptions {
   /** Start an OpenSSH server on each host and put SSH transports in the inventory. */
   readonly ssh?: boolean;
-  readonly labFile?: string;
   readonly labSha256?: string;
   readonly onProgress?: (message: string) => void;
 }
@@ -18,7 +22,7 @@ export interface StatusReport {
   readonly state: "up" | "down" | "degraded";
   /** Objects the lab should have and does not, each a short phrase naming the object and what it is for. */
   readonly missing: string[];
-  /** Objects carrying the lab prefix that the lab file does not describe. */
+  /** Objects this lab made (its record or mark) that the lab file does not describe. */
   readonly extra: string[];
   readonly hosts: { name: string; present: boolean; ssh?: boolean }[];
 }
@@ -26,11 +30,13 @@ export interface StatusReport {
 export interface DownReport {
   readonly removed: string[];
   readonly processesStopped: number[];
+  /** Objects named like the lab's that are not its own, each "what: why", left untouched. */
+  readonly leftAlone: string[];
 }
 
 export interface LabBackend {
   readonly kind: Inventory["backend"];
   up(lab: Lab, options: UpOptions): Promise<Inventory>;
-  down(lab: Lab, options: { stateDir: string }): Promise<DownReport>;
-  status(lab: Lab, options: { stateDir: string }): Promise<StatusReport>;
+  down(lab: Lab, options: LabOptions): Promise<DownReport>;
+  status(lab: Lab, options: LabOptions): Promise<StatusReport>;
 }

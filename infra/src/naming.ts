@@ -45,20 +45,6 @@ export function switchPortName(prefix: string, hostIndex: number, ifIndex: numbe
   return `${prefix}-h${hostIndex}i${ifIndex}`;
 }
 
-/**
- * Every root-namespace link a lab with this prefix can leave behind: the uplink, and the
- * bridges and ports of labs built before the switch namespace existed, so `down` still sweeps them.
- */
-export function isLabLinkName(prefix: string, name: string): boolean {
-  if (!name.startsWith(`${prefix}-`)) return false;
-  const rest = name.slice(prefix.length + 1);
-  return rest === "gw" || rest === "mg" || /^t\d+$/.test(rest) || /^h\d+i\d+$/.test(rest);
-}
-
-export function isLabNamespaceName(prefix: string, name: string): boolean {
-  return name.startsWith(`${prefix}-`) && /^[a-z][a-z0-9-]*$/.test(name.slice(prefix.length + 1));
-}
-
 /** FNV-1a, 32 bit: stable small hashes for default subnets and MACs. */
 export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;

@@ -29,7 +29,7 @@ export async function startLab(name = "two-host", options: { ssh?: boolean } = {
   } else {
     const { lab, file, sha256 } = loadLab(name);
     const backend = new NetnsBackend();
-    const before = await backend.status(lab, { stateDir: labStateDir(lab.name) });
+    const before = await backend.status(lab, { stateDir: labStateDir(lab.name), labFile: file });
     inventory = await backend.up(lab, { stateDir: labStateDir(lab.name), ssh: options.ssh ?? true, labFile: file, labSha256: sha256 });
     // A lab someone else brought up stays up after the suite; only a lab this suite made goes away.
     owned = before.state === "down";
@@ -42,8 +42,8 @@ export async function startLab(name = "two-host", options: { ssh?: boolean } = {
     async down() {
       await reached.down();
       if (owned) {
-        const { lab } = loadLab(name);
-        await new NetnsBackend().down(lab, { stateDir: labStateDir(lab.name) });
+        const { lab, file } = loadLab(name);
+        await new NetnsBackend().down(lab, { stateDir: labStateDir(lab.name), labFile: file });
       }
     },
   };

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DPDK_RUN_DIR, removeStaleDpdkFiles } from "../../infra/src/netns/dpdk-runtime.ts";
 import { pidsInNamespace } from "../../infra/src/netns/system.ts";
 import { BUN, REPO_ROOT } from "../src/paths.ts";
 import { RunStore } from "../src/store/run-store.ts";
@@ -103,6 +104,26 @@ describe("faults mid-run", () => {
     expect(run?.state).toBe("failed");
     expect(samples).toBeGreaterThanOrEqual(4);
     await noProcessesLeft();
+  }, 60000);
+
+  test("the runner and then its engines killed: their DPDK runtime files stay while held, and go with the next run", async () => {
+    const dpdkDirs = () => (existsSync(DPDK_RUN_DIR) ? readdirSync(DPDK_RUN_DIR).filter((e) => e.startsWith(`wl-${lab.inventory.lab.prefix}_`)).sort() : []);
+    const t = await startTraffic(30);
+    await t.waitSamples(2);
+    t.proc.kill("SIGKILL");
+    await t.proc.exited;
+    const engines = labProcesses();
+    expect(engines.length).toBeGreaterThan(0);
+    const left = dpdkDirs();
+    expect(left.length).toBe(2);
+    // The engines still hold them: a sweep now takes nothing.
+    expect(removeStaleDpdkFiles(lab.inventory.lab.prefix)).toEqual([]);
+    for (const pid of engines) process.kill(pid, "SIGKILL");
+    await noProcessesLeft();
+    expect(dpdkDirs()).toEqual(left);
+    const next = await startTraffic(1);
+    expect(await next.proc.exited).toBe(0);
+    expect(dpdkDirs()).toEqual([]);
   }, 60000);
 
   test("the runner killed: its run is marked interrupted at the next start, samples kept; lab down leaves nothing", async () => {

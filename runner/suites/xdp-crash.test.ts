@@ -41,8 +41,8 @@ test("SIGKILL of the runner mid-session, then lab down: nothing left", async () 
   expect(pidsInNamespace(dst.transports.netns!.namespace).length).toBeGreaterThan(0);
   expect(readdirSync(BPF_PIN_ROOT).some((e) => e.startsWith("xdp-pair-"))).toBe(true);
 
-  const { lab: model } = loadLab("xdp-pair");
-  await new NetnsBackend().down(model, { stateDir: labStateDir("xdp-pair") });
+  const { lab: model, file } = loadLab("xdp-pair");
+  await new NetnsBackend().down(model, { stateDir: labStateDir("xdp-pair"), labFile: file });
   expect(existsSync(`/run/netns/${dst.transports.netns!.namespace}`)).toBe(false);
   expect(readdirSync(BPF_PIN_ROOT).filter((e) => e.startsWith("xdp-pair-"))).toEqual([]);
   const left = Bun.spawnSync(["pgrep", "-f", "--", `--pin-dir ${BPF_PIN_ROOT}/xdp-pair-`]).stdout.toString().trim();

@@ -1,40 +1,35 @@
 // The embedded default backend: hosts are network namespaces, links are veth
 // pairs into prefixed Linux bridges, the management bridge reaches every host.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import { BUILD_DIR } from "../repo.ts";
-import type { DownReport, LabBackend, StatusReport, UpOptions } from "../backend.ts";
-import { INVENTORY_SCHEMA, type Inventory, type InventoryHost } from "../inventory.ts";
+// It touches only what it made: every object goes into the lab's record as it
+// is made and carries the lab's mark (ownership.ts); `down` removes exactly that.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { DownReport, LabBackend, LabOptions, StatusReport, UpOptions } from "../backend.ts";
+import type { Inventory } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
 import { isImpairLinkName, planLabImpairments } from "./impairments.ts";
-import { expectedSwitchLinks, hostSetups, rootBatch, switchSetup, teardownBatch, teardownPlan, type LiveState } from "./plan.ts";
-import { prepareSshFiles, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
-import { linkIsUp, namespaces, pidsInNamespace, processAlive, rootLinks, rootRoutes, run, which } from "./system.ts";
+import { removeStaleDpdkFiles } from "./dpdk-runtime.ts";
+import { withFileLock } from "./file-lock.ts";
+import { claimPrefix, releasePrefix, type RegisteredLab } from "./lab-registry.ts";
+import { netnsInventory } from "./netns-inventory.ts";
+import { labIdOf, labMark, newRecord, OwnershipError, PENDING, readRecord, removeRecord, writeRecord, type OwnershipRecord, type RecordedProcess } from "./ownership.ts";
+import { removePins } from "./pins.ts";
+import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch, type LiveState } from "./plan.ts";
+import { prepareSshFiles, sshdPid, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
+import { foreignLine, namespaceLinks, recordLive, survey, type NamespaceLink, type Survey } from "./survey.ts";
+import { linkIsUp, namespaceInode, namespaces, pidsInNamespace, processStartTime, rootLinkIdentity, rootLinks, rootRoutes, run, which } from "./system.ts";
 
-/** Where XDP pins live: a bpffs outside /sys, so `ip netns exec` (which remounts /sys) still sees them. */
-export const BPF_PIN_ROOT = "/run/wirelab/bpf";
+export { BPF_PIN_ROOT } from "./pins.ts";
+export { netnsInventory } from "./netns-inventory.ts";
 
 export function inventoryPath(stateDir: string): string {
   return join(stateDir, "inventory.json");
 }
 
-interface NamespaceLink {
-  ifname: string;
-  master?: string;
-  flags: string[];
-}
-
-/** Links inside a namespace, from one `ip -j link show` (empty when the namespace does not exist). */
-async function linksIn(namespace: string, live: ReadonlySet<string>): Promise<NamespaceLink[]> {
-  if (!live.has(namespace)) return [];
-  const r = await run(["ip", "-n", namespace, "-j", "link", "show"]);
-  return r.code === 0 ? (JSON.parse(r.stdout) as NamespaceLink[]) : [];
-}
-
 async function liveState(lab: Lab): Promise<LiveState & { switchDetail: NamespaceLink[] }> {
   const ns = namespaces();
-  const switchDetail = await linksIn(lab.switchNamespace, ns);
+  const switchDetail = ns.has(lab.switchNamespace) ? await namespaceLinks(lab.switchNamespace) : [];
   return { rootLinks: rootLinks(), namespaces: ns, switchLinks: new Set(switchDetail.map((l) => l.ifname)), switchDetail };
 }
 
@@ -56,28 +51,6 @@ export function preflight(lab: Lab): void {
   }
 }
 
-/** One `up` or `down` at a time per lab; a lock left by a killed process is taken over. */
-function withLock<T>(stateDir: string, body: () => Promise<T>): Promise<T> {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const lock = join(stateDir, "lock");
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(lock, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw err;
-      const holder = Number(readFileSync(lock, "utf8").trim());
-      if (Number.isInteger(holder) && holder !== process.pid && processAlive(holder)) {
-        throw new Error(`another wirelab process (pid ${holder}) is changing this lab; wait for it or end it`);
-      }
-      rmSync(lock, { force: true });
-    }
-  }
-  return body().finally(() => rmSync(lock, { force: true }));
-}
-
 async function ipBatch(lines: readonly string[], what: string, namespace?: string, preamble?: string): Promise<void> {
   if (lines.length === 0) return;
   const argv = namespace
@@ -91,66 +64,67 @@ async function ipBatch(lines: readonly string[], what: string, namespace?: strin
   throw new Error(`${what}: '${n ? lines[Number(n) - 1] : "?"}' failed: ${reason.trim()}`);
 }
 
-function hugepagesFree(): number {
-  const m = /HugePages_Free:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"));
-  return m ? Number(m[1]) : 0;
+/** One `up` or `down` at a time per lab: a kernel lock (flock), gone with its holder, so there is nothing stale to take over. */
+function withLabLock<T>(lab: Lab, stateDir: string, body: () => Promise<T>): Promise<T> {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  return withFileLock(
+    join(stateDir, "lock"),
+    (pid) => `another wirelab process${pid ? ` (pid ${pid})` : ""} is bringing lab '${lab.name}' up or down; wait for it or end it`,
+    body,
+  );
 }
 
-export function netnsInventory(
-  lab: Lab,
-  options: { labFile?: string; labSha256?: string; ssh?: { clientKey: string; fingerprints: Map<string, string> } },
-): Inventory {
-  const hugepages = hugepagesFree();
-  const hosts: InventoryHost[] = lab.hosts.map((host) => {
-    const fingerprint = options.ssh?.fingerprints.get(host.name);
-    return {
-      name: host.name,
-      role: host.role,
-      mgmt: { ip: host.mgmt.ip },
-      defaultTransport: "netns",
-      transports: {
-        netns: { namespace: host.namespace },
-        ...(options.ssh && fingerprint
-          ? { ssh: { host: host.mgmt.ip, port: 22, user: "root", keyPath: options.ssh.clientKey, hostKey: fingerprint } }
-          : {}),
-      },
-      interfaces: host.interfaces.map((i, n) => ({
-        name: i.ifname,
-        segment: i.segment,
-        mac: i.mac,
-        ipv4: i.ip,
-        prefixLen: i.prefixLen,
-        pci: null,
-        peer: { namespace: lab.switchNamespace, dev: i.switchPort },
-        dpdk: {
-          vdev: `net_af_xdp${n},iface=${i.ifname}`,
-          eal: hugepages > 0 ? ["--no-pci"] : ["--no-pci", "--no-huge", "-m", "256"],
-        },
-      })),
-      routes: host.routes.map((r) => ({ to: r.to, via: r.via })),
-      capabilities: { xdp: "native", afXdp: true, afPacket: true, dpdkPci: false, hugepages },
-      // Namespaces share this machine's files: the tools are this checkout's builds.
-      tools: {
-        engine: join(BUILD_DIR, "engine", "wirelab-engine"),
-        xdp: join(BUILD_DIR, "xdp", "wirelab-xdp"),
-        sink: join(BUILD_DIR, "xdp", "wirelab-sink"),
-        bpfDir: join(BUILD_DIR, "xdp"),
-      },
-    };
-  });
-  return {
-    schema: INVENTORY_SCHEMA,
-    backend: "netns",
-    createdAt: new Date().toISOString(),
-    lab: {
-      name: lab.name,
-      prefix: lab.prefix,
-      ...(options.labFile ? { file: options.labFile } : {}),
-      ...(options.labSha256 ? { sha256: options.labSha256 } : {}),
-    },
-    management: { subnet: lab.management.subnet, gateway: lab.management.gateway },
-    hosts,
-  };
+/** The lab's record, or a fresh one; refuses when the state belongs to another lab file with the same name that is still up. */
+function recordFor(lab: Lab, options: LabOptions, labId: string): OwnershipRecord {
+  const record = readRecord(options.stateDir);
+  if (record && record.labId !== labId) {
+    if (recordLive(record)) throw nameInUse(lab, record.file, record.labId);
+    return newRecord(labId, lab, options.labFile);
+  }
+  return record ?? legacyRecord(lab, options, labId) ?? newRecord(labId, lab, options.labFile);
+}
+
+function nameInUse(lab: Lab, file: string | undefined, labId: string): Error {
+  return new Error(`lab name '${lab.name}' is already used by ${file ?? "another lab"} (lab id ${labId}), which is up; bring that lab down or give this one another name`);
+}
+
+/**
+ * A lab brought up before ownership records has only its inventory: when that inventory is
+ * this lab file's (same identity and prefix), what it lists is this lab's, pending its mark.
+ */
+function legacyRecord(lab: Lab, options: LabOptions, labId: string): OwnershipRecord | undefined {
+  const path = inventoryPath(options.stateDir);
+  if (!existsSync(path)) return undefined;
+  let inventory: Inventory;
+  try {
+    inventory = JSON.parse(readFileSync(path, "utf8")) as Inventory;
+  } catch {
+    return undefined;
+  }
+  if (inventory.backend !== "netns" || !inventory.lab.file) return undefined;
+  const listed = [`${inventory.lab.prefix}-sw`, ...inventory.hosts.flatMap((h) => (h.transports.netns ? [h.transports.netns.namespace] : []))];
+  const theirs = labIdOf(inventory.lab.file, options.stateDir);
+  if (theirs !== labId) {
+    // Another file's lab, still up: its state is not this lab's to take or clear.
+    if (listed.some((ns) => namespaces().has(ns))) throw nameInUse(lab, inventory.lab.file, theirs);
+    return undefined;
+  }
+  if (inventory.lab.prefix !== lab.prefix) return undefined;
+  const record = newRecord(labId, lab, options.labFile);
+  for (const ns of listed.filter((n) => n.startsWith(`${lab.prefix}-`))) record.namespaces[ns] = PENDING;
+  record.rootLinks[lab.management.uplink] = PENDING;
+  return record;
+}
+
+/** A registered lab is up while what its record names exists (a lab of older code has no record: its switch namespace says). */
+function registeredLabLive(other: RegisteredLab): boolean {
+  try {
+    const record = readRecord(other.stateDir);
+    if (record?.labId === other.labId) return recordLive(record);
+  } catch {
+    // An unreadable record: judge by the kernel.
+  }
+  return namespaces().has(`${other.prefix}-sw`);
 }
 
 function writeFileAtomic(path: string, text: string): void {
@@ -159,22 +133,49 @@ function writeFileAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-async function stopProcesses(pids: number[]): Promise<void> {
-  for (const pid of pids) {
+/** Ends processes by PID, each only while that PID is still the process recorded (same start time). */
+async function stopProcesses(procs: readonly RecordedProcess[]): Promise<number[]> {
+  const same = (p: RecordedProcess) => processStartTime(p.pid) === p.start;
+  const signal = (p: RecordedProcess, sig: NodeJS.Signals) => {
     try {
-      process.kill(pid, "SIGTERM");
+      if (same(p)) process.kill(p.pid, sig);
     } catch {
       // Already gone.
     }
-  }
+  };
+  const targets = procs.filter(same);
+  for (const p of targets) signal(p, "SIGTERM");
   const deadline = Date.now() + 2000;
-  while (pids.some(processAlive) && Date.now() < deadline) await Bun.sleep(20);
-  for (const pid of pids.filter(processAlive)) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
+  while (targets.some(same) && Date.now() < deadline) await Bun.sleep(20);
+  for (const p of targets) signal(p, "SIGKILL");
+  return targets.map((p) => p.pid);
+}
+
+/** Before the root batch: what it will make, as PENDING, so a kill while `ip` runs strands nothing. */
+function recordIntent(record: OwnershipRecord, lab: Lab, existedBefore: ReadonlySet<string>, own: Survey): void {
+  // What exists was judged before: only ours is named (it may carry our mark but be missing from a lost record).
+  for (const ns of labNamespaces(lab)) if (!existedBefore.has(ns) || own.namespaces.has(ns)) record.namespaces[ns] ??= PENDING;
+  const uplink = lab.management.uplink;
+  if (!existedBefore.has(uplink) || own.rootLinks.includes(uplink)) record.rootLinks[uplink] ??= PENDING;
+}
+
+function recordEmpty(record: OwnershipRecord): boolean {
+  return Object.keys(record.namespaces).length + Object.keys(record.rootLinks).length + record.processes.length === 0;
+}
+
+/** After it: the kernel identity of what exists now (made by this up, or judged ours before); intents that failed are dropped. */
+function recordMade(record: OwnershipRecord, lab: Lab): void {
+  for (const ns of labNamespaces(lab)) {
+    if (record.namespaces[ns] === undefined) continue;
+    const inode = namespaceInode(ns);
+    if (inode === undefined) delete record.namespaces[ns];
+    else record.namespaces[ns] = inode;
+  }
+  const uplink = lab.management.uplink;
+  if (record.rootLinks[uplink] !== undefined) {
+    const seen = rootLinkIdentity(uplink);
+    if (seen) record.rootLinks[uplink] = seen.ifindex;
+    else delete record.rootLinks[uplink];
   }
 }
 
@@ -183,65 +184,125 @@ export class NetnsBackend implements LabBackend {
 
   up(lab: Lab, options: UpOptions): Promise<Inventory> {
     preflight(lab);
-    return withLock(options.stateDir, async () => {
-      const progress = options.onProgress ?? (() => {});
-      const impairments = await planLabImpairments(lab, options.labFile);
-      const live = await liveState(lab);
-      await ipBatch(rootBatch(lab, live), `creating lab '${lab.name}' in the root namespace`);
-      progress(`namespaces and veths for ${lab.hosts.length} hosts`);
-      await Promise.all(
-        [switchSetup(lab, live), ...hostSetups(lab)].map((s) =>
-          ipBatch(s.batch, s.name === "switch" ? "setting up the lab's switch" : `configuring host '${s.name}'`, s.namespace, s.preamble),
-        ),
-      );
-      progress("addresses and routes set");
-      await impairments.apply();
-      let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
-      if (options.ssh) {
-        const files = await prepareSshFiles(options.stateDir, lab.name);
-        const prints = await Promise.all(lab.hosts.map((h) => startSshd(files, h)));
-        ssh = { clientKey: files.clientKey, fingerprints: new Map(lab.hosts.map((h, i) => [h.name, prints[i]!])) };
-        progress(`sshd on ${lab.hosts.length} hosts`);
+    const labId = labIdOf(options.labFile, options.stateDir);
+    return withLabLock(lab, options.stateDir, async () => {
+      const record = recordFor(lab, options, labId);
+      await claimPrefix({ labId, name: lab.name, prefix: lab.prefix, ...(options.labFile ? { file: options.labFile } : {}), stateDir: resolve(options.stateDir) }, registeredLabLive);
+      writeRecord(options.stateDir, record);
+      try {
+        return await this.build(lab, options, record, labId);
+      } catch (err) {
+        // Refused or failed before making anything: leave no claim on the prefix behind.
+        if (recordEmpty(record)) {
+          removeRecord(options.stateDir);
+          releasePrefix(labId, lab.prefix);
+        }
+        throw err;
       }
-      const inventory = netnsInventory(lab, {
-        ...(options.labFile ? { labFile: options.labFile } : {}),
-        ...(options.labSha256 ? { labSha256: options.labSha256 } : {}),
-        ...(ssh ? { ssh } : {}),
-      });
-      writeFileAtomic(inventoryPath(options.stateDir), JSON.stringify(inventory, null, 2) + "\n");
-      return inventory;
     });
   }
 
-  down(lab: Lab, options: { stateDir: string }): Promise<DownReport> {
-    if (process.getuid?.() !== 0) return Promise.reject(new Error("removing the netns lab needs root: run as root or with sudo"));
-    return withLock(options.stateDir, async () => {
-      const plan = teardownPlan(lab, await liveState(lab));
-      // Everything running inside the lab was started for the lab (sshd, engines, captures).
-      const pids = plan.namespaces.flatMap(pidsInNamespace).filter((pid) => pid !== process.pid);
-      await stopProcesses(pids);
-      removePins(lab.prefix);
-      removeDpdkRuntimeFiles(lab.prefix);
-      const r = await run(["ip", "-force", "-batch", "-"], teardownBatch(plan).join("\n") + "\n");
-      const left = teardownPlan(lab, { rootLinks: rootLinks(), namespaces: namespaces(), switchLinks: new Set() });
-      if (left.namespaces.length + left.rootLinks.length > 0) {
-        throw new Error(
-          `lab '${lab.name}' not fully removed: ${[...left.namespaces, ...left.rootLinks].join(", ")} remain (${r.stderr.trim().split("\n")[0] ?? ""})`,
-        );
+  private async build(lab: Lab, options: UpOptions, record: OwnershipRecord, labId: string): Promise<Inventory> {
+    const mark = labMark(labId);
+    const progress = options.onProgress ?? (() => {});
+    // Refused impairments refuse the lab before anything is made.
+    const impairments = await planLabImpairments(lab, options.labFile);
+    const before = await survey(lab, record, labId);
+    const names = new Set([...labNamespaces(lab), lab.management.uplink]);
+    const taken = before.foreign.filter((f) => names.has(f.name));
+    if (taken.length > 0) {
+      throw new OwnershipError(
+        `lab '${lab.name}' not brought up: ${taken.map((f) => `${f.kind} ${f.name}`).join(", ")} exist${taken.length === 1 ? "s" : ""} and ${taken.length === 1 ? "is" : "are"} not its own`,
+        taken.map((f) => `${f.kind} ${f.name}: ${f.why}; not adopted`),
+      );
+    }
+    const live = await liveState(lab);
+    recordIntent(record, lab, new Set([...live.namespaces, ...live.rootLinks]), before);
+    writeRecord(options.stateDir, record);
+    try {
+      await ipBatch(rootBatch(lab, live, mark), `creating lab '${lab.name}' in the root namespace`);
+    } finally {
+      // Also when the batch failed half-way: `down` then removes what it did make.
+      recordMade(record, lab);
+      writeRecord(options.stateDir, record);
+    }
+    progress(`namespaces and veths for ${lab.hosts.length} hosts`);
+    await Promise.all(
+      [switchSetup(lab, live, mark), ...hostSetups(lab, mark)].map((s) =>
+        ipBatch(s.batch, s.name === "switch" ? "setting up the lab's switch" : `configuring host '${s.name}'`, s.namespace, s.preamble),
+      ),
+    );
+    progress("addresses and routes set");
+    await impairments.apply();
+    let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
+    if (options.ssh) {
+      const files = await prepareSshFiles(options.stateDir, lab.name);
+      const prints = await Promise.all(lab.hosts.map((h) => startSshd(files, h)));
+      for (const host of lab.hosts) {
+        const pid = await sshdPid(files, host);
+        const start = processStartTime(pid);
+        const what = `sshd of host '${host.name}'`;
+        record.processes = record.processes.filter((p) => p.what !== what);
+        if (start !== undefined) record.processes.push({ pid, start, what });
       }
+      writeRecord(options.stateDir, record);
+      ssh = { clientKey: files.clientKey, fingerprints: new Map(lab.hosts.map((h, i) => [h.name, prints[i]!])) };
+      progress(`sshd on ${lab.hosts.length} hosts`);
+    }
+    const inventory = netnsInventory(lab, {
+      ...(options.labFile ? { labFile: options.labFile } : {}),
+      ...(options.labSha256 ? { labSha256: options.labSha256 } : {}),
+      ...(ssh ? { ssh } : {}),
+    });
+    writeFileAtomic(inventoryPath(options.stateDir), JSON.stringify(inventory, null, 2) + "\n");
+    return inventory;
+  }
+
+  down(lab: Lab, options: LabOptions): Promise<DownReport> {
+    if (process.getuid?.() !== 0) return Promise.reject(new Error("removing the netns lab needs root: run as root or with sudo"));
+    const labId = labIdOf(options.labFile, options.stateDir);
+    return withLabLock(lab, options.stateDir, async () => {
+      const record = recordFor(lab, options, labId);
+      const own = await survey(lab, record, labId);
+      // Processes the lab started (sshd), and whatever runs inside its own namespaces (engines a killed run left):
+      // each taken by PID and start time now, and signalled only while still that process.
+      const procs = new Map<number, RecordedProcess>(record.processes.map((p) => [p.pid, p]));
+      for (const ns of own.namespaces.keys()) {
+        for (const pid of pidsInNamespace(ns)) {
+          const start = processStartTime(pid);
+          if (pid !== process.pid && start !== undefined && !procs.has(pid)) procs.set(pid, { pid, start, what: `process in ${ns}` });
+        }
+      }
+      const stopped = await stopProcesses([...procs.values()]);
+      removePins(pinDevices(lab, record, own));
+      removeStaleDpdkFiles(lab.prefix);
+      const owned = [...own.namespaces.keys()];
+      const r = await run(["ip", "-force", "-batch", "-"], teardownBatch(own.rootLinks, owned).join("\n") + "\n");
+      const left = [
+        ...owned.filter((ns) => namespaces().has(ns)).map((ns) => `netns ${ns}`),
+        ...own.rootLinks.filter((l) => rootLinkIdentity(l) !== undefined).map((l) => `link ${l}`),
+      ];
+      if (left.length > 0) throw new Error(`lab '${lab.name}' not fully removed: ${left.join(", ")} remain (${r.stderr.trim().split("\n")[0] ?? ""})`);
       rmSync(inventoryPath(options.stateDir), { force: true });
       for (const host of lab.hosts) rmSync(sshdPidFile({ dir: join(options.stateDir, "ssh"), clientKey: "" }, host), { force: true });
-      return { removed: [...plan.rootLinks, ...plan.namespaces.map((n) => `netns ${n}`)], processesStopped: pids };
+      removeRecord(options.stateDir);
+      releasePrefix(labId, lab.prefix);
+      return { removed: [...own.rootLinks.map((l) => `link ${l}`), ...owned.map((n) => `netns ${n}`)], processesStopped: stopped, leftAlone: own.foreign.map(foreignLine) };
     });
   }
 
-  async status(lab: Lab, options: { stateDir: string }): Promise<StatusReport> {
+  async status(lab: Lab, options: LabOptions): Promise<StatusReport> {
+    const labId = labIdOf(options.labFile, options.stateDir);
+    const saved = readRecord(options.stateDir);
+    const own = await survey(lab, saved?.labId === labId ? saved : newRecord(labId, lab), labId);
     const live = await liveState(lab);
     const missing: string[] = [];
     const { uplink, gateway } = lab.management;
-    if (!live.rootLinks.has(uplink)) missing.push(`veth ${uplink} (management uplink, gateway ${gateway})`);
+    const names = new Set([...labNamespaces(lab), uplink]);
+    for (const f of own.foreign.filter((x) => names.has(x.name))) missing.push(`${f.kind} ${f.name} of its own (one by that name exists: ${f.why})`);
+    if (!own.rootLinks.includes(uplink)) missing.push(`veth ${uplink} (management uplink, gateway ${gateway})`);
     else if (!linkIsUp(uplink)) missing.push(`veth ${uplink} (management uplink) up`);
-    const switchUp = live.namespaces.has(lab.switchNamespace);
+    const switchUp = own.namespaces.has(lab.switchNamespace);
     if (!switchUp) missing.push(`namespace ${lab.switchNamespace} (the lab's switch)`);
     else {
       for (const want of expectedSwitchLinks(lab)) {
@@ -260,7 +321,7 @@ export class NetnsBackend implements LabBackend {
     const sshFiles: SshFiles = { dir: join(options.stateDir, "ssh"), clientKey: "" };
     const hosts = await Promise.all(
       lab.hosts.map(async (host) => {
-        const present = live.namespaces.has(host.namespace);
+        const present = own.namespaces.has(host.namespace);
         if (!present) {
           missing.push(`namespace ${host.namespace} (host '${host.name}')`);
           return { name: host.name, present };
@@ -280,33 +341,30 @@ export class NetnsBackend implements LabBackend {
         return { name: host.name, present, ssh };
       }),
     );
-    const plan = teardownPlan(lab, live);
+    const described = new Set(labNamespaces(lab));
     const expectedSwitch = new Set(expectedSwitchLinks(lab).map((l) => l.name));
     const extra = [
-      ...plan.rootLinks.filter((l) => l !== uplink).map((l) => `link ${l}`),
-      ...plan.namespaces.filter((n) => n !== lab.switchNamespace && !lab.hosts.some((h) => h.namespace === n)).map((n) => `namespace ${n}`),
-      ...live.switchDetail.filter((l) => l.ifname !== "lo" && !expectedSwitch.has(l.ifname) && !isImpairLinkName(lab.prefix, l.ifname)).map((l) => `link ${l.ifname} in ${lab.switchNamespace}`),
+      ...own.rootLinks.filter((l) => l !== uplink).map((l) => `link ${l}`),
+      ...[...own.namespaces.keys()].filter((n) => !described.has(n)).map((n) => `namespace ${n}`),
+      ...(switchUp ? live.switchDetail.filter((l) => l.ifname !== "lo" && !expectedSwitch.has(l.ifname) && !isImpairLinkName(lab.prefix, l.ifname)).map((l) => `link ${l.ifname} in ${lab.switchNamespace}`) : []),
     ];
-    const anyPresent = hosts.some((h) => h.present) || plan.rootLinks.length > 0 || switchUp;
+    const anyPresent = own.namespaces.size > 0 || own.rootLinks.length > 0;
     const state = !anyPresent ? "down" : missing.length === 0 && extra.length === 0 ? "up" : "degraded";
     return { lab: lab.name, backend: "netns", state, missing: anyPresent ? missing : [], extra, hosts };
   }
 }
 
-/** DPDK runtime directories of the lab's engines (`--file-prefix wl-<prefix>-...`), left when a run was killed. */
-export function removeDpdkRuntimeFiles(prefix: string): void {
-  const dir = "/var/run/dpdk";
-  if (!existsSync(dir)) return;
-  for (const entry of readdirSync(dir)) {
-    if (entry.startsWith(`wl-${prefix}-`)) rmSync(join(dir, entry), { recursive: true, force: true });
+/** The devices whose XDP pins are the lab's: those of its own namespaces, and of recorded ones a crash already removed. */
+function pinDevices(lab: Lab, record: OwnershipRecord, own: Survey): Map<string, Set<string>> {
+  const fromModel = new Map<string, string[]>([
+    [lab.switchNamespace, expectedSwitchLinks(lab).map((l) => l.name)],
+    ...lab.hosts.map((h): [string, string[]] => [h.namespace, [h.mgmt.ifname, ...h.interfaces.map((i) => i.ifname)]]),
+  ]);
+  const foreign = new Set(own.foreign.map((f) => f.name));
+  const devices = new Map<string, Set<string>>();
+  for (const ns of new Set([...own.namespaces.keys(), ...Object.keys(record.namespaces)])) {
+    if (foreign.has(ns)) continue;
+    devices.set(ns, new Set([...(fromModel.get(ns) ?? []), ...(own.namespaces.get(ns) ?? []).map((l) => l.ifname)]));
   }
+  return devices;
 }
-
-/** Removes the lab's XDP pins; attached programs themselves go with the lab's interfaces. */
-export function removePins(prefix: string): void {
-  if (!existsSync(BPF_PIN_ROOT)) return;
-  for (const entry of readdirSync(BPF_PIN_ROOT)) {
-    if (entry.startsWith(`${prefix}-`)) rmSync(join(BPF_PIN_ROOT, entry), { recursive: true, force: true });
-  }
-}
-

@@ -2,9 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseLab } from "../lab-model.ts";
-import { expectedSwitchLinks, hostSetups, rootBatch, switchSetup, teardownBatch, teardownPlan } from "./plan.ts";
+import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch } from "./plan.ts";
 
 const lab = parseLab(readFileSync(join(import.meta.dir, "..", "..", "labs", "dut.yaml"), "utf8"));
+const mark = "wirelab:0123456789ab";
 const none = { rootLinks: new Set<string>(), switchLinks: new Set<string>(), namespaces: new Set<string>() };
 const everything = {
   rootLinks: new Set([lab.management.uplink]),
@@ -14,7 +15,7 @@ const everything = {
 
 describe("rootBatch", () => {
   test("creates the switch and host namespaces and every veth, both ends placed in their namespaces", () => {
-    const lines = rootBatch(lab, none);
+    const lines = rootBatch(lab, none, mark);
     expect(lines.filter((l) => l.startsWith("netns add"))).toEqual(["netns add dut-sw", "netns add dut-tx", "netns add dut-dut", "netns add dut-rx"]);
     // 3 hosts x eth0 + 4 test interfaces = 7 host veths, plus the management uplink.
     expect(lines.filter((l) => l.includes("type veth")).length).toBe(8);
@@ -27,7 +28,7 @@ describe("rootBatch", () => {
   });
 
   test("re-asserts but does not re-create what exists (idempotent up)", () => {
-    const lines = rootBatch(lab, everything);
+    const lines = rootBatch(lab, everything, mark);
     expect(lines.some((l) => l.startsWith("netns add") || l.startsWith("link add"))).toBe(false);
     expect(lines).toContain(`addr replace ${lab.management.gateway}/24 dev dut-gw`);
   });
@@ -35,7 +36,7 @@ describe("rootBatch", () => {
 
 describe("switchSetup", () => {
   test("bridges are plain wires: bridge netfilter and IPv6 off, no STP, every port on its bridge", () => {
-    const s = switchSetup(lab, none);
+    const s = switchSetup(lab, none, mark);
     expect(s.namespace).toBe("dut-sw");
     expect(s.preamble).toContain("bridge-nf-call-$f");
     expect(s.preamble).toContain("disable_ipv6");
@@ -48,13 +49,13 @@ describe("switchSetup", () => {
   });
 
   test("an existing switch is not re-created", () => {
-    expect(switchSetup(lab, everything).batch.some((l) => l.startsWith("link add"))).toBe(false);
+    expect(switchSetup(lab, everything, mark).batch.some((l) => l.startsWith("link add"))).toBe(false);
   });
 });
 
 describe("hostSetups", () => {
   test("the DUT forwards and has no reverse-path filter; the others route through it", () => {
-    const [tx, dut] = hostSetups(lab);
+    const [tx, dut] = hostSetups(lab, mark);
     expect(dut!.preamble).toContain("echo 1 > /proc/sys/net/ipv4/ip_forward");
     expect(dut!.preamble).toContain("rp_filter");
     expect(tx!.preamble).toContain("echo 0 > /proc/sys/net/ipv4/ip_forward");
@@ -64,23 +65,21 @@ describe("hostSetups", () => {
   });
 });
 
-describe("teardown", () => {
-  const live = {
-    rootLinks: new Set(["dut-gw", "dut-h7i1", "dut-t0", "eth0", "dutiful0", "other-t0"]),
-    switchLinks: new Set<string>(),
-    namespaces: new Set(["dut-sw", "dut-tx", "dut-old", "dutx", "two-host-tx"]),
-  };
-
-  test("takes the lab's namespaces and root links, also ones an older lab or layout made, and nothing else", () => {
-    const plan = teardownPlan(lab, live);
-    expect(plan.rootLinks.sort()).toEqual(["dut-gw", "dut-h7i1", "dut-t0"]);
-    expect(plan.namespaces.sort()).toEqual(["dut-old", "dut-sw", "dut-tx"]);
+describe("marks", () => {
+  test("the uplink, the switch's loopback and bridges, and every host's loopback carry the lab's mark", () => {
+    const root = rootBatch(lab, none, mark);
+    // Marked right after it is made, before anything else is done with it.
+    expect(root.indexOf(`link set dut-gw alias ${mark}`)).toBe(root.indexOf("link add dut-gw type veth peer name dut-up netns dut-sw") + 1);
+    const sw = switchSetup(lab, none, mark);
+    expect(sw.batch[0]).toBe(`link set lo alias ${mark}`);
+    expect(sw.batch).toContain(`link set dut-t1 alias ${mark}`);
+    for (const h of hostSetups(lab, mark)) expect(h.batch[0]).toBe(`link set lo alias ${mark}`);
   });
+});
 
-  test("root links go first, veths before bridges, then every namespace", () => {
-    const batch = teardownBatch(teardownPlan(lab, live));
-    expect(batch.slice(-3).every((l) => l.startsWith("netns del"))).toBe(true);
-    expect(batch.indexOf("link del dut-h7i1")).toBeLessThan(batch.indexOf("link del dut-t0"));
-    expect(batch).not.toContain("link del eth0");
+describe("teardown", () => {
+  test("root links go first, then every namespace; only what it is given", () => {
+    expect(teardownBatch(["dut-gw"], labNamespaces(lab))).toEqual(["link del dut-gw", "netns del dut-sw", "netns del dut-tx", "netns del dut-dut", "netns del dut-rx"]);
+    expect(teardownBatch([], [])).toEqual([]);
   });
 });

@@ -9,7 +9,6 @@
 // LAN must carry what the engine sends. The root namespace keeps one veth, the
 // management uplink with the gateway address, so every host's eth0 is reachable.
 import type { Host, Lab } from "../lab-model.ts";
-import { isLabLinkName, isLabNamespaceName } from "../naming.ts";
 
 export interface LiveState {
   /** Links in the root namespace, by name. */
@@ -63,15 +62,15 @@ const sysctl = (key: string, value: number) => `echo ${value} > /proc/sys/${key.
  * namespaces), the uplink and its gateway address. Creates what is missing and
  * re-asserts the rest, so `up` is idempotent and repairs a half-built lab.
  */
-export function rootBatch(lab: Lab, live: LiveState): string[] {
+export function rootBatch(lab: Lab, live: LiveState, mark: string): string[] {
   const lines: string[] = [];
-  for (const ns of [lab.switchNamespace, ...lab.hosts.map((h) => h.namespace)]) {
+  for (const ns of labNamespaces(lab)) {
     if (!live.namespaces.has(ns)) lines.push(`netns add ${ns}`);
   }
   const { uplink, switchUplink, gateway, prefixLen } = lab.management;
   if (!live.rootLinks.has(uplink)) lines.push(`link add ${uplink} type veth peer name ${switchUplink} netns ${lab.switchNamespace}`);
   // No IPv6 link-local address (set while down: one is made when a link comes up), so nothing of the root's own leaves it.
-  lines.push(`link set ${uplink} addrgenmode none`, `addr replace ${gateway}/${prefixLen} dev ${uplink}`, `link set ${uplink} up`);
+  lines.push(`link set ${uplink} alias ${mark}`, `link set ${uplink} addrgenmode none`, `addr replace ${gateway}/${prefixLen} dev ${uplink}`, `link set ${uplink} up`);
   const veth = (host: Host, port: string, ifname: string, mac: string, mtu: number) => {
     if (!live.switchLinks.has(port)) {
       lines.push(`link add ${port} mtu ${mtu} netns ${lab.switchNamespace} type veth peer name ${ifname} address ${mac} mtu ${mtu} netns ${host.namespace}`);
@@ -85,17 +84,18 @@ export function rootBatch(lab: Lab, live: LiveState): string[] {
 }
 
 /** The switch namespace: bridges that are plain wires, every port attached and up. */
-export function switchSetup(lab: Lab, live: LiveState): NamespaceSetup {
+export function switchSetup(lab: Lab, live: LiveState, mark: string): NamespaceSetup {
   const preamble = [
     // A namespace starts with bridge netfilter on wherever br_netfilter is loaded: turn it off here.
     "for f in iptables ip6tables arptables; do [ -e /proc/sys/net/bridge/bridge-nf-call-$f ] && echo 0 > /proc/sys/net/bridge/bridge-nf-call-$f; done",
     sysctl("net.ipv6.conf.all.disable_ipv6", 1),
     sysctl("net.ipv6.conf.default.disable_ipv6", 1),
   ].join("; ");
-  const batch: string[] = [];
+  // The loopback's alias marks the namespace as this lab's (see ownership.ts).
+  const batch: string[] = [`link set lo alias ${mark}`];
   const bridge = (name: string, mtu: number) => {
     if (!live.switchLinks.has(name)) batch.push(`link add ${name} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`);
-    batch.push(`link set ${name} mtu ${mtu} up`);
+    batch.push(`link set ${name} alias ${mark}`, `link set ${name} mtu ${mtu} up`);
   };
   bridge(lab.management.bridge, 1500);
   for (const seg of lab.segments) bridge(seg.bridge, seg.mtu);
@@ -104,7 +104,7 @@ export function switchSetup(lab: Lab, live: LiveState): NamespaceSetup {
 }
 
 /** Per-host setup inside its namespace: addresses, routes, and a quiet, checksum-correct test interface. */
-export function hostSetups(lab: Lab): NamespaceSetup[] {
+export function hostSetups(lab: Lab, mark: string): NamespaceSetup[] {
   return lab.hosts.map((host) => {
     const testIfs = host.interfaces.map((i) => i.ifname);
     const preamble = [
@@ -117,6 +117,7 @@ export function hostSetups(lab: Lab): NamespaceSetup[] {
       ...testIfs.map((i) => `ethtool -K ${i} tx off >/dev/null 2>&1 || true`),
     ].join("; ");
     const batch = [
+      `link set lo alias ${mark}`,
       "link set lo up",
       `addr replace ${host.mgmt.ip}/${host.mgmt.prefixLen} dev ${host.mgmt.ifname}`,
       `link set ${host.mgmt.ifname} up`,
@@ -127,29 +128,16 @@ export function hostSetups(lab: Lab): NamespaceSetup[] {
   });
 }
 
-export interface Teardown {
-  readonly namespaces: string[];
-  readonly rootLinks: string[];
+/**
+ * What `down` removes, given only objects already judged the lab's: root links one by one
+ * (normally just the uplink), then the namespaces, whose interfaces and veth peers the kernel
+ * tears down with them.
+ */
+export function teardownBatch(rootLinks: readonly string[], namespaces: readonly string[]): string[] {
+  return [...rootLinks.map((l) => `link del ${l}`), ...namespaces.map((ns) => `netns del ${ns}`)];
 }
 
-/**
- * Everything `down` removes: the lab's namespaces (hosts and switch) plus anything else
- * that carries the lab prefix in the shape wirelab names things (an older lab file, a
- * host since removed, a lab built before the switch namespace), so nothing is stranded.
- */
-export function teardownPlan(lab: Lab, live: LiveState): Teardown {
-  const ours = new Set([lab.switchNamespace, ...lab.hosts.map((h) => h.namespace)]);
-  const namespaces = [...live.namespaces].filter((ns) => ours.has(ns) || isLabNamespaceName(lab.prefix, ns));
-  const rootLinks = [...live.rootLinks].filter((l) => isLabLinkName(lab.prefix, l));
-  // Veths before bridges (older labs kept bridges in the root namespace).
-  rootLinks.sort((a, b) => Number(/-(mg|t\d+)$/.test(a)) - Number(/-(mg|t\d+)$/.test(b)));
-  return { namespaces, rootLinks };
-}
-
-/**
- * Root links go one by one (normally just the uplink); namespaces go together, and the
- * kernel tears down all their interfaces, veth peers included, in one batch.
- */
-export function teardownBatch(plan: Teardown): string[] {
-  return [...plan.rootLinks.map((l) => `link del ${l}`), ...plan.namespaces.map((ns) => `netns del ${ns}`)];
+/** Every namespace name the lab file gives: its switch and one per host. */
+export function labNamespaces(lab: Lab): string[] {
+  return [lab.switchNamespace, ...lab.hosts.map((h) => h.namespace)];
 }

@@ -90,6 +90,17 @@ export function sshdRunning(files: SshFiles, host: Host): boolean {
   return runningPid(paths(files, host).pidFile, host.namespace) !== undefined;
 }
 
+/** The PID of the host's sshd: its daemon writes the pid file after the command that started it returned. */
+export async function sshdPid(files: SshFiles, host: Host, timeoutMs = 5000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = runningPid(paths(files, host).pidFile, host.namespace);
+    if (pid !== undefined) return pid;
+    if (Date.now() >= deadline) throw new Error(`sshd in ${host.namespace} wrote no pid file within ${timeoutMs} ms (${paths(files, host).pidFile})`);
+    await Bun.sleep(10);
+  }
+}
+
 export function sshdPidFile(files: SshFiles, host: Host): string {
   return paths(files, host).pidFile;
 }

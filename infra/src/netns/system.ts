@@ -80,12 +80,8 @@ export function rootRoutes(): KernelRoute[] {
 
 /** PIDs of processes whose network namespace is the named one (what `ip netns pids` does, without a process). */
 export function pidsInNamespace(ns: string): number[] {
-  let inode: number;
-  try {
-    inode = statSync(`/run/netns/${ns}`).ino;
-  } catch {
-    return [];
-  }
+  const inode = namespaceInode(ns);
+  if (inode === undefined) return [];
   const want = `net:[${inode}]`;
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
@@ -97,6 +93,39 @@ export function pidsInNamespace(ns: string): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * The process's start time in clock ticks since boot (field 22 of /proc/PID/stat): with the
+ * PID it names one process, so a PID the kernel has since given to another is never signalled.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" ? undefined : Number(fields[19]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The network namespace's identity (the nsfs inode `ip netns` bind-mounted), or undefined when there is none. */
+export function namespaceInode(ns: string): number | undefined {
+  try {
+    return statSync(`/run/netns/${ns}`).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A root-namespace link's alias and index, read from /sys (undefined when the link does not exist). */
+export function rootLinkIdentity(name: string): { alias: string; ifindex: number } | undefined {
+  try {
+    const alias = readFileSync(`/sys/class/net/${name}/ifalias`, "utf8").trim();
+    return { alias, ifindex: Number(readFileSync(`/sys/class/net/${name}/ifindex`, "utf8").trim()) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** True while the process runs; a zombie counts as gone (PID 1 here may reap late). */

@@ -133,7 +133,7 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
   } finally {
     await Promise.all(transports.map((t) => t.close()));
     await timed("lab down", async () => {
-      const report = await backend.down(lab, { stateDir });
+      const report = await backend.down(lab, { stateDir, labFile: file });
       return `removed ${report.removed.length} objects, stopped ${report.processesStopped.length} processes`;
     });
   }

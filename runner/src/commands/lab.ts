@@ -1,6 +1,8 @@
 // `wirelab lab up|down|status`: the netns backend from the command line.
 import { relative } from "node:path";
+import type { Lab } from "../../../infra/src/lab-model.ts";
 import { NetnsBackend, inventoryPath } from "../../../infra/src/netns/backend.ts";
+import { OwnershipError } from "../../../infra/src/netns/ownership.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { loadLab } from "../lab-files.ts";
 import { labStateDir, REPO_ROOT, UsageError } from "../paths.ts";
@@ -10,10 +12,15 @@ export const LAB_HELP = `Usage: bun run lab <up|down|status|impair> [--lab FILE|
 Builds a lab file as network namespaces on this machine (root needed):
 hosts are namespaces, test networks are Linux bridges joined by veth pairs,
 and a management bridge reaches every host from here. Every object carries
-the lab's prefix, so 'down' removes exactly what 'up' made, also after a crash.
+the lab's prefix and its mark (alias wirelab:<lab id>, the id of the lab file),
+and is recorded in the lab's state as it is made: 'down' removes exactly what
+'up' made, also after a crash, and leaves alone anything merely named like it.
 
-  up       create what is missing (idempotent) and write inventory.json
-  down     stop the lab's processes and remove its namespaces, veths, bridges, XDP pins
+  up       create what is missing (idempotent) and write inventory.json; refuses a
+           prefix that overlaps another running lab's (sqp vs sqp-b), a name that
+           exists and is not the lab's, a lab name another lab file already uses
+  down     stop the lab's processes and remove its namespaces, veths, bridges, XDP pins,
+           DPDK runtime files; names each object it left alone and why
   status   compare the machine with the lab file: what is missing, what is extra
            (exit 0 up, 1 degraded, 3 down)
   impair   show or change a running lab's link impairments (loss, corruption, rate...;
@@ -51,6 +58,27 @@ export async function labCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
 
+  try {
+    return await labAction(action, values, { lab, file, sha256, stateDir, backend, ms });
+  } catch (err) {
+    // One line per object refused, not only the first.
+    if (!(err instanceof OwnershipError)) throw err;
+    console.error(`wirelab lab: ${err.summary}`);
+    for (const line of err.lines) console.error(`  ${line}`);
+    return 1;
+  }
+}
+
+interface LabContext {
+  readonly lab: Lab;
+  readonly file: string;
+  readonly sha256: string;
+  readonly stateDir: string;
+  readonly backend: NetnsBackend;
+  readonly ms: () => number;
+}
+
+async function labAction(action: string, values: { ssh?: boolean; json?: boolean }, { lab, file, sha256, stateDir, backend, ms }: LabContext): Promise<number> {
   switch (action) {
     case "up": {
       const inventory = await backend.up(lab, {
@@ -74,18 +102,19 @@ export async function labCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case "down": {
-      const report = await backend.down(lab, { stateDir });
+      const report = await backend.down(lab, { stateDir, labFile: file });
       if (values.json) console.log(JSON.stringify({ lab: lab.name, state: "down", elapsedMs: ms(), ...report }));
       else {
         console.log(
           `lab ${lab.name} down in ${ms()} ms: removed ${report.removed.length} objects` +
             (report.processesStopped.length ? `, stopped ${report.processesStopped.length} processes` : ""),
         );
+        for (const line of report.leftAlone) console.log(`  ${line}`);
       }
       return 0;
     }
     case "status": {
-      const report = await backend.status(lab, { stateDir });
+      const report = await backend.status(lab, { stateDir, labFile: file });
       if (values.json) console.log(JSON.stringify(report));
       else {
         console.log(`lab ${lab.name}: ${report.state}`);

@@ -1,7 +1,10 @@
 // The engine's command line for a host in a run: EAL arguments from the
 // inventory's DPDK attachment, engine arguments from the traffic spec.
 import { toolsOf, type Inventory, type InventoryHost, type InventoryInterface } from "../../../infra/src/inventory.ts";
+import { dpdkFilePrefix } from "../../../infra/src/netns/dpdk-runtime.ts";
 import type { TrafficSpec } from "./traffic-spec.ts";
+
+export { dpdkFilePrefix, dpdkRuntimeDir } from "../../../infra/src/netns/dpdk-runtime.ts";
 
 export interface EngineInvocation {
   readonly host: string;
@@ -10,18 +13,6 @@ export interface EngineInvocation {
   readonly pcap?: string;
   /** DPDK's --file-prefix: its runtime files live in /var/run/dpdk/<prefix> until removed. */
   readonly filePrefix: string;
-}
-
-/**
- * A file prefix per lab, run and host: two engines on one machine must not share DPDK's
- * runtime files, and the lab prefix lets `lab down` sweep what a killed run left.
- */
-export function dpdkFilePrefix(labPrefix: string, runId: string, host: string): string {
-  return `wl-${labPrefix}-${runId}-${host}`.slice(0, 60);
-}
-
-export function dpdkRuntimeDir(filePrefix: string): string {
-  return `/var/run/dpdk/${filePrefix}`;
 }
 
 function testInterface(host: InventoryHost): InventoryInterface {

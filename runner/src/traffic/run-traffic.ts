@@ -8,6 +8,7 @@ import { dpdkRuntimeDir, rxInvocation, txInvocation, type EngineInvocation } fro
 import { runStop } from "./run-stop.ts";
 import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
 import { toolsOf } from "../../../infra/src/inventory.ts";
+import { removeStaleDpdkFiles } from "../../../infra/src/netns/dpdk-runtime.ts";
 import { pinDirFor, startXdp } from "../xdp/xdp-session.ts";
 import type { XdpStats } from "../xdp/xdp-output.ts";
 
@@ -185,6 +186,8 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
   const engineOptions = { runId: options.runId, ...(options.pcapPath ? { pcapPath: options.pcapPath } : {}), ...(options.lcores ? { lcores: options.lcores } : {}) };
   const rxInv = rxInvocation(inv, spec, rxHost, engineOptions);
   const txInv = txInvocation(inv, spec, txHost, rxHost, engineOptions);
+  // Engines of an earlier run killed with its runner left DPDK runtime files here: theirs are removed once no process holds them.
+  if (inv.backend === "netns") removeStaleDpdkFiles(inv.lab.prefix);
   const startedAt = new Date().toISOString();
   const running: Running[] = [];
   let state: RunState = "passed";

@@ -1,0 +1,24 @@
+// XDP pins of a lab's programs: `<namespace>-<dev>` under a bpffs outside /sys
+// (the runner's xdp session names them so), removed with the lab's namespaces.
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+/** Where XDP pins live: a bpffs outside /sys, so `ip netns exec` (which remounts /sys) still sees them. */
+export const BPF_PIN_ROOT = "/run/wirelab/bpf";
+
+/**
+ * Removes the pins of the given namespaces' devices: exactly `<ns>-<dev>`, never every entry
+ * starting with the lab prefix (lab `sqp` must not take lab `sqp-b`'s). Returns what went.
+ */
+export function removePins(devicesByNamespace: ReadonlyMap<string, Iterable<string>>, root = BPF_PIN_ROOT): string[] {
+  if (!existsSync(root)) return [];
+  const wanted = new Set<string>();
+  for (const [ns, devs] of devicesByNamespace) for (const dev of devs) wanted.add(`${ns}-${dev}`);
+  const removed: string[] = [];
+  for (const entry of readdirSync(root)) {
+    if (!wanted.has(entry)) continue;
+    rmSync(join(root, entry), { recursive: true, force: true });
+    removed.push(join(root, entry));
+  }
+  return removed;
+}

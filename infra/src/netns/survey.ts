@@ -1,0 +1,74 @@
+// Which kernel objects named like a lab's are the lab's own: everything its
+// record names and everything the lab file names, plus any namespace with the
+// lab's prefix, each judged by its mark and the record (ownership.ts).
+import type { Lab } from "../lab-model.ts";
+import { judge, type OwnershipRecord } from "./ownership.ts";
+import { labNamespaces } from "./plan.ts";
+import { namespaceInode, namespaces, rootLinkIdentity, run } from "./system.ts";
+
+export interface NamespaceLink {
+  ifname: string;
+  master?: string;
+  flags: string[];
+  ifalias?: string;
+}
+
+/** Links inside a namespace, from one `ip -j link show` (empty when it cannot be read). */
+export async function namespaceLinks(namespace: string): Promise<NamespaceLink[]> {
+  const r = await run(["ip", "-n", namespace, "-j", "link", "show"]);
+  return r.code === 0 ? (JSON.parse(r.stdout) as NamespaceLink[]) : [];
+}
+
+export interface Foreign {
+  readonly kind: "netns" | "link";
+  readonly name: string;
+  readonly why: string;
+}
+
+export interface Survey {
+  /** The lab's own namespaces, with the links each holds now. */
+  readonly namespaces: Map<string, NamespaceLink[]>;
+  readonly rootLinks: string[];
+  /** Objects with the lab's names that are someone else's. */
+  readonly foreign: Foreign[];
+}
+
+export function foreignLine(f: Foreign): string {
+  return `${f.kind} ${f.name}: ${f.why}; left alone`;
+}
+
+export async function survey(lab: Lab, record: OwnershipRecord, labId: string): Promise<Survey> {
+  const live = namespaces();
+  const candidates = new Set([...Object.keys(record.namespaces), ...labNamespaces(lab), ...[...live].filter((n) => n.startsWith(`${lab.prefix}-`))]);
+  const own = new Map<string, NamespaceLink[]>();
+  const foreign: Foreign[] = [];
+  await Promise.all(
+    [...candidates].filter((ns) => live.has(ns)).map(async (ns) => {
+      const inode = namespaceInode(ns);
+      if (inode === undefined) return;
+      const links = await namespaceLinks(ns);
+      const alias = links.find((l) => l.ifname === "lo")?.ifalias ?? "";
+      const verdict = judge({ id: inode, alias }, record.namespaces[ns], labId);
+      if (verdict.ours) own.set(ns, links);
+      else foreign.push({ kind: "netns", name: ns, why: verdict.why });
+    }),
+  );
+  const rootLinks: string[] = [];
+  for (const name of new Set([...Object.keys(record.rootLinks), lab.management.uplink])) {
+    const seen = rootLinkIdentity(name);
+    if (!seen) continue;
+    const verdict = judge({ id: seen.ifindex, alias: seen.alias }, record.rootLinks[name], labId);
+    if (verdict.ours) rootLinks.push(name);
+    else foreign.push({ kind: "link", name, why: verdict.why });
+  }
+  foreign.sort((a, b) => a.name.localeCompare(b.name));
+  return { namespaces: own, rootLinks, foreign };
+}
+
+/** True while any object the record names still exists as that same object. */
+export function recordLive(record: OwnershipRecord): boolean {
+  return (
+    Object.entries(record.namespaces).some(([ns, inode]) => namespaceInode(ns) === inode) ||
+    Object.entries(record.rootLinks).some(([name, ifindex]) => rootLinkIdentity(name)?.ifindex === ifindex)
+  );
+}
