@@ -4,9 +4,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { join } from "node:path";
 import { BUILD_DIR } from "../repo.ts";
 import type { DownReport, LabBackend, StatusReport, UpOptions } from "../backend.ts";
-import { INVENTORY_SCHEMA, type Inventory, type InventoryHost } from "../inventory.ts";
+import { INVENTORY_SCHEMA, inventoryAddresses, type Inventory, type InventoryHost } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
+import { awaitIpv6Ready, hostIpv6Drift } from "./ipv6-host.ts";
 import { expectedSwitchLinks, hostSetups, rootBatch, switchSetup, teardownBatch, teardownPlan, type LiveState } from "./plan.ts";
 import { prepareSshFiles, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
 import { linkIsUp, namespaces, pidsInNamespace, processAlive, rootLinks, rootRoutes, run, which } from "./system.ts";
@@ -117,8 +118,7 @@ export function netnsInventory(
         name: i.ifname,
         segment: i.segment,
         mac: i.mac,
-        ipv4: i.ip,
-        prefixLen: i.prefixLen,
+        ...inventoryAddresses(i),
         pci: null,
         peer: { namespace: lab.switchNamespace, dev: i.switchPort },
         dpdk: {
@@ -192,6 +192,7 @@ export class NetnsBackend implements LabBackend {
           ipBatch(s.batch, s.name === "switch" ? "setting up the lab's switch" : `configuring host '${s.name}'`, s.namespace, s.preamble),
         ),
       );
+      await awaitIpv6Ready(lab);
       progress("addresses and routes set");
       let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
       if (options.ssh) {
@@ -255,6 +256,7 @@ export class NetnsBackend implements LabBackend {
       ? (JSON.parse(readFileSync(inventoryPath(options.stateDir), "utf8")) as Inventory)
       : undefined;
     const sshFiles: SshFiles = { dir: join(options.stateDir, "ssh"), clientKey: "" };
+    const extraV6: string[] = [];
     const hosts = await Promise.all(
       lab.hosts.map(async (host) => {
         const present = live.namespaces.has(host.namespace);
@@ -270,6 +272,9 @@ export class NetnsBackend implements LabBackend {
           else if (!got.addr_info.some((a) => a.local === want.ip)) missing.push(`address ${want.ip} on ${host.name} ${want.ifname}`);
           else if (!got.flags.includes("UP")) missing.push(`${host.name} ${want.ifname} up`);
         }
+        const v6 = await hostIpv6Drift(lab, host);
+        missing.push(...v6.missing);
+        extraV6.push(...v6.extra);
         const wantSsh = inventory?.hosts.find((h) => h.name === host.name)?.transports.ssh !== undefined;
         if (!wantSsh) return { name: host.name, present };
         const ssh = sshdRunning(sshFiles, host);
@@ -283,6 +288,7 @@ export class NetnsBackend implements LabBackend {
       ...plan.rootLinks.filter((l) => l !== uplink).map((l) => `link ${l}`),
       ...plan.namespaces.filter((n) => n !== lab.switchNamespace && !lab.hosts.some((h) => h.namespace === n)).map((n) => `namespace ${n}`),
       ...live.switchDetail.filter((l) => l.ifname !== "lo" && !expectedSwitch.has(l.ifname)).map((l) => `link ${l.ifname} in ${lab.switchNamespace}`),
+      ...extraV6,
     ];
     const anyPresent = hosts.some((h) => h.present) || plan.rootLinks.length > 0 || switchUp;
     const state = !anyPresent ? "down" : missing.length === 0 && extra.length === 0 ? "up" : "degraded";
