@@ -30,8 +30,10 @@ export function renderNetworkConfig(lab: Lab, host: Host): string {
     ethernets[ifc.ifname] = {
       match: { macaddress: ifc.mac },
       "set-name": ifc.ifname,
-      addresses: [`${ifc.ip}/${ifc.prefixLen}`],
+      addresses: [`${ifc.ip}/${ifc.prefixLen}`, ...(ifc.ip6 !== undefined ? [`${ifc.ip6}/${ifc.prefixLen6}`] : [])],
       mtu: segment.mtu,
+      // Static v6 only: no router advertisement sets an address or a route unless the network asks for them.
+      ...(segment.ipv6 ? { "accept-ra": segment.ipv6.acceptRa } : {}),
       ...(routes.length > 0 ? { routes } : {}),
     };
   }
@@ -57,6 +59,7 @@ export function renderDpdkConf(host: Host, hugepages: number): string {
     `DRIVER=${bindsDpdk(host) ? (hostdev ? "auto" : "uio_pci_generic") : "none"}`,
     `HUGEPAGES=${hugepages}`,
     `TEST_IPV4=${ifc.ip}/${ifc.prefixLen}`,
+    ...(ifc.ip6 !== undefined ? [`TEST_IPV6=${ifc.ip6}/${ifc.prefixLen6}`] : []),
   ];
   return lines.join("\n") + "\n";
 }
@@ -95,7 +98,7 @@ export function renderUserData(lab: Lab, host: Host, o: SeedOptions): string {
         content: JSON.stringify({ lab: lab.name, prefix: lab.prefix, host: host.name, role: host.role }) + "\n",
       },
       ...(host.forwarding
-        ? [{ path: "/etc/sysctl.d/90-wirelab.conf", permissions: "0644", content: "net.ipv4.ip_forward = 1\n" }]
+        ? [{ path: "/etc/sysctl.d/90-wirelab.conf", permissions: "0644", content: `net.ipv4.ip_forward = 1\n${lab.ipv6 ? "net.ipv6.conf.all.forwarding = 1\n" : ""}` }]
         : []),
     ],
     ...(host.forwarding ? { runcmd: [["sysctl", "-p", "/etc/sysctl.d/90-wirelab.conf"]] } : {}),

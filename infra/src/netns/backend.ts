@@ -276,10 +276,11 @@ export class NetnsBackend implements LabBackend {
         missing.push(...v6.missing);
         extraV6.push(...v6.extra);
         const wantSsh = inventory?.hosts.find((h) => h.name === host.name)?.transports.ssh !== undefined;
-        if (!wantSsh) return { name: host.name, present };
+        const ipv6 = lab.ipv6 ? { ipv6: v6.live } : {};
+        if (!wantSsh) return { name: host.name, present, ...ipv6 };
         const ssh = sshdRunning(sshFiles, host);
         if (!ssh) missing.push(`sshd on ${host.name}`);
-        return { name: host.name, present, ssh };
+        return { name: host.name, present, ssh, ...ipv6 };
       }),
     );
     const plan = teardownPlan(lab, live);

@@ -61,6 +61,12 @@ export interface Ipv6Drift {
   readonly extra: string[];
 }
 
+/** A global IPv6 address found on a test interface, as `status` shows it. */
+export interface LiveIpv6 {
+  readonly ifname: string;
+  readonly address: string;
+}
+
 /**
  * Compares a host's addresses (`ip -j addr show`) and its RA-learned routes (`ip -j -6
  * route show proto ra`) with the lab: each static v6 address present, not tentative, DAD
@@ -101,15 +107,19 @@ export function ipv6Drift(lab: Lab, host: Host, links: readonly KernelLink[], ra
 }
 
 /** Reads a host's addresses and RA-learned routes and compares them with the lab (see ipv6Drift). */
-export async function hostIpv6Drift(lab: Lab, host: Host): Promise<Ipv6Drift> {
-  if (!lab.ipv6) return { missing: [], extra: [] };
+export async function hostIpv6Drift(lab: Lab, host: Host): Promise<Ipv6Drift & { live: LiveIpv6[] }> {
+  if (!lab.ipv6) return { missing: [], extra: [], live: [] };
   const [addrs, routes] = await Promise.all([
     run(["ip", "-n", host.namespace, "-j", "addr", "show"]),
     run(["ip", "-n", host.namespace, "-j", "-6", "route", "show", "proto", "ra"]),
   ]);
-  if (addrs.code !== 0) return { missing: [`addresses of ${host.name} readable (${addrs.stderr.trim()})`], extra: [] };
+  if (addrs.code !== 0) return { missing: [`addresses of ${host.name} readable (${addrs.stderr.trim()})`], extra: [], live: [] };
   const parse = <T>(text: string): T[] => (text.trim() ? (JSON.parse(text) as T[]) : []);
-  return ipv6Drift(lab, host, parse<KernelLink>(addrs.stdout), routes.code === 0 ? parse<{ dst: string; dev?: string }>(routes.stdout) : []);
+  const links = parse<KernelLink>(addrs.stdout);
+  const live = links
+    .filter((l) => host.interfaces.some((i) => i.ifname === l.ifname))
+    .flatMap((l) => l.addr_info.filter((a) => a.family === "inet6" && a.scope === "global").map((a) => ({ ifname: l.ifname, address: `${a.local}/${a.prefixlen}` })));
+  return { ...ipv6Drift(lab, host, links, routes.code === 0 ? parse<{ dst: string; dev?: string }>(routes.stdout) : []), live };
 }
 
 /**
