@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseLab } from "../src/lab-model.ts";
 import { libvirtInventory, metalInventory } from "./inventory.ts";
+import { dpdkBindCommand } from "./metal-scripts.ts";
 
 const lab = parseLab(readFileSync(join(import.meta.dir, "..", "labs", "dual-stack.yaml"), "utf8"), "dual-stack");
 const meta = { labSha256: "0".repeat(64), sshUser: "lab", sshPrivateKeyPath: "/k/id", createdAt: "2026-01-01T00:00:00Z" };
@@ -18,7 +19,7 @@ test("libvirt: every test NIC has ipv6 and prefixLen6 beside its v4 address", ()
   ]);
 });
 
-test("metal: the inventory says the v6 address the lab gives the test NIC", () => {
+test("metal: the inventory says the v6 address the lab gives the test NIC, and so does the host's dpdk.conf", () => {
   const facts = Object.fromEntries(
     lab.hosts.map((h, i) => [
       h.name,
@@ -34,6 +35,9 @@ test("metal: the inventory says the v6 address the lab gives the test NIC", () =
   );
   const inv = metalInventory(lab, meta, facts);
   expect(inv.hosts[1]!.interfaces[0]).toMatchObject({ ipv6: "2001:2:0:42::2", prefixLen6: 64 });
+  // The host's own record of its test addresses (/etc/wirelab/dpdk.conf) has it too.
+  const metalHost = { ...lab.hosts[1]!, metal: { address: "192.0.2.11", port: 22, user: "root", test_nic: "enp3s0" } };
+  expect(dpdkBindCommand("/opt/wirelab", metalHost, 0)).toContain("TEST_IPV6=2001:2:0:42::2/64\n");
 });
 
 test("a v4-only lab's inventory has no v6 fields", () => {
