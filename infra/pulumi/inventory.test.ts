@@ -37,7 +37,7 @@ test("metal: the inventory says the v6 address the lab gives the test NIC, and s
   expect(inv.hosts[1]!.interfaces[0]).toMatchObject({ ipv6: "2001:2:0:42::2", prefixLen6: 64 });
   // The host's own record of its test addresses (/etc/wirelab/dpdk.conf) has it too.
   const metalHost = { ...lab.hosts[1]!, metal: { address: "192.0.2.11", port: 22, user: "root", test_nic: "enp3s0" } };
-  expect(dpdkBindCommand("/opt/wirelab", metalHost, 0)).toContain("TEST_IPV6=2001:2:0:42::2/64\n");
+  expect(dpdkBindCommand("/opt/wirelab", metalHost, 0)).toContain("\nTEST_IPV6=2001:2:0:42::2/64' > /etc/wirelab/dpdk.conf");
 });
 
 test("a v4-only lab's inventory has no v6 fields", () => {
