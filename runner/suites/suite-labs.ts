@@ -32,4 +32,5 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "api.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "dashboard.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "remote.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "dual-stack.test.ts": { lab: "own", backends: ["netns"], why: "brings its own dual-stack netns lab up and down and looks into its switch namespace" },
 };

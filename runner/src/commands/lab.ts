@@ -18,7 +18,8 @@ the lab's prefix, so 'down' removes exactly what 'up' made, also after a crash.
            (exit 0 up, 1 degraded, 3 down)
 
 Options:
-  --lab FILE|NAME   lab file, or an example lab: two-host (default), xdp-pair, dut, scale8
+  --lab FILE|NAME   lab file, or an example lab: two-host (default), xdp-pair, dut, scale8,
+                    dual-stack
   --ssh             also start an OpenSSH server in every host (key-only, management
                     address only) and put SSH transports with pinned host keys in the inventory
   --json            machine-readable output
