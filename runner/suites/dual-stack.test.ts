@@ -142,6 +142,7 @@ s.sendto(struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0) + pio, ("ff02::1
     expect((await sh("tx", ["ip", "-6", "route", "show", "default"])).stdout.trim()).toBe("");
     expect((await sh("tx", ["ip", "-6", "addr", "show", "dynamic"])).stdout.trim()).toBe("");
     expect((await sh("tx", ["ip", "-6", "addr", "show"])).stdout).not.toContain("2001:2:0:43:");
+    expect((await sh("tx", ["ip", "-6", "route", "show"])).stdout).not.toContain("2001:2:0:43:");
   });
 });
 
@@ -166,6 +167,9 @@ describe("status", () => {
     expect(degraded.state).toBe("degraded");
     expect(degraded.missing).toEqual(["address 2001:2:0:42::2/64 on rx eth1"]);
     expect(degraded.extra).toEqual(["address 2001:2:0:42::99/64 on tx eth1"]);
+    // Router advertisements turned on behind the lab's back.
+    await sh("rx", ["sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/eth1/accept_ra"]);
+    expect((await backend.status(model, { stateDir })).missing).toContain("net.ipv6.conf.eth1.accept_ra = 0 on rx (it is 1)");
     await sh("tx", ["ip", "-6", "addr", "del", "2001:2:0:42::99/64", "dev", "eth1"]);
     await backend.up(model, { stateDir });
     const repaired = await backend.status(model, { stateDir });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseLab } from "../lab-model.ts";
-import { ipv6AddressLines, ipv6Drift, ipv6Sysctls, type KernelLink } from "./ipv6-host.ts";
+import { ipv6AddressLines, ipv6Drift, ipv6SysctlDrift, ipv6Sysctls, type KernelLink } from "./ipv6-host.ts";
 
 const dual = parseLab(readFileSync(join(import.meta.dir, "..", "..", "labs", "dual-stack.yaml"), "utf8"));
 const [tx] = dual.hosts;
@@ -58,6 +58,14 @@ describe("drift", () => {
     expect(ipv6Drift(dual, tx!, links([addr("2001:2:0:42::1"), addr("fe80::1", { tentative: true })]), []).missing).toEqual([
       "address fe80::1 on tx eth1 past duplicate address detection (still tentative)",
     ]);
+  });
+
+  test("a sysctl changed since up (RAs turned on, say) is drift", () => {
+    const want = ipv6Sysctls(dual, tx!).map(([, v]) => String(v));
+    expect(ipv6SysctlDrift(dual, tx!, want)).toEqual([]);
+    const changed = ipv6Sysctls(dual, tx!).map(([k, v]) => (k === "net.ipv6.conf.eth1.accept_ra" ? "1" : String(v)));
+    expect(ipv6SysctlDrift(dual, tx!, changed)).toEqual(["net.ipv6.conf.eth1.accept_ra = 0 on tx (it is 1)"]);
+    expect(ipv6SysctlDrift(dual, tx!, want.slice(0, -1))).toEqual([`${ipv6Sysctls(dual, tx!).at(-1)![0]} = ${want.at(-1)} on tx (it is -)`]);
   });
 
   test("RA-learned addresses and routes, other global addresses and v6 on management are extra", () => {

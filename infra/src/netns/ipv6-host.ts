@@ -106,12 +106,22 @@ export function ipv6Drift(lab: Lab, host: Host, links: readonly KernelLink[], ra
   return { missing, extra };
 }
 
-/** Reads a host's addresses and RA-learned routes and compares them with the lab (see ipv6Drift). */
+/** The host's IPv6 sysctls that differ from what `up` set: values read in ipv6Sysctls' order ("-" where unreadable). */
+export function ipv6SysctlDrift(lab: Lab, host: Host, values: readonly string[]): string[] {
+  return ipv6Sysctls(lab, host).flatMap(([key, want], i) =>
+    values[i]?.trim() === String(want) ? [] : [`${key} = ${want} on ${host.name} (it is ${values[i]?.trim() || "-"})`],
+  );
+}
+
+/** Reads a host's addresses, RA-learned routes and IPv6 sysctls and compares them with the lab. */
 export async function hostIpv6Drift(lab: Lab, host: Host): Promise<Ipv6Drift & { live: LiveIpv6[] }> {
   if (!lab.ipv6) return { missing: [], extra: [], live: [] };
-  const [addrs, routes] = await Promise.all([
+  // /proc/sys/net shows the reader's own namespace; the paths hold only sysctl keys and interface names.
+  const paths = ipv6Sysctls(lab, host).map(([key]) => `/proc/sys/${key.replaceAll(".", "/")}`);
+  const [addrs, routes, sysctls] = await Promise.all([
     run(["ip", "-n", host.namespace, "-j", "addr", "show"]),
     run(["ip", "-n", host.namespace, "-j", "-6", "route", "show", "proto", "ra"]),
+    run(["nsenter", `--net=/run/netns/${host.namespace}`, "sh", "-c", `for f in ${paths.join(" ")}; do cat $f 2>/dev/null || echo -; done`]),
   ]);
   if (addrs.code !== 0) return { missing: [`addresses of ${host.name} readable (${addrs.stderr.trim()})`], extra: [], live: [] };
   const parse = <T>(text: string): T[] => (text.trim() ? (JSON.parse(text) as T[]) : []);
@@ -119,7 +129,8 @@ export async function hostIpv6Drift(lab: Lab, host: Host): Promise<Ipv6Drift & {
   const live = links
     .filter((l) => host.interfaces.some((i) => i.ifname === l.ifname))
     .flatMap((l) => l.addr_info.filter((a) => a.family === "inet6" && a.scope === "global").map((a) => ({ ifname: l.ifname, address: `${a.local}/${a.prefixlen}` })));
-  return { ...ipv6Drift(lab, host, links, routes.code === 0 ? parse<{ dst: string; dev?: string }>(routes.stdout) : []), live };
+  const drift = ipv6Drift(lab, host, links, routes.code === 0 ? parse<{ dst: string; dev?: string }>(routes.stdout) : []);
+  return { missing: [...drift.missing, ...ipv6SysctlDrift(lab, host, sysctls.stdout.split("\n"))], extra: drift.extra, live };
 }
 
 /**
