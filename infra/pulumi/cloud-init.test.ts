@@ -40,6 +40,15 @@ describe("cloud-init network config, dual stack", () => {
     expect(files.find((f) => f.path === "/etc/sysctl.d/90-wirelab.conf")!.content).toBe("net.ipv4.ip_forward = 1\nnet.ipv6.conf.all.forwarding = 1\n");
   });
 
+  test("a host beside a dual-stack DUT has its v4 and v6 routes through the DUT on its test NIC", () => {
+    const lab = parseLab(readFileSync(join(import.meta.dir, "..", "labs", "dut.yaml"), "utf8").replace(/^name: dut$/m, "name: dut\nipv6: true"));
+    const net = parse(renderNetworkConfig(lab, lab.hosts[0]!));
+    expect(net.ethernets.eth1.routes).toEqual([
+      { to: "198.18.11.0/24", via: "198.18.10.254" },
+      { to: "2001:2:0:1::/64", via: "2001:2::2" },
+    ]);
+  });
+
   test("a v4-only lab has no v6 address, no accept-ra key, no TEST_IPV6", () => {
     const lab = labFile("two-host");
     const net = parse(renderNetworkConfig(lab, lab.hosts[0]!));

@@ -55,6 +55,21 @@ describe("automatic IPv6 addresses", () => {
     expect(off.hosts[0]!.interfaces[0]!.ip6).toBeUndefined();
   });
 
+  test("hosts beside a dual-stack DUT reach its far /64 through its v6 address, as they do over v4", () => {
+    const text = readFileSync(join(import.meta.dir, "..", "labs", "dut.yaml"), "utf8").replace(/^name: dut$/m, "name: dut\nipv6: true");
+    const [tx, dut, rx] = parseLab(text).hosts;
+    expect(dut!.interfaces.map((i) => i.ip6)).toEqual(["2001:2::2", "2001:2:0:1::1"]);
+    expect(tx!.routes).toEqual([
+      { to: "198.18.11.0/24", via: "198.18.10.254" },
+      { to: "2001:2:0:1::/64", via: "2001:2::2" },
+    ]);
+    expect(rx!.routes).toEqual([
+      { to: "198.18.10.0/24", via: "198.18.11.254" },
+      { to: "2001:2::/64", via: "2001:2:0:1::1" },
+    ]);
+    expect(dut!.routes).toEqual([]);
+  });
+
   test("a v4-only lab has no IPv6 anywhere", () => {
     const lab = parseLab(readFileSync(join(import.meta.dir, "..", "labs", "two-host.yaml"), "utf8"));
     expect(lab.ipv6).toBe(false);

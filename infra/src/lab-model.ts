@@ -400,7 +400,7 @@ function explicitRoutes(
   });
 }
 
-/** Hosts beside a DUT reach the DUT's other segments through it. */
+/** Hosts beside a DUT reach the DUT's other segments through it (over IPv6 too, where both ends have it). */
 function dutRoutes(host: Host, hosts: readonly Host[], segments: readonly Segment[]): Route[] {
   if (host.role === "dut") return [];
   const routes: Route[] = [];
@@ -411,7 +411,12 @@ function dutRoutes(host: Host, hosts: readonly Host[], segments: readonly Segmen
     if (!shared) continue;
     for (const far of dut.interfaces) {
       if (mine.has(far.segment)) continue;
-      routes.push({ to: segments.find((s) => s.name === far.segment)!.subnet, via: shared.ip });
+      const farSegment = segments.find((s) => s.name === far.segment)!;
+      routes.push({ to: farSegment.subnet, via: shared.ip });
+      // Dual stack: the far /64 through the DUT's v6 address, where both networks have IPv6.
+      if (farSegment.ipv6 && shared.ip6 !== undefined) {
+        routes.push({ to: farSegment.ipv6.subnet, via: shared.ip6 });
+      }
     }
   }
   return routes;
