@@ -4,12 +4,13 @@
 // bridge, router advertisements on the link are received and ignored, status
 // shows the v6 addresses and their drift, and `down` leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NetnsBackend } from "../../infra/src/netns/backend.ts";
 import { loadLab } from "../src/lab-files.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
-import { labStateDir, REPO_ROOT } from "../src/paths.ts";
+import { LABS_DIR, labStateDir, REPO_ROOT } from "../src/paths.ts";
 
 const { lab: model } = loadLab("dual-stack");
 const backend = new NetnsBackend();
@@ -177,6 +178,38 @@ describe("status", () => {
     expect((await sh("rx", ["ip", "-6", "addr", "show", "dev", "eth1"])).stdout).not.toContain("tentative");
   });
 });
+
+test("a dual-stack DUT routes IPv6 between its networks, and the hosts beside it route through it", async () => {
+  // The dut example with IPv6, as a lab of this suite's own (prefix dstd, 198.18.67-68.0/24).
+  const dir = mkdtempSync(join(tmpdir(), "wirelab-dual-dut-"));
+  const file = join(dir, "dual-dut.yaml");
+  writeFileSync(
+    file,
+    readFileSync(join(LABS_DIR, "dut.yaml"), "utf8")
+      .replace(/^name: dut$/m, "name: dual-dut\nprefix: dstd\nipv6: true")
+      .replace(/198\.18\.10\./g, "198.18.67.")
+      .replace(/198\.18\.11\./g, "198.18.68."),
+  );
+  const { lab: dutModel } = loadLab(file);
+  const dutState = labStateDir(dutModel.name);
+  await backend.down(dutModel, { stateDir: dutState });
+  const routed = await startLab(file, { ssh: false });
+  try {
+    const [tx, rx] = [routed.inventory.hosts.find((h) => h.name === "tx")!, routed.inventory.hosts.find((h) => h.name === "rx")!];
+    expect(tx.routes).toContainEqual({ to: "2001:2:0:1::/64", via: "2001:2::2" });
+    const ping = await routed.transport("tx").exec(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "1", rx.interfaces[0]!.ipv6!]);
+    expect(ping.stdout).toMatch(/3 packets transmitted, 3 received/);
+    // One router on the way: the reply's hop limit is one less than rx sent.
+    expect(ping.stdout).toMatch(/ttl=63 /);
+    const forwarded = await routed.transport("dut").exec(["cat", "/proc/net/snmp6"]);
+    expect(Number(/^Ip6OutForwDatagrams\s+(\d+)$/m.exec(forwarded.stdout)?.[1])).toBeGreaterThanOrEqual(6);
+    expect((await backend.status(dutModel, { stateDir: dutState })).state).toBe("up");
+  } finally {
+    await routed.down();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(readdirSync("/run/netns").filter((n) => n.startsWith("dstd-"))).toEqual([]);
+}, 60_000);
 
 test("down removes every namespace, link and file of the lab", async () => {
   expect(lab!.owned).toBe(true);
