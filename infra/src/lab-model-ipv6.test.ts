@@ -3,20 +3,10 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LabError } from "./lab-error.ts";
 import { parseLab } from "./lab-model.ts";
+import { labErrorOf as labError } from "./testing/lab-error-of.ts";
 
 const host = (name: string, role: string, ifs = "") => `  - name: ${name}\n    role: ${role}\n${ifs}`;
-
-function labError(text: string): LabError {
-  try {
-    parseLab(text, "bad.yaml");
-  } catch (err) {
-    if (err instanceof LabError) return err;
-    throw err;
-  }
-  throw new Error("expected a LabError");
-}
 
 describe("automatic IPv6 addresses", () => {
   test("the dual-stack example: every test interface has a v4 and a v6 address, management v4 only", () => {
