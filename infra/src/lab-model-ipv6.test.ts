@@ -60,6 +60,18 @@ describe("automatic IPv6 addresses", () => {
     expect(dut!.routes).toEqual([]);
   });
 
+  test("a route to a network through a lab host covers IPv6 too", () => {
+    const lab = parseLab(
+      `name: l\nipv6: true\nnetworks:\n  - name: a\n  - name: b\nhosts:\n` +
+        host("x", "tx", "    routes: [{to: b, via: y}]\n") +
+        host("y", "both", "    interfaces: [{network: a}, {network: b}]\n"),
+    );
+    expect(lab.hosts[0]!.routes).toEqual([
+      { to: "198.18.1.0/24", via: "198.18.0.2" },
+      { to: "2001:2:0:1::/64", via: "2001:2::2" },
+    ]);
+  });
+
   test("a v4-only lab has no IPv6 anywhere", () => {
     const lab = parseLab(readFileSync(join(import.meta.dir, "..", "labs", "two-host.yaml"), "utf8"));
     expect(lab.ipv6).toBe(false);

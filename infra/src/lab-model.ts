@@ -368,7 +368,7 @@ function explicitRoutes(
   // No lab route may lead out of the machine: not a default route, not through the management gateway
   // (the root namespace, which may NAT to the world), only through a lab host on one of this host's test networks.
   const leaves = "no lab route may leave the machine";
-  return (file.routes ?? []).map((route, ri) => {
+  return (file.routes ?? []).flatMap((route, ri) => {
     const path = ["hosts", hostIndex, "routes", ri] as const;
     const seg = segments.find((s) => s.name === route.to);
     let to: string;
@@ -384,8 +384,11 @@ function explicitRoutes(
     const viaHost = hosts.find((h) => h.name === route.via);
     let via: string | undefined;
     if (viaHost) {
-      via = viaHost.interfaces.find((vi) => self.interfaces.some((si) => si.segment === vi.segment))?.ip;
-      if (!via) fail([...path, "via"], `host '${route.via}' shares no network with '${self.name}'`);
+      const hop = viaHost.interfaces.find((vi) => self.interfaces.some((si) => si.segment === vi.segment));
+      if (!hop) return fail([...path, "via"], `host '${route.via}' shares no network with '${self.name}'`);
+      // A network through a lab host: over IPv6 too, where that network and the hop's network have it.
+      const v6 = seg?.ipv6 && hop.ip6 !== undefined ? [{ to: seg.ipv6.subnet, via: hop.ip6 }] : [];
+      return [{ to, via: hop.ip }, ...v6];
     } else if (parseIpv4(route.via) !== undefined) {
       if (route.via === mgmtGateway) fail([...path, "via"], `${route.via} is the management gateway: ${leaves}`);
       const mine = self.interfaces.map((i) => segments.find((sg) => sg.name === i.segment)!);
@@ -396,7 +399,7 @@ function explicitRoutes(
     } else {
       fail([...path, "via"], `'${route.via}' is neither a host name nor an IPv4 address`);
     }
-    return { to, via: via! };
+    return [{ to, via: via! }];
   });
 }
 
