@@ -144,8 +144,9 @@ export async function awaitIpv6Ready(lab: Lab, timeoutMs = 5000): Promise<void> 
     const drift = await Promise.all(lab.hosts.map((h) => hostIpv6Drift(lab, h)));
     const notReady = drift.flatMap((d) => d.missing);
     if (notReady.length === 0) return;
-    if (Date.now() > deadline || notReady.some((m) => /failed\)$/.test(m))) {
-      throw new Error(`lab '${lab.name}': IPv6 not ready after ${timeoutMs} ms: ${notReady.join("; ")}`);
+    const failed = notReady.some((m) => /failed\)$/.test(m));
+    if (failed || Date.now() > deadline) {
+      throw new Error(`lab '${lab.name}': IPv6 not ready${failed ? "" : ` after ${timeoutMs} ms`}: ${notReady.join("; ")}`);
     }
     await Bun.sleep(50);
   }
