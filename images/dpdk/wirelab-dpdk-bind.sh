@@ -13,6 +13,7 @@
 #                    DRIVER=auto|vfio-pci|uio_pci_generic|none
 #                    HUGEPAGES=128    2 MiB pages to reserve (0: leave as is)
 #                    TEST_IPV4=198.18.0.1/24  recorded for the engine, never configured here
+#                    TEST_IPV6=2001:2::1/64   likewise, where the lab has IPv6
 #   --env FILE     output (default /etc/wirelab/dpdk.env)
 #   --release      give the NIC back to its kernel driver
 #   --status       print the env file and the NIC's current driver

@@ -2,7 +2,9 @@
 // user-data. Rendered with the yaml library, so every value is quoted by a
 // serializer rather than pasted into a template.
 import { stringify } from "yaml";
-import type { Host, Lab } from "../src/lab-model.ts";
+import { cidrContains, parseCidr, parseIpv4, type Cidr } from "../src/ipv4.ts";
+import { cidr6Contains, parseCidr6, parseIpv6, type Cidr6 } from "../src/ipv6.ts";
+import type { Host, Lab, Segment } from "../src/lab-model.ts";
 import { bindsDpdk, domainName, testNicGuestPci } from "./names.ts";
 
 export interface SeedOptions {
@@ -24,25 +26,26 @@ export function renderNetworkConfig(lab: Lab, host: Host): string {
   };
   for (const ifc of host.interfaces) {
     const segment = lab.segments.find((s) => s.name === ifc.segment)!;
-    const routes = host.routes
-      .filter((r) => lab.segments.some((s) => s.name === ifc.segment && sameSubnet(s.subnet, r.via)))
-      .map((r) => ({ to: r.to, via: r.via }));
+    const routes = host.routes.filter((r) => onSegment(segment, r.via)).map((r) => ({ to: r.to, via: r.via }));
     ethernets[ifc.ifname] = {
       match: { macaddress: ifc.mac },
       "set-name": ifc.ifname,
-      addresses: [`${ifc.ip}/${ifc.prefixLen}`],
+      addresses: [`${ifc.ip}/${ifc.prefixLen}`, ...(ifc.ip6 !== undefined ? [`${ifc.ip6}/${ifc.prefixLen6}`] : [])],
       mtu: segment.mtu,
+      // Static v6 only: no router advertisement sets an address or a route unless the network asks for them.
+      ...(segment.ipv6 ? { "accept-ra": segment.ipv6.acceptRa } : {}),
       ...(routes.length > 0 ? { routes } : {}),
     };
   }
   return stringify({ version: 2, ethernets });
 }
 
-function sameSubnet(subnet: string, ip: string): boolean {
-  const [net, len] = subnet.split("/");
-  const toInt = (a: string) => a.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
-  const mask = Number(len) === 0 ? 0 : (0xffffffff << (32 - Number(len))) >>> 0;
-  return ((toInt(ip) & mask) >>> 0) === ((toInt(net!) & mask) >>> 0);
+/** True where the next hop is an address of the segment, v4 or v6: its route belongs to that NIC. */
+function onSegment(segment: Segment, via: string): boolean {
+  const v4 = parseIpv4(via);
+  if (v4 !== undefined) return cidrContains(parseCidr(segment.subnet) as Cidr, v4);
+  const v6 = parseIpv6(via);
+  return v6 !== undefined && segment.ipv6 !== undefined && cidr6Contains(parseCidr6(segment.ipv6.subnet) as Cidr6, v6);
 }
 
 /** What the boot unit (images/dpdk/wirelab-dpdk-bind.sh) reads: one KEY=value per line, no shell. */
@@ -57,6 +60,7 @@ export function renderDpdkConf(host: Host, hugepages: number): string {
     `DRIVER=${bindsDpdk(host) ? (hostdev ? "auto" : "uio_pci_generic") : "none"}`,
     `HUGEPAGES=${hugepages}`,
     `TEST_IPV4=${ifc.ip}/${ifc.prefixLen}`,
+    ...(ifc.ip6 !== undefined ? [`TEST_IPV6=${ifc.ip6}/${ifc.prefixLen6}`] : []),
   ];
   return lines.join("\n") + "\n";
 }
@@ -95,7 +99,7 @@ export function renderUserData(lab: Lab, host: Host, o: SeedOptions): string {
         content: JSON.stringify({ lab: lab.name, prefix: lab.prefix, host: host.name, role: host.role }) + "\n",
       },
       ...(host.forwarding
-        ? [{ path: "/etc/sysctl.d/90-wirelab.conf", permissions: "0644", content: "net.ipv4.ip_forward = 1\n" }]
+        ? [{ path: "/etc/sysctl.d/90-wirelab.conf", permissions: "0644", content: `net.ipv4.ip_forward = 1\n${lab.ipv6 ? "net.ipv6.conf.all.forwarding = 1\n" : ""}` }]
         : []),
     ],
     ...(host.forwarding ? { runcmd: [["sysctl", "-p", "/etc/sysctl.d/90-wirelab.conf"]] } : {}),

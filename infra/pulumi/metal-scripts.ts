@@ -18,6 +18,7 @@ export function dpdkBindCommand(remoteDir: string, host: Host, hugepages: number
     `DRIVER=${bindsDpdk(host) ? "auto" : "none"}`,
     `HUGEPAGES=${hugepages}`,
     `TEST_IPV4=${ifc.ip}/${ifc.prefixLen}`,
+    ...(ifc.ip6 !== undefined ? [`TEST_IPV6=${ifc.ip6}/${ifc.prefixLen6}`] : []),
   ].join("\n");
   const script = `${remoteDir}/images/dpdk/wirelab-dpdk-bind.sh`;
   return [

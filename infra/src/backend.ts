@@ -24,7 +24,8 @@ export interface StatusReport {
   readonly missing: string[];
   /** Objects this lab made (its record or mark) that the lab file does not describe. */
   readonly extra: string[];
-  readonly hosts: { name: string; present: boolean; ssh?: boolean }[];
+  /** `ipv6`: the global IPv6 addresses found on the host's test interfaces, where the lab has IPv6. */
+  readonly hosts: { name: string; present: boolean; ssh?: boolean; ipv6?: { ifname: string; address: string }[] }[];
 }
 
 export interface DownReport {

@@ -1,6 +1,7 @@
 // inventory.json: the one contract between whatever built a lab (netns
 // backend, Pulumi libvirt or metal) and the runner. The runner reads nothing else.
 import { z } from "zod";
+import type { TestInterface } from "./lab-model.ts";
 import { ROLES } from "./lab-schema.ts";
 
 export const INVENTORY_SCHEMA = "wirelab/inventory@1";
@@ -39,6 +40,9 @@ export const inventoryInterfaceSchema = z.strictObject({
   mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/),
   ipv4: z.string().min(7),
   prefixLen: z.number().int().min(0).max(32),
+  /** Present where the lab gives this interface IPv6 (optional, so v4-only inventories parse as before). */
+  ipv6: z.string().min(2).optional(),
+  prefixLen6: z.number().int().min(0).max(128).optional(),
   pci: z.string().nullable(),
   dpdk: dpdkAttachmentSchema,
   /** netns labs: the switch-side end of this interface's veth (XDP_TX on a veth needs XDP on its peer). */
@@ -125,6 +129,11 @@ export function parseInventory(value: unknown, source = "inventory"): Inventory 
   const issue = result.error.issues[0]!;
   const field = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
   throw new Error(`${source}: ${field || "(root)"}: ${issue.message}`);
+}
+
+/** A test interface's addresses as every backend writes them: v4 always, v6 where the lab has it. */
+export function inventoryAddresses(ifc: TestInterface): Pick<InventoryInterface, "ipv4" | "prefixLen" | "ipv6" | "prefixLen6"> {
+  return { ipv4: ifc.ip, prefixLen: ifc.prefixLen, ...(ifc.ip6 !== undefined ? { ipv6: ifc.ip6, prefixLen6: ifc.prefixLen6! } : {}) };
 }
 
 export function inventoryHost(inv: Inventory, name: string): InventoryHost {

@@ -1,20 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LabError } from "./lab-error.ts";
 import { parseLab } from "./lab-model.ts";
+import { labErrorOf as labError } from "./testing/lab-error-of.ts";
 
 const labsDir = join(import.meta.dir, "..", "labs");
-
-function labError(text: string): LabError {
-  try {
-    parseLab(text, "bad.yaml");
-  } catch (err) {
-    if (err instanceof LabError) return err;
-    throw err;
-  }
-  throw new Error("expected a LabError");
-}
 
 describe("example labs", () => {
   for (const file of readdirSync(labsDir).filter((f) => f.endsWith(".yaml"))) {

@@ -12,6 +12,18 @@ import {
   type Cidr,
 } from "./ipv4.ts";
 import { impairPoints, type ImpairPoint } from "./impair-points.ts";
+import {
+  cidr6Contains,
+  cidrs6Overlap,
+  formatCidr6,
+  formatIpv6,
+  insideBenchmarkRange6,
+  parseCidr6,
+  parseIpv6,
+  reservedInSubnet6,
+  SEGMENT_PREFIX_LEN6,
+  type Cidr6,
+} from "./ipv6.ts";
 import { LabError } from "./lab-error.ts";
 import { formatPath, parseYamlFile, type Path } from "./yaml-file.ts";
 import { labFileSchema, type HostFile, type LabFile, type Role } from "./lab-schema.ts";
@@ -40,6 +52,8 @@ export interface Segment {
   readonly prefixLen: number;
   readonly bridge: string;
   readonly mtu: number;
+  /** Present where the network has IPv6: its /64 and whether hosts take router advertisements there. */
+  readonly ipv6?: { readonly subnet: string; readonly prefixLen: number; readonly acceptRa: boolean };
 }
 
 export interface HostInterface {
@@ -54,6 +68,9 @@ export interface HostInterface {
 
 export interface TestInterface extends HostInterface {
   readonly segment: string;
+  /** IPv6 address (RFC 5952 text) where the segment has IPv6. */
+  readonly ip6?: string;
+  readonly prefixLen6?: number;
   readonly pci?: string;
 }
 
@@ -80,6 +97,7 @@ export interface Lab {
   readonly name: string;
   readonly prefix: string;
   readonly description?: string;
+  /** True where at least one test network has IPv6 (management never has). */
   readonly ipv6: boolean;
   readonly nat: boolean;
   readonly management: {
@@ -129,6 +147,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
   const segmentFiles = file.networks ?? [{ name: DEFAULT_SEGMENT, mtu: 1500 }];
   const segments: Segment[] = [];
   const segmentCidrs: Cidr[] = [];
+  const segmentCidrs6: (Cidr6 | undefined)[] = [];
   segmentFiles.forEach((seg, index) => {
     const path = ["networks", index] as const;
     if (segments.some((s) => s.name === seg.name)) fail([...path, "name"], `duplicate network '${seg.name}'`);
@@ -141,6 +160,8 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
       fail([...path, "subnet"], `${formatCidr(cidr)} overlaps network '${segments[clash]!.name}' (${segments[clash]!.subnet})`);
     }
     segmentCidrs.push(cidr);
+    const cidr6 = segmentSubnet6(seg, index, file.ipv6, segments, segmentCidrs6, fail);
+    segmentCidrs6.push(cidr6);
     segments.push({
       name: seg.name,
       index,
@@ -148,6 +169,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
       prefixLen: cidr.prefixLen,
       bridge: segmentBridgeName(prefix, index),
       mtu: seg.mtu,
+      ...(cidr6 ? { ipv6: { subnet: formatCidr6(cidr6), prefixLen: cidr6.prefixLen, acceptRa: seg.accept_ra ?? false } } : {}),
     });
   });
 
@@ -160,6 +182,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
 
   // Addresses: explicit ones first (so automatic ones never take them), then in host order.
   const taken = new Map<string, Set<number>>(segments.map((s) => [s.name, new Set<number>()]));
+  const taken6 = segments.map(() => new Set<bigint>());
   const takenMacs = new Map<string, Path>();
   const resolved = file.hosts.map((h, hi) =>
     (h.interfaces ?? [{}]).map((ifc, ii) => {
@@ -181,7 +204,8 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
         if (taken.get(segName)!.has(ip!)) fail([...path, "ip"], `${ifc.ip} is already used on network '${segName}'`);
         taken.get(segName)!.add(ip!);
       }
-      return { segIndex, ip, ifc, path };
+      const ip6 = ifc.ip6 === undefined ? undefined : explicitIp6(ifc.ip6, segments[segIndex]!, segmentCidrs6[segIndex], taken6[segIndex]!, [...path, "ip6"], fail);
+      return { segIndex, ip, ip6, ifc, path };
     }),
   );
   for (const ifcs of resolved) {
@@ -196,6 +220,15 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
       used.add(next);
       r.ip = next;
     }
+  }
+  // IPv6 interface IDs count up from ::1 per /64, as the v4 host numbers do.
+  for (const r of resolved.flat()) {
+    const cidr6 = segmentCidrs6[r.segIndex];
+    if (r.ip6 !== undefined || !cidr6) continue;
+    let next = cidr6.network + 1n;
+    while (taken6[r.segIndex]!.has(next)) next++;
+    taken6[r.segIndex]!.add(next);
+    r.ip6 = next;
   }
 
   const mgmtRange = hostRange(mgmtCidr);
@@ -219,6 +252,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
         segment: seg.name,
         ip: formatIpv4(r.ip!),
         prefixLen: seg.prefixLen,
+        ...(r.ip6 !== undefined ? { ip6: formatIpv6(r.ip6), prefixLen6: seg.ipv6!.prefixLen } : {}),
         mac: macAddr,
         switchPort: switchPortName(prefix, hi, ii + 1),
         ...(r.ifc.pci ? { pci: r.ifc.pci.toLowerCase() } : {}),
@@ -255,7 +289,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
     name: file.name,
     prefix,
     ...(file.description !== undefined ? { description: file.description } : {}),
-    ipv6: file.ipv6,
+    ipv6: segments.some((s) => s.ipv6),
     nat: file.nat,
     management: {
       subnet: formatCidr(mgmtCidr),
@@ -281,6 +315,52 @@ function checkedCidr(text: string, path: Path, fail: (path: Path, problem: strin
   return cidr;
 }
 
+/** A network's /64 where it has IPv6 (its own `ipv6`, else the lab's), checked like the v4 subnets. */
+function segmentSubnet6(
+  seg: { name: string; ipv6?: boolean | undefined; subnet6?: string | undefined; accept_ra?: boolean | undefined },
+  index: number,
+  labIpv6: boolean,
+  before: readonly Segment[],
+  beforeCidrs: readonly (Cidr6 | undefined)[],
+  fail: (path: Path, problem: string) => never,
+): Cidr6 | undefined {
+  const path = ["networks", index] as const;
+  if (!(seg.ipv6 ?? labIpv6)) {
+    const off = `network '${seg.name}' has no IPv6: set 'ipv6: true' on it or on the lab`;
+    if (seg.subnet6 !== undefined) fail([...path, "subnet6"], off);
+    if (seg.accept_ra !== undefined) fail([...path, "accept_ra"], off);
+    return undefined;
+  }
+  const text = seg.subnet6 ?? `2001:2:0:${index.toString(16)}::/${SEGMENT_PREFIX_LEN6}`;
+  const cidr = parseCidr6(text);
+  if (typeof cidr === "string") return fail([...path, "subnet6"], cidr);
+  if (!insideBenchmarkRange6(cidr)) fail([...path, "subnet6"], `${text} is outside 2001:2::/48, the IPv6 benchmarking range every lab address must come from`);
+  if (cidr.prefixLen !== SEGMENT_PREFIX_LEN6) fail([...path, "subnet6"], `${text} is a /${cidr.prefixLen}; a network's IPv6 subnet is one /${SEGMENT_PREFIX_LEN6}`);
+  const clash = beforeCidrs.findIndex((other) => other !== undefined && cidrs6Overlap(cidr, other));
+  if (clash >= 0) fail([...path, "subnet6"], `${formatCidr6(cidr)} overlaps network '${before[clash]!.name}' (${before[clash]!.ipv6!.subnet})`);
+  return cidr;
+}
+
+/** An `ip6:` from the lab file: a unicast address of the interface's /64, not yet used there. */
+function explicitIp6(
+  text: string,
+  segment: Segment,
+  cidr: Cidr6 | undefined,
+  taken: Set<bigint>,
+  path: Path,
+  fail: (path: Path, problem: string) => never,
+): bigint {
+  if (!cidr) return fail(path, `network '${segment.name}' has no IPv6: set 'ipv6: true' on the lab or the network`);
+  const ip = parseIpv6(text);
+  if (ip === undefined) return fail(path, `'${text}' is not an IPv6 address`);
+  if (!cidr6Contains(cidr, ip)) fail(path, `${text} is not inside network '${segment.name}' (${formatCidr6(cidr)})`);
+  const reserved = reservedInSubnet6(cidr, ip);
+  if (reserved) fail(path, `${text} ${reserved} of network '${segment.name}' (${formatCidr6(cidr)}), not a host address`);
+  if (taken.has(ip)) fail(path, `${formatIpv6(ip)} is already used on network '${segment.name}'`);
+  taken.add(ip);
+  return ip;
+}
+
 function explicitRoutes(
   file: HostFile,
   hostIndex: number,
@@ -292,7 +372,7 @@ function explicitRoutes(
   // No lab route may lead out of the machine: not a default route, not through the management gateway
   // (the root namespace, which may NAT to the world), only through a lab host on one of this host's test networks.
   const leaves = "no lab route may leave the machine";
-  return (file.routes ?? []).map((route, ri) => {
+  return (file.routes ?? []).flatMap((route, ri) => {
     const path = ["hosts", hostIndex, "routes", ri] as const;
     const seg = segments.find((s) => s.name === route.to);
     let to: string;
@@ -308,8 +388,11 @@ function explicitRoutes(
     const viaHost = hosts.find((h) => h.name === route.via);
     let via: string | undefined;
     if (viaHost) {
-      via = viaHost.interfaces.find((vi) => self.interfaces.some((si) => si.segment === vi.segment))?.ip;
-      if (!via) fail([...path, "via"], `host '${route.via}' shares no network with '${self.name}'`);
+      const hop = viaHost.interfaces.find((vi) => self.interfaces.some((si) => si.segment === vi.segment));
+      if (!hop) return fail([...path, "via"], `host '${route.via}' shares no network with '${self.name}'`);
+      // A network through a lab host: over IPv6 too, where that network and the hop's network have it.
+      const v6 = seg?.ipv6 && hop.ip6 !== undefined ? [{ to: seg.ipv6.subnet, via: hop.ip6 }] : [];
+      return [{ to, via: hop.ip }, ...v6];
     } else if (parseIpv4(route.via) !== undefined) {
       if (route.via === mgmtGateway) fail([...path, "via"], `${route.via} is the management gateway: ${leaves}`);
       const mine = self.interfaces.map((i) => segments.find((sg) => sg.name === i.segment)!);
@@ -320,11 +403,11 @@ function explicitRoutes(
     } else {
       fail([...path, "via"], `'${route.via}' is neither a host name nor an IPv4 address`);
     }
-    return { to, via: via! };
+    return [{ to, via: via! }];
   });
 }
 
-/** Hosts beside a DUT reach the DUT's other segments through it. */
+/** Hosts beside a DUT reach the DUT's other segments through it (over IPv6 too, where both ends have it). */
 function dutRoutes(host: Host, hosts: readonly Host[], segments: readonly Segment[]): Route[] {
   if (host.role === "dut") return [];
   const routes: Route[] = [];
@@ -335,7 +418,12 @@ function dutRoutes(host: Host, hosts: readonly Host[], segments: readonly Segmen
     if (!shared) continue;
     for (const far of dut.interfaces) {
       if (mine.has(far.segment)) continue;
-      routes.push({ to: segments.find((s) => s.name === far.segment)!.subnet, via: shared.ip });
+      const farSegment = segments.find((s) => s.name === far.segment)!;
+      routes.push({ to: farSegment.subnet, via: shared.ip });
+      // Dual stack: the far /64 through the DUT's v6 address, where both networks have IPv6.
+      if (farSegment.ipv6 && shared.ip6 !== undefined) {
+        routes.push({ to: farSegment.ipv6.subnet, via: shared.ip6 });
+      }
     }
   }
   return routes;

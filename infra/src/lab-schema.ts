@@ -25,6 +25,8 @@ const pciAddress = z
 export const interfaceSchema = z.strictObject({
   network: segmentName.optional(),
   ip: z.string().optional(),
+  /** An explicit IPv6 address inside the network's /64 (the network must have IPv6). */
+  ip6: z.string().optional(),
   mac: mac.optional(),
   pci: pciAddress.optional(),
   impair: interfaceImpairSchema.optional(),
@@ -62,6 +64,12 @@ export const hostSchema = z.strictObject({
 export const segmentSchema = z.strictObject({
   name: segmentName,
   subnet: z.string().optional(),
+  /** IPv6 on this network; absent: the lab's `ipv6`. */
+  ipv6: z.boolean().optional(),
+  /** The network's /64 inside 2001:2::/48; absent: 2001:2:0:<index>::/64. */
+  subnet6: z.string().optional(),
+  /** Hosts accept router advertisements (and autoconfigure from them) on this network; off by default. */
+  accept_ra: z.boolean().optional(),
   mtu: z.number().int().min(576).max(9000).default(1500),
   impair: networkImpairSchema.optional(),
 });

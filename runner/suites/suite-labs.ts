@@ -38,4 +38,5 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "host-conformance.test.ts": { lab: "own", backends: ["netns"], why: "compares the engine with the Linux kernel of a netns host of its own lab, on the same link" },
   "impairments.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; impairs its switch ports and checks that down removes every qdisc and program` },
   "ownership.test.ts": { lab: "own", backends: ["netns"], why: "makes foreign namespaces and links beside labs of its own on this machine" },
+  "dual-stack.test.ts": { lab: "own", backends: ["netns"], why: "brings its own dual-stack netns lab up and down and looks into its switch namespace" },
 };

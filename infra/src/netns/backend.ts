@@ -9,6 +9,7 @@ import type { Inventory } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
 import { isImpairLinkName, planLabImpairments } from "./impairments.ts";
+import { awaitIpv6Ready, hostIpv6Drift } from "./ipv6-host.ts";
 import { removeStaleDpdkFiles } from "./dpdk-runtime.ts";
 import { withFileLock } from "./file-lock.ts";
 import { claimPrefix, releasePrefix, type RegisteredLab } from "./lab-registry.ts";
@@ -232,6 +233,7 @@ export class NetnsBackend implements LabBackend {
         ipBatch(s.batch, s.name === "switch" ? "setting up the lab's switch" : `configuring host '${s.name}'`, s.namespace, s.preamble),
       ),
     );
+    await awaitIpv6Ready(lab);
     progress("addresses and routes set");
     await impairments.apply();
     let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
@@ -319,6 +321,7 @@ export class NetnsBackend implements LabBackend {
       ? (JSON.parse(readFileSync(inventoryPath(options.stateDir), "utf8")) as Inventory)
       : undefined;
     const sshFiles: SshFiles = { dir: join(options.stateDir, "ssh"), clientKey: "" };
+    const extraV6: string[] = [];
     const hosts = await Promise.all(
       lab.hosts.map(async (host) => {
         const present = own.namespaces.has(host.namespace);
@@ -334,11 +337,15 @@ export class NetnsBackend implements LabBackend {
           else if (!got.addr_info.some((a) => a.local === want.ip)) missing.push(`address ${want.ip} on ${host.name} ${want.ifname}`);
           else if (!got.flags.includes("UP")) missing.push(`${host.name} ${want.ifname} up`);
         }
+        const v6 = await hostIpv6Drift(lab, host);
+        missing.push(...v6.missing);
+        extraV6.push(...v6.extra);
         const wantSsh = inventory?.hosts.find((h) => h.name === host.name)?.transports.ssh !== undefined;
-        if (!wantSsh) return { name: host.name, present };
+        const ipv6 = lab.ipv6 ? { ipv6: v6.live } : {};
+        if (!wantSsh) return { name: host.name, present, ...ipv6 };
         const ssh = sshdRunning(sshFiles, host);
         if (!ssh) missing.push(`sshd on ${host.name}`);
-        return { name: host.name, present, ssh };
+        return { name: host.name, present, ssh, ...ipv6 };
       }),
     );
     const described = new Set(labNamespaces(lab));
@@ -347,6 +354,7 @@ export class NetnsBackend implements LabBackend {
       ...own.rootLinks.filter((l) => l !== uplink).map((l) => `link ${l}`),
       ...[...own.namespaces.keys()].filter((n) => !described.has(n)).map((n) => `namespace ${n}`),
       ...(switchUp ? live.switchDetail.filter((l) => l.ifname !== "lo" && !expectedSwitch.has(l.ifname) && !isImpairLinkName(lab.prefix, l.ifname)).map((l) => `link ${l.ifname} in ${lab.switchNamespace}`) : []),
+      ...extraV6,
     ];
     const anyPresent = own.namespaces.size > 0 || own.rootLinks.length > 0;
     const state = !anyPresent ? "down" : missing.length === 0 && extra.length === 0 ? "up" : "degraded";

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILD_DIR } from "../repo.ts";
-import { INVENTORY_SCHEMA, type Inventory, type InventoryHost } from "../inventory.ts";
+import { INVENTORY_SCHEMA, inventoryAddresses, type Inventory, type InventoryHost } from "../inventory.ts";
 import type { Lab } from "../lab-model.ts";
 
 function hugepagesFree(): number {
@@ -33,8 +33,7 @@ export function netnsInventory(
         name: i.ifname,
         segment: i.segment,
         mac: i.mac,
-        ipv4: i.ip,
-        prefixLen: i.prefixLen,
+        ...inventoryAddresses(i),
         pci: null,
         peer: { namespace: lab.switchNamespace, dev: i.switchPort },
         dpdk: {

@@ -9,6 +9,7 @@
 // LAN must carry what the engine sends. The root namespace keeps one veth, the
 // management uplink with the gateway address, so every host's eth0 is reachable.
 import type { Host, Lab } from "../lab-model.ts";
+import { ipv6AddressLines, ipv6Sysctls } from "./ipv6-host.ts";
 
 export interface LiveState {
   /** Links in the root namespace, by name. */
@@ -110,6 +111,7 @@ export function hostSetups(lab: Lab, mark: string): NamespaceSetup[] {
     const preamble = [
       // IPv6 off unless the lab asks: router solicitations and MLD would pollute the counters.
       ...(lab.ipv6 ? [] : [sysctl("net.ipv6.conf.all.disable_ipv6", 1), sysctl("net.ipv6.conf.default.disable_ipv6", 1)]),
+      ...ipv6Sysctls(lab, host).map(([key, value]) => sysctl(key, value)),
       sysctl("net.ipv4.ip_forward", host.forwarding ? 1 : 0),
       // Routed DUT traffic arrives on one interface and leaves on another: no reverse-path filter.
       ...(host.forwarding ? [sysctl("net.ipv4.conf.all.rp_filter", 0), sysctl("net.ipv4.conf.default.rp_filter", 0)] : []),
@@ -121,7 +123,7 @@ export function hostSetups(lab: Lab, mark: string): NamespaceSetup[] {
       "link set lo up",
       `addr replace ${host.mgmt.ip}/${host.mgmt.prefixLen} dev ${host.mgmt.ifname}`,
       `link set ${host.mgmt.ifname} up`,
-      ...host.interfaces.flatMap((i) => [`addr replace ${i.ip}/${i.prefixLen} dev ${i.ifname}`, `link set ${i.ifname} up`]),
+      ...host.interfaces.flatMap((i) => [`addr replace ${i.ip}/${i.prefixLen} dev ${i.ifname}`, ...ipv6AddressLines(i), `link set ${i.ifname} up`]),
       ...host.routes.map((r) => `route replace ${r.to} via ${r.via}`),
     ];
     return { name: host.name, namespace: host.namespace, preamble, batch };

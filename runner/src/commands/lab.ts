@@ -27,7 +27,8 @@ and is recorded in the lab's state as it is made: 'down' removes exactly what
            'bun run lab impair --help')
 
 Options:
-  --lab FILE|NAME   lab file, or an example lab: two-host (default), xdp-pair, dut, scale8
+  --lab FILE|NAME   lab file, or an example lab: two-host (default), xdp-pair, dut, scale8,
+                    dual-stack
   --ssh             also start an OpenSSH server in every host (key-only, management
                     address only) and put SSH transports with pinned host keys in the inventory
   --json            machine-readable output
@@ -94,7 +95,7 @@ async function labAction(action: string, values: { ssh?: boolean; json?: boolean
       } else {
         console.log(`lab ${lab.name} up in ${ms()} ms: ${inventory.hosts.length} hosts${values.ssh ? " with sshd" : ""}`);
         for (const h of inventory.hosts) {
-          const test = h.interfaces.map((i) => `${i.name} ${i.ipv4} (${i.segment})`).join(", ");
+          const test = h.interfaces.map((i) => `${i.name} ${i.ipv4}${i.ipv6 ? ` ${i.ipv6}` : ""} (${i.segment})`).join(", ");
           console.log(`  ${h.name.padEnd(10)} ${h.role.padEnd(5)} mgmt ${h.mgmt.ip.padEnd(15)} ${test}`);
         }
         console.log(`inventory: ${relative(process.cwd(), path) || path}`);
@@ -118,7 +119,10 @@ async function labAction(action: string, values: { ssh?: boolean; json?: boolean
       if (values.json) console.log(JSON.stringify(report));
       else {
         console.log(`lab ${lab.name}: ${report.state}`);
-        for (const h of report.hosts) console.log(`  ${h.name.padEnd(10)} ${h.present ? "present" : "absent"}${h.ssh === undefined ? "" : h.ssh ? ", sshd running" : ", sshd NOT running"}`);
+        for (const h of report.hosts) {
+          const v6 = h.ipv6?.length ? `, ${h.ipv6.map((a) => `${a.ifname} ${a.address}`).join(", ")}` : "";
+          console.log(`  ${h.name.padEnd(10)} ${h.present ? "present" : "absent"}${h.ssh === undefined ? "" : h.ssh ? ", sshd running" : ", sshd NOT running"}${v6}`);
+        }
         for (const m of report.missing) console.log(`  missing: ${m}`);
         for (const e of report.extra) console.log(`  extra:   ${e}`);
       }
