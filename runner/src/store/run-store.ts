@@ -172,6 +172,10 @@ const OWN_START = ownStart();
 /** How long a write waits for another process's write to end (runs commit each sample as it arrives). */
 const BUSY_TIMEOUT_MS = 10_000;
 
+function isBusy(err: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test((err as { code?: string }).code ?? "") || /database is locked/.test((err as Error)?.message ?? "");
+}
+
 function oneLine(err: unknown): string {
   return ((err as Error)?.message ?? String(err)).split("\n")[0]!;
 }
@@ -185,20 +189,29 @@ export class RunStore {
 
   private constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
-    let db: Database | undefined;
-    try {
-      db = new Database(path, { create: true, strict: true });
-      // The busy timeout first: switching a fresh file to WAL and creating the schema wait for another process
-      // opening the same store at the same moment (two CLI runs started together) instead of failing 'locked'.
-      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
-      db.exec(SCHEMA);
-      this.db = db;
-      this.ensureRunnerStart();
-      this.ensureTotals();
-    } catch (err) {
-      db?.close();
-      const broken = /^SQLITE_(CORRUPT|NOTADB)/.test((err as { code?: string }).code ?? "");
-      throw new Error(`run store ${path}: ${oneLine(err)}${broken ? " (not a usable run store: move it aside and a new one is created)" : ""}`);
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (;;) {
+      let db: Database | undefined;
+      try {
+        db = new Database(path, { create: true, strict: true });
+        // The busy timeout first: switching a fresh file to WAL and creating the schema wait for another process
+        // opening the same store at the same moment (two CLI runs started together) instead of failing 'locked'.
+        db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
+        db.transaction(() => db!.exec(SCHEMA)).immediate();
+        this.db = db;
+        this.ensureRunnerStart();
+        this.ensureTotals();
+        break;
+      } catch (err) {
+        db?.close();
+        // The WAL switch of a fresh file can answer 'locked' at once, without the busy handler: open again.
+        if (isBusy(err) && Date.now() < deadline) {
+          Bun.sleepSync(5 + Math.random() * 20);
+          continue;
+        }
+        const broken = /^SQLITE_(CORRUPT|NOTADB)/.test((err as { code?: string }).code ?? "");
+        throw new Error(`run store ${path}: ${oneLine(err)}${broken ? " (not a usable run store: move it aside and a new one is created)" : ""}`);
+      }
     }
     this.dataVersion = this.db.prepare<{ data_version: number }, []>("PRAGMA data_version");
     this.insertSample = this.db.prepare(
