@@ -12,7 +12,8 @@ import { loadLab } from "../src/lab-files.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { LABS_DIR, labStateDir, REPO_ROOT } from "../src/paths.ts";
 
-const { lab: model } = loadLab("dual-stack");
+// The backend knows a lab by its file (ownership): every call names it.
+const { lab: model, file: labFile } = loadLab("dual-stack");
 const backend = new NetnsBackend();
 const stateDir = labStateDir(model.name);
 const CLI = join(REPO_ROOT, "runner/src/cli.ts");
@@ -24,7 +25,7 @@ const rightAfterUp = new Map<string, string>();
 beforeAll(async () => {
   // This suite's own lab even when the caller points suites at another one; a copy left by a killed run goes first.
   delete process.env.WIRELAB_INVENTORY;
-  await backend.down(model, { stateDir });
+  await backend.down(model, { stateDir, labFile });
   lab = await startLab("dual-stack", { ssh: false });
   const seen = await Promise.all(model.hosts.map((h) => lab!.transport(h.name).exec(["ip", "-6", "addr", "show"])));
   model.hosts.forEach((h, i) => rightAfterUp.set(h.name, seen[i]!.stdout));
@@ -164,16 +165,16 @@ describe("status", () => {
   test("a lost or foreign v6 address is drift, and up repairs it", async () => {
     await sh("rx", ["ip", "-6", "addr", "del", "2001:2:0:42::2/64", "dev", "eth1"]);
     await sh("tx", ["ip", "-6", "addr", "add", "2001:2:0:42::99/64", "dev", "eth1", "nodad"]);
-    const degraded = await backend.status(model, { stateDir });
+    const degraded = await backend.status(model, { stateDir, labFile });
     expect(degraded.state).toBe("degraded");
     expect(degraded.missing).toEqual(["address 2001:2:0:42::2/64 on rx eth1"]);
     expect(degraded.extra).toEqual(["address 2001:2:0:42::99/64 on tx eth1"]);
     // Router advertisements turned on behind the lab's back.
     await sh("rx", ["sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/eth1/accept_ra"]);
-    expect((await backend.status(model, { stateDir })).missing).toContain("net.ipv6.conf.eth1.accept_ra = 0 on rx (it is 1)");
+    expect((await backend.status(model, { stateDir, labFile })).missing).toContain("net.ipv6.conf.eth1.accept_ra = 0 on rx (it is 1)");
     await sh("tx", ["ip", "-6", "addr", "del", "2001:2:0:42::99/64", "dev", "eth1"]);
-    await backend.up(model, { stateDir });
-    const repaired = await backend.status(model, { stateDir });
+    await backend.up(model, { stateDir, labFile });
+    const repaired = await backend.status(model, { stateDir, labFile });
     expect([repaired.state, repaired.missing, repaired.extra]).toEqual(["up", [], []]);
     expect((await sh("rx", ["ip", "-6", "addr", "show", "dev", "eth1"])).stdout).not.toContain("tentative");
   });
@@ -190,9 +191,9 @@ test("a dual-stack DUT routes IPv6 between its networks, and the hosts beside it
       .replace(/198\.18\.10\./g, "198.18.67.")
       .replace(/198\.18\.11\./g, "198.18.68."),
   );
-  const { lab: dutModel } = loadLab(file);
+  const { lab: dutModel, file: dutFile } = loadLab(file);
   const dutState = labStateDir(dutModel.name);
-  await backend.down(dutModel, { stateDir: dutState });
+  await backend.down(dutModel, { stateDir: dutState, labFile: dutFile });
   const routed = await startLab(file, { ssh: false });
   try {
     const [tx, rx] = [routed.inventory.hosts.find((h) => h.name === "tx")!, routed.inventory.hosts.find((h) => h.name === "rx")!];
@@ -203,7 +204,7 @@ test("a dual-stack DUT routes IPv6 between its networks, and the hosts beside it
     expect(ping.stdout).toMatch(/ttl=63 /);
     const forwarded = await routed.transport("dut").exec(["cat", "/proc/net/snmp6"]);
     expect(Number(/^Ip6OutForwDatagrams\s+(\d+)$/m.exec(forwarded.stdout)?.[1])).toBeGreaterThanOrEqual(6);
-    expect((await backend.status(dutModel, { stateDir: dutState })).state).toBe("up");
+    expect((await backend.status(dutModel, { stateDir: dutState, labFile: dutFile })).state).toBe("up");
   } finally {
     await routed.down();
     rmSync(dir, { recursive: true, force: true });
@@ -220,6 +221,6 @@ test("down removes every namespace, link and file of the lab", async () => {
     ...readdirSync("/sys/class/net").filter((n) => n.startsWith(`${model.prefix}-`)),
   ];
   expect(left).toEqual([]);
-  expect((await backend.status(model, { stateDir })).state).toBe("down");
+  expect((await backend.status(model, { stateDir, labFile })).state).toBe("down");
   expect(() => readFileSync(join(stateDir, "inventory.json"))).toThrow();
 }, 30_000);
