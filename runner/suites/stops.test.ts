@@ -178,9 +178,11 @@ describe("store faults are contained", () => {
     const fresh = join(work, "results-together");
     const a = traffic(["--tx", "tx", "--rx", "rx", "--protocol", "udp", "--mode", "rate", "--pps", "500", "--duration", "2"], fresh);
     const b = traffic(["--tx", "tx2", "--rx", "rx2", "--protocol", "udp", "--mode", "rate", "--pps", "500", "--duration", "2"], fresh);
-    const [ca, cb] = await Promise.all([a.exited, b.exited]);
+    const [ca, cb, outA, outB] = await Promise.all([a.exited, b.exited, new Response(a.stdout).text(), new Response(b.stdout).text()]);
     const errs = await Promise.all([new Response(a.stderr).text(), new Response(b.stderr).text()]);
-    expect({ codes: [ca, cb], errs }).toEqual({ codes: [0, 0], errs: ["", ""] });
+    // A run that failed says why in its last JSON lines (verdicts, summary): shown with the failure.
+    const why = [ca, cb].flatMap((code, i) => (code === 0 ? [] : [[outA, outB][i]!.trim().split("\n").slice(-2).join("\n")]));
+    expect({ codes: [ca, cb], errs, why }).toEqual({ codes: [0, 0], errs: ["", ""], why: [] });
     const store = RunStore.open(join(fresh, "wirelab.sqlite"));
     const runs = store.listRuns(10);
     store.close();
