@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dpdkFilePrefix, removeStaleDpdkFiles } from "./dpdk-runtime.ts";
+import { dpdkFilePrefix, holdDpdkRuntimeDirs, removeStaleDpdkFiles } from "./dpdk-runtime.ts";
 
 describe("dpdkFilePrefix", () => {
   test("the lab prefix ends at '_', so lab sqp's files never look like lab sqp-b's", () => {
@@ -39,6 +39,21 @@ describe("removeStaleDpdkFiles", () => {
       expect(removeStaleDpdkFiles("sqp", roots)).toEqual([join(roots.run, "wl-sqp_r2-rx")]);
     } finally {
       holder.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.skipIf(process.getuid?.() !== 0)("a run's dirs held from before its engines start are never swept by a run beside it; released, they are", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wl-dpdk-"));
+    const roots = { run: join(dir, "run"), huge: join(dir, "huge") };
+    try {
+      // The engine has not opened anything yet: only the runner's hold keeps the dir.
+      const release = holdDpdkRuntimeDirs([dpdkFilePrefix("sqp", "r3", "tx")], roots.run);
+      expect(existsSync(join(roots.run, "wl-sqp_r3-tx"))).toBe(true);
+      expect(removeStaleDpdkFiles("sqp", roots)).toEqual([]);
+      release();
+      expect(removeStaleDpdkFiles("sqp", roots)).toEqual([join(roots.run, "wl-sqp_r3-tx")]);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

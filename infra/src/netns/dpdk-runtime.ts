@@ -2,7 +2,7 @@
 // (about 3.3 MB: config, fbarray) and, with hugepages, <file-prefix>map_* files
 // until it exits cleanly; an engine killed with its runner leaves them. They are
 // removed as soon as no process holds them, by the next run and by `lab down`.
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 export const DPDK_RUN_DIR = "/var/run/dpdk";
@@ -23,6 +23,21 @@ export function dpdkRuntimeDir(filePrefix: string): string {
 
 function labFilePrefixStem(labPrefix: string): string {
   return `wl-${labPrefix}_`;
+}
+
+/**
+ * Makes the runtime dirs of a run's engines and holds each open until `release`: between an
+ * engine's start and its EAL opening them, another run's sweep would take them for stale.
+ */
+export function holdDpdkRuntimeDirs(filePrefixes: readonly string[], root = DPDK_RUN_DIR): () => void {
+  const fds = filePrefixes.map((p) => {
+    const dir = join(root, p);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return openSync(dir, "r");
+  });
+  return () => {
+    for (const fd of fds.splice(0)) closeSync(fd);
+  };
 }
 
 /** /var/run is a symlink to /run: the kernel names open files by the latter. */

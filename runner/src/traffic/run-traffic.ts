@@ -8,7 +8,7 @@ import { dpdkRuntimeDir, rxInvocation, txInvocation, type EngineInvocation } fro
 import { runStop } from "./run-stop.ts";
 import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
 import { toolsOf } from "../../../infra/src/inventory.ts";
-import { removeStaleDpdkFiles } from "../../../infra/src/netns/dpdk-runtime.ts";
+import { holdDpdkRuntimeDirs, removeStaleDpdkFiles } from "../../../infra/src/netns/dpdk-runtime.ts";
 import { pinDirFor, startXdp } from "../xdp/xdp-session.ts";
 import type { XdpStats } from "../xdp/xdp-output.ts";
 
@@ -188,6 +188,8 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
   const txInv = txInvocation(inv, spec, txHost, rxHost, engineOptions);
   // Engines of an earlier run killed with its runner left DPDK runtime files here: theirs are removed once no process holds them.
   if (inv.backend === "netns") removeStaleDpdkFiles(inv.lab.prefix);
+  // Each engine's runtime dir is held from before it starts, so a run starting beside this one never sweeps it away.
+  const dirHolds: (() => void)[] = [];
   const startedAt = new Date().toISOString();
   const running: Running[] = [];
   let state: RunState = "passed";
@@ -207,6 +209,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
   const interrupted = stop.requested;
   /** Starts an engine and keeps it in `running`; one the run was aborted while it started is stopped right away. */
   const launch = async (engine: EngineInvocation, host: string): Promise<Running> => {
+    if (inv.backend === "netns") dirHolds.push(holdDpdkRuntimeDirs([engine.filePrefix]));
     const r = await startEngine(engine, options.transport(host), options);
     running.push(r);
     if (interrupted() && r.outcome.role === "tx") void r.proc.stop(3000);
@@ -290,6 +293,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     // Let the exit handlers record exit codes and stderr.
     await Promise.all(running.map((r) => r.proc.exited));
     // DPDK leaves its runtime files behind; they are this run's to remove.
+    for (const release of dirHolds) release();
     await Promise.all(running.map((r) => r.transport.exec(["rm", "-rf", dpdkRuntimeDir(r.filePrefix)]).catch(() => undefined)));
     await Bun.sleep(0);
   }
