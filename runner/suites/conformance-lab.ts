@@ -16,6 +16,19 @@ import { ownTwoHostLab } from "./own-lab.ts";
 
 export type Answerer = "kernel" | "engine";
 
+/** What each side did for each probe; `seenBy` fails naming a probe that never ran (beforeAll's error says why). */
+export function probeRecord<S>(): { readonly kernel: Map<string, S>; readonly engine: Map<string, S>; seenBy(side: Answerer, name: string): S } {
+  const record = { kernel: new Map<string, S>(), engine: new Map<string, S>() };
+  return {
+    ...record,
+    seenBy(side, name) {
+      const s = record[side].get(name);
+      if (s === undefined) throw new Error(`probe '${name}' did not run against the ${side} (see beforeAll's error)`);
+      return s;
+    },
+  };
+}
+
 export interface Endpoint {
   readonly host: InventoryHost;
   readonly ip: string;

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../src/paths.ts";
 import type { EngineStats } from "../src/traffic/engine-output.ts";
 import type { ExecResult } from "../src/transport/transport.ts";
-import { decodeCapture, startConformanceLab, type Answerer, type ConformanceLab, type DecodedFrame } from "./conformance-lab.ts";
+import { decodeCapture, probeRecord, startConformanceLab, type Answerer, type ConformanceLab, type DecodedFrame } from "./conformance-lab.ts";
 
 interface Probe {
   readonly name: string;
@@ -64,7 +64,7 @@ const PROBES: readonly Probe[] = [
 ];
 
 let lab: ConformanceLab | undefined;
-const seen: Record<Answerer, Map<string, Seen>> = { kernel: new Map(), engine: new Map() };
+const seen = probeRecord<Seen>();
 let summary: EngineStats | undefined;
 let engineExit: ExecResult | undefined;
 
@@ -94,11 +94,7 @@ afterAll(async () => {
   await lab?.down();
 }, 60_000);
 
-const get = (side: Answerer, name: string): Seen => {
-  const s = seen[side].get(name);
-  if (!s) throw new Error(`probe '${name}' did not run against the ${side} (see beforeAll's error)`);
-  return s;
-};
+const get = (side: Answerer, name: string): Seen => seen.seenBy(side, name);
 
 describe("answered or not: the engine does what the kernel does", () => {
   for (const p of PROBES) {

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../src/paths.ts";
 import type { EngineStats } from "../src/traffic/engine-output.ts";
 import type { ExecResult, RemoteProcess } from "../src/transport/transport.ts";
-import { decodeCapture, startConformanceLab, type Answerer, type ConformanceLab, type DecodedFrame } from "./conformance-lab.ts";
+import { decodeCapture, probeRecord, startConformanceLab, type Answerer, type ConformanceLab, type DecodedFrame } from "./conformance-lab.ts";
 import { TCP_FLAGS, tcpSegmentsFrom, type TcpSegment } from "./tcp-segments.ts";
 
 const NAME = "www.wirelab.test";
@@ -63,7 +63,7 @@ const PROBES: Readonly<Record<string, Argv>> = {
 };
 
 let lab: ConformanceLab | undefined;
-const seen: Record<Answerer, Map<string, Seen>> = { kernel: new Map(), engine: new Map() };
+const seen = probeRecord<Seen>();
 const generator: Partial<Record<Answerer, { tcp?: EngineStats; dns?: EngineStats }>> = {};
 let rxSummary: EngineStats | undefined;
 let rxExit: ExecResult | undefined;
@@ -126,11 +126,7 @@ afterAll(async () => {
   await lab?.down();
 }, 60_000);
 
-const get = (side: Answerer, name: string): Seen => {
-  const s = seen[side].get(name);
-  if (!s) throw new Error(`probe '${name}' did not run against the ${side} (see beforeAll's error)`);
-  return s;
-};
+const get = (side: Answerer, name: string): Seen => seen.seenBy(side, name);
 const both = (name: string, check: (s: Seen, side: Answerer) => void) => {
   for (const side of ["kernel", "engine"] as const) check(get(side, name), side);
 };
