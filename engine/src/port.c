@@ -3,6 +3,8 @@
 #include <rte_ethdev.h>
 #include "port.h"
 
+int port_fast_free = 1;
+
 #define RX_DESC 2048
 #define TX_DESC 2048
 
@@ -23,7 +25,7 @@ int port_init(uint16_t port, struct rte_mempool *pool, struct port_info *out)
 		return rc;
 	}
 	memset(&conf, 0, sizeof(conf));
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+	if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) && port_fast_free)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	rc = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (rc) {

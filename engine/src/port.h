@@ -14,6 +14,9 @@ struct port_info {
 	uint16_t nb_rxd, nb_txd;
 };
 
+/* 0 before port_init when mbufs are sent with refcnt > 1 (replay):
+ * fast free assumes every mbuf sent is freed outright. [1] */
+extern int port_fast_free;
 /* Returns 0, or a negative errno after logging to stderr. */
 int port_init(uint16_t port, struct rte_mempool *pool, struct port_info *out);
 void port_close(uint16_t port);
