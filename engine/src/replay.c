@@ -48,6 +48,9 @@ int replay_prepare(const struct replay_cfg *c, struct replay_frames *fr)
 		memcpy(fr->store + at, r.data, r.caplen);
 		memset(fr->store + at + r.caplen, 0, r.len - r.caplen);
 		rewrite_frame(&c->rw, fr->store + at, r.caplen, &fr->rw);
+		/* zeros replaced the missing payload: make its checksums fit it */
+		if (r.caplen < r.len)
+			rewrite_recompute(fr->store + at, r.len);
 		fr->off[k] = at;
 		fr->len[k] = r.len;
 		if (r.len > fr->max_len)

@@ -172,6 +172,43 @@ static int rewrite_ipv4(const struct rewrite_cfg *c, uint8_t *ip, size_t len, st
 	return 1;
 }
 
+/* Offset of the L3 header after up to two VLAN tags, and its ethertype;
+ * 0 if the frame ends first. */
+static size_t l3_offset(const uint8_t *f, size_t len, uint16_t *et)
+{
+	size_t off = 12;
+	if (len < ETH_HLEN)
+		return 0;
+	*et = rd16(f + off);
+	for (int tags = 0; (*et == ETHERTYPE_VLAN || *et == ETHERTYPE_QINQ) && tags < 2; tags++) {
+		off += 4;
+		if (len < off + 2)
+			return 0;
+		*et = rd16(f + off);
+	}
+	return off + 2;
+}
+
+int rewrite_recompute(uint8_t *f, size_t len)
+{
+	uint16_t et = 0;
+	size_t off = l3_offset(f, len, &et);
+	if (!off || et != ETHERTYPE_IPV4 || len - off < IPV4_HLEN)
+		return 0;
+	uint8_t *ip = f + off;
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+	uint16_t tot = rd16(ip + 2);
+	if ((ip[0] >> 4) != 4 || ihl < IPV4_HLEN || tot < ihl || tot > len - off || (rd16(ip + 6) & 0x3fff))
+		return 0;
+	ipv4_set_csum(ip);
+	if (ip[9] == IPPROTO_UDP_ && (tot < ihl + UDP_HLEN || rd16(ip + ihl + 6) == 0))
+		return 1;
+	if ((ip[9] == IPPROTO_TCP_ && tot < ihl + TCP_HLEN) || (ip[9] == IPPROTO_ICMP_ && tot < ihl + 4))
+		return 1;
+	l4_set_csum(ip);
+	return 1;
+}
+
 int rewrite_frame(const struct rewrite_cfg *c, uint8_t *f, size_t caplen, struct rewrite_stats *st)
 {
 	if (caplen < ETH_HLEN)
@@ -182,18 +219,11 @@ int rewrite_frame(const struct rewrite_cfg *c, uint8_t *f, size_t caplen, struct
 			st->mac_mapped++;
 			ch = 1;
 		}
-	size_t off = 12;
-	uint16_t et = rd16(f + off);
-	for (int tags = 0; (et == ETHERTYPE_VLAN || et == ETHERTYPE_QINQ) && tags < 2; tags++) {
-		off += 4;
-		if (caplen < off + 2)
-			return ch;
-		et = rd16(f + off);
-	}
-	off += 2;
-	if (et == ETHERTYPE_IPV4)
+	uint16_t et = 0;
+	size_t off = l3_offset(f, caplen, &et);
+	if (off && et == ETHERTYPE_IPV4)
 		ch |= rewrite_ipv4(c, f + off, caplen - off, st);
-	else if (et == ETHERTYPE_ARP)
+	else if (off && et == ETHERTYPE_ARP)
 		ch |= rewrite_arp(c, f + off, caplen - off, st);
 	if (ch)
 		st->frames++;

@@ -34,6 +34,10 @@ int rewrite_add_mac(struct rewrite_cfg *c, const char *arg, char *err, size_t er
 int rewrite_active(const struct rewrite_cfg *c);
 /* Rewrite a frame of caplen bytes in place; returns 1 if it changed. */
 int rewrite_frame(const struct rewrite_cfg *c, uint8_t *f, size_t caplen, struct rewrite_stats *st);
+/* Recompute the IPv4 header and L4 checksums of a whole, unfragmented
+ * datagram (a padded truncated frame: its payload changed). Returns 1 if
+ * it did. UDP sent without a checksum keeps none. */
+int rewrite_recompute(uint8_t *f, size_t len);
 /* Add a 32-bit field's change to the checksum at csum (RFC 1624 eq. 3). */
 void csum_update32(uint8_t *csum, uint32_t old, uint32_t new_);
 void csum_update16(uint8_t *csum, uint16_t old, uint16_t new_);

@@ -239,6 +239,14 @@ static void test_rewrite_checksums(void)
 	memcpy(copy, f, len);
 	CHECK_EQ(rewrite_frame(&none, f, len, &st), 0);
 	CHECK_EQ(memcmp(copy, f, len), 0);
+	/* a truncated capture padded with zeros: checksums recomputed to fit */
+	len = ip_frame(f, IPPROTO_UDP_, 40);
+	memset(f + len - 20, 0, 20);
+	CHECK(!l4_ok(f + ETH_HLEN));
+	CHECK_EQ(rewrite_recompute(f, len), 1);
+	CHECK(l4_ok(f + ETH_HLEN));
+	CHECK(ipv4_csum_ok(f + ETH_HLEN, 20));
+	CHECK_EQ(rewrite_recompute(f, len - 1), 0); /* datagram longer than the frame */
 	/* incremental helper against a known case (RFC 1624 section 4) */
 	uint8_t cs[2];
 	wr16(cs, 0xdd2f);
