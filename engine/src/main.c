@@ -31,22 +31,12 @@ static void on_signal(int sig)
 static void emit_start(void)
 {
 	static struct jbuf j;
-	char mac[32];
 	jb_reset(&j);
 	jb_obj_open(&j);
 	jb_kstr(&j, "type", "start");
 	jb_kstr(&j, "version", WL_VERSION);
 	jb_kstr(&j, "role", wl_role_names[cfg.role]);
-	jb_key(&j, "port");
-	jb_obj_open(&j);
-	jb_ku64(&j, "id", pinfo.id);
-	jb_kstr(&j, "name", pinfo.name);
-	jb_kstr(&j, "driver", pinfo.driver);
-	fmt_mac(pinfo.mac, mac, sizeof(mac));
-	jb_kstr(&j, "mac", mac);
-	jb_ku64(&j, "rx_desc", pinfo.nb_rxd);
-	jb_ku64(&j, "tx_desc", pinfo.nb_txd);
-	jb_obj_close(&j);
+	port_json(&j, &pinfo);
 	jb_ku64(&j, "lcores", rte_lcore_count());
 	jb_kdbl(&j, "tsc_hz", (double)wk.hz, 0);
 	jb_key(&j, "config");

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <rte_ethdev.h>
 #include "port.h"
+#include "options.h"
 
 int port_fast_free = 1;
 
@@ -77,4 +78,19 @@ void port_close(uint16_t port)
 {
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
+}
+
+void port_json(struct jbuf *j, const struct port_info *pi)
+{
+	char mac[32];
+	jb_key(j, "port");
+	jb_obj_open(j);
+	jb_ku64(j, "id", pi->id);
+	jb_kstr(j, "name", pi->name);
+	jb_kstr(j, "driver", pi->driver);
+	fmt_mac(pi->mac, mac, sizeof(mac));
+	jb_kstr(j, "mac", mac);
+	jb_ku64(j, "rx_desc", pi->nb_rxd);
+	jb_ku64(j, "tx_desc", pi->nb_txd);
+	jb_obj_close(j);
 }

@@ -142,20 +142,12 @@ static void emit_stats(struct replay_run_state *s, uint64_t now, const char *rea
 static void emit_start(const struct replay_cfg *c, const struct port_info *pi, uint64_t hz)
 {
 	static struct jbuf j;
-	char mac[32];
 	jb_reset(&j);
 	jb_obj_open(&j);
 	jb_kstr(&j, "type", "start");
 	jb_kstr(&j, "version", WL_VERSION);
 	jb_kstr(&j, "role", "replay");
-	jb_key(&j, "port");
-	jb_obj_open(&j);
-	jb_ku64(&j, "id", pi->id);
-	jb_kstr(&j, "name", pi->name);
-	jb_kstr(&j, "driver", pi->driver);
-	fmt_mac(pi->mac, mac, sizeof(mac));
-	jb_kstr(&j, "mac", mac);
-	jb_obj_close(&j);
+	port_json(&j, pi);
 	jb_kdbl(&j, "tsc_hz", (double)hz, 0);
 	jb_key(&j, "config");
 	replay_options_json(&j, c);
