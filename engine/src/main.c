@@ -13,6 +13,7 @@
 #include "options.h"
 #include "port.h"
 #include "worker.h"
+#include "replay.h"
 
 #define POOL_MBUFS 16383
 #define POOL_CACHE 256
@@ -30,22 +31,12 @@ static void on_signal(int sig)
 static void emit_start(void)
 {
 	static struct jbuf j;
-	char mac[32];
 	jb_reset(&j);
 	jb_obj_open(&j);
 	jb_kstr(&j, "type", "start");
 	jb_kstr(&j, "version", WL_VERSION);
 	jb_kstr(&j, "role", wl_role_names[cfg.role]);
-	jb_key(&j, "port");
-	jb_obj_open(&j);
-	jb_ku64(&j, "id", pinfo.id);
-	jb_kstr(&j, "name", pinfo.name);
-	jb_kstr(&j, "driver", pinfo.driver);
-	fmt_mac(pinfo.mac, mac, sizeof(mac));
-	jb_kstr(&j, "mac", mac);
-	jb_ku64(&j, "rx_desc", pinfo.nb_rxd);
-	jb_ku64(&j, "tx_desc", pinfo.nb_txd);
-	jb_obj_close(&j);
+	port_json(&j, &pinfo);
 	jb_ku64(&j, "lcores", rte_lcore_count());
 	jb_kdbl(&j, "tsc_hz", (double)wk.hz, 0);
 	jb_key(&j, "config");
@@ -77,7 +68,15 @@ int main(int argc, char **argv)
 	eargv[0] = argv[0];
 	for (int i = 1; i < eargc; i++)
 		eargv[i] = argv[dd + i];
-	int rc = options_parse(&cfg, eargc, eargv);
+	/* replay has its own options and loop (replay.c) */
+	static struct replay_cfg rcfg;
+	static struct replay_frames rframes;
+	int replay = replay_wanted(eargc, eargv);
+	int rc = replay ? replay_options_parse(&rcfg, eargc, eargv) : options_parse(&cfg, eargc, eargv);
+	if (rc == 0 && replay && replay_prepare(&rcfg, &rframes))
+		return 1;
+	if (replay)
+		cfg.port_id = rcfg.port_id;
 	if (rc == 1)
 		return 0;
 	if (rc)
@@ -107,9 +106,17 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	if (replay)
+		port_fast_free = 0;
 	if (port_init(cfg.port_id, pool, &pinfo) < 0) {
 		rte_eal_cleanup();
 		return 1;
+	}
+	if (replay) {
+		rc = replay_run(&rcfg, &rframes, &pinfo);
+		port_close(cfg.port_id);
+		rte_eal_cleanup();
+		return rc;
 	}
 	if (!cfg.has_src_mac)
 		memcpy(cfg.src_mac, pinfo.mac, 6);

@@ -30,6 +30,7 @@ void options_usage(FILE *f)
 "Role and traffic:\n"
 "  --role tx|rx|both         tx: generate (and match replies); rx: count,\n"
 "                            classify and answer; both: the two. [tx]\n"
+"                            (--role replay sends a pcap: --role replay --help)\n"
 "  --protocol P              eth|arp|icmp|udp|tcp|dns|random [udp]\n"
 "  --mode M                  continuous|burst|rate|backoff|random [continuous]\n"
 "  --port-id N               DPDK port to use [0]\n"

@@ -2,6 +2,9 @@
 #include <string.h>
 #include <rte_ethdev.h>
 #include "port.h"
+#include "options.h"
+
+int port_fast_free = 1;
 
 #define RX_DESC 2048
 #define TX_DESC 2048
@@ -23,7 +26,7 @@ int port_init(uint16_t port, struct rte_mempool *pool, struct port_info *out)
 		return rc;
 	}
 	memset(&conf, 0, sizeof(conf));
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+	if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) && port_fast_free)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	rc = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (rc) {
@@ -75,4 +78,19 @@ void port_close(uint16_t port)
 {
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
+}
+
+void port_json(struct jbuf *j, const struct port_info *pi)
+{
+	char mac[32];
+	jb_key(j, "port");
+	jb_obj_open(j);
+	jb_ku64(j, "id", pi->id);
+	jb_kstr(j, "name", pi->name);
+	jb_kstr(j, "driver", pi->driver);
+	fmt_mac(pi->mac, mac, sizeof(mac));
+	jb_kstr(j, "mac", mac);
+	jb_ku64(j, "rx_desc", pi->nb_rxd);
+	jb_ku64(j, "tx_desc", pi->nb_txd);
+	jb_obj_close(j);
 }

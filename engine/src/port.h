@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
+#include "json_out.h"
 
 struct port_info {
 	uint16_t id;
@@ -14,7 +15,12 @@ struct port_info {
 	uint16_t nb_rxd, nb_txd;
 };
 
+/* 0 before port_init when mbufs are sent with refcnt > 1 (replay):
+ * fast free assumes every mbuf sent is freed outright. [1] */
+extern int port_fast_free;
 /* Returns 0, or a negative errno after logging to stderr. */
 int port_init(uint16_t port, struct rte_mempool *pool, struct port_info *out);
 void port_close(uint16_t port);
+/* "port": {...} of the start line. */
+void port_json(struct jbuf *j, const struct port_info *pi);
 #endif

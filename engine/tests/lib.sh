@@ -1,5 +1,5 @@
 # Shared helpers for the engine's namespace tests (sourced, bash).
-# Creates two namespaces wlt-eng-<id>-a / -b joined by a veth pair (eth1 in
+# Creates two namespaces ${WL_TEST_PREFIX}-<id>-a / -b joined by a veth pair (eth1 in
 # each), 198.18.200.1/24 (a) and 198.18.200.2/24 (b), and removes them on
 # exit (trap), also on failure. Needs root.
 set -euo pipefail
@@ -9,13 +9,15 @@ ROOT_DIR="$(cd "$ENGINE_DIR/.." && pwd)"
 ENGINE="${WL_ENGINE:-$ROOT_DIR/build/engine/wirelab-engine}"
 ID="${WL_TEST_ID:-$$}"
 ID=$(( ID % 100000 ))
-NS_A="wlt-eng-$ID-a"
-NS_B="wlt-eng-$ID-b"
+# names start with WL_TEST_PREFIX (a script may pick its own)
+WL_TEST_PREFIX="${WL_TEST_PREFIX:-wlt-eng}"
+NS_A="${WL_TEST_PREFIX}-$ID-a"
+NS_B="${WL_TEST_PREFIX}-$ID-b"
 IP_A=198.18.200.1
 IP_B=198.18.200.2
 # which vdev: net_af_xdp (default) or net_af_packet
 PMD="${WL_PMD:-net_af_xdp}"
-TMP="$(mktemp -d /tmp/wlt-eng-XXXXXX)"
+TMP="$(mktemp -d "/tmp/${WL_TEST_PREFIX}-XXXXXX")"
 PIDS=()
 FAILS=0
 
@@ -27,7 +29,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   ip netns del "$NS_A" 2>/dev/null || true
   ip netns del "$NS_B" 2>/dev/null || true
-  rm -rf /var/run/dpdk/wlt-eng-"$ID"-* 2>/dev/null || true
+  rm -rf /var/run/dpdk/${WL_TEST_PREFIX}-"$ID"-* 2>/dev/null || true
   [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -36,11 +38,11 @@ setup_pair() {
   [ -x "$ENGINE" ] || { echo "engine not built: $ENGINE (meson setup build/engine engine && meson compile -C build/engine)" >&2; exit 2; }
   ip netns add "$NS_A"
   ip netns add "$NS_B"
-  ip link add "wlt-eng-${ID}a" type veth peer name "wlt-eng-${ID}b"
-  ip link set "wlt-eng-${ID}a" netns "$NS_A"
-  ip link set "wlt-eng-${ID}b" netns "$NS_B"
-  ip -n "$NS_A" link set "wlt-eng-${ID}a" name eth1
-  ip -n "$NS_B" link set "wlt-eng-${ID}b" name eth1
+  ip link add "${WL_TEST_PREFIX}-${ID}a" type veth peer name "${WL_TEST_PREFIX}-${ID}b"
+  ip link set "${WL_TEST_PREFIX}-${ID}a" netns "$NS_A"
+  ip link set "${WL_TEST_PREFIX}-${ID}b" netns "$NS_B"
+  ip -n "$NS_A" link set "${WL_TEST_PREFIX}-${ID}a" name eth1
+  ip -n "$NS_B" link set "${WL_TEST_PREFIX}-${ID}b" name eth1
   ip -n "$NS_A" addr add "$IP_A/24" dev eth1
   ip -n "$NS_B" addr add "$IP_B/24" dev eth1
   for ns in "$NS_A" "$NS_B"; do
@@ -56,7 +58,7 @@ setup_pair() {
 # eal NS LCORE: EAL arguments for an engine in namespace NS
 eal() {
   local side="${1##*-}" lcore="$2"
-  echo "--no-huge -m 512 --no-pci --file-prefix wlt-eng-$ID-$side -l $lcore --log-level=user1:notice --vdev ${PMD}0,iface=eth1"
+  echo "--no-huge -m 512 --no-pci --file-prefix ${WL_TEST_PREFIX}-$ID-$side -l $lcore --log-level=user1:notice --vdev ${PMD}0,iface=eth1"
 }
 
 # engine_bg NS LCORE OUTFILE -- args... : start an engine in the background

@@ -1,0 +1,270 @@
+#include "replay.h"
+#include "worker.h"
+#include "options.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#define REPLAY_MAX_FRAME 9600
+
+int replay_prepare(const struct replay_cfg *c, struct replay_frames *fr)
+{
+	char err[1200];
+	memset(fr, 0, sizeof(*fr));
+	if (pcapr_load(&fr->pf, c->pcap, err, sizeof(err)) < 0) {
+		fprintf(stderr, "wirelab-engine: --pcap %s\n", err);
+		return 1;
+	}
+	size_t total = 0, n = fr->pf.n;
+	fr->file_frames = n;
+	fr->off = calloc(n ? n : 1, sizeof(*fr->off));
+	fr->len = calloc(n ? n : 1, sizeof(*fr->len));
+	if (!fr->off || !fr->len)
+		goto oom;
+	for (size_t i = 0; i < n; i++)
+		total += fr->pf.recs[i].len <= REPLAY_MAX_FRAME ? fr->pf.recs[i].len : 0;
+	fr->store = malloc(total ? total : 1);
+	if (!fr->store)
+		goto oom;
+	size_t at = 0, k = 0;
+	struct pcap_rec *keep = fr->pf.recs; /* compacted in place: kept frames' timestamps */
+	for (size_t i = 0; i < n; i++) {
+		struct pcap_rec r = fr->pf.recs[i];
+		if (r.caplen < ETH_HLEN || r.len > REPLAY_MAX_FRAME) {
+			fr->skipped_short++;
+			continue;
+		}
+		if (r.caplen < r.len) {
+			if (c->truncated == RT_SKIP) {
+				fr->skipped_truncated++;
+				continue;
+			}
+			fr->padded++;
+		}
+		memcpy(fr->store + at, r.data, r.caplen);
+		memset(fr->store + at + r.caplen, 0, r.len - r.caplen);
+		rewrite_frame(&c->rw, fr->store + at, r.caplen, &fr->rw);
+		/* zeros replaced the missing payload: make its checksums fit it */
+		if (r.caplen < r.len)
+			rewrite_recompute(fr->store + at, r.len);
+		fr->off[k] = at;
+		fr->len[k] = r.len;
+		if (r.len > fr->max_len)
+			fr->max_len = r.len;
+		keep[k++] = r;
+		at += r.len;
+	}
+	fr->n = k;
+	if (!k) {
+		fprintf(stderr, "wirelab-engine: --pcap %s: no frame to send (%llu in the file, %llu truncated skipped, %llu too short or over %d bytes)\n",
+			c->pcap, (unsigned long long)n, (unsigned long long)fr->skipped_truncated,
+			(unsigned long long)fr->skipped_short, REPLAY_MAX_FRAME);
+		return 1;
+	}
+	return 0;
+oom:
+	fprintf(stderr, "wirelab-engine: --pcap %s: out of memory for %zu frames\n", c->pcap, n);
+	return 1;
+}
+
+struct replay_run_state {
+	const struct replay_cfg *c;
+	const struct replay_frames *fr;
+	const struct port_info *pi;
+	uint64_t hz, t0, first_tx, last_tx;
+	uint64_t sent, bytes, retries;
+	uint64_t prev_sent, prev_bytes, prev_tsc;
+};
+
+static void emit_counts(struct jbuf *j, const struct replay_run_state *s)
+{
+	const struct replay_frames *fr = s->fr;
+	jb_key(j, "replay");
+	jb_obj_open(j);
+	jb_ku64(j, "frames_sent", s->sent);
+	jb_ku64(j, "bytes_sent", s->bytes);
+	jb_ku64(j, "loops_done", s->sent / fr->n);
+	jb_ku64(j, "frames_per_loop", fr->n);
+	jb_ku64(j, "file_frames", fr->file_frames);
+	jb_ku64(j, "padded", fr->padded);
+	jb_ku64(j, "skipped_truncated", fr->skipped_truncated);
+	jb_ku64(j, "skipped_short", fr->skipped_short);
+	jb_ku64(j, "tx_retries", s->retries);
+	jb_obj_close(j);
+}
+
+static void emit_stats(struct replay_run_state *s, uint64_t now, const char *reason)
+{
+	static struct jbuf j;
+	double t = (double)(now - s->t0) / (double)s->hz;
+	jb_reset(&j);
+	jb_obj_open(&j);
+	jb_kstr(&j, "type", reason ? "summary" : "stats");
+	jb_kstr(&j, "role", "replay");
+	jb_kdbl(&j, "t", t, 3);
+	emit_counts(&j, s);
+	if (reason) {
+		const struct rewrite_stats *rw = &s->fr->rw;
+		struct rte_eth_stats es;
+		jb_kstr(&j, "reason", reason);
+		jb_kdbl(&j, "duration", t, 6);
+		double span = s->last_tx > s->first_tx ? (double)(s->last_tx - s->first_tx) / (double)s->hz : 0;
+		/* departures over the time between the first and the last */
+		jb_kdbl(&j, "pps", span > 0 ? (double)(s->sent - 1) / span : 0, 3);
+		jb_kdbl(&j, "mbps", span > 0 ? (double)s->bytes * 8e-6 / span : 0, 3);
+		jb_key(&j, "rewrite");
+		jb_obj_open(&j);
+		jb_ku64(&j, "frames", rw->frames);
+		jb_ku64(&j, "ip_mapped", rw->ip_mapped);
+		jb_ku64(&j, "mac_mapped", rw->mac_mapped);
+		jb_ku64(&j, "ttl_set", rw->ttl_set);
+		jb_ku64(&j, "csum_full", rw->csum_full);
+		jb_ku64(&j, "csum_incremental", rw->csum_incr);
+		jb_obj_close(&j);
+		if (rte_eth_stats_get(s->pi->id, &es) == 0)
+			jb_ku64(&j, "port_tx_errors", es.oerrors);
+	} else {
+		double dt = (double)(now - s->prev_tsc) / (double)s->hz;
+		jb_kdbl(&j, "pps", dt > 0 ? (double)(s->sent - s->prev_sent) / dt : 0, 1);
+		jb_kdbl(&j, "mbps", dt > 0 ? (double)(s->bytes - s->prev_bytes) * 8e-6 / dt : 0, 3);
+		s->prev_sent = s->sent;
+		s->prev_bytes = s->bytes;
+		s->prev_tsc = now;
+	}
+	jb_obj_close(&j);
+	jb_emit(&j);
+}
+
+static void emit_start(const struct replay_cfg *c, const struct port_info *pi, uint64_t hz)
+{
+	static struct jbuf j;
+	jb_reset(&j);
+	jb_obj_open(&j);
+	jb_kstr(&j, "type", "start");
+	jb_kstr(&j, "version", WL_VERSION);
+	jb_kstr(&j, "role", "replay");
+	port_json(&j, pi);
+	jb_kdbl(&j, "tsc_hz", (double)hz, 0);
+	jb_key(&j, "config");
+	replay_options_json(&j, c);
+	jb_obj_close(&j);
+	jb_emit(&j);
+}
+
+/* Every frame in its own mbuf, made once; sends take a reference. */
+static struct rte_mbuf **preload(const struct replay_frames *fr)
+{
+	unsigned room = (unsigned)fr->max_len + RTE_PKTMBUF_HEADROOM;
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("wl_replay", (unsigned)fr->n, 0, 0,
+							 (uint16_t)room, (int)rte_socket_id());
+	if (!mp) {
+		fprintf(stderr, "wirelab-engine: cannot hold %zu frames in mbufs: %s (raise -m)\n", fr->n,
+			rte_strerror(rte_errno));
+		return NULL;
+	}
+	struct rte_mbuf **m = calloc(fr->n, sizeof(*m));
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < fr->n; i++) {
+		m[i] = rte_pktmbuf_alloc(mp);
+		char *d = m[i] ? rte_pktmbuf_append(m[i], (uint16_t)fr->len[i]) : NULL;
+		if (!d) {
+			fprintf(stderr, "wirelab-engine: cannot preload frame %zu\n", i + 1);
+			free(m);
+			return NULL;
+		}
+		memcpy(d, fr->store + fr->off[i], fr->len[i]);
+	}
+	return m;
+}
+
+int replay_run(const struct replay_cfg *c, struct replay_frames *fr, const struct port_info *pi)
+{
+	struct rte_mbuf **frames = preload(fr);
+	if (!frames)
+		return 1;
+	struct replay_run_state s = { .c = c, .fr = fr, .pi = pi, .hz = rte_get_tsc_hz() };
+	uint64_t *gaps = replay_gaps(c, fr->pf.recs, fr->len, fr->n, s.hz);
+	if ((c->pace == RP_MBPS || c->pace == RP_SPEED) && !gaps) {
+		fprintf(stderr, "wirelab-engine: out of memory for the replay schedule\n");
+		return 1;
+	}
+	emit_start(c, pi, s.hz);
+	s.t0 = s.prev_tsc = rte_rdtsc();
+	uint64_t stats_step = (uint64_t)(c->stats_interval_s * (double)s.hz);
+	uint64_t next_stats = s.t0 + stats_step;
+	uint64_t end_tsc = c->duration_s > 0 ? s.t0 + (uint64_t)(c->duration_s * (double)s.hz) : 0;
+	uint64_t limit = c->count;
+	if (c->loops && (!limit || limit > c->loops * fr->n))
+		limit = c->loops * fr->n;
+	struct pacer pc;
+	if (c->pace == RP_PPS)
+		pacer_init(&pc, s.hz, c->pps, s.t0, s.hz / 100);
+	uint64_t rel = 0;           /* next departure, ticks after t0 (48.16) */
+	uint64_t queued = 0;        /* frames handed to pend[] so far */
+	size_t idx = 0;
+	struct rte_mbuf *pend[WL_MAX_BURST];
+	unsigned n_pend = 0;
+	const char *reason = NULL;
+
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+		if (now >= next_stats) {
+			emit_stats(&s, now, NULL);
+			next_stats += stats_step;
+			if (next_stats < now)
+				next_stats = now + stats_step;
+		}
+		if (wl_force_quit) { reason = "signal"; break; }
+		if (end_tsc && now >= end_tsc) { reason = "duration"; break; }
+		if (!n_pend) {
+			if (limit && queued >= limit) {
+				reason = c->count && queued == c->count ? "count" : "loops";
+				break;
+			}
+			unsigned want = c->tx_burst;
+			if (limit && limit - queued < want)
+				want = (unsigned)(limit - queued);
+			if (c->pace == RP_PPS)
+				want = pacer_due(&pc, now, want);
+			for (unsigned k = 0; k < want; k++) {
+				if (gaps) {
+					if (((now - s.t0) << 16) < rel)
+						break;
+					rel += gaps[idx];
+				}
+				rte_mbuf_refcnt_update(frames[idx], 1);
+				pend[n_pend++] = frames[idx];
+				if (++idx == fr->n)
+					idx = 0;
+			}
+			queued += n_pend;
+			if (!n_pend)
+				continue;
+		} else {
+			s.retries++;
+		}
+		uint16_t done = rte_eth_tx_burst(pi->id, 0, pend, (uint16_t)n_pend);
+		if (done) {
+			uint64_t t = rte_rdtsc();
+			if (!s.sent)
+				s.first_tx = t;
+			s.last_tx = t;
+			for (unsigned k = 0; k < done; k++)
+				s.bytes += rte_pktmbuf_pkt_len(pend[k]);
+			s.sent += done;
+			n_pend -= done;
+			memmove(pend, pend + done, n_pend * sizeof(pend[0]));
+		}
+	}
+	for (unsigned k = 0; k < n_pend; k++)
+		rte_pktmbuf_free(pend[k]); /* our reference only */
+	emit_stats(&s, rte_rdtsc(), reason);
+	free(gaps);
+	free(frames);
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* Arguments of --role replay (parsed apart from the generator's options,
+ * which do not apply), and the replay schedule math. No DPDK. */
+#ifndef WL_REPLAY_OPTS_H
+#define WL_REPLAY_OPTS_H
+#include <stdint.h>
+#include <stdio.h>
+#include "rewrite.h"
+#include "json_out.h"
+#include "pcap_reader.h"
+
+enum replay_pace { RP_TOP = 0, RP_PPS, RP_MBPS, RP_SPEED };
+enum replay_trunc { RT_PAD = 0, RT_SKIP };
+extern const char *const replay_pace_names[];
+
+struct replay_cfg {
+	char pcap[1024];
+	uint16_t port_id;
+	uint64_t loops;          /* 0: until stopped */
+	int pace;
+	double pps, mbps, speed;
+	int truncated;           /* enum replay_trunc */
+	double duration_s;       /* 0: no limit */
+	uint64_t count;          /* frames; 0: no limit */
+	double stats_interval_s;
+	uint32_t tx_burst;
+	struct rewrite_cfg rw;
+};
+
+/* Is this argument list asking for --role replay? */
+int replay_wanted(int argc, char **argv);
+/* 0 ok, 1 --help printed, 2 one-line error printed. */
+int replay_options_parse(struct replay_cfg *c, int argc, char **argv);
+void replay_usage(FILE *f);
+void replay_options_json(struct jbuf *j, const struct replay_cfg *c);
+
+/* Departure gaps (TSC ticks in 48.16 fixed point) after each of n frames
+ * for --mbps or --speed; the gap after the last frame leads into the next
+ * loop. Returns NULL (no schedule) for top speed and --pps. */
+uint64_t *replay_gaps(const struct replay_cfg *c, const struct pcap_rec *recs, const uint32_t *lens,
+		      size_t n, uint64_t hz);
+#endif
