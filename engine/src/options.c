@@ -41,7 +41,7 @@ void options_usage(FILE *f)
 "  --src-port N              first UDP/TCP source port [10000]\n"
 "  --dst-port N              UDP/TCP/DNS destination port [udp 9000, tcp 8080, dns 53]\n"
 "  --flows N                 vary the source port over N flows [1; tcp: a new\n"
-"                            port per connection, over up to 16384]\n"
+"                            port per connection, over max(N, 16384)]\n"
 "  --size BYTES              frame size without FCS, 60..1514 [64]\n"
 "  --message STR             UDP/TCP/eth payload [random printable, from --seed]\n"
 "  --domain NAME             DNS name to query; repeatable [built-in list]\n"

@@ -53,7 +53,7 @@ struct worker {
 	uint16_t icmp_id;
 	uint32_t flow_i;
 	uint32_t n_sports;         /* source ports the generator cycles over */
-#define WL_TCP_PORTS 16384     /* tcp with one flow: ports for successive connections */
+#define WL_TCP_PORTS 16384     /* tcp: ports successive connections cycle through (at least --flows) */
 	struct wl_rng rng;
 	struct pacer pacer;
 	int paced;
