@@ -1,5 +1,5 @@
 # Shared helpers for the engine's namespace tests (sourced, bash).
-# Creates two namespaces wlt-eng-<id>-a / -b joined by a veth pair (eth1 in
+# Creates two namespaces <prefix>-<id>-a / -b (prefix WL_NS_PREFIX, default wlt-eng) joined by a veth pair (eth1 in
 # each), 198.18.200.1/24 (a) and 198.18.200.2/24 (b), and removes them on
 # exit (trap), also on failure. Needs root.
 set -euo pipefail
@@ -9,8 +9,9 @@ ROOT_DIR="$(cd "$ENGINE_DIR/.." && pwd)"
 ENGINE="${WL_ENGINE:-$ROOT_DIR/build/engine/wirelab-engine}"
 ID="${WL_TEST_ID:-$$}"
 ID=$(( ID % 100000 ))
-NS_A="wlt-eng-$ID-a"
-NS_B="wlt-eng-$ID-b"
+PFX="${WL_NS_PREFIX:-wlt-eng}"
+NS_A="$PFX-$ID-a"
+NS_B="$PFX-$ID-b"
 IP_A=198.18.200.1
 IP_B=198.18.200.2
 # which vdev: net_af_xdp (default) or net_af_packet
@@ -27,7 +28,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   ip netns del "$NS_A" 2>/dev/null || true
   ip netns del "$NS_B" 2>/dev/null || true
-  rm -rf /var/run/dpdk/wlt-eng-"$ID"-* 2>/dev/null || true
+  rm -rf /var/run/dpdk/"$PFX"-"$ID"-* 2>/dev/null || true
   [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -36,11 +37,11 @@ setup_pair() {
   [ -x "$ENGINE" ] || { echo "engine not built: $ENGINE (meson setup build/engine engine && meson compile -C build/engine)" >&2; exit 2; }
   ip netns add "$NS_A"
   ip netns add "$NS_B"
-  ip link add "wlt-eng-${ID}a" type veth peer name "wlt-eng-${ID}b"
-  ip link set "wlt-eng-${ID}a" netns "$NS_A"
-  ip link set "wlt-eng-${ID}b" netns "$NS_B"
-  ip -n "$NS_A" link set "wlt-eng-${ID}a" name eth1
-  ip -n "$NS_B" link set "wlt-eng-${ID}b" name eth1
+  ip link add "$PFX-${ID}a" type veth peer name "$PFX-${ID}b"
+  ip link set "$PFX-${ID}a" netns "$NS_A"
+  ip link set "$PFX-${ID}b" netns "$NS_B"
+  ip -n "$NS_A" link set "$PFX-${ID}a" name eth1
+  ip -n "$NS_B" link set "$PFX-${ID}b" name eth1
   ip -n "$NS_A" addr add "$IP_A/24" dev eth1
   ip -n "$NS_B" addr add "$IP_B/24" dev eth1
   for ns in "$NS_A" "$NS_B"; do
@@ -56,7 +57,7 @@ setup_pair() {
 # eal NS LCORE: EAL arguments for an engine in namespace NS
 eal() {
   local side="${1##*-}" lcore="$2"
-  echo "--no-huge -m 512 --no-pci --file-prefix wlt-eng-$ID-$side -l $lcore --log-level=user1:notice --vdev ${PMD}0,iface=eth1"
+  echo "--no-huge -m 512 --no-pci --file-prefix $PFX-$ID-$side -l $lcore --log-level=user1:notice --vdev ${PMD}0,iface=eth1"
 }
 
 # engine_bg NS LCORE OUTFILE -- args... : start an engine in the background
@@ -100,12 +101,12 @@ check_cmd() {
   if "$@"; then log "ok   - $msg"; else log "FAIL - $msg"; FAILS=$((FAILS + 1)); fi
 }
 # pcap_clean FILE: tshark decodes every frame of FILE with IP/UDP/TCP checksum
-# validation on (ICMP's is always checked; tshark 4.0 has no preference for
+# validation on (ICMP's and ICMPv6's are always checked; tshark 4.0 has no preference for
 # it) and finds no bad checksum, malformed frame or error. A tshark that
 # fails (an unknown preference, an unreadable file) or decodes fewer frames
 # than the file holds is an error (status 2), never a clean capture.
 PCAP_CHECKS=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE)
-PCAP_BAD='ip.checksum.status == 0 || icmp.checksum.status == 0 || udp.checksum.status == 0 || tcp.checksum.status == 0 || _ws.malformed || _ws.expert.severity >= error'
+PCAP_BAD='ip.checksum.status == 0 || icmp.checksum.status == 0 || icmpv6.checksum.status == 0 || udp.checksum.status == 0 || tcp.checksum.status == 0 || _ws.malformed || _ws.expert.severity >= error'
 pcap_clean() {
   local f="$1" frames decoded bad err
   err="$(mktemp)"
