@@ -1,4 +1,5 @@
 #include "proto_icmp6.h"
+#include "proto_udp.h"
 
 /* Frame length for headers + message, grown to frame_size; 0 if it does not fit. */
 static size_t frame_len(size_t hdrs, size_t msg_len, size_t frame_size, size_t cap)
@@ -101,11 +102,7 @@ size_t udp6_build(uint8_t *buf, size_t cap, const struct wl_l2l3_6 *a, uint16_t 
 	eth_write_hdr(buf, a->dst_mac, a->src_mac, ETHERTYPE_IPV6);
 	uint8_t *ip = buf + ETH_HLEN;
 	ipv6_write_hdr(ip, IPPROTO_UDP_, a->src, a->dst, (uint16_t)(UDP_HLEN + plen), 64);
-	uint8_t *u = ip + IPV6_HLEN;
-	wr16(u, sport);
-	wr16(u + 2, dport);
-	wr16(u + 4, (uint16_t)(UDP_HLEN + plen));
-	fill_pattern(u + UDP_HLEN, plen, msg, msg_len);
+	udp_write(ip + IPV6_HLEN, sport, dport, msg, msg_len, plen);
 	ipv6_set_l4_csum(ip);
 	return eth_pad_min(buf, hdrs + plen);
 }

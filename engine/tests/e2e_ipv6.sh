@@ -28,14 +28,7 @@ check "$TMP/k-icmp.json" "P['icmp']['answers_matched']==$N and s['rtt_us']['coun
 check_cmd "ICMPv6 pcap (engine + kernel frames, NDP included) decodes cleanly" pcap_clean "$TMP/k-icmp.pcap"
 check_cmd "the capture holds the NS to the solicited-node group and the kernel's NA" bash -c \
   "[ \$(tshark -r $TMP/k-icmp.pcap -Y 'icmpv6.type==135 && ipv6.dst==ff02::1:ff00:2 && eth.dst==33:33:ff:00:00:02' 2>/dev/null | wc -l) -ge 1 ] && [ \$(tshark -r $TMP/k-icmp.pcap -Y 'icmpv6.type==136 && icmpv6.nd.na.flag.s==1' 2>/dev/null | wc -l) -ge 1 ]"
-ip netns exec "$NS_B" python3 -c "
-import socket
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(('$IP6_B', 9000)); s.settimeout(15)
-try:
-    while True:
-        d, a = s.recvfrom(4096); s.sendto(d, a)
-except Exception: pass" &
-PIDS+=($!)
+udp_echo_bg "$NS_B" "$IP6_B"
 sleep 0.5
 engine_run "$NS_A" 0 "$TMP/k-udp.json" -- "${TX[@]}" --protocol udp --mode rate --pps 1000 --count "$N" --message hello-kernel6 --pcap "$TMP/k-udp.pcap"
 check "$TMP/k-udp.json" "P['udp']['answers_matched']==$N" "a kernel UDP6 echo socket answers $N/$N"

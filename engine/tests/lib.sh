@@ -124,6 +124,17 @@ pcap_clean() {
   rm -f "$err"
   [ -z "$bad" ] || { echo "pcap_clean: $f: bad frames (number, expert info):" >&2; echo "$bad" | head -5 >&2; return 1; }
 }
+# udp_echo_bg NS ADDR: a kernel UDP echo socket on ADDR port 9000 (IPv4 or IPv6), for 15 s
+udp_echo_bg() {
+  ip netns exec "$1" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6 if ':' in '$2' else socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$2', 9000)); s.settimeout(15)
+try:
+    while True:
+        d, a = s.recvfrom(4096); s.sendto(d, a)
+except Exception: pass" &
+  PIDS+=($!)
+}
 finish() {
   if [ "$FAILS" -eq 0 ]; then log "all checks passed"; exit 0; fi
   log "$FAILS check(s) failed"; exit 1
