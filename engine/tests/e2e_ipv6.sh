@@ -8,7 +8,7 @@
 #  3. engine to engine over ICMPv6 and UDP6, counts equal at both ends.
 # Every pcap must decode in tshark with checksum validation and no malformed frame.
 # Usage: engine/tests/e2e_ipv6.sh
-export WL_NS_PREFIX="${WL_NS_PREFIX:-we6}"
+export WL_NS_PREFIX="${WL_NS_PREFIX:-we6}" WL_IPV6=1
 source "$(dirname "$0")/lib.sh"
 setup_pair
 IP6_A=2001:2:0:200::1

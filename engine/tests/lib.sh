@@ -37,6 +37,13 @@ setup_pair() {
   [ -x "$ENGINE" ] || { echo "engine not built: $ENGINE (meson setup build/engine engine && meson compile -C build/engine)" >&2; exit 2; }
   ip netns add "$NS_A"
   ip netns add "$NS_B"
+  # IPv6 off unless asked (WL_IPV6=1), as in a lab with ipv6: false: the
+  # kernel's own NDP/MLD/RS frames would otherwise count as ICMP at the engines
+  if [ "${WL_IPV6:-0}" != 1 ]; then
+    for ns in "$NS_A" "$NS_B"; do
+      ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    done
+  fi
   ip link add "$PFX-${ID}a" type veth peer name "$PFX-${ID}b"
   ip link set "$PFX-${ID}a" netns "$NS_A"
   ip link set "$PFX-${ID}b" netns "$NS_B"
