@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include "options.h"
+#include "ipv6.h"
 #include "pkt_build.h"
 #include <getopt.h>
 #include <stdlib.h>
@@ -35,7 +36,9 @@ void options_usage(FILE *f)
 "  --mode M                  continuous|burst|rate|backoff|random [continuous]\n"
 "  --port-id N               DPDK port to use [0]\n"
 "Addresses:\n"
-"  --src-ip A  --dst-ip A    IPv4 addresses (tx needs both, except eth)\n"
+"  --src-ip A  --dst-ip A    IPv4 or IPv6 addresses (tx needs both, except eth)\n"
+"  --ip-version 4|6          IP family [derived from the addresses, else 4];\n"
+"                            IPv6: icmp (echo, NDP resolution) and udp\n"
 "  --src-mac M               source MAC [the port's MAC]\n"
 "  --dst-mac M               destination MAC [resolved with ARP for --dst-ip]\n"
 "  --src-port N              first UDP/TCP source port [10000]\n"
@@ -200,7 +203,7 @@ enum {
 	O_INTERVAL, O_BURST_SIZE, O_BURST_GAP, O_PPS, O_INIT_DELAY, O_FACTOR, O_MAX_DELAY, O_MAX_RETRIES,
 	O_SEED, O_PHASE, O_DURATION, O_COUNT, O_STATS_INT, O_PCAP, O_TX_BURST, O_ARP_TIMEOUT, O_LINGER,
 	O_TCP_LISTEN, O_TCP_ECHO, O_TCP_IDLE, O_TCP_CONNS,
-	O_NO_VERIFY_CSUM, O_PROMISC, O_ARP_DAD, O_FRAG_SIZE,
+	O_NO_VERIFY_CSUM, O_PROMISC, O_ARP_DAD, O_FRAG_SIZE, O_IP_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -247,6 +250,7 @@ static const struct option long_opts[] = {
 	{ "promiscuous", no_argument, NULL, O_PROMISC },
 	{ "arp-dad", no_argument, NULL, O_ARP_DAD },
 	{ "fragment-size", required_argument, NULL, O_FRAG_SIZE },
+	{ "ip-version", required_argument, NULL, O_IP_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -298,6 +302,33 @@ static int parse_port_list(const char *arg, uint16_t *out, unsigned max, unsigne
 			return 0;
 		p = end + 1;
 	}
+}
+
+/* IPv6: the family derived or checked against the addresses, and what
+ * the generator can send over it so far. */
+static int options_check_v6(struct wl_config *c)
+{
+	int v6 = c->has_src_ip6 || c->has_dst_ip6;
+	if (c->ip_version == 4 && v6)
+		return fail("ip-version", "'%s' contradicts an IPv6 --src-ip/--dst-ip", "4");
+	if (!c->ip_version)
+		c->ip_version = v6 ? 6 : 4;
+	if (!c->has_ip6 && c->has_src_ip6) {
+		memcpy(c->ip6, c->src_ip6, 16);
+		c->has_ip6 = 1;
+	}
+	if (c->ip_version == 4 || c->role == WL_ROLE_RX)
+		return 0;
+	if (c->protocol != WL_P_ICMP && c->protocol != WL_P_UDP)
+		return fail("protocol", "'%s' is not sent over IPv6 yet (icmp and udp are)",
+			    c->protocol < 0 ? "random" : wl_proto_names[c->protocol]);
+	if (!c->has_src_ip6 || !c->has_dst_ip6)
+		return fail(c->has_src_ip6 ? "dst-ip" : "src-ip", "%s", "an IPv6 address is required with --ip-version 6 (tx, both)");
+	if (c->arp_dad)
+		return fail("arp-dad", "%s", "is IPv4 only (RFC 5227); not with --ip-version 6");
+	if (c->fragment_size)
+		return fail("fragment-size", "%s", "is IPv4 only; not with --ip-version 6");
+	return 0;
 }
 
 static int is_ip_proto(int p) { return p != WL_P_ETH; }
@@ -376,6 +407,14 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 		case O_DST_IP:
 		case O_IP: {
 			uint32_t a;
+			if (strchr(optarg, ':')) {
+				uint8_t a6[16];
+				if (parse_ipv6(optarg, a6) < 0 || ipv6_is_unspecified(a6) || ipv6_bad_source(a6))
+					return fail(name, "'%s' is not a unicast IPv6 address", optarg);
+				memcpy(ch == O_SRC_IP ? c->src_ip6 : ch == O_DST_IP ? c->dst_ip6 : c->ip6, a6, 16);
+				*(ch == O_SRC_IP ? &c->has_src_ip6 : ch == O_DST_IP ? &c->has_dst_ip6 : &c->has_ip6) = 1;
+				break;
+			}
 			if (parse_ipv4(optarg, &a) < 0 || a == 0)
 				return fail(name, "'%s' is not an IPv4 address", optarg);
 			if (ch == O_SRC_IP) c->src_ip = a;
@@ -489,6 +528,11 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 		case O_NO_VERIFY_CSUM: c->verify_checksums = 0; break;
 		case O_PROMISC: c->promiscuous = 1; break;
 		case O_ARP_DAD: c->arp_dad = 1; break;
+		case O_IP_VERSION:
+			if (strcmp(optarg, "4") && strcmp(optarg, "6"))
+				return fail(name, "'%s' is not 4 or 6", optarg);
+			c->ip_version = optarg[0] - '0';
+			break;
 		case O_FRAG_SIZE:
 			NUM_RANGE(c->fragment_size, 8, 1480);
 			if (c->fragment_size % 8)
@@ -507,9 +551,12 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 	(void)seen_pps;
 
 	/* cross-option checks */
+	int rc = options_check_v6(c);
+	if (rc)
+		return rc;
 	if (c->role != WL_ROLE_RX) {
 		int p = c->protocol;
-		int needs_ip = p == WL_PROTO_RANDOM || is_ip_proto(p);
+		int needs_ip = c->ip_version == 4 && (p == WL_PROTO_RANDOM || is_ip_proto(p));
 		if (needs_ip && !c->src_ip)
 			return fail("src-ip", "%s", "is required to send IP/ARP traffic (tx, both)");
 		if (needs_ip && !c->dst_ip)
@@ -548,6 +595,10 @@ void options_json(struct jbuf *j, const struct wl_config *c)
 	if (c->src_ip) { fmt_ipv4(c->src_ip, t, sizeof(t)); jb_kstr(j, "src_ip", t); } else jb_knull(j, "src_ip");
 	if (c->dst_ip) { fmt_ipv4(c->dst_ip, t, sizeof(t)); jb_kstr(j, "dst_ip", t); } else jb_knull(j, "dst_ip");
 	if (c->ip) { fmt_ipv4(c->ip, t, sizeof(t)); jb_kstr(j, "ip", t); } else jb_knull(j, "ip");
+	jb_ku64(j, "ip_version", (uint64_t)c->ip_version);
+	if (c->has_src_ip6) { fmt_ipv6(c->src_ip6, t, sizeof(t)); jb_kstr(j, "src_ip6", t); }
+	if (c->has_dst_ip6) { fmt_ipv6(c->dst_ip6, t, sizeof(t)); jb_kstr(j, "dst_ip6", t); }
+	if (c->has_ip6) { fmt_ipv6(c->ip6, t, sizeof(t)); jb_kstr(j, "ip6", t); }
 	fmt_mac(c->src_mac, t, sizeof(t));
 	jb_kstr(j, "src_mac", t);
 	if (c->has_dst_mac) { fmt_mac(c->dst_mac, t, sizeof(t)); jb_kstr(j, "dst_mac", t); } else jb_knull(j, "dst_mac");

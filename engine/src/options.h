@@ -26,6 +26,9 @@ struct wl_config {
 	uint16_t port_id;
 
 	uint32_t src_ip, dst_ip, ip; /* host order; 0 = unset */
+	int ip_version;             /* 4 or 6 (derived from the addresses when not given) */
+	uint8_t src_ip6[16], dst_ip6[16], ip6[16];
+	int has_src_ip6, has_dst_ip6, has_ip6;
 	uint8_t src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
 	int has_src_mac, has_dst_mac;
 	uint16_t src_port, dst_port; /* dst_port 0: protocol default */

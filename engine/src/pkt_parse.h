@@ -38,6 +38,10 @@ struct pkt_info {
 	uint8_t tcp_flags;
 	/* DNS header */
 	uint16_t dns_id, dns_flags;
+	/* IPv6 (ipv6.h): ip_src/ip_dst stay 0 */
+	uint8_t ip6;
+	uint8_t hop_limit;
+	uint8_t ip6_src[16], ip6_dst[16];
 };
 
 struct parse_cfg {
@@ -47,4 +51,12 @@ struct parse_cfg {
 
 /* Classify; fills *pi. Returns pi->cls. */
 int pkt_parse(const uint8_t *buf, size_t len, const struct parse_cfg *cfg, struct pkt_info *pi);
+/* The upper layer at pi->l4_off (pi->l4_len bytes) of either IP family;
+ * icmp_proto is the number ICMP has in that family (1 or 58). */
+int pkt_parse_l4(const uint8_t *buf, const struct parse_cfg *cfg, struct pkt_info *pi, uint8_t proto,
+		 uint8_t icmp_proto, int first);
+/* Mark *pi malformed for `why`; returns WL_C_MALFORMED. */
+int pkt_parse_bad(struct pkt_info *pi, uint8_t why);
+/* IPv6 at buf+off (ipv6_parse.c). */
+int pkt_parse_ipv6(const uint8_t *buf, size_t len, size_t off, const struct parse_cfg *cfg, struct pkt_info *pi);
 #endif

@@ -7,4 +7,7 @@
  * repeated to fill a frame of frame_size bytes. Checksums filled. */
 size_t udp_build(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint16_t sport, uint16_t dport,
 		 const uint8_t *msg, size_t msg_len, size_t frame_size);
+/* The UDP header and plen payload bytes (msg repeated) at u, checksum 0;
+ * shared by both IP families. */
+void udp_write(uint8_t *u, uint16_t sport, uint16_t dport, const uint8_t *msg, size_t msg_len, size_t plen);
 #endif

@@ -59,6 +59,8 @@ size_t respond(const struct resp_cfg *c, const uint8_t *in, size_t len, const st
 	(void)len;
 	if (pi->vlan)
 		return 0;
+	if (pi->ip6)
+		return respond6(c, in, pi, out, cap, events);
 	if (pi->cls == WL_C_ARP) {
 		if (!arp_answers(pi, c->ip))
 			return 0;

@@ -16,6 +16,8 @@ struct resp_cfg {
 	size_t n_records;
 	uint32_t tcp_secret;
 	struct tcp_server *tcp;    /* NULL: TCP is not answered at all */
+	uint8_t has_ip6;           /* answer for ip6 too (NDP; echo, UDP echo unless arp_only) */
+	uint8_t ip6[16];
 };
 
 enum resp_event {
@@ -31,5 +33,8 @@ enum resp_event {
  * answer length (0: nothing to send); *events gets RESP_* bits. */
 size_t respond(const struct resp_cfg *c, const uint8_t *in, size_t len, const struct pkt_info *pi,
 	       uint8_t *out, size_t cap, unsigned *events);
+/* The IPv6 answers (responder6.c): NA for NS, echo reply, UDP echo. */
+size_t respond6(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out, size_t cap,
+		unsigned *events);
 
 #endif

@@ -51,7 +51,7 @@ static int dst_mac_ok(const struct rxv_cfg *c, const uint8_t *dst)
 	static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	if (!memcmp(dst, bcast, ETH_ALEN))
 		return 1;
-	return !memcmp(dst, all_hosts_mac, ETH_ALEN);
+	return !memcmp(dst, all_hosts_mac, ETH_ALEN) || rxv_mac6_joined(c, dst);
 }
 
 int rxv_check(const struct rxv_cfg *c, const uint8_t *buf, size_t len, const struct pkt_info *pi)
@@ -71,6 +71,8 @@ int rxv_check(const struct rxv_cfg *c, const uint8_t *buf, size_t len, const str
 			return pi->arp_op == ARP_OP_REQUEST ? RXV_OK : RXV_SRC_ADDR;
 		return rxv_bad_source(pi->arp_spa) ? RXV_SRC_ADDR : RXV_OK;
 	}
+	if (pi->ip6 && pi->cls != WL_C_ETH)
+		return rxv_check6(c, buf, pi);
 	if (pi->cls == WL_C_ETH || pi->ethertype != ETHERTYPE_IPV4)
 		return RXV_OK;
 	if (rxv_bad_source(pi->ip_src))

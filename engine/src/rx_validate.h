@@ -22,6 +22,8 @@ struct rxv_cfg {
 	uint8_t mac[ETH_ALEN];
 	uint8_t verify_checksums;  /* ICMP/UDP/TCP checksums (--no-verify-checksums: 0) */
 	uint8_t promiscuous;       /* answer frames to any destination MAC (--promiscuous) */
+	uint8_t has_ip6;           /* ip6 set: its solicited-node group is joined (RFC 4861 7.2.1) */
+	uint8_t ip6[16];
 };
 
 /* The reason a malformed frame (pkt_parse said WL_C_MALFORMED) was refused. */
@@ -40,4 +42,8 @@ int rxv_bad_source(uint32_t ip);
 /* 1 if the L4 checksum of the IPv4 datagram at `ip` (whole, not a
  * fragment) verifies. A UDP checksum of 0 means "none sent" (RFC 768). */
 int rxv_l4_csum_ok(const uint8_t *ip, size_t avail);
+
+/* The IPv6 part of rxv_check (rx_validate6.c): 33:33 groups joined, sources, L4 checksum. */
+int rxv_mac6_joined(const struct rxv_cfg *c, const uint8_t *dst);
+int rxv_check6(const struct rxv_cfg *c, const uint8_t *buf, const struct pkt_info *pi);
 #endif

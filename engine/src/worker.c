@@ -10,6 +10,8 @@
 #include "worker.h"
 #include "proto_eth.h"
 #include "proto_arp.h"
+#include "proto_icmp6.h"
+#include "ipv6_tmpl.h"
 #include "proto_icmp.h"
 #include "proto_udp.h"
 #include "proto_tcp.h"
@@ -121,6 +123,14 @@ static int build_templates(struct worker *w, int proto)
 			pl = (const uint8_t *)msg;
 		}
 		size_t len = 0;
+		if (c->ip_version == 6) {
+			if (!ipv6_tmpl_build(t, c, w->dst_mac, proto, w->icmp_id, dport, pl, ml)) {
+				fprintf(stderr, "wirelab-engine: cannot build a %s frame over IPv6 with these options\n",
+					wl_proto_names[proto]);
+				return -1;
+			}
+			continue;
+		}
 		switch (proto) {
 		case WL_P_ETH:
 			len = eth_build_raw(t->data, sizeof(t->data), &a, c->ethertype, pl, ml, c->size);
@@ -502,9 +512,48 @@ new_request:
 
 /* ---------- rx ---------- */
 
+static void udp_answer_matched(struct worker *w)
+{
+	w->c.p[WL_P_UDP].answers_matched++;
+	if (w->bo.active && w->proto == WL_P_UDP) {
+		w->c.answered++;
+		w->bo.active = 0;
+	}
+}
+
+/* IPv6 answers to the generator: NA while resolving (RFC 4861 7.2.5),
+ * echo replies, UDP echoes. */
+static void match_reply6(struct worker *w, const uint8_t *d, const struct pkt_info *pi, uint64_t now)
+{
+	const struct wl_config *c = w->cfg;
+	if (pi->frag || c->ip_version != 6 || memcmp(pi->ip6_dst, c->src_ip6, IPV6_ALEN))
+		return;
+	if (pi->cls == WL_C_ICMP) {
+		const uint8_t *target, *tlla;
+		if (pi->icmp_type == ND_NEIGHBOR_ADVERT) {
+			if (w->resolving && ndp_parse(d, pi, &target, &tlla) == 0 && !memcmp(target, c->dst_ip6, IPV6_ALEN)) {
+				memcpy(w->dst_mac, tlla ? tlla : d + ETH_ALEN, ETH_ALEN);
+				w->arp_answered = 1;
+			}
+		} else if (pi->icmp_type == ICMP6_ECHO_REPLY) {
+			if (pi->icmp_id == w->icmp_id)
+				req_match(w, pi->icmp_seq, WL_P_ICMP, now);
+		} else if (pi->icmp_type < 128) {
+			w->c.p[WL_P_ICMP].errors++; /* RFC 4443 2.1: types 0..127 are errors */
+		}
+	} else if (pi->cls == WL_C_UDP && !memcmp(pi->ip6_src, c->dst_ip6, IPV6_ALEN) &&
+		   pi->sport == options_dst_port(c, WL_P_UDP)) {
+		udp_answer_matched(w);
+	}
+}
+
 static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_info *pi, uint64_t now)
 {
 	const struct wl_config *c = w->cfg;
+	if (pi->ip6) {
+		match_reply6(w, d, pi, now);
+		return;
+	}
 	switch (pi->cls) {
 	case WL_C_ARP:
 		if (pi->arp_op == ARP_OP_REPLY && pi->arp_spa == c->dst_ip && w->arp_head != w->arp_tail) {
@@ -545,11 +594,7 @@ static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_inf
 	case WL_C_UDP:
 		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != options_dst_port(c, WL_P_UDP))
 			return;
-		w->c.p[WL_P_UDP].answers_matched++;
-		if (w->bo.active && w->proto == WL_P_UDP) {
-			w->c.answered++;
-			w->bo.active = 0;
-		}
+		udp_answer_matched(w);
 		return;
 	case WL_C_TCP: {
 		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != w->tcpc.dport)
@@ -649,6 +694,8 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 			arp_dad_on_arp(&w->dad, d, &pi);
 		arp_learn(w, d, &pi);
 	}
+	if (pi.frag && pi.ip6)
+		return; /* IPv6 fragments are not reassembled yet */
 	if (pi.frag) {
 		/* the datagram, once whole, is checked and answered like any other */
 		const uint8_t *whole;
@@ -676,7 +723,7 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 	if (w->tcp_to_client)
 		return;
 
-	if (!w->resp.ip)
+	if (!w->resp.ip && !w->resp.has_ip6)
 		return;
 	unsigned ev = 0;
 	w->tcps.now_ms = ticks_to_ns(w, now - w->t0) / 1000000;
@@ -733,26 +780,37 @@ static void tcp_timers(struct worker *w, uint64_t now)
 static int resolve_dst(struct worker *w)
 {
 	const struct wl_config *c = w->cfg;
-	uint8_t f[ETH_MIN_FRAME];
+	uint8_t f[128];
 	uint64_t start = rte_rdtsc(), next = start, deadline = start + (uint64_t)c->arp_timeout_ms * w->hz / 1000;
-	char ip[32];
-	fmt_ipv4(c->dst_ip, ip, sizeof(ip));
-	size_t len = arp_build_request(f, sizeof(f), c->src_mac, c->src_ip, c->dst_ip);
+	char ip[64];
+	int v6 = c->ip_version == 6;
+	const char *how = v6 ? "NDP" : "ARP";
+	size_t len;
+	if (v6) {
+		fmt_ipv6(c->dst_ip6, ip, sizeof(ip));
+		len = ndp_build_ns(f, sizeof(f), c->src_mac, c->src_ip6, c->dst_ip6);
+	} else {
+		fmt_ipv4(c->dst_ip, ip, sizeof(ip));
+		len = arp_build_request(f, sizeof(f), c->src_mac, c->src_ip, c->dst_ip);
+	}
 	w->resolving = 1;
 	for (;;) {
 		uint64_t now = rte_rdtsc();
 		if (wl_force_quit)
 			return -1;
 		if (now >= deadline) {
-			char ex[160];
-			snprintf(ex, sizeof(ex), "\"ip\":\"%s\",\"message\":\"no ARP reply within %u ms\"", ip, c->arp_timeout_ms);
+			char ex[256];
+			snprintf(ex, sizeof(ex), "\"ip\":\"%s\",\"message\":\"no %s reply within %u ms\"", ip, how,
+				 c->arp_timeout_ms);
 			worker_event(w, "error", ex);
-			fprintf(stderr, "wirelab-engine: %s did not answer ARP within %u ms (give --dst-mac to skip)\n", ip,
-				c->arp_timeout_ms);
+			fprintf(stderr, "wirelab-engine: %s did not answer %s within %u ms (give --dst-mac to skip)\n", ip,
+				how, c->arp_timeout_ms);
 			return -1;
 		}
 		if (now >= next) {
-			if (send_frame(w, f, len, WL_P_ARP, now) == 0) {
+			if (v6) {
+				send_frame(w, f, len, WL_P_ICMP, now);
+			} else if (send_frame(w, f, len, WL_P_ARP, now) == 0) {
 				w->c.p[WL_P_ARP].requests++;
 				arp_push(w, now);
 			}
@@ -763,11 +821,11 @@ static int resolve_dst(struct worker *w)
 			/* match_reply saw the reply and took the MAC */
 			w->arp_head = w->arp_tail = 0;
 			w->arp_outstanding = 0;
-			char mac[32], ex[160];
+			char mac[32], ex[256];
 			fmt_mac(w->dst_mac, mac, sizeof(mac));
 			snprintf(ex, sizeof(ex), "\"ip\":\"%s\",\"mac\":\"%s\",\"ms\":%.3f", ip, mac,
 				 (double)(rte_rdtsc() - start) * w->ns_per_tick / 1e6);
-			worker_event(w, "arp_resolved", ex);
+			worker_event(w, v6 ? "ndp_resolved" : "arp_resolved", ex);
 			fprintf(stderr, "wirelab-engine: %s is at %s\n", ip, mac);
 			break;
 		}
@@ -1017,6 +1075,9 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	w->resp.ip = cfg->ip;
 	w->resp.arp_only = cfg->role == WL_ROLE_TX;
 	w->resp.udp_echo = (uint8_t)cfg->udp_echo;
+	w->resp.has_ip6 = w->rxv.has_ip6 = (uint8_t)cfg->has_ip6;
+	memcpy(w->resp.ip6, cfg->ip6, IPV6_ALEN);
+	memcpy(w->rxv.ip6, cfg->ip6, IPV6_ALEN);
 	w->resp.records = cfg->records;
 	w->resp.n_records = cfg->n_records;
 	w->resp.tcp_secret = (uint32_t)rng_next(&w->rng);

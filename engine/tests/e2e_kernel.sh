@@ -15,14 +15,7 @@ for p in arp icmp; do
   check "$TMP/k-$p.json" "P['$p']['answers_matched']==500 and s['rtt_us']['count']>=500" "kernel answers the engine's $p: 500/500 matched, RTT present"
   check_cmd "$p pcap (engine + kernel frames) decodes cleanly" pcap_clean "$TMP/k-$p.pcap"
 done
-ip netns exec "$NS_B" python3 -c "
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$IP_B', 9000)); s.settimeout(15)
-try:
-    while True:
-        d, a = s.recvfrom(4096); s.sendto(d, a)
-except Exception: pass" &
-PIDS+=($!)
+udp_echo_bg "$NS_B" "$IP_B"
 sleep 0.5
 engine_run "$NS_A" 0 "$TMP/k-udp.json" -- "${TX[@]}" --protocol udp --mode rate --pps 500 --count 500 --message hello-kernel --pcap "$TMP/k-udp.pcap"
 check "$TMP/k-udp.json" "P['udp']['answers_matched']==500" "a kernel UDP echo socket answers 500/500"

@@ -20,6 +20,7 @@
 #include "ipv4_reasm.h"
 #include "ipv4_frag.h"
 #include "csum.h"
+#include "ipv6.h"
 
 static struct dns_record recs[2] = { { "www.example.com", 0x0a000001 }, { "a.b", 0x0a000002 } };
 static const uint8_t SRV_MAC[6] = { 2, 0, 0, 0, 0, 2 }, PEER_MAC[6] = { 2, 0, 0, 0, 0, 1 };
@@ -94,8 +95,14 @@ static void one_frame(uint8_t *f, size_t size)
 	static uint8_t big[REASM_MAX_FRAME];
 	if (!ra)
 		ra = reasm_create(8, 64);
-	struct rxv_cfg vc = { { 2, 0, 0, 0, 0, 2 }, 1, (uint8_t)(size & 1) };
+	/* IPv6: the address answered for is the frame's destination, or an NS's target */
+	const uint8_t *me6 = pi.ip6 && pi.cls == WL_C_ICMP && pi.icmp_type == 135 && pi.l4_len >= 24 ?
+			     f + pi.l4_off + 8 : pi.ip6_dst;
+	struct rxv_cfg vc = { { 2, 0, 0, 0, 0, 2 }, 1, (uint8_t)(size & 1), pi.ip6, { 0 } };
+	memcpy(vc.ip6, me6, 16);
 	(void)rxv_check(&vc, f, size, &pi);
+	if (pi.frag && pi.ip6)
+		return; /* the engine does not reassemble IPv6 (worker.c) */
 	if (pi.frag) {
 		const uint8_t *whole;
 		size_t wl = reasm_add(ra, f, size, &pi, clock++, &whole);
@@ -107,7 +114,7 @@ static void one_frame(uint8_t *f, size_t size)
 			__builtin_trap();
 		if (pw.frag)
 			__builtin_trap();
-		struct resp_cfg rw = { { 2, 0, 0, 0, 0, 2 }, pw.ip_dst, 0, 1, recs, 2, 7, &srv };
+		struct resp_cfg rw = { { 2, 0, 0, 0, 0, 2 }, pw.ip_dst, 0, 1, recs, 2, 7, &srv, 0, { 0 } };
 		unsigned ew;
 		size_t bn = pw.cls < WL_C_MALFORMED ? respond(&rw, whole, wl, &pw, big, sizeof(big), &ew) : 0;
 		uint8_t fr[ETH_MAX_FRAME];
@@ -116,13 +123,18 @@ static void one_frame(uint8_t *f, size_t size)
 		return;
 	}
 	/* answer for whatever address the frame is sent to */
-	struct resp_cfg rc = { { 2, 0, 0, 0, 0, 2 }, cls == WL_C_ARP ? pi.arp_tpa : pi.ip_dst, 0, 1, recs, 2, 7, &srv };
+	struct resp_cfg rc = { { 2, 0, 0, 0, 0, 2 }, cls == WL_C_ARP ? pi.arp_tpa : pi.ip_dst, 0, 1, recs, 2, 7, &srv,
+			       pi.ip6, { 0 } };
+	memcpy(rc.ip6, me6, 16);
 	unsigned ev;
 	size_t n = respond(&rc, f, size, &pi, out, sizeof(out), &ev);
 	if (n) {
 		struct pkt_info po;
 		/* what we send must parse as what we meant to send */
 		if (pkt_parse(out, n, &PC, &po) == WL_C_MALFORMED)
+			__builtin_trap();
+		/* and an IPv6 answer carries a checksum a receiver accepts */
+		if (po.ip6 && !po.frag && !ipv6_l4_csum_ok(out + ETH_HLEN, out + po.l4_off, po.l4_len, po.ip_proto))
 			__builtin_trap();
 	}
 	if (cls == WL_C_TCP)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Seed frames for the rx fuzz target: the fragments of echo requests and
 UDP datagrams (in order, overlapping, duplicated), ARP probes and
-announcements, so the fuzzer starts inside reassembly and ARP.
+announcements, and IPv6 (echo, NS, UDP behind extension headers, a fragment), so the
+fuzzer starts inside reassembly, ARP, NDP and the extension-header walk.
 Usage: fuzz_seeds.py DIR"""
 import os
 import struct
@@ -42,6 +43,27 @@ over = fragments(1, icmp_echo(1000), 4, 504)
 seeds += over + [over[1]]
 seeds.append(arp(1, PEER, b"\0\0\0\0", DST))
 seeds.append(arp(1, PEER, SRC, SRC))
+
+# IPv6 (RFC 8200): echo, NS for our address, UDP behind a chain of extension headers, a fragment
+SRC6 = bytes.fromhex("20010002000002000000000000000001")
+DST6 = bytes.fromhex("20010002000002000000000000000002")
+ETH6 = ME + PEER + b"\x86\xdd"
+
+def ip6(nh, payload, hop=64, exts=b""):
+    return ETH6 + struct.pack("!IHBB", 6 << 28, len(exts) + len(payload), nh, hop) + SRC6 + DST6 + exts + payload
+
+def l4_6(proto, body, csum_off):
+    c = csum(SRC6 + DST6 + struct.pack("!IxxxB", len(body), proto) + body)
+    return body[:csum_off] + struct.pack("!H", c) + body[csum_off + 2:]
+
+seeds.append(ip6(58, l4_6(58, struct.pack("!BBHHH", 128, 0, 0, 7, 1) + b"ping6", 2)))
+ns = struct.pack("!BBHI", 135, 0, 0, 0) + DST6 + struct.pack("!BB", 1, 1) + PEER
+seeds.append(ip6(58, l4_6(58, ns, 2), hop=255))
+udp6 = l4_6(17, struct.pack("!HHHH", 1000, 9000, 13, 0) + b"hello", 6)
+# hop-by-hop (PadN), destination options, routing (type 0, no segments left), fragment (atomic)
+exts = bytes([60, 0, 1, 4, 0, 0, 0, 0]) + bytes([43, 0, 1, 4, 0, 0, 0, 0]) + bytes([44, 0, 0, 0, 0, 0, 0, 0]) + bytes([17, 0, 0, 0, 0, 0, 0, 9])
+seeds.append(ip6(0, udp6, exts=exts))
+seeds.append(ip6(44, udp6, exts=bytes([17, 0, 0, 1, 0, 0, 0, 5])))  # first fragment, more to come
 os.makedirs(sys.argv[1], exist_ok=True)
 for i, s in enumerate(seeds):
     with open(os.path.join(sys.argv[1], "seed-%02d" % i), "wb") as f:

@@ -38,6 +38,13 @@ setup_pair() {
   [ -x "$ENGINE" ] || { echo "engine not built: $ENGINE (meson setup build/engine engine && meson compile -C build/engine)" >&2; exit 2; }
   ip netns add "$NS_A"
   ip netns add "$NS_B"
+  # IPv6 off unless asked (WL_IPV6=1), as in a lab with ipv6: false: the
+  # kernel's own NDP/MLD/RS frames would otherwise count as ICMP at the engines
+  if [ "${WL_IPV6:-0}" != 1 ]; then
+    for ns in "$NS_A" "$NS_B"; do
+      ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    done
+  fi
   ip link add "${WL_TEST_PREFIX}-${ID}a" type veth peer name "${WL_TEST_PREFIX}-${ID}b"
   ip link set "${WL_TEST_PREFIX}-${ID}a" netns "$NS_A"
   ip link set "${WL_TEST_PREFIX}-${ID}b" netns "$NS_B"
@@ -102,12 +109,12 @@ check_cmd() {
   if "$@"; then log "ok   - $msg"; else log "FAIL - $msg"; FAILS=$((FAILS + 1)); fi
 }
 # pcap_clean FILE: tshark decodes every frame of FILE with IP/UDP/TCP checksum
-# validation on (ICMP's is always checked; tshark 4.0 has no preference for
+# validation on (ICMP's and ICMPv6's are always checked; tshark 4.0 has no preference for
 # it) and finds no bad checksum, malformed frame or error. A tshark that
 # fails (an unknown preference, an unreadable file) or decodes fewer frames
 # than the file holds is an error (status 2), never a clean capture.
 PCAP_CHECKS=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE)
-PCAP_BAD='ip.checksum.status == 0 || icmp.checksum.status == 0 || udp.checksum.status == 0 || tcp.checksum.status == 0 || _ws.malformed || _ws.expert.severity >= error'
+PCAP_BAD='ip.checksum.status == 0 || icmp.checksum.status == 0 || icmpv6.checksum.status == 0 || udp.checksum.status == 0 || tcp.checksum.status == 0 || _ws.malformed || _ws.expert.severity >= error'
 pcap_clean() {
   local f="$1" frames decoded bad err
   err="$(mktemp)"
@@ -124,6 +131,17 @@ pcap_clean() {
   fi
   rm -f "$err"
   [ -z "$bad" ] || { echo "pcap_clean: $f: bad frames (number, expert info):" >&2; echo "$bad" | head -5 >&2; return 1; }
+}
+# udp_echo_bg NS ADDR: a kernel UDP echo socket on ADDR port 9000 (IPv4 or IPv6), for 15 s
+udp_echo_bg() {
+  ip netns exec "$1" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6 if ':' in '$2' else socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$2', 9000)); s.settimeout(15)
+try:
+    while True:
+        d, a = s.recvfrom(4096); s.sendto(d, a)
+except Exception: pass" &
+  PIDS+=($!)
 }
 finish() {
   if [ "$FAILS" -eq 0 ]; then log "all checks passed"; exit 0; fi

@@ -47,7 +47,7 @@ for i in range(n):
         u = struct.pack("!HHHH", 5000, 53, 8 + len(body), 0) + body
         f = eth + b"\x08\x00" + iphdr(17, len(u)) + u
     elif k == "unknown_et":
-        f = eth + struct.pack("!H", rnd.choice([0x86dd, 0x88cc, 0x0842, 0x9000])) + b"\0" * 46
+        f = eth + struct.pack("!H", rnd.choice([0x88e5, 0x88cc, 0x0842, 0x9000])) + b"\0" * 46
     elif k == "unknown_ipproto":
         f = eth + b"\x08\x00" + iphdr(rnd.choice([2, 47, 50, 132]), 8) + b"\0" * 8
     else:

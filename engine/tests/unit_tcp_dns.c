@@ -451,7 +451,7 @@ static void test_client_validates_peer_transitions(void)
 static void test_responder_routes_tcp_to_the_state_machine(void)
 {
 	server_up(64, 0);
-	struct resp_cfg rc = { { 0x02, 0, 0, 0, 0, 0x02 }, A.dst_ip, 0, 0, RECS, 1, 1, &srv };
+	struct resp_cfg rc = { { 0x02, 0, 0, 0, 0, 0x02 }, A.dst_ip, 0, 0, RECS, 1, 1, &srv, 0, { 0 } };
 	uint8_t in[WL_MAX_FRAME];
 	struct pkt_info pi;
 	size_t n = tcp_build(in, sizeof(in), &A, 4100, 8080, 10, 0, TCP_SYN, NULL, 0);

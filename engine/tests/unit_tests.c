@@ -143,8 +143,9 @@ static void test_malformed(void)
 	CHECK_EQ(pkt_parse(g, n, &PCFG, &pi), WL_C_MALFORMED);
 	CHECK_EQ(pi.why, WL_M_UDP);
 	memcpy(g, f, n);
-	wr16(g + 12, 0x86dd); /* IPv6: unknown */
-	CHECK_EQ(pkt_parse(g, n, &PCFG, &pi), WL_C_UNKNOWN);
+	wr16(g + 12, 0x86dd); /* an IPv4 packet under the IPv6 ethertype: version 4 is refused */
+	CHECK_EQ(pkt_parse(g, n, &PCFG, &pi), WL_C_MALFORMED);
+	CHECK_EQ(pi.why, WL_M_IP_HDR);
 	memcpy(g, f, n);
 	g[14 + 9] = 47; /* GRE */
 	ipv4_set_csum(g + 14);
@@ -190,7 +191,7 @@ static void test_responder(void)
 	uint8_t in[WL_MAX_FRAME], out[WL_MAX_FRAME];
 	struct pkt_info pi, po;
 	struct dns_record recs[1] = { { "www.example.com", 0x0a000001 } };
-	struct resp_cfg rc = { { 0x02, 0, 0, 0, 0, 0x02 }, A.dst_ip, 0, 1, recs, 1, 42, NULL };
+	struct resp_cfg rc = { { 0x02, 0, 0, 0, 0, 0x02 }, A.dst_ip, 0, 1, recs, 1, 42, NULL, 0, { 0 } };
 	unsigned ev;
 	size_t n, o;
 
@@ -428,6 +429,21 @@ static void test_options(void)
 	CHECK_EQ(parse_args(&c, "--stats-interval 0"), 2);
 	CHECK_EQ(parse_args(&c, "--domain bad..name --src-ip 1.1.1.1 --dst-ip 2.2.2.2"), 2);
 	CHECK_EQ(parse_args(&c, "stray --src-ip 1.1.1.1 --dst-ip 2.2.2.2"), 2);
+	/* IPv6: the family follows the addresses; what cannot be sent over it yet is refused */
+	CHECK_EQ(parse_args(&c, "--protocol icmp --src-ip 2001:2::1 --dst-ip 2001:2::2"), 0);
+	CHECK_EQ(c.ip_version, 6);
+	CHECK(c.has_ip6 && c.ip6[15] == 1 && c.dst_ip6[15] == 2 && c.src_ip == 0);
+	CHECK_EQ(parse_args(&c, "--protocol udp --ip-version 6 --src-ip 2001:2::1 --dst-ip 2001:2::2"), 0);
+	CHECK_EQ(parse_args(&c, "--role rx --ip 2001:2::2 --ip 198.18.0.2 --udp-echo"), 0);
+	CHECK(c.has_ip6 && c.ip == 0xC6120002);
+	CHECK_EQ(parse_args(&c, "--protocol icmp --ip-version 4 --src-ip 2001:2::1 --dst-ip 2001:2::2"), 2);
+	CHECK_EQ(parse_args(&c, "--protocol tcp --src-ip 2001:2::1 --dst-ip 2001:2::2"), 2);
+	CHECK_EQ(parse_args(&c, "--protocol icmp --ip-version 6 --src-ip 2001:2::1"), 2);
+	CHECK_EQ(parse_args(&c, "--protocol icmp --src-ip ff02::1 --dst-ip 2001:2::2"), 2);
+	CHECK_EQ(parse_args(&c, "--protocol icmp --src-ip 2001:2::1::3 --dst-ip 2001:2::2"), 2);
+	CHECK_EQ(parse_args(&c, "--ip-version 5"), 2);
+	CHECK_EQ(parse_args(&c, "--protocol icmp --src-ip 1.1.1.1 --dst-ip 2.2.2.2"), 0);
+	CHECK_EQ(c.ip_version, 4);
 	uint32_t ip;
 	CHECK_EQ(parse_ipv4("198.18.200.1", &ip), 0);
 	CHECK_EQ(ip, 0xC612C801);

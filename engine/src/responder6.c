@@ -1,0 +1,56 @@
+/* What a host with --ip6 answers: neighbour solicitations for its address
+ * (RFC 4861 7.2.4), ICMPv6 echo (RFC 4443 4.2) and UDP echo. */
+#include "responder.h"
+#include "proto_icmp6.h"
+
+static size_t answer_ns(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
+			size_t cap)
+{
+	const uint8_t *target, *slla;
+	if (ndp_parse(in, pi, &target, &slla) < 0 || memcmp(target, c->ip6, IPV6_ALEN))
+		return 0;
+	if (ipv6_is_unspecified(pi->ip6_src)) {
+		/* a DAD probe: answered to all-nodes, unsolicited (RFC 4861 7.2.4) */
+		static const uint8_t all_nodes[IPV6_ALEN] = { 0xff, 0x02, [15] = 1 };
+		uint8_t mac[ETH_ALEN];
+		if (slla)
+			return 0; /* RFC 4861 7.1.1: no SLLA option from :: */
+		ipv6_mcast_mac(all_nodes, mac);
+		return ndp_build_na(out, cap, c->mac, mac, c->ip6, all_nodes, ND_NA_OVERRIDE);
+	}
+	return ndp_build_na(out, cap, c->mac, slla ? slla : in + ETH_ALEN, c->ip6, pi->ip6_src,
+			    ND_NA_SOLICITED | ND_NA_OVERRIDE);
+}
+
+/* Addresses for a reply: to the sender of `in`. */
+static void reply_addrs6(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, struct wl_l2l3_6 *a)
+{
+	memcpy(a->src_mac, c->mac, ETH_ALEN);
+	memcpy(a->dst_mac, in + ETH_ALEN, ETH_ALEN);
+	memcpy(a->src, c->ip6, IPV6_ALEN);
+	memcpy(a->dst, pi->ip6_src, IPV6_ALEN);
+}
+
+size_t respond6(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out, size_t cap,
+		unsigned *events)
+{
+	size_t l = 0;
+	struct wl_l2l3_6 a;
+	if (!c->has_ip6 || pi->cls >= WL_C_MALFORMED)
+		return 0;
+	if (pi->cls == WL_C_ICMP && pi->icmp_type == ND_NEIGHBOR_SOLICIT) {
+		l = answer_ns(c, in, pi, out, cap);
+	} else if (c->arp_only || pi->frag || memcmp(pi->ip6_dst, c->ip6, IPV6_ALEN)) {
+		return 0;
+	} else if (pi->cls == WL_C_ICMP && pi->icmp_type == ICMP6_ECHO_REQUEST && pi->icmp_code == 0) {
+		reply_addrs6(c, in, pi, &a);
+		l = icmp6_build_echo(out, cap, &a, ICMP6_ECHO_REPLY, pi->icmp_id, pi->icmp_seq, in + pi->pl_off,
+				     pi->pl_len, 0);
+	} else if (pi->cls == WL_C_UDP && c->udp_echo) {
+		reply_addrs6(c, in, pi, &a);
+		l = udp6_build(out, cap, &a, pi->dport, pi->sport, in + pi->pl_off, pi->pl_len, 0);
+	}
+	if (l)
+		*events |= RESP_ANSWERED;
+	return l;
+}
