@@ -18,19 +18,22 @@ export interface HeldLock {
   release(): void;
 }
 
+function holderPid(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    // Unreadable: say only that it is held.
+    return undefined;
+  }
+}
+
 /** Takes the lock or returns the PID the holder wrote into the file (undefined while it has not yet). */
 export function tryLock(path: string): HeldLock | { holder: number | undefined } {
   const fd = openSync(path, "a+", 0o600);
   if (flock(fd, LOCK_EX | LOCK_NB) !== 0) {
     closeSync(fd);
-    let holder: number | undefined;
-    try {
-      const pid = Number(readFileSync(path, "utf8").trim());
-      if (Number.isInteger(pid) && pid > 0) holder = pid;
-    } catch {
-      // Unreadable: say only that it is held.
-    }
-    return { holder };
+    return { holder: holderPid(path) };
   }
   // The PID is only for the message a waiting process prints; the lock itself is the flock.
   ftruncateSync(fd, 0);
@@ -57,7 +60,15 @@ export async function withFileLock<T>(path: string, busy: (holder: number | unde
         got.release();
       }
     }
-    if (Date.now() >= deadline) throw new Error(busy(got.holder));
+    if (Date.now() >= deadline) {
+      // The holder writes its PID just after taking the flock: a moment later the file names it.
+      let holder = got.holder;
+      for (let i = 0; holder === undefined && i < 20; i++) {
+        await Bun.sleep(10);
+        holder = holderPid(path);
+      }
+      throw new Error(busy(holder));
+    }
     await Bun.sleep(25);
   }
 }
