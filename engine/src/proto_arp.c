@@ -1,4 +1,5 @@
 #include "proto_arp.h"
+#include "proto.h"
 #include "pkt_parse.h"
 
 static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -46,3 +47,23 @@ int arp_answers(const struct pkt_info *pi, uint32_t my_ip)
 		return 0;
 	return 1;
 }
+
+static size_t arp_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
+{
+	size_t len = arp_build_request(t->data, sizeof(t->data), x->a.src_mac, x->a.src_ip, x->a.dst_ip);
+	return wl_tmpl_done(t, len, 4);
+}
+
+/* RFC 826 replies carry no id: one from --dst-ip answers the oldest request */
+static void arp_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
+{
+	if (pi->arp_op == ARP_OP_REPLY && pi->arp_spa == m->cfg->dst_ip) {
+		r->kind = WL_R_FIFO;
+		r->mac = d + pi->l3_off + ARP_OFF_SHA;
+	}
+}
+
+const struct wl_proto_ops wl_proto_arp = {
+	.name = "arp", .proto = WL_P_ARP, .family = 4, .is_request = 1, .build = arp_tmpl, .match = arp_match,
+	.answer = resp_answer_arp,
+};

@@ -5,6 +5,7 @@
 
 #define ARP_OP_REQUEST 1
 #define ARP_OP_REPLY 2
+#define ARP_OFF_SHA 8   /* sender hardware address in the ARP message */
 
 /* Build an ARP frame (padded to 60 bytes). For a request, eth_dst is
  * broadcast and tha zero. Returns length, 0 if cap is too small. */

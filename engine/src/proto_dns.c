@@ -1,4 +1,6 @@
 #include "proto_dns.h"
+#include "proto.h"
+#include "proto_udp.h"
 #include "net.h"
 #include <string.h>
 
@@ -164,3 +166,50 @@ uint32_t dns_lookup(const struct dns_record *t, size_t n, const struct dns_name 
 			return t[i].addr;
 	return 0;
 }
+
+static unsigned dns_n_tmpls(const struct wl_config *c)
+{
+	return c->n_domains ? c->n_domains : wl_n_builtin_domains;
+}
+
+/* one query template per domain; the DNS id is the request key */
+static size_t dns_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
+{
+	const struct wl_config *c = x->cfg;
+	const size_t l4 = ETH_HLEN + IPV4_HLEN;
+	uint8_t q[512];
+	const char *name = c->n_domains ? c->domains[x->index] : wl_builtin_domains[x->index];
+	int ql = dns_build_query(q, sizeof(q), 0, name, DNS_TYPE_A);
+	if (ql < 0)
+		return 0;
+	size_t len = udp_build(t->data, sizeof(t->data), &x->a, 0, x->dport, q, (size_t)ql, 0);
+	t->var = WL_VAR_DNS_ID;
+	t->var_off = l4 + UDP_HLEN + DNS_OFF_ID;
+	t->sport_off = l4 + UDP_OFF_SPORT;
+	t->csum_off = l4 + UDP_OFF_CSUM;
+	return wl_tmpl_done(t, len, 4);
+}
+
+static void dns_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
+{
+	const struct wl_config *c = m->cfg;
+	(void)d;
+	if (pi->ip_dst == c->src_ip && pi->ip_src == c->dst_ip && (pi->dns_flags & DNS_FLAG_QR)) {
+		r->kind = WL_R_KEY;
+		r->key = pi->dns_id;
+	}
+}
+
+static void dns_matched(struct wl_counters *c, const struct pkt_info *pi)
+{
+	unsigned rcode = pi->dns_flags & 0xf;
+	c->dns_rcode[dns_rcode_slot(rcode)]++;
+	if (dns_rcode_is_error(rcode))
+		c->p[WL_P_DNS].errors++; /* FORMERR, SERVFAIL, ...; NXDOMAIN is an answer */
+}
+
+const struct wl_proto_ops wl_proto_dns = {
+	.name = "dns", .proto = WL_P_DNS, .family = 4, .is_request = 1, .key16 = 1, .default_port = DNS_PORT,
+	.n_tmpls = dns_n_tmpls, .build = dns_tmpl, .match = dns_match, .matched = dns_matched,
+	.answer = resp_answer_dns,
+};

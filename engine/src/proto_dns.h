@@ -7,6 +7,7 @@
 #include "dns_name.h"
 
 #define DNS_PORT 53
+#define DNS_OFF_ID 0        /* offset of the id in the DNS header */
 #define DNS_MAX_NAME 255       /* wire length */
 #define DNS_TYPE_A 1
 #define DNS_TYPE_MX 15

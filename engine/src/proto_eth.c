@@ -1,4 +1,5 @@
 #include "proto_eth.h"
+#include "proto.h"
 
 size_t eth_build_raw(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint16_t ethertype,
 		     const uint8_t *msg, size_t msg_len, size_t frame_size)
@@ -12,3 +13,13 @@ size_t eth_build_raw(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint16_t
 	fill_pattern(buf + ETH_HLEN, len - ETH_HLEN, msg, msg_len);
 	return len;
 }
+
+static size_t eth_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
+{
+	size_t len = eth_build_raw(t->data, sizeof(t->data), &x->a, x->cfg->ethertype, x->msg, x->msg_len, x->cfg->size);
+	return wl_tmpl_done(t, len, 4);
+}
+
+const struct wl_proto_ops wl_proto_eth = {
+	.name = "eth", .proto = WL_P_ETH, .family = 4, .per_message = 1, .build = eth_tmpl,
+};

@@ -1,4 +1,5 @@
 #include "proto_icmp.h"
+#include "proto.h"
 
 size_t icmp_build_echo(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint8_t type, uint16_t id,
 		       uint16_t seq, const uint8_t *msg, size_t msg_len, size_t frame_size)
@@ -22,3 +23,35 @@ size_t icmp_build_echo(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint8_
 	l4_set_csum(ip);
 	return len;
 }
+
+#define ICMP_L4 (ETH_HLEN + IPV4_HLEN)
+
+static size_t icmp_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
+{
+	size_t len = icmp_build_echo(t->data, sizeof(t->data), &x->a, ICMP_ECHO_REQUEST, x->icmp_id, 0, x->msg,
+				     x->msg_len, x->cfg->size);
+	t->var = WL_VAR_ICMP_SEQ;
+	t->var_off = ICMP_L4 + ICMP_OFF_SEQ;
+	t->csum_off = ICMP_L4 + ICMP_OFF_CSUM;
+	return wl_tmpl_done(t, len, 4);
+}
+
+static void icmp_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
+{
+	(void)d;
+	if (pi->ip_dst != m->cfg->src_ip || pi->frag)
+		return;
+	if (pi->icmp_type == ICMP_ECHO_REPLY) {
+		if (pi->icmp_id == m->icmp_id) {
+			r->kind = WL_R_KEY;
+			r->key = pi->icmp_seq;
+		}
+	} else if (pi->icmp_type != ICMP_ECHO_REQUEST) {
+		r->kind = WL_R_ERROR; /* unreachable, time exceeded, ... */
+	}
+}
+
+const struct wl_proto_ops wl_proto_icmp = {
+	.name = "icmp", .proto = WL_P_ICMP, .family = 4, .is_request = 1, .key16 = 1, .build = icmp_tmpl,
+	.match = icmp_match, .answer = resp_answer_icmp,
+};

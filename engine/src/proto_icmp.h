@@ -6,6 +6,8 @@
 #define ICMP_ECHO_REPLY 0
 #define ICMP_DEST_UNREACH 3
 #define ICMP_ECHO_REQUEST 8
+#define ICMP_OFF_CSUM 2     /* offsets in the ICMP header */
+#define ICMP_OFF_SEQ 6
 
 /* Echo frame of at least frame_size bytes; payload repeated from msg.
  * Checksums filled. Returns length or 0. */

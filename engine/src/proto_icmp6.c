@@ -1,4 +1,5 @@
 #include "proto_icmp6.h"
+#include "proto.h"
 #include "proto_udp.h"
 
 /* Frame length for headers + message, grown to frame_size; 0 if it does not fit. */
@@ -106,3 +107,42 @@ size_t udp6_build(uint8_t *buf, size_t cap, const struct wl_l2l3_6 *a, uint16_t 
 	ipv6_set_l4_csum(ip);
 	return eth_pad_min(buf, hdrs + plen);
 }
+
+static size_t icmp6_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
+{
+	const size_t l4 = ETH_HLEN + IPV6_HLEN;
+	size_t len = icmp6_build_echo(t->data, sizeof(t->data), &x->a6, ICMP6_ECHO_REQUEST, x->icmp_id, 0, x->msg,
+				      x->msg_len, x->cfg->size);
+	t->var = WL_VAR_ICMP_SEQ;
+	t->var_off = (uint16_t)(l4 + ICMP6_OFF_SEQ);
+	t->csum_off = (uint16_t)(l4 + ICMP6_OFF_CSUM);
+	return wl_tmpl_done(t, len, 6);
+}
+
+/* NA while resolving (RFC 4861 7.2.5), echo replies, and errors (RFC 4443
+ * 2.1: types 0..127) addressed to us */
+static void icmp6_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
+{
+	const struct wl_config *c = m->cfg;
+	const uint8_t *target, *tlla;
+	if (pi->frag || c->ip_version != 6 || memcmp(pi->ip6_dst, c->src_ip6, IPV6_ALEN))
+		return;
+	if (pi->icmp_type == ND_NEIGHBOR_ADVERT) {
+		if (m->resolving && ndp_parse(d, pi, &target, &tlla) == 0 && !memcmp(target, c->dst_ip6, IPV6_ALEN)) {
+			r->kind = WL_R_RESOLVED;
+			r->mac = tlla ? tlla : d + ETH_ALEN;
+		}
+	} else if (pi->icmp_type == ICMP6_ECHO_REPLY) {
+		if (pi->icmp_id == m->icmp_id) {
+			r->kind = WL_R_KEY;
+			r->key = pi->icmp_seq;
+		}
+	} else if (pi->icmp_type < 128) {
+		r->kind = WL_R_ERROR;
+	}
+}
+
+const struct wl_proto_ops wl_proto_icmp6 = {
+	.name = "icmp", .proto = WL_P_ICMP, .family = 6, .is_request = 1, .key16 = 1, .build = icmp6_tmpl,
+	.match = icmp6_match, .answer = resp6_answer_icmp,
+};

@@ -17,6 +17,8 @@
 #define ND_NA_OVERRIDE 0x20000000u
 #define ND_HOP_LIMIT 255
 #define ND_LEN 24          /* type..target */
+#define ICMP6_OFF_CSUM 2    /* offsets in the ICMPv6 header */
+#define ICMP6_OFF_SEQ 6
 
 /* Echo request/reply to frame_size bytes (min 60), message repeated. */
 size_t icmp6_build_echo(uint8_t *buf, size_t cap, const struct wl_l2l3_6 *a, uint8_t type, uint16_t id,

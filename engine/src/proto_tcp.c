@@ -1,4 +1,5 @@
 #include "proto_tcp.h"
+#include "proto.h"
 
 size_t tcp_build_seg(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, const struct tcp_seg *s)
 {
@@ -121,3 +122,35 @@ uint32_t tcp_cookie_isn(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t
 	h ^= h >> 33;
 	return (uint32_t)h;
 }
+
+/* the generator's requests are SYNs; the ISN is the request key */
+static size_t tcp_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
+{
+	const size_t l4 = ETH_HLEN + IPV4_HLEN;
+	size_t len = tcp_build(t->data, sizeof(t->data), &x->a, 0, x->dport, 0, 0, TCP_SYN, NULL, 0);
+	t->var = WL_VAR_TCP_SEQ;
+	t->var_off = l4 + TCP_OFF_SEQ;
+	t->sport_off = l4 + TCP_OFF_SPORT;
+	t->csum_off = l4 + TCP_OFF_CSUM;
+	return wl_tmpl_done(t, len, 4);
+}
+
+/* every segment from the peer's port belongs to the generator's client; a
+ * SYN-ACK acknowledges ISN + 1 */
+static void tcp_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
+{
+	const struct wl_config *c = m->cfg;
+	(void)d;
+	if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != options_dst_port(c, WL_P_TCP))
+		return;
+	r->kind = WL_R_CONN;
+	if ((pi->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+		r->has_key = 1;
+		r->key = pi->tcp_ack - 1;
+	}
+}
+
+const struct wl_proto_ops wl_proto_tcp = {
+	.name = "tcp", .proto = WL_P_TCP, .family = 4, .is_request = 1, .default_port = TCP_PORT_DEFAULT,
+	.build = tcp_tmpl, .match = tcp_match, .answer = resp_answer_tcp,
+};

@@ -7,6 +7,10 @@
 #define TCP_WINDOW 65535
 #define TCP_MSS_DEFAULT 536     /* RFC 9293 3.7.1: when the peer sends no MSS option */
 #define TCP_OPT_MAX 40
+#define TCP_OFF_SPORT 0     /* offsets in the TCP header */
+#define TCP_OFF_SEQ 4
+#define TCP_OFF_CSUM 16
+#define TCP_PORT_DEFAULT 8080
 
 struct tcp_opts {
 	uint8_t has_mss, has_ws, sack_ok, has_ts;

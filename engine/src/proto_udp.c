@@ -1,4 +1,6 @@
 #include "proto_udp.h"
+#include "proto.h"
+#include "proto_icmp6.h"
 
 size_t udp_build(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint16_t sport, uint16_t dport,
 		 const uint8_t *msg, size_t msg_len, size_t frame_size)
@@ -26,3 +28,48 @@ void udp_write(uint8_t *u, uint16_t sport, uint16_t dport, const uint8_t *msg, s
 	wr16(u + 6, 0);
 	fill_pattern(u + UDP_HLEN, plen, msg, msg_len);
 }
+
+static size_t udp_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
+{
+	const size_t l4 = ETH_HLEN + IPV4_HLEN;
+	size_t len = udp_build(t->data, sizeof(t->data), &x->a, 0, x->dport, x->msg, x->msg_len, x->cfg->size);
+	t->sport_off = l4 + UDP_OFF_SPORT;
+	t->csum_off = l4 + UDP_OFF_CSUM;
+	return wl_tmpl_done(t, len, 4);
+}
+
+static size_t udp6_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
+{
+	const size_t l4 = ETH_HLEN + IPV6_HLEN;
+	size_t len = udp6_build(t->data, sizeof(t->data), &x->a6, 0, x->dport, x->msg, x->msg_len, x->cfg->size);
+	t->sport_off = l4 + UDP_OFF_SPORT;
+	t->csum_off = l4 + UDP_OFF_CSUM;
+	return wl_tmpl_done(t, len, 6);
+}
+
+/* an echo: a datagram back from the peer's port to our address */
+static void udp_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
+{
+	const struct wl_config *c = m->cfg;
+	(void)d;
+	if (pi->ip_dst == c->src_ip && pi->ip_src == c->dst_ip && pi->sport == options_dst_port(c, WL_P_UDP))
+		r->kind = WL_R_ANSWER;
+}
+
+static void udp6_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
+{
+	const struct wl_config *c = m->cfg;
+	(void)d;
+	if (c->ip_version == 6 && !pi->frag && !memcmp(pi->ip6_dst, c->src_ip6, IPV6_ALEN) && !memcmp(pi->ip6_src, c->dst_ip6, IPV6_ALEN) &&
+	    pi->sport == options_dst_port(c, WL_P_UDP))
+		r->kind = WL_R_ANSWER;
+}
+
+const struct wl_proto_ops wl_proto_udp = {
+	.name = "udp", .proto = WL_P_UDP, .family = 4, .per_message = 1, .default_port = UDP_PORT_DEFAULT,
+	.build = udp_tmpl, .match = udp_match, .answer = resp_answer_udp,
+};
+const struct wl_proto_ops wl_proto_udp6 = {
+	.name = "udp", .proto = WL_P_UDP, .family = 6, .per_message = 1, .default_port = UDP_PORT_DEFAULT,
+	.build = udp6_tmpl, .match = udp6_match, .answer = resp6_answer_udp,
+};

@@ -1,4 +1,7 @@
-/* UDP over IPv4. */
+/* UDP over IPv4 (the IPv6 builder is in proto_icmp6.c). */
+#define UDP_OFF_SPORT 0     /* offsets in the UDP header */
+#define UDP_OFF_CSUM 6
+#define UDP_PORT_DEFAULT 9000
 #ifndef WL_PROTO_UDP_H
 #define WL_PROTO_UDP_H
 #include "pkt_build.h"

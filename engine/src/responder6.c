@@ -2,6 +2,7 @@
  * (RFC 4861 7.2.4), ICMPv6 echo (RFC 4443 4.2) and UDP echo. */
 #include "responder.h"
 #include "proto_icmp6.h"
+#include "proto.h"
 
 static size_t answer_ns(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
 			size_t cap)
@@ -31,26 +32,48 @@ static void reply_addrs6(const struct resp_cfg *c, const uint8_t *in, const stru
 	memcpy(a->dst, pi->ip6_src, IPV6_ALEN);
 }
 
-size_t respond6(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out, size_t cap,
-		unsigned *events)
+/* RFC 4861 7.2.4 wants an NS answered whatever else we do; the rest only
+ * for our address, whole datagrams, and not by the tx role. */
+static int for_us6(const struct resp_cfg *c, const struct pkt_info *pi)
 {
-	size_t l = 0;
+	return !c->arp_only && !pi->frag && !memcmp(pi->ip6_dst, c->ip6, IPV6_ALEN);
+}
+
+size_t resp6_answer_icmp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
+			 size_t cap, unsigned *events)
+{
 	struct wl_l2l3_6 a;
-	if (!c->has_ip6 || pi->cls >= WL_C_MALFORMED)
-		return 0;
-	if (pi->cls == WL_C_ICMP && pi->icmp_type == ND_NEIGHBOR_SOLICIT) {
+	size_t l = 0;
+	if (pi->icmp_type == ND_NEIGHBOR_SOLICIT) {
 		l = answer_ns(c, in, pi, out, cap);
-	} else if (c->arp_only || pi->frag || memcmp(pi->ip6_dst, c->ip6, IPV6_ALEN)) {
-		return 0;
-	} else if (pi->cls == WL_C_ICMP && pi->icmp_type == ICMP6_ECHO_REQUEST && pi->icmp_code == 0) {
+	} else if (for_us6(c, pi) && pi->icmp_type == ICMP6_ECHO_REQUEST && pi->icmp_code == 0) {
 		reply_addrs6(c, in, pi, &a);
 		l = icmp6_build_echo(out, cap, &a, ICMP6_ECHO_REPLY, pi->icmp_id, pi->icmp_seq, in + pi->pl_off,
 				     pi->pl_len, 0);
-	} else if (pi->cls == WL_C_UDP && c->udp_echo) {
-		reply_addrs6(c, in, pi, &a);
-		l = udp6_build(out, cap, &a, pi->dport, pi->sport, in + pi->pl_off, pi->pl_len, 0);
 	}
 	if (l)
 		*events |= RESP_ANSWERED;
 	return l;
+}
+
+size_t resp6_answer_udp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
+			size_t cap, unsigned *events)
+{
+	struct wl_l2l3_6 a;
+	if (!for_us6(c, pi) || !c->udp_echo)
+		return 0;
+	reply_addrs6(c, in, pi, &a);
+	size_t l = udp6_build(out, cap, &a, pi->dport, pi->sport, in + pi->pl_off, pi->pl_len, 0);
+	if (l)
+		*events |= RESP_ANSWERED;
+	return l;
+}
+
+size_t respond6(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out, size_t cap,
+		unsigned *events)
+{
+	if (!c->has_ip6 || pi->cls >= WL_C_MALFORMED)
+		return 0;
+	const struct wl_proto_ops *o = wl_proto_get(6, pi->cls);
+	return o && o->answer ? o->answer(c, in, pi, out, cap, events) : 0;
 }

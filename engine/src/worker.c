@@ -11,7 +11,7 @@
 #include "proto_eth.h"
 #include "proto_arp.h"
 #include "proto_icmp6.h"
-#include "ipv6_tmpl.h"
+#include "proto.h"
 #include "proto_icmp.h"
 #include "proto_udp.h"
 #include "proto_tcp.h"
@@ -105,80 +105,37 @@ static int build_templates(struct worker *w, int proto)
 	rng_seed(&r, c->seed ^ 0xabcdefull);
 	char msg[256];
 	size_t ml;
-	unsigned n = 1;
-	if (proto == WL_P_DNS)
-		n = c->n_domains ? c->n_domains : wl_n_builtin_domains;
-	else if ((proto == WL_P_UDP || proto == WL_P_ETH) && !c->message_len)
-		n = 16;
+	const struct wl_proto_ops *ops = wl_proto_get(c->ip_version, proto);
+	if (!ops || !ops->build) {
+		fprintf(stderr, "wirelab-engine: %s is not sent over IPv%d\n", wl_proto_names[proto], c->ip_version);
+		return -1;
+	}
+	struct wl_tmpl_ctx x = { .cfg = c, .a = a, .dport = dport, .icmp_id = w->icmp_id };
+	memcpy(x.a6.src_mac, c->src_mac, ETH_ALEN);
+	memcpy(x.a6.dst_mac, w->dst_mac, ETH_ALEN);
+	memcpy(x.a6.src, c->src_ip6, IPV6_ALEN);
+	memcpy(x.a6.dst, c->dst_ip6, IPV6_ALEN);
+	w->ops = ops;
+	unsigned n = ops->n_tmpls ? ops->n_tmpls(c) : ops->per_message && !c->message_len ? 16 : 1;
 	for (unsigned i = 0; i < n; i++) {
 		struct wl_tmpl *t = &w->tmpls[i];
 		memset(t, 0, offsetof(struct wl_tmpl, len));
 		t->proto = (uint8_t)proto;
 		t->var = WL_VAR_NONE;
 		t->sport_off = t->csum_off = t->var_off = 0;
-		const uint8_t *pl = (const uint8_t *)c->message;
-		ml = c->message_len;
-		if (!ml) {
+		x.msg = (const uint8_t *)c->message;
+		x.msg_len = c->message_len;
+		if (!x.msg_len) {
 			random_message(&r, msg, &ml);
-			pl = (const uint8_t *)msg;
+			x.msg = (const uint8_t *)msg;
+			x.msg_len = ml;
 		}
-		size_t len = 0;
-		if (c->ip_version == 6) {
-			if (!ipv6_tmpl_build(t, c, w->dst_mac, proto, w->icmp_id, dport, pl, ml)) {
-				fprintf(stderr, "wirelab-engine: cannot build a %s frame over IPv6 with these options\n",
-					wl_proto_names[proto]);
-				return -1;
-			}
-			continue;
-		}
-		switch (proto) {
-		case WL_P_ETH:
-			len = eth_build_raw(t->data, sizeof(t->data), &a, c->ethertype, pl, ml, c->size);
-			break;
-		case WL_P_ARP:
-			len = arp_build_request(t->data, sizeof(t->data), a.src_mac, a.src_ip, a.dst_ip);
-			break;
-		case WL_P_ICMP:
-			len = icmp_build_echo(t->data, sizeof(t->data), &a, ICMP_ECHO_REQUEST, w->icmp_id, 0, pl, ml, c->size);
-			t->var = WL_VAR_ICMP_SEQ;
-			t->var_off = ETH_HLEN + IPV4_HLEN + 6;
-			t->csum_off = ETH_HLEN + IPV4_HLEN + 2;
-			break;
-		case WL_P_UDP:
-			len = udp_build(t->data, sizeof(t->data), &a, 0, dport, pl, ml, c->size);
-			t->sport_off = ETH_HLEN + IPV4_HLEN;
-			t->csum_off = ETH_HLEN + IPV4_HLEN + 6;
-			break;
-		case WL_P_TCP:
-			len = tcp_build(t->data, sizeof(t->data), &a, 0, dport, 0, 0, TCP_SYN, NULL, 0);
-			t->var = WL_VAR_TCP_SEQ;
-			t->var_off = ETH_HLEN + IPV4_HLEN + 4;
-			t->sport_off = ETH_HLEN + IPV4_HLEN;
-			t->csum_off = ETH_HLEN + IPV4_HLEN + 16;
-			break;
-		case WL_P_DNS: {
-			uint8_t q[512];
-			const char *name = c->n_domains ? c->domains[i] : wl_builtin_domains[i];
-			int ql = dns_build_query(q, sizeof(q), 0, name, DNS_TYPE_A);
-			if (ql < 0)
-				return -1;
-			len = udp_build(t->data, sizeof(t->data), &a, 0, dport, q, (size_t)ql, 0);
-			t->var = WL_VAR_DNS_ID;
-			t->var_off = ETH_HLEN + IPV4_HLEN + UDP_HLEN;
-			t->sport_off = ETH_HLEN + IPV4_HLEN;
-			t->csum_off = ETH_HLEN + IPV4_HLEN + 6;
-			break;
-		}
-		default:
+		x.index = i;
+		if (!ops->build(t, &x)) {
+			fprintf(stderr, "wirelab-engine: cannot build a%s %s frame with these options\n",
+				c->ip_version == 6 ? "n IPv6" : "", wl_proto_names[proto]);
 			return -1;
 		}
-		if (!len) {
-			fprintf(stderr, "wirelab-engine: cannot build a %s frame with these options\n", wl_proto_names[proto]);
-			return -1;
-		}
-		t->len = (uint16_t)len;
-		if (proto != WL_P_ETH && proto != WL_P_ARP)
-			tmpl_finish(t, ETH_HLEN);
 	}
 	w->n_tmpls = n;
 	/* TCP data sent after a handshake */
@@ -195,7 +152,11 @@ static int build_templates(struct worker *w, int proto)
 	return 0;
 }
 
-static int is_request_proto(int p) { return p == WL_P_ARP || p == WL_P_ICMP || p == WL_P_TCP || p == WL_P_DNS; }
+static int is_request_proto(const struct wl_config *c, int p)
+{
+	const struct wl_proto_ops *o = wl_proto_get(c->ip_version, p);
+	return o && o->is_request;
+}
 
 /* Start (or restart, for a new random phase) the generator. */
 static int gen_setup(struct worker *w, int proto, int mode, uint64_t now)
@@ -362,7 +323,8 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 	if (rte_pktmbuf_alloc_bulk(w->pool, m, n) != 0)
 		return 0;
 	const int proto = w->proto;
-	const int req = is_request_proto(proto);
+	const int req = w->ops->is_request;
+	const int key16 = w->ops->key16;
 	const int fragmenting = w->cfg->fragment_size && proto != WL_P_ETH && proto != WL_P_ARP;
 	for (unsigned i = 0; i < n; i++) {
 		const struct wl_tmpl *t = &w->tmpls[w->n_tmpls == 1 ? 0 : rng_below(&w->rng, w->n_tmpls)];
@@ -381,7 +343,7 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 			if (++w->flow_i >= w->n_sports)
 				w->flow_i = 0;
 			w->key++;
-			if (proto == WL_P_ICMP || proto == WL_P_DNS)
+			if (key16)
 				key &= 0xffff;
 		}
 		tmpl_fill(t, d, key, sport);
@@ -512,97 +474,54 @@ new_request:
 
 /* ---------- rx ---------- */
 
-static void udp_answer_matched(struct worker *w)
-{
-	w->c.p[WL_P_UDP].answers_matched++;
-	if (w->bo.active && w->proto == WL_P_UDP) {
-		w->c.answered++;
-		w->bo.active = 0;
-	}
-}
-
-/* IPv6 answers to the generator: NA while resolving (RFC 4861 7.2.5),
- * echo replies, UDP echoes. */
-static void match_reply6(struct worker *w, const uint8_t *d, const struct pkt_info *pi, uint64_t now)
-{
-	const struct wl_config *c = w->cfg;
-	if (pi->frag || c->ip_version != 6 || memcmp(pi->ip6_dst, c->src_ip6, IPV6_ALEN))
-		return;
-	if (pi->cls == WL_C_ICMP) {
-		const uint8_t *target, *tlla;
-		if (pi->icmp_type == ND_NEIGHBOR_ADVERT) {
-			if (w->resolving && ndp_parse(d, pi, &target, &tlla) == 0 && !memcmp(target, c->dst_ip6, IPV6_ALEN)) {
-				memcpy(w->dst_mac, tlla ? tlla : d + ETH_ALEN, ETH_ALEN);
-				w->arp_answered = 1;
-			}
-		} else if (pi->icmp_type == ICMP6_ECHO_REPLY) {
-			if (pi->icmp_id == w->icmp_id)
-				req_match(w, pi->icmp_seq, WL_P_ICMP, now);
-		} else if (pi->icmp_type < 128) {
-			w->c.p[WL_P_ICMP].errors++; /* RFC 4443 2.1: types 0..127 are errors */
-		}
-	} else if (pi->cls == WL_C_UDP && !memcmp(pi->ip6_src, c->dst_ip6, IPV6_ALEN) &&
-		   pi->sport == options_dst_port(c, WL_P_UDP)) {
-		udp_answer_matched(w);
-	}
-}
-
+/* A frame of our peer's that answers the generator: what the protocol's
+ * matcher recognised, counted the same way for every protocol. */
 static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_info *pi, uint64_t now)
 {
 	const struct wl_config *c = w->cfg;
-	if (pi->ip6) {
-		match_reply6(w, d, pi, now);
+	const struct wl_proto_ops *o = wl_proto_get(pi->ip6 ? 6 : 4, pi->cls);
+	if (!o || !o->match)
 		return;
-	}
-	switch (pi->cls) {
-	case WL_C_ARP:
-		if (pi->arp_op == ARP_OP_REPLY && pi->arp_spa == c->dst_ip && w->arp_head != w->arp_tail) {
+	struct wl_match_ctx m = { .cfg = c, .icmp_id = w->icmp_id, .resolving = (uint8_t)w->resolving };
+	struct wl_reply r = { 0 };
+	o->match(&m, d, pi, &r);
+	int proto = pi->cls;
+	switch (r.kind) {
+	case WL_R_KEY:
+		if (req_match(w, r.key, proto, now) && o->matched)
+			o->matched(&w->c, pi);
+		return;
+	case WL_R_FIFO:
+		if (w->arp_head == w->arp_tail)
+			return;
+		{
 			uint64_t sent = w->arp_ring[w->arp_tail++ & (WL_ARP_RING - 1)];
 			w->arp_outstanding = w->arp_head - w->arp_tail;
 			if (w->resolving) {
-				memcpy(w->dst_mac, d + ETH_HLEN + 8, ETH_ALEN);
+				memcpy(w->dst_mac, r.mac, ETH_ALEN);
 				w->arp_answered = 1;
 			}
 			rtt_add(&w->c.rtt, ticks_to_ns(w, now - sent));
-			w->c.p[WL_P_ARP].answers_matched++;
-			if (w->bo.active && w->proto == WL_P_ARP) {
-				w->c.answered++;
-				w->bo.active = 0;
-			}
+		}
+		__attribute__((fallthrough)); /* matched, without a key */
+	case WL_R_ANSWER:
+		w->c.p[proto].answers_matched++;
+		if (w->bo.active && w->proto == proto) {
+			w->c.answered++;
+			w->bo.active = 0;
 		}
 		return;
-	case WL_C_ICMP:
-		if (pi->ip_dst != c->src_ip || pi->frag)
-			return;
-		if (pi->icmp_type == ICMP_ECHO_REPLY) {
-			if (pi->icmp_id == w->icmp_id)
-				req_match(w, pi->icmp_seq, WL_P_ICMP, now);
-		} else if (pi->icmp_type != ICMP_ECHO_REQUEST) {
-			w->c.p[WL_P_ICMP].errors++; /* unreachable, time exceeded, ... */
-		}
+	case WL_R_ERROR:
+		w->c.p[proto].errors++;
 		return;
-	case WL_C_DNS:
-		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || !(pi->dns_flags & DNS_FLAG_QR))
-			return;
-		if (req_match(w, pi->dns_id, WL_P_DNS, now)) {
-			unsigned rcode = pi->dns_flags & 0xf;
-			w->c.dns_rcode[dns_rcode_slot(rcode)]++;
-			if (dns_rcode_is_error(rcode))
-				w->c.p[WL_P_DNS].errors++; /* FORMERR, SERVFAIL, ...; NXDOMAIN is an answer */
-		}
+	case WL_R_RESOLVED:
+		memcpy(w->dst_mac, r.mac, ETH_ALEN);
+		w->arp_answered = 1;
 		return;
-	case WL_C_UDP:
-		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != options_dst_port(c, WL_P_UDP))
-			return;
-		udp_answer_matched(w);
-		return;
-	case WL_C_TCP: {
-		if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != w->tcpc.dport)
-			return;
-		uint8_t f = pi->tcp_flags;
+	case WL_R_CONN: {
 		w->tcp_to_client = 1;   /* the responder must not see it (role both) */
 		int our_syn = 0;
-		if ((f & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) && req_match(w, pi->tcp_ack - 1, WL_P_TCP, now)) {
+		if (r.has_key && req_match(w, r.key, proto, now)) {
 			our_syn = 1;
 			w->c.handshakes++;
 		}
@@ -611,7 +530,7 @@ static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_inf
 		w->tcpc.now_ms = ticks_to_ns(w, now - w->t0) / 1000000;
 		int n = tcp_client_input(&w->tcpc, d, pi, our_syn, out, lens);
 		for (int i = 0; i < n; i++)
-			send_frame(w, out[i], lens[i], WL_P_TCP, now);
+			send_frame(w, out[i], lens[i], proto, now);
 		return;
 	}
 	default:
@@ -1116,7 +1035,7 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 
 	int random = cfg->mode == WL_MODE_RANDOM || cfg->protocol == WL_PROTO_RANDOM;
 	if (cfg->role != WL_ROLE_RX) {
-		w->have_rtt = random || is_request_proto(cfg->protocol);
+		w->have_rtt = random || is_request_proto(cfg, cfg->protocol);
 		w->have_backoff = cfg->mode == WL_MODE_BACKOFF;
 	}
 	if (cfg->pcap[0]) {

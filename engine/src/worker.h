@@ -16,6 +16,7 @@
 #include "rx_validate.h"
 #include "ipv4_reasm.h"
 #include "arp_dad.h"
+#include "proto.h"
 
 #define WL_MAX_TMPLS 64
 #define WL_REQ_SLOTS 65536
@@ -47,6 +48,7 @@ struct worker {
 	uint64_t interval_us, burst_gap_us;
 	uint32_t burst_size;
 	double pps;
+	const struct wl_proto_ops *ops; /* the generated protocol's */
 	struct wl_tmpl *tmpls;
 	unsigned n_tmpls;
 	uint32_t key;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ipv6.h"
-#include "ipv6_tmpl.h"
+#include "proto.h"
 #include "proto_icmp6.h"
 #include "pkt_parse.h"
 #include "responder.h"
@@ -309,7 +309,14 @@ static void test_templates(void)
 	struct pkt_info pi;
 	for (int proto = WL_P_ICMP; proto <= WL_P_UDP; proto++) {
 		memset(&t, 0, sizeof(t));
-		size_t n = ipv6_tmpl_build(&t, &c, MY_MAC, proto, 42, 9000, (const uint8_t *)"m", 1);
+		struct wl_tmpl_ctx x = { .cfg = &c, .dport = 9000, .icmp_id = 42, .msg = (const uint8_t *)"m", .msg_len = 1 };
+		memcpy(x.a6.src_mac, c.src_mac, 6);
+		memcpy(x.a6.dst_mac, MY_MAC, 6);
+		memcpy(x.a6.src, c.src_ip6, 16);
+		memcpy(x.a6.dst, c.dst_ip6, 16);
+		const struct wl_proto_ops *o = wl_proto_get(6, proto);
+		CHECK(o && o->family == 6 && o->proto == proto);
+		size_t n = o->build(&t, &x);
 		CHECK_EQ(n, 128);
 		for (uint32_t k = 0; k < 70000; k += 6999) {
 			memcpy(p, t.data, t.len);
@@ -322,7 +329,7 @@ static void test_templates(void)
 				CHECK_EQ(pi.sport, (uint16_t)(1024 + k));
 		}
 	}
-	CHECK_EQ(ipv6_tmpl_build(&t, &c, MY_MAC, WL_P_TCP, 42, 9000, NULL, 0), 0);
+	CHECK(wl_proto_get(6, WL_P_TCP) == NULL); /* not over IPv6 yet */
 }
 
 int main(void)
