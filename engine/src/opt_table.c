@@ -120,6 +120,13 @@ static int apply(const struct wl_optdef *o, void *cfg, const char *arg)
 		*(int *)field = (int)i;
 		break;
 	}
+	case WL_OK_WHOLE: {
+		double v;
+		if (wl_parse_dbl(arg, &v) < 0 || v < o->dlo || v > o->dhi || v != floor(v))
+			return wl_opt_fail(o->name, o->err, arg);
+		store_uint(field, o->size, (uint64_t)v);
+		break;
+	}
 	case WL_OK_STR:
 		if (!*arg || strlen(arg) >= o->size)
 			return wl_opt_fail(o->name, o->err, arg);
@@ -144,6 +151,14 @@ static void apply_defaults(const struct wl_optset *s, void *cfg)
 	}
 }
 
+static int say(const char *fmt, const char *arg)
+{
+	fputs("wirelab-engine: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return 2;
+}
+
 int wl_opt_parse(const struct wl_optset *s, void *cfg, int argc, char **argv)
 {
 	static struct option lo[WL_OPT_MAX + 2];
@@ -161,22 +176,16 @@ int wl_opt_parse(const struct wl_optset *s, void *cfg, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		if (ch == 'h')
 			return 1;
-		if (ch == ':') {
-			fprintf(stderr, "wirelab-engine: %s: needs a value (see --help)\n", argv[optind - 1]);
-			return 2;
-		}
-		if (ch < 256 || ch >= 256 + (int)n) {
-			fprintf(stderr, "wirelab-engine: %s: unknown option (see --help)\n", argv[optind - 1]);
-			return 2;
-		}
+		if (ch == ':')
+			return say(s->needs_value ? s->needs_value : "%s: needs a value (see --help)", argv[optind - 1]);
+		if (ch < 256 || ch >= 256 + (int)n)
+			return say(s->unknown ? s->unknown : "%s: unknown option (see --help)", argv[optind - 1]);
 		int rc = apply(&s->opts[ch - 256], cfg, optarg);
 		if (rc)
 			return rc;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "wirelab-engine: '%s': unexpected argument (see --help)\n", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return say(s->extra ? s->extra : "'%s': unexpected argument (see --help)", argv[optind]);
 	return 0;
 }
 
@@ -234,6 +243,7 @@ void wl_opt_json(const struct wl_optset *s, struct jbuf *j, const void *cfg)
 			jb_kbool(j, o->key, *(const int *)field);
 			break;
 		case WL_OK_UINT:
+		case WL_OK_WHOLE:
 			jb_ku64(j, o->key, load_uint(field, o->size));
 			break;
 		case WL_OK_DBL:

@@ -16,6 +16,7 @@ enum wl_optk {
 	WL_OK_DBL,    /* double in [dlo, dhi] (lo_open: dlo excluded); `err` words a bad one */
 	WL_OK_ENUM,   /* int field: index of the value in names[] */
 	WL_OK_STR,    /* char[size], non-empty; `err` words a bad one */
+	WL_OK_WHOLE,  /* a number in [dlo, dhi] with no fraction ("1e3" too) into an unsigned field of `size` */
 	WL_OK_FUNC,   /* set() does it all */
 };
 
@@ -49,6 +50,8 @@ struct wl_optset {
 	unsigned n;
 	const char *const *groups; /* --help section order */
 	unsigned n_groups;
+	/* wording of the generic errors ("%s": the argument); NULL: the engine's */
+	const char *unknown, *needs_value, *extra;
 };
 
 /* One-line error "wirelab-engine: --<opt>: " + fmt with val; returns 2. */

@@ -1,6 +1,6 @@
 #include "replay_opts.h"
 #include "options.h"
-#include <getopt.h>
+#include "opt_table.h"
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -19,159 +19,182 @@ int replay_wanted(int argc, char **argv)
 	return 0;
 }
 
-void replay_usage(FILE *f)
-{
-	fputs(
-"Replay (--role replay): send the frames of a capture, preloaded into mbufs.\n"
-"  --pcap FILE               pcap (usec/nsec) or pcapng of Ethernet frames\n"
-"  --loop N                  times through the file, 0 = until stopped [1]\n"
-"  --pps N | --mbps N | --speed X   pacing: packets/s, frame Mbit/s, or the\n"
-"                            capture's own timing scaled by X [full speed]\n"
-"  --truncated pad|skip      frames captured shorter than sent: zero-padded\n"
-"                            to their length, or not sent [pad]\n"
-"  --map A=B                 IPv4 address A becomes B (repeatable)\n"
-"  --map-mac M=N             MAC M becomes N (repeatable)\n"
-"  --ttl N                   set the IPv4 TTL\n"
-"  --port-id N --duration SEC --count FRAMES --stats-interval SEC --tx-burst N\n", f);
-}
+#define RCFG(p) ((struct replay_cfg *)(p))
+#define RCCFG(p) ((const struct replay_cfg *)(p))
 
 static int fail(const char *opt, const char *why, const char *val)
 {
 	fprintf(stderr, "wirelab-engine: --%s: '%s' %s\n", opt, val, why);
 	return 2;
 }
-static int num(const char *s, double lo, double hi, double *out)
+
+static int set_role(void *cfg, const struct wl_optdef *o, const char *arg)
 {
-	char *e;
-	if (!*s)
-		return -1;
-	errno = 0;
-	double v = strtod(s, &e);
-	if (errno || *e || !isfinite(v) || v < lo || v > hi)
-		return -1;
-	*out = v;
+	(void)cfg;
+	return strcmp(arg, "replay") ? fail(o->name, "is not replay", arg) : 0;
+}
+
+static int set_pcap(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	if (strlen(arg) >= sizeof(RCFG(cfg)->pcap))
+		return fail(o->name, "is too long", arg);
+	strcpy(RCFG(cfg)->pcap, arg);
 	return 0;
 }
 
-enum { R_ROLE = 256, R_PCAP, R_LOOP, R_PPS, R_MBPS, R_SPEED, R_TRUNC, R_MAP, R_MAPMAC, R_TTL, R_PORT,
-       R_DUR, R_COUNT, R_STATS, R_BURST };
-static const struct option ropts[] = {
-	{ "role", required_argument, NULL, R_ROLE }, { "pcap", required_argument, NULL, R_PCAP },
-	{ "loop", required_argument, NULL, R_LOOP }, { "pps", required_argument, NULL, R_PPS },
-	{ "mbps", required_argument, NULL, R_MBPS }, { "speed", required_argument, NULL, R_SPEED },
-	{ "truncated", required_argument, NULL, R_TRUNC }, { "map", required_argument, NULL, R_MAP },
-	{ "map-mac", required_argument, NULL, R_MAPMAC }, { "ttl", required_argument, NULL, R_TTL },
-	{ "port-id", required_argument, NULL, R_PORT }, { "duration", required_argument, NULL, R_DUR },
-	{ "count", required_argument, NULL, R_COUNT }, { "stats-interval", required_argument, NULL, R_STATS },
-	{ "tx-burst", required_argument, NULL, R_BURST }, { "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* --pps, --mbps, --speed: one pacing, counted so that two are refused */
+static int set_pace(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	struct replay_cfg *c = cfg;
+	double v;
+	if (wl_parse_dbl(arg, &v) < 0 || v < 1e-6 || v > 1e12)
+		return fail(o->name, "is not a positive number", arg);
+	c->paces++;
+	switch (o->name[0]) {
+	case 'p': c->pace = RP_PPS; c->pps = v; break;
+	case 'm': c->pace = RP_MBPS; c->mbps = v; break;
+	default: c->pace = RP_SPEED; c->speed = v; break;
+	}
+	return 0;
+}
+
+static int set_truncated(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	if (!strcmp(arg, "pad"))
+		RCFG(cfg)->truncated = RT_PAD;
+	else if (!strcmp(arg, "skip"))
+		RCFG(cfg)->truncated = RT_SKIP;
+	else
+		return fail(o->name, "is not pad or skip", arg);
+	return 0;
+}
+
+static int set_map(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	char err[160];
+	int rc = o->name[3] == '-' ? rewrite_add_mac(&RCFG(cfg)->rw, arg, err, sizeof(err))
+				   : rewrite_add_ip(&RCFG(cfg)->rw, arg, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "wirelab-engine: --%s: %s\n", o->name, err);
+		return 2;
+	}
+	return 0;
+}
+
+static void json_pcap(struct jbuf *j, const void *cfg) { jb_kstr(j, "pcap", RCCFG(cfg)->pcap); }
+static void json_pace(struct jbuf *j, const void *cfg)
+{
+	const struct replay_cfg *c = cfg;
+	jb_kstr(j, "pace", replay_pace_names[c->pace]);
+	if (c->pace == RP_PPS) jb_kdbl(j, "pps", c->pps, 3);
+	if (c->pace == RP_MBPS) jb_kdbl(j, "mbps", c->mbps, 3);
+	if (c->pace == RP_SPEED) jb_kdbl(j, "speed", c->speed, 6);
+}
+static void json_truncated(struct jbuf *j, const void *cfg)
+{
+	jb_kstr(j, "truncated", RCCFG(cfg)->truncated == RT_PAD ? "pad" : "skip");
+}
+static void json_map(struct jbuf *j, const void *cfg)
+{
+	const struct rewrite_cfg *rw = &RCCFG(cfg)->rw;
+	char a[32], b[32];
+	jb_key(j, "map");
+	jb_obj_open(j);
+	for (unsigned i = 0; i < rw->n_ip; i++) {
+		fmt_ipv4(rw->ip_from[i], a, sizeof(a));
+		fmt_ipv4(rw->ip_to[i], b, sizeof(b));
+		jb_kstr(j, a, b);
+	}
+	jb_obj_close(j);
+}
+static void json_map_mac(struct jbuf *j, const void *cfg)
+{
+	const struct rewrite_cfg *rw = &RCCFG(cfg)->rw;
+	char a[32], b[32];
+	jb_key(j, "map_mac");
+	jb_obj_open(j);
+	for (unsigned i = 0; i < rw->n_mac; i++) {
+		fmt_mac(rw->mac_from[i], a, sizeof(a));
+		fmt_mac(rw->mac_to[i], b, sizeof(b));
+		jb_kstr(j, a, b);
+	}
+	jb_obj_close(j);
+}
+static void json_ttl(struct jbuf *j, const void *cfg)
+{
+	if (RCCFG(cfg)->rw.ttl >= 0)
+		jb_ku64(j, "ttl", (uint64_t)RCCFG(cfg)->rw.ttl);
+}
+
+#define F(field) .off = offsetof(struct replay_cfg, field), .size = sizeof(((struct replay_cfg *)0)->field)
+#define WHOLE(field, l, h, e) .kind = WL_OK_WHOLE, F(field), .dlo = (l), .dhi = (h), .err = (e)
+#define FUNC(fn) .kind = WL_OK_FUNC, .set = (fn)
+static const char G_REPLAY[] = "Replay (--role replay): send the frames of a capture, preloaded into mbufs";
+static const char *const groups[] = { G_REPLAY };
+
+/* Row order is the order of the keys in the start line's "config". */
+static const struct wl_optdef replay_opts[] = {
+	{ .name = "pcap", .arg = "FILE", FUNC(set_pcap), .json = json_pcap, .group = G_REPLAY,
+	  .help = "pcap (usec/nsec) or pcapng of Ethernet frames" },
+	{ .name = "port-id", .arg = "N", WHOLE(port_id, 0, 65535, "'%s' is not a port id"), .def = "0", .key = "port_id",
+	  .group = G_REPLAY, .help = "DPDK port to use" },
+	{ .name = "loop", .arg = "N", WHOLE(loops, 0, 1e15, "'%s' is not a count (0 = until stopped)"), .def = "1",
+	  .key = "loops", .group = G_REPLAY, .help = "times through the file, 0 = until stopped" },
+	{ .name = "pps", .arg = "N", FUNC(set_pace), .json = json_pace, .def_text = "full speed", .group = G_REPLAY,
+	  .help = "pacing: packets/s (one of --pps, --mbps, --speed)" },
+	{ .name = "mbps", .arg = "N", FUNC(set_pace), .group = G_REPLAY, .help = "pacing: frame Mbit/s" },
+	{ .name = "speed", .arg = "X", FUNC(set_pace), .group = G_REPLAY,
+	  .help = "pacing: the capture's own timing scaled by X" },
+	{ .name = "truncated", .arg = "pad|skip", FUNC(set_truncated), .json = json_truncated, .def = "pad",
+	  .group = G_REPLAY, .help = "frames captured shorter than sent: zero-padded\nto their length, or not sent" },
+	{ .name = "duration", .arg = "SEC", .kind = WL_OK_DBL, F(duration_s), .dhi = 1e9,
+	  .err = "'%s' is not a duration in seconds", .def = "0", .key = "duration", .group = G_REPLAY,
+	  .help = "stop after SEC seconds (0 = never)" },
+	{ .name = "count", .arg = "FRAMES", WHOLE(count, 0, 1e18, "'%s' is not a frame count"), .def = "0", .key = "count",
+	  .group = G_REPLAY, .help = "stop after FRAMES frames (0 = no limit)" },
+	{ .name = "map", .arg = "A=B", FUNC(set_map), .json = json_map, .group = G_REPLAY,
+	  .help = "IPv4 address A becomes B (repeatable)" },
+	{ .name = "map-mac", .arg = "M=N", FUNC(set_map), .json = json_map_mac, .group = G_REPLAY,
+	  .help = "MAC M becomes N (repeatable)" },
+	{ .name = "ttl", .arg = "N", WHOLE(rw.ttl, 0, 255, "'%s' is not a TTL (0..255)"), .json = json_ttl, .group = G_REPLAY,
+	  .help = "set the IPv4 TTL" },
+	{ .name = "stats-interval", .arg = "SEC", .kind = WL_OK_DBL, F(stats_interval_s), .dlo = 0.01, .dhi = 3600,
+	  .err = "'%s' is not a period in seconds (0.01..3600)", .def = "1", .group = G_REPLAY,
+	  .help = "period of the stats lines" },
+	{ .name = "tx-burst", .arg = "N", WHOLE(tx_burst, 1, 256, "'%s' is out of range (1..256)"), .def = "32",
+	  .group = G_REPLAY, .help = "packets per tx burst" },
+	{ .name = "role", .arg = "replay", FUNC(set_role), .group = G_REPLAY, .help = "this mode" },
 };
+
+static const struct wl_optset replay_optset = {
+	.opts = replay_opts,
+	.n = sizeof(replay_opts) / sizeof(replay_opts[0]),
+	.groups = groups,
+	.n_groups = 1,
+	.unknown = "%s is not a replay option (see --role replay --help)",
+	.needs_value = "%s needs a value",
+	.extra = "unexpected argument '%s'",
+};
+
+void replay_usage(FILE *f)
+{
+	wl_opt_help(&replay_optset, f);
+}
 
 int replay_options_parse(struct replay_cfg *c, int argc, char **argv)
 {
 	memset(c, 0, sizeof(*c));
 	rewrite_init(&c->rw);
-	c->loops = 1;
-	c->stats_interval_s = 1;
-	c->tx_burst = 32;
-	optind = 1;
-	opterr = 0;
-	int ch, paces = 0, idx = 0;
-	char err[160];
-	double v;
-	while ((ch = getopt_long(argc, argv, ":h", ropts, &idx)) != -1) {
-		const char *name = "?";
-		for (const struct option *o = ropts; o->name; o++)
-			if (o->val == ch)
-				name = o->name;
-		switch (ch) {
-		case 'h': replay_usage(stdout); return 1;
-		case ':': fprintf(stderr, "wirelab-engine: %s needs a value\n", argv[optind - 1]); return 2;
-		case '?':
-			fprintf(stderr, "wirelab-engine: %s is not a replay option (see --role replay --help)\n",
-				argv[optind - 1]);
-			return 2;
-		case R_ROLE:
-			if (strcmp(optarg, "replay"))
-				return fail(name, "is not replay", optarg);
-			break;
-		case R_PCAP:
-			if (strlen(optarg) >= sizeof(c->pcap))
-				return fail(name, "is too long", optarg);
-			strcpy(c->pcap, optarg);
-			break;
-		case R_LOOP:
-			if (num(optarg, 0, 1e15, &v) || v != floor(v))
-				return fail(name, "is not a count (0 = until stopped)", optarg);
-			c->loops = (uint64_t)v;
-			break;
-		case R_PPS: case R_MBPS: case R_SPEED:
-			if (num(optarg, 1e-6, 1e12, &v) || v <= 0)
-				return fail(name, "is not a positive number", optarg);
-			paces++;
-			c->pace = ch == R_PPS ? RP_PPS : ch == R_MBPS ? RP_MBPS : RP_SPEED;
-			if (ch == R_PPS) c->pps = v;
-			else if (ch == R_MBPS) c->mbps = v;
-			else c->speed = v;
-			break;
-		case R_TRUNC:
-			if (!strcmp(optarg, "pad")) c->truncated = RT_PAD;
-			else if (!strcmp(optarg, "skip")) c->truncated = RT_SKIP;
-			else return fail(name, "is not pad or skip", optarg);
-			break;
-		case R_MAP:
-			if (rewrite_add_ip(&c->rw, optarg, err, sizeof(err)) < 0) {
-				fprintf(stderr, "wirelab-engine: --map: %s\n", err);
-				return 2;
-			}
-			break;
-		case R_MAPMAC:
-			if (rewrite_add_mac(&c->rw, optarg, err, sizeof(err)) < 0) {
-				fprintf(stderr, "wirelab-engine: --map-mac: %s\n", err);
-				return 2;
-			}
-			break;
-		case R_TTL:
-			if (num(optarg, 0, 255, &v) || v != floor(v))
-				return fail(name, "is not a TTL (0..255)", optarg);
-			c->rw.ttl = (int)v;
-			break;
-		case R_PORT:
-			if (num(optarg, 0, 65535, &v) || v != floor(v))
-				return fail(name, "is not a port id", optarg);
-			c->port_id = (uint16_t)v;
-			break;
-		case R_DUR:
-			if (num(optarg, 0, 1e9, &v))
-				return fail(name, "is not a duration in seconds", optarg);
-			c->duration_s = v;
-			break;
-		case R_COUNT:
-			if (num(optarg, 0, 1e18, &v) || v != floor(v))
-				return fail(name, "is not a frame count", optarg);
-			c->count = (uint64_t)v;
-			break;
-		case R_STATS:
-			if (num(optarg, 0.01, 3600, &v))
-				return fail(name, "is not a period in seconds (0.01..3600)", optarg);
-			c->stats_interval_s = v;
-			break;
-		case R_BURST:
-			if (num(optarg, 1, 256, &v) || v != floor(v))
-				return fail(name, "is out of range (1..256)", optarg);
-			c->tx_burst = (uint32_t)v;
-			break;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "wirelab-engine: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	int rc = wl_opt_parse(&replay_optset, c, argc, argv);
+	if (rc == 1)
+		replay_usage(stdout);
+	if (rc)
+		return rc;
 	if (!c->pcap[0]) {
 		fprintf(stderr, "wirelab-engine: --role replay needs --pcap FILE\n");
 		return 2;
 	}
-	if (paces > 1) {
+	if (c->paces > 1) {
 		fprintf(stderr, "wirelab-engine: --pps, --mbps and --speed exclude each other: give one\n");
 		return 2;
 	}
@@ -180,36 +203,8 @@ int replay_options_parse(struct replay_cfg *c, int argc, char **argv)
 
 void replay_options_json(struct jbuf *j, const struct replay_cfg *c)
 {
-	char a[32], b[32];
 	jb_obj_open(j);
-	jb_kstr(j, "pcap", c->pcap);
-	jb_ku64(j, "port_id", c->port_id);
-	jb_ku64(j, "loops", c->loops);
-	jb_kstr(j, "pace", replay_pace_names[c->pace]);
-	if (c->pace == RP_PPS) jb_kdbl(j, "pps", c->pps, 3);
-	if (c->pace == RP_MBPS) jb_kdbl(j, "mbps", c->mbps, 3);
-	if (c->pace == RP_SPEED) jb_kdbl(j, "speed", c->speed, 6);
-	jb_kstr(j, "truncated", c->truncated == RT_PAD ? "pad" : "skip");
-	jb_kdbl(j, "duration", c->duration_s, 3);
-	jb_ku64(j, "count", c->count);
-	jb_key(j, "map");
-	jb_obj_open(j);
-	for (unsigned i = 0; i < c->rw.n_ip; i++) {
-		fmt_ipv4(c->rw.ip_from[i], a, sizeof(a));
-		fmt_ipv4(c->rw.ip_to[i], b, sizeof(b));
-		jb_kstr(j, a, b);
-	}
-	jb_obj_close(j);
-	jb_key(j, "map_mac");
-	jb_obj_open(j);
-	for (unsigned i = 0; i < c->rw.n_mac; i++) {
-		fmt_mac(c->rw.mac_from[i], a, sizeof(a));
-		fmt_mac(c->rw.mac_to[i], b, sizeof(b));
-		jb_kstr(j, a, b);
-	}
-	jb_obj_close(j);
-	if (c->rw.ttl >= 0)
-		jb_ku64(j, "ttl", (uint64_t)c->rw.ttl);
+	wl_opt_json(&replay_optset, j, c);
 	jb_obj_close(j);
 }
 

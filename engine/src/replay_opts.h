@@ -17,6 +17,7 @@ struct replay_cfg {
 	uint16_t port_id;
 	uint64_t loops;          /* 0: until stopped */
 	int pace;
+	unsigned paces;          /* pacing options given (one allowed) */
 	double pps, mbps, speed;
 	int truncated;           /* enum replay_trunc */
 	double duration_s;       /* 0: no limit */
