@@ -17,6 +17,7 @@
 /* What a template builder gets. */
 struct wl_tmpl_ctx {
 	const struct wl_config *cfg;
+	uint8_t family;            /* 4 or 6: which of a, a6 */
 	struct wl_l2l3 a;          /* IPv4 addresses and MACs */
 	struct wl_l2l3_6 a6;       /* IPv6 addresses and MACs */
 	uint16_t dport, icmp_id;
@@ -49,9 +50,6 @@ struct wl_reply {
 	const uint8_t *mac;        /* FIFO/RESOLVED: the sender's link-layer address */
 };
 
-typedef size_t (*wl_answer_fn)(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi,
-			       uint8_t *out, size_t cap, unsigned *events);
-
 struct wl_proto_ops {
 	const char *name;
 	uint8_t proto;             /* enum wl_proto */
@@ -69,7 +67,7 @@ struct wl_proto_ops {
 	/* after a keyed reply matched: protocol counters (DNS RCODEs) */
 	void (*matched)(struct wl_counters *c, const struct pkt_info *pi);
 	/* the rx side's answer to a frame of this class (NULL: not answered) */
-	wl_answer_fn answer;
+	resp_answer_fn *answer;
 };
 
 /* The ops of proto (enum wl_proto) over IPv4 (family 4) or IPv6 (6); NULL

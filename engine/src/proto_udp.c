@@ -31,37 +31,25 @@ void udp_write(uint8_t *u, uint16_t sport, uint16_t dport, const uint8_t *msg, s
 
 static size_t udp_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
 {
-	const size_t l4 = ETH_HLEN + IPV4_HLEN;
-	size_t len = udp_build(t->data, sizeof(t->data), &x->a, 0, x->dport, x->msg, x->msg_len, x->cfg->size);
+	const int v6 = x->family == 6;
+	const size_t l4 = ETH_HLEN + (v6 ? IPV6_HLEN : IPV4_HLEN);
+	size_t len = v6 ? udp6_build(t->data, sizeof(t->data), &x->a6, 0, x->dport, x->msg, x->msg_len, x->cfg->size)
+			: udp_build(t->data, sizeof(t->data), &x->a, 0, x->dport, x->msg, x->msg_len, x->cfg->size);
 	t->sport_off = l4 + UDP_OFF_SPORT;
 	t->csum_off = l4 + UDP_OFF_CSUM;
-	return wl_tmpl_done(t, len, 4);
+	return wl_tmpl_done(t, len, x->family);
 }
 
-static size_t udp6_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
-{
-	const size_t l4 = ETH_HLEN + IPV6_HLEN;
-	size_t len = udp6_build(t->data, sizeof(t->data), &x->a6, 0, x->dport, x->msg, x->msg_len, x->cfg->size);
-	t->sport_off = l4 + UDP_OFF_SPORT;
-	t->csum_off = l4 + UDP_OFF_CSUM;
-	return wl_tmpl_done(t, len, 6);
-}
-
-/* an echo: a datagram back from the peer's port to our address */
+/* an echo: a datagram back from the peer's port to our address (either family) */
 static void udp_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
 {
 	const struct wl_config *c = m->cfg;
 	(void)d;
-	if (pi->ip_dst == c->src_ip && pi->ip_src == c->dst_ip && pi->sport == options_dst_port(c, WL_P_UDP))
-		r->kind = WL_R_ANSWER;
-}
-
-static void udp6_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
-{
-	const struct wl_config *c = m->cfg;
-	(void)d;
-	if (c->ip_version == 6 && !pi->frag && !memcmp(pi->ip6_dst, c->src_ip6, IPV6_ALEN) && !memcmp(pi->ip6_src, c->dst_ip6, IPV6_ALEN) &&
-	    pi->sport == options_dst_port(c, WL_P_UDP))
+	if (pi->sport != options_dst_port(c, WL_P_UDP))
+		return;
+	if (pi->ip6 ? c->ip_version == 6 && !pi->frag && !memcmp(pi->ip6_dst, c->src_ip6, IPV6_ALEN) &&
+			      !memcmp(pi->ip6_src, c->dst_ip6, IPV6_ALEN)
+		    : pi->ip_dst == c->src_ip && pi->ip_src == c->dst_ip)
 		r->kind = WL_R_ANSWER;
 }
 
@@ -71,5 +59,5 @@ const struct wl_proto_ops wl_proto_udp = {
 };
 const struct wl_proto_ops wl_proto_udp6 = {
 	.name = "udp", .proto = WL_P_UDP, .family = 6, .per_message = 1, .default_port = UDP_PORT_DEFAULT,
-	.build = udp6_tmpl, .match = udp6_match, .answer = resp6_answer_udp,
+	.build = udp_tmpl, .match = udp_match, .answer = resp6_answer_udp,
 };

@@ -34,22 +34,12 @@ enum resp_event {
 size_t respond(const struct resp_cfg *c, const uint8_t *in, size_t len, const struct pkt_info *pi,
 	       uint8_t *out, size_t cap, unsigned *events);
 /* Per-protocol answers, referenced by the ops structs (proto.h); respond()
- * has checked that the frame is for us. */
-size_t resp_answer_arp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
-		       size_t cap, unsigned *events);
-size_t resp_answer_icmp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
-			size_t cap, unsigned *events);
-size_t resp_answer_udp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
-		       size_t cap, unsigned *events);
-size_t resp_answer_dns(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
-		       size_t cap, unsigned *events);
-size_t resp_answer_tcp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
-		       size_t cap, unsigned *events);
-/* IPv6: NS for our address (any role), echo and UDP echo (unless arp_only). */
-size_t resp6_answer_icmp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
-			 size_t cap, unsigned *events);
-size_t resp6_answer_udp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
-			size_t cap, unsigned *events);
+ * has checked that the frame is for us. IPv6: an NS for our address is
+ * answered in any role, echo and UDP echo unless arp_only. */
+typedef size_t resp_answer_fn(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
+			      size_t cap, unsigned *events);
+resp_answer_fn resp_answer_arp, resp_answer_icmp, resp_answer_udp, resp_answer_dns, resp_answer_tcp,
+	resp6_answer_icmp, resp6_answer_udp;
 /* The IPv6 answers (responder6.c): NA for NS, echo reply, UDP echo. */
 size_t respond6(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out, size_t cap,
 		unsigned *events);

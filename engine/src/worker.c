@@ -110,7 +110,7 @@ static int build_templates(struct worker *w, int proto)
 		fprintf(stderr, "wirelab-engine: %s is not sent over IPv%d\n", wl_proto_names[proto], c->ip_version);
 		return -1;
 	}
-	struct wl_tmpl_ctx x = { .cfg = c, .a = a, .dport = dport, .icmp_id = w->icmp_id };
+	struct wl_tmpl_ctx x = { .cfg = c, .family = ops->family, .a = a, .dport = dport, .icmp_id = w->icmp_id };
 	memcpy(x.a6.src_mac, c->src_mac, ETH_ALEN);
 	memcpy(x.a6.dst_mac, w->dst_mac, ETH_ALEN);
 	memcpy(x.a6.src, c->src_ip6, IPV6_ALEN);

@@ -309,7 +309,7 @@ static void test_templates(void)
 	struct pkt_info pi;
 	for (int proto = WL_P_ICMP; proto <= WL_P_UDP; proto++) {
 		memset(&t, 0, sizeof(t));
-		struct wl_tmpl_ctx x = { .cfg = &c, .dport = 9000, .icmp_id = 42, .msg = (const uint8_t *)"m", .msg_len = 1 };
+		struct wl_tmpl_ctx x = { .cfg = &c, .family = 6, .dport = 9000, .icmp_id = 42, .msg = (const uint8_t *)"m", .msg_len = 1 };
 		memcpy(x.a6.src_mac, c.src_mac, 6);
 		memcpy(x.a6.dst_mac, MY_MAC, 6);
 		memcpy(x.a6.src, c.src_ip6, 16);
