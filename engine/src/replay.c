@@ -1,6 +1,8 @@
 #include "replay.h"
 #include "worker.h"
 #include "options.h"
+#include "net.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +10,124 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include "proto_arp.h"
+#include "pkt_parse.h"
 
 #define REPLAY_MAX_FRAME 9600
 
-int replay_prepare(const struct replay_cfg *c, struct replay_frames *fr)
+/* The first IPv4 frame's endpoints: who the capture's client and server are. */
+static int first_endpoints(const struct pcap_file *pf, uint32_t *cip, uint32_t *sip, uint8_t cmac[6], uint8_t smac[6])
+{
+	struct parse_cfg pc = { 0 };
+	for (size_t i = 0; i < pf->n; i++) {
+		struct pkt_info pi;
+		pkt_parse(pf->recs[i].data, pf->recs[i].caplen, &pc, &pi);
+		if (pi.ethertype == ETHERTYPE_IPV4 && !pi.ip6 && pi.ip_src && pi.ip_dst) {
+			*cip = pi.ip_src;
+			*sip = pi.ip_dst;
+			memcpy(smac, pf->recs[i].data, 6);
+			memcpy(cmac, pf->recs[i].data + 6, 6);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void auto_map(struct rewrite_cfg *rw, uint32_t from, uint32_t to, const uint8_t *mfrom, const uint8_t *mto)
+{
+	char err[160], arg[96], a[20], b[20];
+	unsigned i = 0;
+	while (i < rw->n_ip && rw->ip_from[i] != from)
+		i++;
+	if (i == rw->n_ip && to) {
+		fmt_ipv4(from, a, sizeof(a));
+		fmt_ipv4(to, b, sizeof(b));
+		snprintf(arg, sizeof(arg), "%s=%s", a, b);
+		rewrite_add_ip(rw, arg, err, sizeof(err));
+	}
+	for (i = 0; i < rw->n_mac && memcmp(rw->mac_from[i], mfrom, 6); i++)
+		;
+	if (i == rw->n_mac && mto && !(mfrom[0] & 1)) {
+		fmt_mac(mfrom, a, sizeof(a));
+		fmt_mac(mto, b, sizeof(b));
+		snprintf(arg, sizeof(arg), "%s=%s", a, b);
+		rewrite_add_mac(rw, arg, err, sizeof(err));
+	}
+}
+
+/* Does this frame come from the server (IPv4 source or ARP sender)? */
+static int from_server(const struct pcap_rec *r, uint32_t server)
+{
+	struct parse_cfg pc = { 0 };
+	struct pkt_info pi;
+	int cls = pkt_parse(r->data, r->caplen, &pc, &pi);
+	if (cls == WL_C_ARP)
+		return pi.arp_spa == server;
+	return pi.ethertype == ETHERTYPE_IPV4 && !pi.ip6 && pi.ip_src == server;
+}
+
+/* Answers: the held-back server frames and the --expect capture,
+ * rewritten with the maps (not the TTL: answers keep theirs). */
+static int load_expected(const struct replay_cfg *c, struct replay_frames *fr, const struct pcap_rec *held,
+			 const uint32_t *held_no, size_t n_held)
+{
+	char err[1200];
+	struct rewrite_cfg rw = c->rw;
+	struct rewrite_stats st = { 0 };
+	rw.ttl = -1;
+	for (size_t i = 0; i < n_held; i++) {
+		uint8_t *d = (uint8_t *)(uintptr_t)held[i].data; /* inside fr->pf.buf, which we own */
+		rewrite_frame(&rw, d, held[i].caplen, &st);
+		if (validator_expect(&fr->v, d, held[i].caplen, held_no[i], c->expect_fields) < 0)
+			goto full;
+	}
+	if (c->expect[0]) {
+		if (pcapr_load(&fr->expf, c->expect, err, sizeof(err)) < 0) {
+			fprintf(stderr, "wirelab-engine: --expect %s\n", err);
+			return 1;
+		}
+		for (size_t i = 0; i < fr->expf.n; i++) {
+			uint8_t *d = (uint8_t *)(uintptr_t)fr->expf.recs[i].data; /* inside fr->expf.buf */
+			rewrite_frame(&rw, d, fr->expf.recs[i].caplen, &st);
+			if (validator_expect(&fr->v, d, fr->expf.recs[i].caplen, (uint32_t)i + 1, c->expect_fields) < 0)
+				goto full;
+		}
+	}
+	return 0;
+full:
+	fprintf(stderr, "wirelab-engine: more than %llu expected answers (--expect-max)\n",
+		(unsigned long long)c->expect_max);
+	return 1;
+}
+
+static int prepare_validation(const struct replay_cfg *c, struct replay_frames *fr, const struct pcap_rec *held,
+			      const uint32_t *held_no, size_t n_held)
+{
+	char err[200];
+	struct vframe *req = calloc(fr->n, sizeof(*req));
+	if (!req)
+		return 1;
+	for (size_t i = 0; i < fr->n; i++)
+		req[i] = (struct vframe){ fr->store + fr->off[i], fr->len[i] };
+	int rc = 0;
+	if (validator_init(&fr->v, req, fr->n, (size_t)c->expect_max, err, sizeof(err)) < 0) {
+		fprintf(stderr, "wirelab-engine: %s\n", err);
+		rc = 1;
+	} else {
+		fr->v.req_no = fr->file_no;
+		rc = load_expected(c, fr, held, held_no, n_held);
+		if (!rc && c->expect_rules && validator_rules(&fr->v, req, c->expect_rules, c->expect_fields) < 0) {
+			fprintf(stderr, "wirelab-engine: more than %llu expected answers (--expect-max)\n",
+				(unsigned long long)c->expect_max);
+			rc = 1;
+		}
+	}
+	free(req);
+	fr->validating = !rc;
+	return rc;
+}
+
+int replay_prepare(struct replay_cfg *c, struct replay_frames *fr)
 {
 	char err[1200];
 	memset(fr, 0, sizeof(*fr));
@@ -20,10 +136,24 @@ int replay_prepare(const struct replay_cfg *c, struct replay_frames *fr)
 		return 1;
 	}
 	size_t total = 0, n = fr->pf.n;
+	uint32_t cip = 0, sip = 0;
+	uint8_t cmac[6] = { 0 }, smac[6] = { 0 };
+	if (c->client_ip || c->server_ip || c->expect_split) {
+		if (first_endpoints(&fr->pf, &cip, &sip, cmac, smac) < 0) {
+			fprintf(stderr, "wirelab-engine: --pcap %s: no IPv4 frame to tell its client and server by\n", c->pcap);
+			return 1;
+		}
+		auto_map(&c->rw, cip, c->client_ip, cmac, c->has_client_mac ? c->client_mac : NULL);
+		auto_map(&c->rw, sip, c->server_ip, smac, c->has_server_mac ? c->server_mac : NULL);
+	}
 	fr->file_frames = n;
 	fr->off = calloc(n ? n : 1, sizeof(*fr->off));
 	fr->len = calloc(n ? n : 1, sizeof(*fr->len));
-	if (!fr->off || !fr->len)
+	fr->file_no = calloc(n ? n : 1, sizeof(*fr->file_no));
+	struct pcap_rec *held = calloc(n ? n : 1, sizeof(*held));
+	uint32_t *held_no = calloc(n ? n : 1, sizeof(*held_no));
+	size_t n_held = 0;
+	if (!fr->off || !fr->len || !fr->file_no || !held || !held_no)
 		goto oom;
 	for (size_t i = 0; i < n; i++)
 		total += fr->pf.recs[i].len <= REPLAY_MAX_FRAME ? fr->pf.recs[i].len : 0;
@@ -34,6 +164,11 @@ int replay_prepare(const struct replay_cfg *c, struct replay_frames *fr)
 	struct pcap_rec *keep = fr->pf.recs; /* compacted in place: kept frames' timestamps */
 	for (size_t i = 0; i < n; i++) {
 		struct pcap_rec r = fr->pf.recs[i];
+		if (c->expect_split && from_server(&r, sip)) {
+			held_no[n_held] = (uint32_t)i + 1;
+			held[n_held++] = r;
+			continue;
+		}
 		if (r.caplen < ETH_HLEN || r.len > REPLAY_MAX_FRAME) {
 			fr->skipped_short++;
 			continue;
@@ -53,27 +188,38 @@ int replay_prepare(const struct replay_cfg *c, struct replay_frames *fr)
 			rewrite_recompute(fr->store + at, r.len);
 		fr->off[k] = at;
 		fr->len[k] = r.len;
+		fr->file_no[k] = (uint32_t)i + 1;
 		if (r.len > fr->max_len)
 			fr->max_len = r.len;
 		keep[k++] = r;
 		at += r.len;
 	}
 	fr->n = k;
+	fr->split_expected = n_held;
 	if (!k) {
-		fprintf(stderr, "wirelab-engine: --pcap %s: no frame to send (%llu in the file, %llu truncated skipped, %llu too short or over %d bytes)\n",
+		fprintf(stderr, "wirelab-engine: --pcap %s: no frame to send (%llu in the file, %llu truncated skipped, %llu too short or over %d bytes, %zu from the server)\n",
 			c->pcap, (unsigned long long)n, (unsigned long long)fr->skipped_truncated,
-			(unsigned long long)fr->skipped_short, REPLAY_MAX_FRAME);
+			(unsigned long long)fr->skipped_short, REPLAY_MAX_FRAME, n_held);
+		free(held);
+		free(held_no);
 		return 1;
 	}
-	return 0;
+	int rc = replay_validates(c) ? prepare_validation(c, fr, held, held_no, n_held) : 0;
+	free(held);
+	free(held_no);
+	return rc;
 oom:
+	free(held);
+	free(held_no);
 	fprintf(stderr, "wirelab-engine: --pcap %s: out of memory for %zu frames\n", c->pcap, n);
 	return 1;
 }
 
 struct replay_run_state {
 	const struct replay_cfg *c;
-	const struct replay_frames *fr;
+	struct replay_frames *fr;
+	struct rte_mempool *arp_pool;  /* answers to ARP requests for our addresses */
+	uint64_t rx_frames;
 	const struct port_info *pi;
 	uint64_t hz, t0, first_tx, last_tx;
 	uint64_t sent, bytes, retries;
@@ -94,7 +240,10 @@ static void emit_counts(struct jbuf *j, const struct replay_run_state *s)
 	jb_ku64(j, "skipped_truncated", fr->skipped_truncated);
 	jb_ku64(j, "skipped_short", fr->skipped_short);
 	jb_ku64(j, "tx_retries", s->retries);
+	jb_ku64(j, "rx_frames", s->rx_frames);
 	jb_obj_close(j);
+	if (fr->validating)
+		validator_json(j, &fr->v, fr->v.finished);
 }
 
 static void emit_stats(struct replay_run_state *s, uint64_t now, const char *reason)
@@ -155,6 +304,58 @@ static void emit_start(const struct replay_cfg *c, const struct port_info *pi, u
 	jb_emit(&j);
 }
 
+/* An ARP request for one of the replay's addresses: the server must
+ * resolve it before it can answer, so the replay answers as that host. */
+static void answer_arp(struct replay_run_state *s, const uint8_t *req, uint32_t ip, const uint8_t *mac)
+{
+	struct pkt_info pi;
+	struct parse_cfg pc = { 0 };
+	struct rte_mbuf *m = s->arp_pool ? rte_pktmbuf_alloc(s->arp_pool) : NULL;
+	if (!m)
+		return;
+	pkt_parse(req, ETH_HLEN + ARP_LEN, &pc, &pi);
+	const uint8_t *sha = req + pi.l3_off + 8;
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	size_t len = arp_build(d, rte_pktmbuf_tailroom(m), ARP_OP_REPLY, sha, mac, ip, sha, pi.arp_spa);
+	if (!len || !rte_pktmbuf_append(m, (uint16_t)len) || !rte_eth_tx_burst(s->pi->id, 0, &m, 1))
+		rte_pktmbuf_free(m);
+}
+
+static void receive(struct replay_run_state *s)
+{
+	struct rte_mbuf *rx[WL_MAX_BURST];
+	uint16_t n = rte_eth_rx_burst(s->pi->id, 0, rx, WL_MAX_BURST);
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *d = rte_pktmbuf_mtod(rx[i], const uint8_t *);
+		uint32_t ip;
+		const uint8_t *mac;
+		s->rx_frames++;
+		if (validator_rx(&s->fr->v, d, rte_pktmbuf_data_len(rx[i]), s->sent, &ip, &mac) == VRX_ARP_REQUEST)
+			answer_arp(s, d, ip, mac);
+		rte_pktmbuf_free(rx[i]);
+	}
+}
+
+/* After the last frame: answers until all are in, the wait is over or a signal. */
+static void await_answers(struct replay_run_state *s, uint64_t stats_step, uint64_t *next_stats)
+{
+	uint64_t start = rte_rdtsc(), until = start + (uint64_t)(s->c->expect_wait_s * (double)s->hz);
+	uint64_t next_check = start;
+	for (uint64_t now = start; now < until && !wl_force_quit; now = rte_rdtsc()) {
+		receive(s);
+		if (now >= *next_stats) {
+			emit_stats(s, now, NULL);
+			*next_stats = now + stats_step;
+		}
+		if (now >= next_check) {
+			if (!validator_outstanding(&s->fr->v, s->sent))
+				break;
+			next_check = now + s->hz / 1000;
+		}
+	}
+	receive(s);
+}
+
 /* Every frame in its own mbuf, made once; sends take a reference. */
 static struct rte_mbuf **preload(const struct replay_frames *fr)
 {
@@ -187,7 +388,8 @@ int replay_run(const struct replay_cfg *c, struct replay_frames *fr, const struc
 	struct rte_mbuf **frames = preload(fr);
 	if (!frames)
 		return 1;
-	struct replay_run_state s = { .c = c, .fr = fr, .pi = pi, .hz = rte_get_tsc_hz() };
+	struct replay_run_state s = { .c = c, .fr = fr, .pi = pi, .hz = rte_get_tsc_hz(),
+				      .arp_pool = fr->validating ? rte_mempool_lookup("wl_pool") : NULL };
 	uint64_t *gaps = replay_gaps(c, fr->pf.recs, fr->len, fr->n, s.hz);
 	if ((c->pace == RP_MBPS || c->pace == RP_SPEED) && !gaps) {
 		fprintf(stderr, "wirelab-engine: out of memory for the replay schedule\n");
@@ -219,6 +421,8 @@ int replay_run(const struct replay_cfg *c, struct replay_frames *fr, const struc
 			if (next_stats < now)
 				next_stats = now + stats_step;
 		}
+		if (fr->validating)
+			receive(&s);
 		if (wl_force_quit) { reason = "signal"; break; }
 		if (end_tsc && now >= end_tsc) { reason = "duration"; break; }
 		if (!n_pend) {
@@ -263,6 +467,10 @@ int replay_run(const struct replay_cfg *c, struct replay_frames *fr, const struc
 	}
 	for (unsigned k = 0; k < n_pend; k++)
 		rte_pktmbuf_free(pend[k]); /* our reference only */
+	if (fr->validating) {
+		await_answers(&s, stats_step, &next_stats);
+		validator_finish(&fr->v, s.sent);
+	}
 	emit_stats(&s, rte_rdtsc(), reason);
 	free(gaps);
 	free(frames);

@@ -81,6 +81,88 @@ static int set_map(void *cfg, const struct wl_optdef *o, const char *arg)
 	return 0;
 }
 
+/* "IP" or "IP,MAC": the capture's first client or server becomes this host */
+static int set_endpoint(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	struct replay_cfg *c = cfg;
+	int client = o->name[0] == 'c';
+	uint32_t *ip = client ? &c->client_ip : &c->server_ip;
+	uint8_t *mac = client ? c->client_mac : c->server_mac;
+	int *has_mac = client ? &c->has_client_mac : &c->has_server_mac;
+	char a[64];
+	const char *comma = strchr(arg, ',');
+	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+	if (n >= sizeof(a))
+		return fail(o->name, "is not IP or IP,MAC", arg);
+	memcpy(a, arg, n);
+	a[n] = 0;
+	if (parse_ipv4(a, ip) < 0 || !*ip || (comma && parse_mac(comma + 1, mac) < 0))
+		return fail(o->name, "is not IP or IP,MAC", arg);
+	*has_mac = comma != NULL;
+	return 0;
+}
+
+static int set_rules(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	if (vrule_parse(arg, &RCFG(cfg)->expect_rules) < 0)
+		return fail(o->name, "is not a list of icmp, dns, udp-echo, tcp, arp", arg);
+	return 0;
+}
+
+static int set_fields(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	char err[160];
+	if (vfield_toggle(arg, &RCFG(cfg)->expect_fields, err, sizeof(err)) < 0) {
+		fprintf(stderr, "wirelab-engine: --%s: %s\n", o->name, err);
+		return 2;
+	}
+	return 0;
+}
+
+int replay_validates(const struct replay_cfg *c)
+{
+	return c->expect[0] || c->expect_split || c->expect_rules;
+}
+
+static void json_endpoint(struct jbuf *j, const char *key, uint32_t ip)
+{
+	char a[20];
+	if (!ip)
+		return;
+	fmt_ipv4(ip, a, sizeof(a));
+	jb_kstr(j, key, a);
+}
+static void json_client(struct jbuf *j, const void *cfg) { json_endpoint(j, "client", RCCFG(cfg)->client_ip); }
+static void json_server(struct jbuf *j, const void *cfg) { json_endpoint(j, "server", RCCFG(cfg)->server_ip); }
+/* the validation settings as one object, present only when validating */
+static void json_expect(struct jbuf *j, const void *cfg)
+{
+	static const char *const rules[] = { "icmp", "dns", "udp-echo", "tcp", "arp" };
+	const struct replay_cfg *c = cfg;
+	if (!replay_validates(c))
+		return;
+	jb_key(j, "expect");
+	jb_obj_open(j);
+	if (c->expect[0])
+		jb_kstr(j, "file", c->expect);
+	jb_kbool(j, "split", c->expect_split);
+	jb_key(j, "rules");
+	jb_arr_open(j);
+	for (unsigned i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (c->expect_rules & (1u << i))
+			jb_str(j, rules[i]);
+	jb_arr_close(j);
+	jb_key(j, "fields");
+	jb_arr_open(j);
+	for (unsigned i = 0; i < VF_COUNT; i++)
+		if (c->expect_fields & (1u << i))
+			jb_str(j, vfield_names[i]);
+	jb_arr_close(j);
+	jb_kdbl(j, "wait", c->expect_wait_s, 3);
+	jb_ku64(j, "max", c->expect_max);
+	jb_obj_close(j);
+}
+
 static void json_pcap(struct jbuf *j, const void *cfg) { jb_kstr(j, "pcap", RCCFG(cfg)->pcap); }
 static void json_pace(struct jbuf *j, const void *cfg)
 {
@@ -130,7 +212,8 @@ static void json_ttl(struct jbuf *j, const void *cfg)
 #define WHOLE(field, l, h, e) .kind = WL_OK_WHOLE, F(field), .dlo = (l), .dhi = (h), .err = (e)
 #define FUNC(fn) .kind = WL_OK_FUNC, .set = (fn)
 static const char G_REPLAY[] = "Replay (--role replay): send the frames of a capture, preloaded into mbufs";
-static const char *const groups[] = { G_REPLAY };
+static const char G_VALIDATE[] = "Response validation: answers received while replaying, paired with their requests";
+static const char *const groups[] = { G_REPLAY, G_VALIDATE };
 
 /* Row order is the order of the keys in the start line's "config". */
 static const struct wl_optdef replay_opts[] = {
@@ -158,6 +241,24 @@ static const struct wl_optdef replay_opts[] = {
 	  .help = "MAC M becomes N (repeatable)" },
 	{ .name = "ttl", .arg = "N", WHOLE(rw.ttl, 0, 255, "'%s' is not a TTL (0..255)"), .json = json_ttl, .group = G_REPLAY,
 	  .help = "set the IPv4 TTL" },
+	{ .name = "client", .arg = "IP[,MAC]", FUNC(set_endpoint), .json = json_client, .group = G_REPLAY,
+	  .help = "the capture's first client (source of its first IPv4\nframe) becomes IP (and MAC); --map/--map-mac win" },
+	{ .name = "server", .arg = "IP[,MAC]", FUNC(set_endpoint), .json = json_server, .group = G_REPLAY,
+	  .help = "the same for its server (that frame's destination)" },
+	{ .name = "expect", .arg = "FILE", .kind = WL_OK_STR, F(expect), .err = "'%s' is not a file name",
+	  .json = json_expect, .group = G_VALIDATE, .help = "capture of the expected answers (the server's side)" },
+	{ .name = "expect-split", .kind = WL_OK_FLAG, F(expect_split), .group = G_VALIDATE,
+	  .help = "the capture's own server-side frames (from its first\nIPv4 frame's destination) are expected, not sent" },
+	{ .name = "expect-rules", .arg = "LIST", FUNC(set_rules), .group = G_VALIDATE,
+	  .help = "answers derived from the requests: icmp,dns,udp-echo,tcp,arp" },
+	{ .name = "expect-fields", .arg = "LIST", FUNC(set_fields), .group = G_VALIDATE,
+	  .def_text = "ip.ttl, tcp.seq, tcp.window, arp.sha off",
+	  .help = "+field / -field compared (ip.len, dns.answer, tcp.flags, ...)" },
+	{ .name = "expect-wait", .arg = "SEC", .kind = WL_OK_DBL, F(expect_wait_s), .dhi = 3600,
+	  .err = "'%s' is not a wait in seconds (0..3600)", .def = "1", .group = G_VALIDATE,
+	  .help = "after the last frame, wait for late answers" },
+	{ .name = "expect-max", .arg = "N", WHOLE(expect_max, 1, 16777216, "'%s' is out of range (1..16777216)"),
+	  .def = "1048576", .group = G_VALIDATE, .help = "expected answers held at most" },
 	{ .name = "stats-interval", .arg = "SEC", .kind = WL_OK_DBL, F(stats_interval_s), .dlo = 0.01, .dhi = 3600,
 	  .err = "'%s' is not a period in seconds (0.01..3600)", .def = "1", .group = G_REPLAY,
 	  .help = "period of the stats lines" },
@@ -170,7 +271,7 @@ static const struct wl_optset replay_optset = {
 	.opts = replay_opts,
 	.n = sizeof(replay_opts) / sizeof(replay_opts[0]),
 	.groups = groups,
-	.n_groups = 1,
+	.n_groups = 2,
 	.unknown = "%s is not a replay option (see --role replay --help)",
 	.needs_value = "%s needs a value",
 	.extra = "unexpected argument '%s'",
@@ -185,6 +286,7 @@ int replay_options_parse(struct replay_cfg *c, int argc, char **argv)
 {
 	memset(c, 0, sizeof(*c));
 	rewrite_init(&c->rw);
+	c->expect_fields = VF_DEFAULT_MASK;
 	int rc = wl_opt_parse(&replay_optset, c, argc, argv);
 	if (rc == 1)
 		replay_usage(stdout);

@@ -7,6 +7,7 @@
 #include "rewrite.h"
 #include "json_out.h"
 #include "pcap_reader.h"
+#include "validate.h"
 
 enum replay_pace { RP_TOP = 0, RP_PPS, RP_MBPS, RP_SPEED };
 enum replay_trunc { RT_PAD = 0, RT_SKIP };
@@ -25,7 +26,21 @@ struct replay_cfg {
 	double stats_interval_s;
 	uint32_t tx_burst;
 	struct rewrite_cfg rw;
+	/* response validation (validate.h) */
+	char expect[1024];       /* expected-answers capture */
+	int expect_split;        /* the capture's server side is expected, not sent */
+	unsigned expect_rules;   /* enum vrule mask */
+	unsigned expect_fields;  /* enum vfield mask */
+	double expect_wait_s;    /* after the last frame, for the last answers */
+	uint64_t expect_max;
+	/* automatic mapping: the capture's first IPv4 client and server */
+	uint32_t client_ip, server_ip;
+	uint8_t client_mac[6], server_mac[6];
+	int has_client_mac, has_server_mac;
 };
+
+/* Is anything to be validated? */
+int replay_validates(const struct replay_cfg *c);
 
 /* Is this argument list asking for --role replay? */
 int replay_wanted(int argc, char **argv);
