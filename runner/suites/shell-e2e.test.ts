@@ -22,6 +22,7 @@ const SUITES: readonly ShellSuite[] = [
   { script: "engine/tests/e2e_kernel.sh", timeoutMs: 180_000 },
   { script: "engine/tests/e2e_malformed.sh", args: ["5000"], timeoutMs: 120_000 },
   { script: "engine/tests/e2e_replay.sh", timeoutMs: 180_000 },
+  { script: "engine/tests/e2e_validate.sh", timeoutMs: 180_000 },
   { script: "engine/tests/e2e_ipv6.sh", timeoutMs: 180_000 },
   { script: "xdp/tests/e2e.sh", timeoutMs: 300_000 },
   { script: "xdp/tests/v6-vlan.sh", timeoutMs: 180_000 },
