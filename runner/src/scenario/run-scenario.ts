@@ -13,6 +13,7 @@ import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import type { AppliedPoint } from "../../../infra/src/netns/impairments.ts";
 import { setStepImpairments, type StepImpairments } from "./impair-step.ts";
 import { replayPcap, type ReplayResult } from "./pcap-replay.ts";
+import { answerChecks } from "./engine-replay.ts";
 import { checkHosts, readScenario } from "./scenario-file.ts";
 import type { Flow, Scenario, Step } from "./scenario-schema.ts";
 import { flowCounts, lossCheck, rxRatioCheck, trafficChecks } from "./step-checks.ts";
@@ -199,14 +200,43 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
 
     async function replayRun(sc: Scenario, step: Step, runId: string): Promise<Omit<StepRun, "hostSamples">> {
       const rp = step.replay!;
-      const pcap = typeof rp.pcap === "string" ? resolve(dirname(file), rp.pcap) : captures.get(`${rp.pcap.step}/${rp.pcap.host}`);
-      const missing = !pcap || !existsSync(pcap);
-      const replay: ReplayResult = missing
-        ? { ok: false, reason: `no capture ${typeof rp.pcap === "string" ? `'${pcap}'` : `of step '${rp.pcap.step}' on '${rp.pcap.host}'`}`, sent: 0, received: 0, rx: {} as ReplayResult["rx"], tcpreplayOutput: "" }
-        : await replayPcap(inv, { tx: rp.tx, rx: rp.rx, pcap: pcap!, pps: rp.pps, loop: rp.loop, statsInterval: sc.stats_interval }, (h) => fixture.transport(h), runId, options.signal);
-      const checks: CheckResult[] = [{ name: "replayed", ok: replay.ok, detail: replay.ok ? `${replay.sent} packets replayed at ${rp.pps} pps` : replay.reason ?? "failed" }];
+      const where = (from: typeof rp.pcap) => (typeof from === "string" ? resolve(dirname(file), from) : captures.get(`${from.step}/${from.host}`));
+      const named = (from: typeof rp.pcap, path: string | undefined) => (typeof from === "string" ? `'${path}'` : `of step '${from.step}' on '${from.host}'`);
+      const pcap = where(rp.pcap);
+      const expect = rp.expect !== undefined ? where(rp.expect) : undefined;
+      const absent = !pcap || !existsSync(pcap) ? named(rp.pcap, pcap) : rp.expect !== undefined && (!expect || !existsSync(expect)) ? named(rp.expect, expect) : undefined;
+      const opt = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+      const replay: ReplayResult = absent
+        ? { ok: false, reason: `no capture ${absent}`, sender: rp.sender, sent: 0, received: 0, rx: {} as ReplayResult["rx"] }
+        : await replayPcap(
+            inv,
+            {
+              tx: rp.tx,
+              rx: rp.rx,
+              pcap: pcap!,
+              loop: rp.loop,
+              statsInterval: sc.stats_interval,
+              sender: rp.sender,
+              server: rp.server,
+              autoMap: rp.map === "auto",
+              ...opt("pps", rp.pps),
+              ...opt("expect", expect),
+              ...opt("expectSplit", rp.expect_split),
+              ...opt("expectRules", rp.expect_rules),
+              ...opt("expectFields", rp.expect_fields),
+              ...opt("expectWait", rp.expect_wait),
+              ...opt("domains", rp.domains),
+            },
+            (h) => fixture.transport(h),
+            runId,
+            options.signal,
+          );
+      const rate = rp.pps !== undefined ? `at ${rp.pps} pps` : "at full speed";
+      const checks: CheckResult[] = [{ name: "replayed", ok: replay.ok, detail: replay.ok ? `${replay.sent} packets replayed ${rate} by ${replay.sender}${replay.pps ? ` (${Math.round(replay.pps)} pps achieved)` : ""}` : replay.reason ?? "failed" }];
       if (step.checks.min_rx_ratio !== undefined) checks.push(rxRatioCheck(step.checks.min_rx_ratio, replay.sent, replay.received));
       if (step.checks.max_loss !== undefined) checks.push(lossCheck(step.checks.max_loss, replay.sent, replay.received));
+      if (replay.validation) checks.push(...answerChecks(replay.validation, step.checks));
+      else if (replay.ok && (rp.expect || rp.expect_split || rp.expect_rules)) checks.push({ name: "answers_matched", ok: false, detail: "the replay engine reported no validation" });
       const bad = checks.filter((c) => !c.ok);
       return { verdict: bad.length ? "failed" : "passed", ...(bad.length ? { reason: bad.map((c) => `${c.name}: ${c.detail}`).join("; ") } : {}), flows: [], replay: { ...replay, checks } };
     }

@@ -97,7 +97,11 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
         const short = achieved !== undefined && achieved < 0.95 * run.pps! ? `, achieved ${Math.round(achieved).toLocaleString("en-US")} pps (${((100 * achieved) / run.pps!).toFixed(0)}% of the rate)` : "";
         console.log(`       ${f.tx} -> ${f.rx} ${f.protocol}${rate}: sent ${f.sent}, received ${f.received}${short}${f.traffic.rtt ? `, rtt p99 ${f.traffic.rtt.p99.toFixed(0)} us` : ""}${f.reason ? ` — ${f.reason}` : ""}`);
       }
-      if (run.replay) console.log(`       replay${rate}: sent ${run.replay.sent}, received ${run.replay.received}${run.reason ? ` — ${run.reason}` : ""}`);
+      if (run.replay) {
+        const v = run.replay.validation;
+        const answers = v ? `; answers: ${v.matched} matched, ${v.missing} missing, ${v.different} different, ${v.unexpected} unexpected (of ${v.expected})` : "";
+        console.log(`       replay${rate} (${run.replay.sender}): sent ${run.replay.sent}, received ${run.replay.received}${answers}${run.reason ? ` — ${run.reason}` : ""}`);
+      }
       const busiest = run.hostSamples.reduce<Record<string, number>>((m, s) => ({ ...m, [s.host]: Math.max(m[s.host] ?? 0, s.cpu.cpu?.busy ?? 0) }), {});
       if (Object.keys(busiest).length) console.log(`       cpu busy (max): ${Object.entries(busiest).map(([h, b]) => `${h} ${b.toFixed(0)}%`).join(", ")}`);
     }

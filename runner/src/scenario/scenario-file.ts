@@ -34,13 +34,17 @@ function checkRules(s: Scenario, fail: (path: Path, problem: string) => never): 
     if (step.replay) {
       if (step.replay.tx === step.replay.rx) fail([...at, "replay", "rx"], `must differ from tx ('${step.replay.tx}')`);
       if (step.sweep) fail([...at, "sweep"], "a replay step has one rate: set replay.pps");
-      const from = step.replay.pcap;
-      if (typeof from === "object") {
+      const rp = step.replay;
+      for (const key of ["pcap", "expect"] as const) {
+        const from = rp[key];
+        if (typeof from !== "object") continue;
         const source = s.steps.slice(0, i).find((p) => p.name === from.step);
-        if (!source) fail([...at, "replay", "pcap", "step"], `no earlier step '${from.step}'`);
+        if (!source) fail([...at, "replay", key, "step"], `no earlier step '${from.step}'`);
         const captured = source!.flows?.some((f) => f.capture && (f.tx === from.host || f.rx === from.host));
-        if (!captured) fail([...at, "replay", "pcap", "host"], `step '${from.step}' captures nothing on '${from.host}' (set capture: true on its flow)`);
+        if (!captured) fail([...at, "replay", key, "host"], `step '${from.step}' captures nothing on '${from.host}' (set capture: true on its flow)`);
       }
+      if (rp.sender === "tcpreplay" && (rp.expect || rp.expect_split || rp.expect_rules)) fail([...at, "replay", "sender"], "answers are validated by the engine sender only (sender: engine)");
+      if (rp.sender === "tcpreplay" && rp.pps === undefined) fail([...at, "replay", "pps"], "tcpreplay needs a rate");
       return;
     }
     // Two engines on one host would share its test NIC's queue: concurrent flows need their own hosts.

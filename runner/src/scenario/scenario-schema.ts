@@ -5,6 +5,7 @@ import { z } from "zod";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
 import { MODES } from "../traffic/traffic-spec.ts";
 import { stepImpairSchema } from "./impair-step.ts";
+import { EXPECT_RULES } from "./engine-replay.ts";
 
 const positive = z.number().positive();
 const ratio = z.number().min(0).max(1);
@@ -40,16 +41,41 @@ export const checksSchema = z.strictObject({
   max_loss: ratio.optional(),
   max_rtt_p99_us: positive.optional(),
   min_answer_ratio: ratio.optional(),
+  /** Replay validation: answers missing, different, unexpected, at most [0 each when the replay validates]. */
+  max_missing: z.number().int().min(0).optional(),
+  max_different: z.number().int().min(0).optional(),
+  max_unexpected: z.number().int().min(0).optional(),
 });
+
+/** A pcap file (relative to the scenario file), or the capture a previous step's flow wrote on a host. */
+const capture = z.union([z.string().min(1), z.strictObject({ step: stepName, host: hostName })]);
 
 export const replaySchema = z.strictObject({
   tx: hostName,
   rx: hostName,
-  /** A pcap file (relative to the scenario file), or the capture a previous step's flow wrote on a host. */
-  pcap: z.union([z.string().min(1), z.strictObject({ step: stepName, host: hostName })]),
-  pps: positive,
-  /** How many times tcpreplay sends the file. */
+  pcap: capture,
+  /** Packets/s; without it the engine sends as fast as the port takes them. */
+  pps: positive.optional(),
+  /** How many times the file is sent. */
   loop: z.number().int().positive().default(1),
+  /** engine: the engine's replay role (rewriting, validation); tcpreplay: the frames as captured, through the kernel. */
+  sender: z.enum(["engine", "tcpreplay"]).default("engine"),
+  /** Who answers on rx: the engine responder or the host's kernel. */
+  server: z.enum(["engine", "kernel"]).default("engine"),
+  /** auto: the capture's first client and server become tx and rx (IPv4 and MAC); none: sent as captured. */
+  map: z.enum(["auto", "none"]).default("auto"),
+  /** The answers expected: a pcap of the server's side, or a capture from an earlier step. */
+  expect: capture.optional(),
+  /** The replayed capture's own server-side frames are the answers expected (and are not sent). */
+  expect_split: z.boolean().optional(),
+  /** Answers derived from the requests. */
+  expect_rules: z.array(z.enum(EXPECT_RULES)).min(1).optional(),
+  /** Fields compared on (+) or off (-), e.g. ["+ip.ttl", "-dns.answer"]. */
+  expect_fields: z.array(z.string().regex(/^[+-]?[a-z0-9]+\.[a-z0-9]+$/, "must be +field or -field, e.g. +ip.ttl")).optional(),
+  /** Seconds to wait for late answers after the last frame [1]. */
+  expect_wait: z.number().min(0).max(3600).optional(),
+  /** A records the engine responder holds. */
+  domains: z.array(z.string().min(1)).optional(),
 });
 
 export const stepSchema = z

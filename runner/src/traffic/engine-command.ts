@@ -68,6 +68,11 @@ function lcoreFor(inv: Inventory, role: "tx" | "rx", options: EngineOptions): nu
   return inv.backend === "netns" && role === "rx" ? 1 : 0;
 }
 
+/** EAL arguments for an engine of `role` on a host (the replay sender uses the tx side's). */
+export function engineEal(inv: Inventory, host: InventoryHost, filePrefix: string, role: "tx" | "rx", options: Pick<EngineOptions, "lcores">): string[] {
+  return ealArgs(host, filePrefix, lcoreFor(inv, role, { runId: "", ...options }));
+}
+
 export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHost, options: EngineOptions): EngineInvocation {
   const ifc = testInterface(rx);
   const pcap = spec.capture ? options.pcapPath?.(rx.name) : undefined;
