@@ -9,6 +9,7 @@ import { ensureProvisioned, streamed } from "../setup.ts";
 const BENCHES: Record<string, { file: string; what: string; profile?: "bench" }> = {
   lab: { file: "infra/src/netns/lab.bench.ts", what: "lab up+down vs Mininet and a plain ip script (two-host, scale8)", profile: "bench" },
   engine: { file: "engine/bench/engine.bench.ts", what: "engine tx rate vs dpdk-testpmd txonly; rate-mode accuracy" },
+  replay: { file: "runner/src/bench/replay.bench.ts", what: "engine replay pps vs tcpreplay --topspeed and dpdk-testpmd txonly on one veth pair; --pps accuracy" },
   runner: { file: "runner/src/bench/runner.bench.ts", what: "runner CPU overhead with 8 hosts at 1 s stats" },
   api: { file: "runner/src/bench/api.bench.ts", what: "control API under wrk: /health, /metrics, /runs req/s and p50/p99 vs a bare Bun.serve", profile: "bench" },
 };
