@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """Write the replay test's capture: mixed IPv4 frames made with scapy (UDP,
 ICMP echo, TCP SYN and data, a DNS query and its answer, an IPv4 fragment,
-a raw 0x88b5 frame) and one truncated frame (caplen < len), in classic pcap
+a raw 0x88b5 frame, a VLAN-tagged UDP datagram, a datagram with IP options
+(record route), a runt: an ICMP echo of 42 bytes, under Ethernet's 60) and
+one truncated frame (caplen < len), in classic pcap
 (usec) or pcapng, written by hand so caplen/len are ours to choose.
 Usage: replay_pcap.py OUT.pcap [pcapng]"""
 import struct
 import sys
 
-from scapy.all import DNS, DNSQR, DNSRR, ICMP, IP, TCP, UDP, Ether, Raw, fragment  # type: ignore
+from scapy.all import DNS, DNSQR, DNSRR, ICMP, IP, TCP, UDP, Dot1Q, Ether, IPOption_RR, Raw, fragment  # type: ignore
 
 SRC_MAC, DST_MAC = "02:00:00:00:00:05", "02:00:00:00:00:09"
 A, B = "10.0.0.5", "10.0.0.9"
@@ -25,6 +27,9 @@ def frames():
         Ether(src=DST_MAC, dst=SRC_MAC) / IP(src=B, dst=A) / UDP(sport=53, dport=5353)
         / DNS(id=0x1234, qr=1, qd=DNSQR(qname="www.example.com"), an=DNSRR(rrname="www.example.com", rdata="10.0.0.80")),
         Ether(src=SRC_MAC, dst=DST_MAC, type=0x88B5) / Raw(b"\x00" * 46),
+        e / Dot1Q(vlan=42) / IP(src=A, dst=B) / UDP(sport=1235, dport=9999) / Raw(b"tagged"),
+        e / IP(src=A, dst=B, options=[IPOption_RR(routers=["0.0.0.0"] * 2)]) / UDP(sport=1236, dport=9999) / Raw(b"options"),
+        e / IP(src=A, dst=B) / ICMP(type=8, id=0x78, seq=1),  # 42 bytes: a runt
     ]
     frags = [Ether(src=SRC_MAC, dst=DST_MAC) / f for f in fragment(big[IP], fragsize=600)]
     out += frags[:1]  # a first fragment: checksums updated incrementally
