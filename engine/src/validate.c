@@ -219,35 +219,41 @@ void vkey_text(const struct vkey *k, char *out, size_t cap)
 
 /* ---------- table ---------- */
 
+/* An open-addressing index for n entries (at most half full), all empty. */
+static int32_t *slots_new(size_t n, uint32_t *mask)
+{
+	size_t slots = 16;
+	while (slots < 2 * n)
+		slots <<= 1;
+	int32_t *s = malloc(slots * sizeof(*s));
+	if (s)
+		memset(s, 0xff, slots * sizeof(*s));
+	*mask = (uint32_t)slots - 1;
+	return s;
+}
+
+static void slot_put(int32_t *slot, uint32_t mask, const struct vkey *k, int32_t idx)
+{
+	uint32_t s = key_hash(k) & mask;
+	while (slot[s] >= 0)
+		s = (s + 1) & mask;
+	slot[s] = idx;
+}
+
 int validator_init(struct validator *v, const struct vframe *req, size_t n_req, size_t cap, char *err, size_t errcap)
 {
 	memset(v, 0, sizeof(*v));
 	v->n_req = n_req;
 	v->cap = cap ? cap : 1;
-	size_t slots = 16;
-	while (slots < 2 * v->cap)
-		slots <<= 1;
 	v->e = calloc(v->cap, sizeof(*v->e));
-	v->slot = malloc(slots * sizeof(*v->slot));
-	if (!v->e || !v->slot) {
-		snprintf(err, errcap, "out of memory for %zu expected answers", cap);
-		validator_free(v);
-		return -1;
-	}
-	memset(v->slot, 0xff, slots * sizeof(*v->slot));
-	v->mask = (uint32_t)slots - 1;
-	size_t rslots = 16;
-	while (rslots < 2 * n_req)
-		rslots <<= 1;
 	v->rq = calloc(n_req ? n_req : 1, sizeof(*v->rq));
-	v->rslot = malloc(rslots * sizeof(*v->rslot));
-	if (!v->rq || !v->rslot) {
-		snprintf(err, errcap, "out of memory for %zu requests", n_req);
+	v->slot = slots_new(v->cap, &v->mask);
+	v->rslot = slots_new(n_req, &v->rmask);
+	if (!v->e || !v->rq || !v->slot || !v->rslot) {
+		snprintf(err, errcap, "out of memory for %zu expected answers and %zu requests", cap, n_req);
 		validator_free(v);
 		return -1;
 	}
-	memset(v->rslot, 0xff, rslots * sizeof(*v->rslot));
-	v->rmask = (uint32_t)rslots - 1;
 	/* the replay's own addresses: whatever the requests come from */
 	for (size_t i = 0; i < n_req; i++) {
 		struct pkt_info pi;
@@ -259,10 +265,7 @@ int validator_init(struct validator *v, const struct vframe *req, size_t n_req, 
 			struct vreq *r = &v->rq[v->n_rq];
 			r->k = ans;
 			r->req = (int32_t)i;
-			uint32_t s = key_hash(&ans) & v->rmask;
-			while (v->rslot[s] >= 0)
-				s = (s + 1) & v->rmask;
-			v->rslot[s] = (int32_t)v->n_rq++;
+			slot_put(v->rslot, v->rmask, &ans, (int32_t)v->n_rq++);
 		}
 		uint32_t a = k.kind == VK_ARP ? pi.arp_spa : pi.ip_src;
 		unsigned c = 0;
@@ -297,10 +300,7 @@ static struct ventry *add(struct validator *v, const struct vkey *k)
 	memset(e, 0, sizeof(*e));
 	e->k = *k;
 	e->req = -1;
-	uint32_t s = key_hash(k) & v->mask;
-	while (v->slot[s] >= 0)
-		s = (s + 1) & v->mask;
-	v->slot[s] = (int32_t)v->n++;
+	slot_put(v->slot, v->mask, k, (int32_t)v->n++);
 	return e;
 }
 
