@@ -79,4 +79,10 @@ server_down
 sent=$(tshark -r "$TMP/rules.srv.pcap" -Y "ip.src == $IP_A" 2>/dev/null | grep -c . || true)
 check "$TMP/split.json" "s['replay']['frames_sent']==$sent and $(V expectations)==$((A - 1)) and $(V matched)==$((A - 1)) and $(V missing)==0 and $(V different)==0" \
   "--expect-split: $sent client frames sent, the $((A - 1)) server answers held back and all matched"
+
+# 5. errors: one line each, before any EAL output (1: a file, 2: an option)
+rc=0; out=$("$ENGINE" -- --role replay --pcap "$REQ" --expect "$TMP/nope.pcap" 2>&1 >/dev/null) || rc=$?
+check_cmd "missing --expect file: exit 1, one line naming it ($out)" test "$rc" -eq 1 -a "$(echo "$out" | wc -l)" -eq 1 -a -n "$(echo "$out" | grep nope.pcap)"
+rc=0; out=$("$ENGINE" -- --role replay --pcap "$REQ" --expect-fields +ip.nope 2>&1 >/dev/null) || rc=$?
+check_cmd "unknown --expect-fields field: exit 2, named ($out)" test "$rc" -eq 2 -a -n "$(echo "$out" | grep "'ip.nope' is not a field")"
 finish
