@@ -1,7 +1,7 @@
 // The stack's `inventory` output: the same schema the netns backend writes,
 // built from the lab model plus what only exists after `up` (host keys, metal
 // capabilities and bindings).
-import { INVENTORY_SCHEMA, inventoryAddresses, parseInventory, type Capabilities, type Inventory, type InventoryHost, type InventoryInterface } from "../src/inventory.ts";
+import { INVENTORY_SCHEMA, testInterfaceFields, parseInventory, type Capabilities, type Inventory, type InventoryHost, type InventoryInterface } from "../src/inventory.ts";
 import type { Host, Lab } from "../src/lab-model.ts";
 import { bindsDpdk, testNicGuestPci } from "./names.ts";
 
@@ -24,7 +24,7 @@ function interfaces(host: Host, hugepages: number, first: { pci: string | null; 
       name: ifc.ifname,
       segment: ifc.segment,
       mac: ifc.mac,
-      ...inventoryAddresses(ifc),
+      ...testInterfaceFields(ifc),
       pci: n === 0 ? first.pci : null,
       dpdk: bound
         ? // The runner adds `-a <pci>` itself from `pci`.

@@ -44,6 +44,8 @@ export const inventoryInterfaceSchema = z.strictObject({
   ipv6: z.string().min(2).optional(),
   prefixLen6: z.number().int().min(0).max(128).optional(),
   pci: z.string().nullable(),
+  /** Transmit and receive queues of the interface (absent in inventories written before labs had them: 1). */
+  queues: z.number().int().min(1).max(64).optional(),
   dpdk: dpdkAttachmentSchema,
   /** netns labs: the switch-side end of this interface's veth (XDP_TX on a veth needs XDP on its peer). */
   peer: z.strictObject({ namespace: z.string(), dev: z.string() }).optional(),
@@ -131,9 +133,9 @@ export function parseInventory(value: unknown, source = "inventory"): Inventory 
   throw new Error(`${source}: ${field || "(root)"}: ${issue.message}`);
 }
 
-/** A test interface's addresses as every backend writes them: v4 always, v6 where the lab has it. */
-export function inventoryAddresses(ifc: TestInterface): Pick<InventoryInterface, "ipv4" | "prefixLen" | "ipv6" | "prefixLen6"> {
-  return { ipv4: ifc.ip, prefixLen: ifc.prefixLen, ...(ifc.ip6 !== undefined ? { ipv6: ifc.ip6, prefixLen6: ifc.prefixLen6! } : {}) };
+/** A test interface as every backend writes it: addresses (v4 always, v6 where the lab has it) and queues. */
+export function testInterfaceFields(ifc: TestInterface): Pick<InventoryInterface, "ipv4" | "prefixLen" | "ipv6" | "prefixLen6" | "queues"> {
+  return { ipv4: ifc.ip, prefixLen: ifc.prefixLen, ...(ifc.ip6 !== undefined ? { ipv6: ifc.ip6, prefixLen6: ifc.prefixLen6! } : {}), queues: ifc.queues };
 }
 
 export function inventoryHost(inv: Inventory, name: string): InventoryHost {

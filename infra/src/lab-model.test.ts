@@ -94,6 +94,18 @@ describe("bad lab files get one line naming file, line, field and problem", () =
       "name: l\nhosts:\n  - name: a\n    role: tx\n    routes: [{to: 198.18.9.0/24, via: 198.18.3.1}]\n",
       /^bad\.yaml:5: hosts\[0\]\.routes\[0\]\.via: 198\.18\.3\.1 is on none of the test networks of 'a' \(198\.18\.0\.0\/24\): no lab route may leave the machine$/,
     ],
+    [
+      "queues above 64",
+      "name: l\nnetworks: [{name: a}, {name: b}]\nhosts:\n  - name: gen\n    role: tx\n    interfaces:\n      - network: a\n      - network: b\n        queues: 65\n",
+      /^bad\.yaml:9: hosts\[0\]\.interfaces\[1\]\.queues: host 'gen' interface eth2: queues must be 1 to 64, got 65$/,
+    ],
+    ["zero queues", "name: l\nhosts:\n  - name: a\n    role: rx\n    interfaces: [{queues: 0}]\n", /^bad\.yaml:5: hosts\[0\]\.interfaces\[0\]\.queues: host 'a' interface eth1: queues must be 1 to 64, got 0$/],
+    ["fractional queues", "name: l\nhosts:\n  - name: a\n    role: rx\n    interfaces: [{queues: 1.5}]\n", /^bad\.yaml:5: hosts\[0\]\.interfaces\[0\]\.queues: expected a whole number, got number 1\.5$/],
+    [
+      "queues on a passed-through VF",
+      "name: l\nhosts:\n  - name: a\n    role: tx\n    vm: {hostdev: '0000:3b:02.1'}\n    interfaces: [{queues: 4}]\n",
+      /^bad\.yaml:6: hosts\[0\]\.interfaces\[0\]\.queues: host 'a' interface eth1 is the VF of vm\.hostdev: its queues are the device's own$/,
+    ],
     ["duplicate ip", "name: l\nhosts:\n  - name: a\n    role: tx\n    interfaces: [{ip: 198.18.0.5}]\n  - name: b\n    role: rx\n    interfaces: [{ip: 198.18.0.5}]\n", /198\.18\.0\.5 is already used/],
   ];
   for (const [what, text, pattern] of cases) {
@@ -107,6 +119,11 @@ describe("bad lab files get one line naming file, line, field and problem", () =
   test("a route through a lab address on the host's test network is kept", () => {
     const lab = parseLab("name: l\nhosts:\n  - name: a\n    role: tx\n    routes: [{to: 198.18.9.0/24, via: 198.18.0.9}]\n");
     expect(lab.hosts[0]!.routes).toEqual([{ to: "198.18.9.0/24", via: "198.18.0.9" }]);
+  });
+
+  test("queues: 1 unless the lab file says, per interface", () => {
+    const lab = parseLab("name: l\nnetworks: [{name: a}, {name: b}]\nhosts:\n  - name: g\n    role: tx\n    interfaces: [{network: a, queues: 4}, {network: b}]\n  - name: r\n    role: rx\n    interfaces: [{network: a, queues: 64}]\n");
+    expect(lab.hosts.map((h) => h.interfaces.map((i) => i.queues))).toEqual([[4, 1], [64]]);
   });
 
   test("a long lab name works with an explicit prefix", () => {

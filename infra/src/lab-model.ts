@@ -72,6 +72,8 @@ export interface TestInterface extends HostInterface {
   readonly ip6?: string;
   readonly prefixLen6?: number;
   readonly pci?: string;
+  /** Transmit and receive queues, one per engine worker (1 unless the lab file asks for more). */
+  readonly queues: number;
 }
 
 export interface Route {
@@ -118,6 +120,7 @@ export interface Lab {
 }
 
 export const DEFAULT_SEGMENT = "br-test";
+export const MAX_QUEUES = 64;
 
 
 /** Parses and validates a lab file's text. Throws LabError (one line: file, line, field, problem). */
@@ -247,8 +250,13 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
       if (other) fail([...r.path, "mac"], `MAC ${macAddr} is already used by ${formatPath(other)}`);
       takenMacs.set(macAddr, r.path);
       const seg = segments[r.segIndex]!;
+      const queues = r.ifc.queues ?? 1;
+      const ifname = `eth${ii + 1}`;
+      if (queues < 1 || queues > MAX_QUEUES) fail([...r.path, "queues"], `host '${h.name}' interface ${ifname}: queues must be 1 to ${MAX_QUEUES}, got ${queues}`);
+      // A passed-through VF brings its own queues; the lab cannot size them.
+      if (r.ifc.queues !== undefined && ii === 0 && h.vm?.hostdev) fail([...r.path, "queues"], `host '${h.name}' interface ${ifname} is the VF of vm.hostdev: its queues are the device's own`);
       return {
-        ifname: `eth${ii + 1}`,
+        ifname,
         segment: seg.name,
         ip: formatIpv4(r.ip!),
         prefixLen: seg.prefixLen,
@@ -256,6 +264,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
         mac: macAddr,
         switchPort: switchPortName(prefix, hi, ii + 1),
         ...(r.ifc.pci ? { pci: r.ifc.pci.toLowerCase() } : {}),
+        queues,
       };
     });
     return {

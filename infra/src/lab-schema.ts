@@ -29,6 +29,8 @@ export const interfaceSchema = z.strictObject({
   ip6: z.string().optional(),
   mac: mac.optional(),
   pci: pciAddress.optional(),
+  /** Transmit and receive queues (veth queues, virtio-net multiqueue); the range is checked in lab-model.ts. */
+  queues: z.number().int().optional(),
   impair: interfaceImpairSchema.optional(),
 });
 

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILD_DIR } from "../repo.ts";
-import { INVENTORY_SCHEMA, inventoryAddresses, type Inventory, type InventoryHost } from "../inventory.ts";
+import { INVENTORY_SCHEMA, testInterfaceFields, type Inventory, type InventoryHost } from "../inventory.ts";
 import type { Lab } from "../lab-model.ts";
 
 function hugepagesFree(): number {
@@ -33,7 +33,7 @@ export function netnsInventory(
         name: i.ifname,
         segment: i.segment,
         mac: i.mac,
-        ...inventoryAddresses(i),
+        ...testInterfaceFields(i),
         pci: null,
         peer: { namespace: lab.switchNamespace, dev: i.switchPort },
         dpdk: {

@@ -27,6 +27,13 @@ describe("rootBatch", () => {
     expect(lines.indexOf("link set dut-gw addrgenmode none")).toBeLessThan(lines.indexOf("link set dut-gw up"));
   });
 
+  test("an interface with queues gets them on both veth ends; the others keep the kernel's default", () => {
+    const q = parseLab("name: q\nhosts:\n  - name: a\n    role: tx\n    interfaces: [{queues: 8}]\n  - name: b\n    role: rx\n");
+    const lines = rootBatch(q, none, mark);
+    expect(lines).toContain(`link add q-h0i1 mtu 1500 numtxqueues 8 numrxqueues 8 netns q-sw type veth peer name eth1 address ${q.hosts[0]!.interfaces[0]!.mac} mtu 1500 numtxqueues 8 numrxqueues 8 netns q-a`);
+    expect(lines.filter((l) => l.includes("numtxqueues")).length).toBe(1);
+  });
+
   test("re-asserts but does not re-create what exists (idempotent up)", () => {
     const lines = rootBatch(lab, everything, mark);
     expect(lines.some((l) => l.startsWith("netns add") || l.startsWith("link add"))).toBe(false);

@@ -72,14 +72,16 @@ export function rootBatch(lab: Lab, live: LiveState, mark: string): string[] {
   if (!live.rootLinks.has(uplink)) lines.push(`link add ${uplink} type veth peer name ${switchUplink} netns ${lab.switchNamespace}`);
   // No IPv6 link-local address (set while down: one is made when a link comes up), so nothing of the root's own leaves it.
   lines.push(`link set ${uplink} alias ${mark}`, `link set ${uplink} addrgenmode none`, `addr replace ${gateway}/${prefixLen} dev ${uplink}`, `link set ${uplink} up`);
-  const veth = (host: Host, port: string, ifname: string, mac: string, mtu: number) => {
+  const veth = (host: Host, port: string, ifname: string, mac: string, mtu: number, queues: number) => {
     if (!live.switchLinks.has(port)) {
-      lines.push(`link add ${port} mtu ${mtu} netns ${lab.switchNamespace} type veth peer name ${ifname} address ${mac} mtu ${mtu} netns ${host.namespace}`);
+      // Both ends get the queues: the switch end's tx queue picks the host end's rx queue, so flows spread over them.
+      const q = queues > 1 ? ` numtxqueues ${queues} numrxqueues ${queues}` : "";
+      lines.push(`link add ${port} mtu ${mtu}${q} netns ${lab.switchNamespace} type veth peer name ${ifname} address ${mac} mtu ${mtu}${q} netns ${host.namespace}`);
     }
   };
   for (const host of lab.hosts) {
-    veth(host, host.mgmt.switchPort, host.mgmt.ifname, host.mgmt.mac, 1500);
-    for (const ifc of host.interfaces) veth(host, ifc.switchPort, ifc.ifname, ifc.mac, segmentOf(lab, ifc.segment).mtu);
+    veth(host, host.mgmt.switchPort, host.mgmt.ifname, host.mgmt.mac, 1500, 1);
+    for (const ifc of host.interfaces) veth(host, ifc.switchPort, ifc.ifname, ifc.mac, segmentOf(lab, ifc.segment).mtu, ifc.queues);
   }
   return lines;
 }
