@@ -48,19 +48,27 @@ function onSegment(segment: Segment, via: string): boolean {
   return v6 !== undefined && segment.ipv6 !== undefined && cidr6Contains(parseCidr6(segment.ipv6.subnet) as Cidr6, v6);
 }
 
-/** What the boot unit (images/dpdk/wirelab-dpdk-bind.sh) reads: one KEY=value per line, no shell. */
+/**
+ * What the boot unit (images/dpdk/wirelab-dpdk-bind.sh) reads: one KEY=value per line, no shell.
+ * Every test NIC, the first with unsuffixed keys and the next ones with _1, _2, ...
+ */
 export function renderDpdkConf(host: Host, hugepages: number): string {
-  const ifc = host.interfaces[0]!;
   const hostdev = host.vm?.hostdev !== undefined;
+  const nics = host.interfaces.flatMap((ifc, n) => {
+    const k = (key: string) => (n === 0 ? key : `${key}_${n}`);
+    return [
+      `${k("TEST_MAC")}=${ifc.mac}`,
+      `${k("TEST_IFACE")}=${ifc.ifname}`,
+      ...(hostdev && n === 0 ? [`TEST_PCI=${testNicGuestPci(0)}`] : []),
+      `${k("TEST_IPV4")}=${ifc.ip}/${ifc.prefixLen}`,
+      ...(ifc.ip6 !== undefined ? [`${k("TEST_IPV6")}=${ifc.ip6}/${ifc.prefixLen6}`] : []),
+    ];
+  });
   const lines = [
-    `TEST_MAC=${ifc.mac}`,
-    `TEST_IFACE=${ifc.ifname}`,
-    ...(hostdev ? [`TEST_PCI=${testNicGuestPci(0)}`] : []),
+    ...nics,
     // Without a virtual IOMMU a virtio NIC can only go to uio_pci_generic; a VF gets vfio-pci through the vIOMMU.
     `DRIVER=${bindsDpdk(host) ? (hostdev ? "auto" : "uio_pci_generic") : "none"}`,
     `HUGEPAGES=${hugepages}`,
-    `TEST_IPV4=${ifc.ip}/${ifc.prefixLen}`,
-    ...(ifc.ip6 !== undefined ? [`TEST_IPV6=${ifc.ip6}/${ifc.prefixLen6}`] : []),
   ];
   return lines.join("\n") + "\n";
 }

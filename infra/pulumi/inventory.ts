@@ -17,18 +17,20 @@ function kernelNic(n: number, ifname: string, hugepages: number): InventoryInter
   return { vdev: `net_af_xdp${n},iface=${ifname}`, eal: hugepages > 0 ? ["--no-pci"] : ["--no-pci", "--no-huge", "-m", "256"] };
 }
 
-function interfaces(host: Host, hugepages: number, first: { pci: string | null; driver?: string }): InventoryInterface[] {
+/** The test NICs; those `bound` names (index → PCI address) are DPDK's, the others stay kernel interfaces. */
+function interfaces(host: Host, hugepages: number, bound: ReadonlyMap<number, string>, driver: string | undefined): InventoryInterface[] {
   return host.interfaces.map((ifc, n) => {
-    const bound = n === 0 && bindsDpdk(host) && first.pci !== null && first.driver !== undefined && first.driver !== "none";
+    const pci = bound.get(n) ?? null;
+    const dpdk = bindsDpdk(host) && pci !== null && driver !== undefined && driver !== "none";
     return {
       name: ifc.ifname,
       segment: ifc.segment,
       mac: ifc.mac,
       ...testInterfaceFields(ifc),
-      pci: n === 0 ? first.pci : null,
-      dpdk: bound
+      pci,
+      dpdk: dpdk
         ? // The runner adds `-a <pci>` itself from `pci`.
-          { pci: first.pci!, driver: first.driver!, eal: hugepages > 0 ? [] : ["--no-huge", "-m", "256"] }
+          { pci: pci!, driver: driver!, eal: hugepages > 0 ? [] : ["--no-huge", "-m", "256"] }
         : kernelNic(n, ifc.ifname, hugepages),
     };
   });
@@ -65,7 +67,8 @@ export function libvirtInventory(lab: Lab, meta: InventoryMeta & { hugepages: nu
         transports: {
           ssh: { host: host.mgmt.ip, port: 22, user: meta.sshUser, keyPath: meta.sshPrivateKeyPath, hostKey: fingerprints[host.name]! },
         },
-        interfaces: interfaces(host, meta.hugepages, { pci: testNicGuestPci(0), driver }),
+        // The bind unit hands every test NIC to DPDK, each at its fixed guest slot.
+        interfaces: interfaces(host, meta.hugepages, new Map(host.interfaces.map((_, n) => [n, testNicGuestPci(n)])), driver),
         routes: host.routes.map((r) => ({ to: r.to, via: r.via })),
         capabilities: { xdp: "native", afXdp: true, afPacket: true, dpdkPci: bindsDpdk(host), hugepages: meta.hugepages },
       };
@@ -92,7 +95,8 @@ export function metalInventory(lab: Lab, meta: InventoryMeta, facts: Record<stri
       const f = facts[host.name]!;
       const pci = f.dpdkEnv.WIRELAB_DPDK_PCI || host.metal?.pci || null;
       const driver = f.dpdkEnv.WIRELAB_DPDK_DRIVER;
-      const nics = interfaces(host, f.capabilities.hugepages, { pci, ...(driver ? { driver } : {}) });
+      // A metal host names one test NIC (metal.test_nic): the first.
+      const nics = interfaces(host, f.capabilities.hugepages, pci === null ? new Map() : new Map([[0, pci]]), driver);
       // On metal the kernel name of the test NIC is the lab's test_nic, not eth1.
       if (nics[0] && host.metal) nics[0] = { ...nics[0], name: host.metal.test_nic, dpdk: nics[0].dpdk.vdev ? kernelNic(0, host.metal.test_nic, f.capabilities.hugepages) : nics[0].dpdk };
       return {

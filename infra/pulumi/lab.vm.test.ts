@@ -28,9 +28,10 @@ description: two-host lab booted by the Pulumi VM suite
 management: { subnet: 198.19.251.0/24 }
 networks:
   - { name: br-test, subnet: 198.18.251.0/24 }
+  - { name: seg-b, subnet: 198.18.253.0/24 }
 hosts:
-  - { name: tx, role: tx }
-  - { name: rx, role: rx }
+  - { name: tx, role: tx, interfaces: [ { network: br-test }, { network: seg-b, queues: 2 } ] }
+  - { name: rx, role: rx, interfaces: [ { network: br-test }, { network: seg-b } ] }
 `;
 
 // Opt-in: a plain `bun test` over the tree must never boot VMs. Runs when this file is named on the
@@ -170,18 +171,25 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
     }
   }, 10 * 60_000);
 
-  test("the test NIC is bound to uio_pci_generic at the PCI address and MAC in the inventory", async () => {
+  test("every test NIC is bound to uio_pci_generic at the PCI address and MAC in the inventory", async () => {
     for (const host of inv.hosts) {
-      const nic = host.interfaces[0]!;
       const env = await sh(host.name, "systemctl is-active wirelab-dpdk-bind.service; cat /etc/wirelab/dpdk.env");
       expect(env).toContain("active");
-      expect(env).toContain(`WIRELAB_DPDK_PCI=${nic.pci}`);
-      expect(env).toContain(`WIRELAB_DPDK_MAC=${nic.mac}`);
+      expect(env).toContain(`WIRELAB_DPDK_NICS=${host.interfaces.length}`);
       expect(env).toContain("WIRELAB_DPDK_DRIVER=uio_pci_generic");
-      expect((await sh(host.name, `basename "$(readlink /sys/bus/pci/devices/${nic.pci}/driver)"`)).trim()).toBe(nic.dpdk.driver!);
-      // Gone from the kernel: no eth1 any more.
-      expect((await ssh.get(host.name)!.exec(["ip", "link", "show", "eth1"])).code).not.toBe(0);
+      for (const [n, nic] of host.interfaces.entries()) {
+        expect(env).toContain(`WIRELAB_DPDK_PCI_${n}=${nic.pci}`);
+        expect(env).toContain(`WIRELAB_DPDK_MAC_${n}=${nic.mac}`);
+        expect((await sh(host.name, `basename "$(readlink /sys/bus/pci/devices/${nic.pci}/driver)"`)).trim()).toBe(nic.dpdk.driver!);
+        // Gone from the kernel.
+        expect((await ssh.get(host.name)!.exec(["ip", "link", "show", nic.name])).code).not.toBe(0);
+      }
     }
+  });
+
+  test("tx's second NIC is multiqueue virtio-net with the lab's 2 queue pairs, in the running domain", () => {
+    expect(inv.hosts.find((h) => h.name === "tx")!.interfaces[1]!.queues).toBe(2);
+    expect(virsh(daemon!.uri, "dumpxml", `${PREFIX}-tx`).stdout).toMatch(/<driver name='vhost' queues='2'\/>/);
   });
 
   test("the engine's build dependencies are in the image", async () => {

@@ -29,7 +29,7 @@ networks:
 hosts:
   - { name: tx, role: tx, vm: { hostdev: "0000:3b:02.1" } }
   - { name: dut, role: dut, interfaces: [ { network: br-test }, { network: seg-b } ] }
-  - { name: rx, role: rx, interfaces: [ { network: seg-b } ] }
+  - { name: rx, role: rx, interfaces: [ { network: seg-b, queues: 4 } ] }
 `,
   "hostile",
 );
@@ -120,6 +120,14 @@ describe("xml and quoting", () => {
     expect(plain).toContain(`<console type="pty">`);
     expect(plain).toContain(`<cpu mode="maximum"/>`);
     expect(plain).toContain("net.ifnames=0");
+  });
+
+  test("domain: an interface with queues is multiqueue virtio-net, one without stays single-queue", () => {
+    const xpath = (xml: string, expr: string) => spawnSync("xmllint", ["--xpath", expr, "-"], { input: xml, encoding: "utf8" }).stdout.trim();
+    const rx = renderDomain(HOSTILE, HOSTILE.hosts[2]!, domainOpts);
+    expect(xpath(rx, "count(/domain/devices/interface[source/@network='wlt-pulx-seg-b']/driver[@name='vhost'][@queues='4'])")).toBe("1");
+    const dut = renderDomain(HOSTILE, HOSTILE.hosts[1]!, domainOpts);
+    expect(dut).not.toContain("queues=");
   });
 });
 

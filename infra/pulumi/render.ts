@@ -126,6 +126,8 @@ export function renderDomain(lab: Lab, host: Host, options: DomainOptions): stri
       el("mac", { address: ifc.mac }),
       el("source", { network: segmentNetworkName(lab, segment) }),
       el("model", { type: "virtio" }),
+      // Multiqueue virtio-net: one queue pair per engine worker (libvirt drops vhost on a plain-qemu domain by itself).
+      ifc.queues > 1 && el("driver", { name: "vhost", queues: ifc.queues }),
       el("mtu", { size: segment.mtu }),
       pciAddress(GUEST_SLOTS.firstTest + i),
     );
