@@ -5,8 +5,9 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { parseLab, type Lab } from "../src/lab-model.ts";
+import { FINGERPRINT_RE } from "../src/ssh-host-key.ts";
 
-const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "must be an OpenSSH SHA256 fingerprint (ssh-keyscan HOST | ssh-keygen -lf -)");
+const fingerprint = z.string().regex(FINGERPRINT_RE, "must be an OpenSSH SHA256 fingerprint (ssh-keyscan HOST | ssh-keygen -lf -)");
 const absPath = z.string().refine((p) => isAbsolute(p), "must be an absolute path");
 const publicKey = z
   .string()

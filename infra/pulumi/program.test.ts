@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseInventory, type Inventory } from "../src/inventory.ts";
-import { fingerprintOfPublicKey } from "../src/netns/sshd.ts";
+import { fingerprintOfPublicKey } from "../src/ssh-host-key.ts";
 import { resolveStackConfig } from "./config.ts";
 import { sha256 } from "./render.ts";
 import { installMocks, valueOf, deleteOrder, type Recorder } from "./testing/harness.ts";

@@ -3,12 +3,13 @@
 import { z } from "zod";
 import type { TestInterface } from "./lab-model.ts";
 import { ROLES } from "./lab-schema.ts";
+import { FINGERPRINT_RE } from "./ssh-host-key.ts";
 
 export const INVENTORY_SCHEMA = "wirelab/inventory@1";
 
 const fingerprint = z
   .string()
-  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "must be an OpenSSH SHA256 fingerprint (SHA256:<43 base64 chars>)");
+  .regex(FINGERPRINT_RE, "must be an OpenSSH SHA256 fingerprint (SHA256:<43 base64 chars>)");
 
 export const netnsTransportSchema = z.strictObject({
   namespace: z.string().min(1),
@@ -66,6 +67,8 @@ export const toolsSchema = z.strictObject({
   sink: z.string().optional(),
   /** Directory holding the XDP programs' .bpf.o files. */
   bpfDir: z.string().optional(),
+  /** bpffs directory the XDP programs' pins go under (one `<prefix>-<host>-<dev>` directory each). */
+  bpfPinRoot: z.string().optional(),
 });
 
 export const inventoryHostSchema = z.strictObject({
@@ -118,6 +121,8 @@ export const DEFAULT_TOOLS: Required<Tools> = {
   xdp: "/opt/wirelab/build/xdp/wirelab-xdp",
   sink: "/opt/wirelab/build/xdp/wirelab-sink",
   bpfDir: "/opt/wirelab/build/xdp",
+  // Outside /sys, so `ip netns exec` (which remounts /sys) still sees the pins.
+  bpfPinRoot: "/run/wirelab/bpf",
 };
 
 export function toolsOf(host: InventoryHost): Required<Tools> {

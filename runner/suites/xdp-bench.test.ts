@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inventoryHost, toolsOf } from "../../infra/src/inventory.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { BUN, REPO_ROOT } from "../src/paths.ts";
 import type { BenchResults } from "../src/xdp/bench/bench-report.ts";
@@ -104,7 +105,7 @@ describe("xdp bench", () => {
     // Nothing left: no program, no pins, threaded NAPI back off.
     const ns = (...argv: string[]) => Bun.spawnSync(["ip", "netns", "exec", "xdp-pair-dst", ...argv]).stdout.toString();
     expect(ns("ip", "link", "show", "dev", "eth1")).not.toContain("prog/xdp");
-    expect(existsSync(pinDirFor(lab.inventory.lab.prefix, "dst", "eth1"))).toBe(false);
+    expect(existsSync(pinDirFor(toolsOf(inventoryHost(lab.inventory, "dst")).bpfPinRoot, lab.inventory.lab.prefix, "dst", "eth1"))).toBe(false);
     expect(ns("cat", "/sys/class/net/eth1/threaded").trim()).toBe("0");
     expect(ps()).not.toMatch(/wirelab-(sink|xdp)|wl-xb/);
   }, 60000);

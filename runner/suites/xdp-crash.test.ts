@@ -22,8 +22,8 @@ test("SIGKILL of the runner mid-session, then lab down: nothing left", async () 
       const lab = await startLab("xdp-pair");
       const dst = lab.inventory.hosts.find((h) => h.name === "dst");
       const peer = dst.interfaces[0].peer;
-      await startXdp(lab.transport("dst"), { tool: toolsOf(dst).xdp, dev: "eth1", prog: "count", pinDir: pinDirFor("xdp-pair", "dst", "eth1"),
-        peer: { ...peer, pinDir: pinDirFor("xdp-pair", "sw", peer.dev) } });
+      await startXdp(lab.transport("dst"), { tool: toolsOf(dst).xdp, dev: "eth1", prog: "count", pinDir: pinDirFor(toolsOf(dst).bpfPinRoot, "xdp-pair", "dst", "eth1"),
+        peer: { ...peer, pinDir: pinDirFor(toolsOf(dst).bpfPinRoot, "xdp-pair", "sw", peer.dev) } });
       console.log("attached");
       await Bun.sleep(60000);
     `],

@@ -21,9 +21,9 @@ function xdp(options: Omit<XdpRunOptions, "tool" | "dev" | "pinDir">) {
   return startXdp(lab.transport("dst"), {
     tool: toolsOf(dst()).xdp,
     dev: "eth1",
-    pinDir: pinDirFor(lab.inventory.lab.prefix, "dst", "eth1"),
+    pinDir: pinDirFor(toolsOf(dst()).bpfPinRoot, lab.inventory.lab.prefix, "dst", "eth1"),
     interval: 1,
-    ...(peer ? { peer: { ...peer, pinDir: pinDirFor(lab.inventory.lab.prefix, "sw", peer.dev) } } : {}),
+    ...(peer ? { peer: { ...peer, pinDir: pinDirFor(toolsOf(dst()).bpfPinRoot, lab.inventory.lab.prefix, "sw", peer.dev) } } : {}),
     ...options,
   });
 }

@@ -2,7 +2,7 @@
 // pinned before boot), overlay disk and seed, the domain, and optionally a wait
 // until sshd answers with that key, then the engine and XDP programs built inside.
 import * as pulumi from "@pulumi/pulumi";
-import { fingerprintOfPublicKey } from "../../src/netns/sshd.ts";
+import { fingerprintOfPublicKey } from "../../src/ssh-host-key.ts";
 import type { Host, Lab } from "../../src/lab-model.ts";
 import { renderUserData } from "../cloud-init.ts";
 import { domainName, testNicGuestPci } from "../names.ts";

@@ -19,7 +19,8 @@ import { removePins } from "./pins.ts";
 import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch, type LiveState } from "./plan.ts";
 import { prepareSshFiles, sshdPid, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
 import { foreignLine, namespaceLinks, recordLive, survey, type NamespaceLink, type Survey } from "./survey.ts";
-import { linkIsUp, namespaceInode, namespaces, pidsInNamespace, processStartTime, rootLinkIdentity, rootLinks, rootRoutes, run, which } from "./system.ts";
+import { linkIsUp, namespaceInode, namespaces, pidsInNamespace, processStartTime, rootLinkIdentity, rootLinks, rootRoutes } from "./system.ts";
+import { run, which } from "../process.ts";
 
 export { BPF_PIN_ROOT } from "./pins.ts";
 export { netnsInventory } from "./netns-inventory.ts";

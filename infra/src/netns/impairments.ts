@@ -12,7 +12,7 @@ import type { ImpairPoint, Direction } from "../impair-points.ts";
 import { describeImpairment, formatRate, type Impairment } from "../impair-spec.ts";
 import type { Lab } from "../lab-model.ts";
 import { BUILD_DIR } from "../repo.ts";
-import { run, runChecked } from "./system.ts";
+import { run, runChecked } from "../process.ts";
 
 export const IMPAIR_OBJECT = join(BUILD_DIR, "xdp", "impair.bpf.o");
 const IMPAIR_PROG = "wl_impair";

@@ -8,7 +8,7 @@
 // traffic started right after `up` would lose its first packets.
 import type { Host, Lab, Segment } from "../lab-model.ts";
 import { parseIpv6 } from "../ipv6.ts";
-import { run } from "./system.ts";
+import { run } from "../process.ts";
 
 /** The sysctls (key, value) a host needs for IPv6; empty where the lab has none (plan.ts then turns v6 off). */
 export function ipv6Sysctls(lab: Lab, host: Host): [string, number][] {

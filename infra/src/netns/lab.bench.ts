@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { parseLab, type Lab } from "../lab-model.ts";
 import { BUILD_DIR, BUN } from "../repo.ts";
 import { NetnsBackend } from "./backend.ts";
-import { run } from "./system.ts";
+import { run } from "../process.ts";
 import { benchArgs, wholeNumber } from "../../../runner/src/bench/bench-args.ts";
 import { UsageError } from "../../../runner/src/paths.ts";
 

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILD_DIR } from "../repo.ts";
+import { BPF_PIN_ROOT } from "./pins.ts";
 import { INVENTORY_SCHEMA, testInterfaceFields, type Inventory, type InventoryHost } from "../inventory.ts";
 import type { Lab } from "../lab-model.ts";
 
@@ -49,6 +50,7 @@ export function netnsInventory(
         xdp: join(BUILD_DIR, "xdp", "wirelab-xdp"),
         sink: join(BUILD_DIR, "xdp", "wirelab-sink"),
         bpfDir: join(BUILD_DIR, "xdp"),
+        bpfPinRoot: BPF_PIN_ROOT,
       },
     };
   });

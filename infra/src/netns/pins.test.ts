@@ -2,7 +2,10 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { removePins } from "./pins.ts";
+import { DEFAULT_TOOLS, toolsOf } from "../inventory.ts";
+import { parseLab } from "../lab-model.ts";
+import { netnsInventory } from "./netns-inventory.ts";
+import { BPF_PIN_ROOT, removePins } from "./pins.ts";
 
 test("removes exactly <namespace>-<dev> of the given namespaces, not every entry starting with the prefix", () => {
   const root = mkdtempSync(join(tmpdir(), "wl-pins-"));
@@ -16,4 +19,11 @@ test("removes exactly <namespace>-<dev> of the given namespaces, not every entry
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test("a netns lab's inventory names the pin root `down` sweeps, so the runner takes it from there", () => {
+  const lab = parseLab("name: pr\nhosts:\n  - { name: a, role: xdp }\n");
+  const inv = netnsInventory(lab, {});
+  expect(inv.hosts.map((h) => toolsOf(h).bpfPinRoot)).toEqual([BPF_PIN_ROOT]);
+  expect(BPF_PIN_ROOT).toBe(DEFAULT_TOOLS.bpfPinRoot);
 });

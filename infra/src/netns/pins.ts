@@ -2,9 +2,10 @@
 // (the runner's xdp session names them so), removed with the lab's namespaces.
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_TOOLS } from "../inventory.ts";
 
-/** Where XDP pins live: a bpffs outside /sys, so `ip netns exec` (which remounts /sys) still sees them. */
-export const BPF_PIN_ROOT = "/run/wirelab/bpf";
+/** Where the XDP pins of netns labs live (the inventory's tools.bpfPinRoot). */
+export const BPF_PIN_ROOT = DEFAULT_TOOLS.bpfPinRoot;
 
 /**
  * Removes the pins of the given namespaces' devices: exactly `<ns>-<dev>`, never every entry

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Inventory } from "../inventory.ts";
 import { parseLab, type Lab } from "../lab-model.ts";
 import { NetnsBackend } from "./backend.ts";
-import { run } from "./system.ts";
+import { run } from "../process.ts";
 
 const PREFIX = "wlhq";
 const LAB = `name: ${PREFIX}

@@ -1,21 +1,15 @@
 // A real OpenSSH server per host namespace, so the SSH transport is exercised
 // exactly as against VMs: own host key, key-only auth, management address only.
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Host } from "../lab-model.ts";
-import { pidsInNamespace, processAlive, runChecked, which } from "./system.ts";
+import { fingerprintOfPublicKey } from "../ssh-host-key.ts";
+import { pidsInNamespace, processAlive } from "./system.ts";
+import { runChecked, which } from "../process.ts";
 
 export interface SshFiles {
   readonly dir: string;
   readonly clientKey: string;
-}
-
-/** OpenSSH's fingerprint of a public key line: SHA256 of the key blob, base64 without padding. */
-export function fingerprintOfPublicKey(line: string): string {
-  const blob = line.trim().split(/\s+/)[1];
-  if (!blob) throw new Error(`not an OpenSSH public key: '${line.slice(0, 40)}'`);
-  return `SHA256:${createHash("sha256").update(Buffer.from(blob, "base64")).digest("base64").replace(/=+$/, "")}`;
 }
 
 async function ensureKey(path: string, comment: string): Promise<void> {

@@ -4,7 +4,8 @@
 import type { Lab } from "../lab-model.ts";
 import { judge, type OwnershipRecord } from "./ownership.ts";
 import { labNamespaces } from "./plan.ts";
-import { namespaceInode, namespaces, rootLinkIdentity, run } from "./system.ts";
+import { namespaceInode, namespaces, rootLinkIdentity } from "./system.ts";
+import { run } from "../process.ts";
 
 export interface NamespaceLink {
   ifname: string;

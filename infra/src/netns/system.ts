@@ -1,36 +1,6 @@
-// The few system calls the netns backend makes: processes, and the root
-// namespace's links, namespaces and routes read straight from /sys, /run, /proc.
+// What the netns backend reads of the machine: the root namespace's links,
+// namespaces and routes, and processes, straight from /sys, /run, /proc.
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export async function run(argv: string[], stdin?: string): Promise<RunResult> {
-  const proc = Bun.spawn(argv, {
-    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
-}
-
-/** Runs argv and throws one line naming the command and its first error line. */
-export async function runChecked(argv: string[], what: string, stdin?: string): Promise<string> {
-  const r = await run(argv, stdin);
-  if (r.code !== 0) {
-    const detail = (r.stderr.trim() || r.stdout.trim()).split("\n").filter(Boolean).slice(0, 2).join(" / ");
-    throw new Error(`${what} failed (exit ${r.code}): ${detail || "no output"}`);
-  }
-  return r.stdout;
-}
 
 export function rootLinks(): Set<string> {
   return new Set(readdirSync("/sys/class/net"));
@@ -136,11 +106,4 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-export function which(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":").concat(["/usr/sbin", "/sbin"])) {
-    if (existsSync(`${dir}/${binary}`)) return `${dir}/${binary}`;
-  }
-  return undefined;
 }

@@ -1,7 +1,7 @@
 // `wirelab build`: the C parts (engine, XDP programs and tools) with meson.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../../infra/src/netns/system.ts";
+import { run } from "../../../infra/src/process.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { BUILD_DIR, BUN, REPO_ROOT } from "../paths.ts";
 

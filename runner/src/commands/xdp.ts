@@ -1,7 +1,7 @@
 // `wirelab xdp`: the XDP-vs-userspace-baseline comparison (`xdp bench`) and
 // thin wrappers over wirelab-xdp on a lab host (`load`, `unload`, `stats`).
 import { join, relative } from "node:path";
-import { inventoryHost, toolsOf } from "../../../infra/src/inventory.ts";
+import { DEFAULT_TOOLS, inventoryHost, toolsOf } from "../../../infra/src/inventory.ts";
 import { oneOf, parseCommandArgs, positiveNumber } from "../cli-args.ts";
 import { REPO_ROOT, UsageError } from "../paths.ts";
 import { transportFor } from "../transport/index.ts";
@@ -156,7 +156,7 @@ async function benchCommand(argv: string[]): Promise<number> {
           // Not up: plan with the lab file's names and the netns backend's conventions.
           gen: { name: config.gen, dev: "eth1", ip: "(gen eth1)" },
           dst: { name: config.dst, dev: "eth1", ip: "(dst eth1)" },
-          pinDir: pinDirFor(labName, config.dst, "eth1"),
+          pinDir: pinDirFor(DEFAULT_TOOLS.bpfPinRoot, labName, config.dst, "eth1"),
           tools: { engine: "build/engine/wirelab-engine", xdp: "build/xdp/wirelab-xdp", sink: "build/xdp/wirelab-sink" },
           labName,
         };
@@ -240,7 +240,7 @@ async function toolCommand(sub: "load" | "unload" | "stats", argv: string[]): Pr
     const host = inventoryHost(lab.inventory, values.host);
     const dev = values.dev ?? host.interfaces[0]?.name;
     if (!dev) throw new UsageError(`--dev: host '${host.name}' has no test interface; name one`);
-    const pinDir = pinDirFor(lab.inventory.lab.prefix, host.name, dev);
+    const pinDir = pinDirFor(toolsOf(host).bpfPinRoot, lab.inventory.lab.prefix, host.name, dev);
     const transport = transportFor(host);
     const tool = toolsOf(host).xdp;
     let args: string[];
@@ -248,7 +248,7 @@ async function toolCommand(sub: "load" | "unload" | "stats", argv: string[]): Pr
       if (!values.prog && !values.obj) throw new UsageError("--prog count|drop|reflect or --obj FILE says what to load");
       if (values.prog) oneOf(values.prog, "--prog", ["count", "drop", "reflect"] as const, "count");
       if (values.mode) oneOf(values.mode, "--mode", ["native", "generic", "auto"] as const, "auto");
-      await ensurePinRoot(transport);
+      await ensurePinRoot(transport, toolsOf(host).bpfPinRoot);
       args = ["load", "--dev", dev, "--pin-dir", pinDir, ...(values.prog ? ["--prog", values.prog] : []), ...(values.obj ? ["--obj", values.obj] : []),
         ...(values.section ? ["--section", values.section] : []), ...(values.mode ? ["--mode", values.mode] : []), ...(values.rule ?? []).flatMap((r) => ["--rule", r])];
     } else if (sub === "unload") {

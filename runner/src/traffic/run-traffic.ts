@@ -233,11 +233,11 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
       const session = await startXdp(options.transport(rxHost.name), {
         tool: toolsOf(rxHost).xdp,
         dev: ifc.name,
-        pinDir: pinDirFor(inv.lab.prefix, rxHost.name, ifc.name),
+        pinDir: pinDirFor(toolsOf(rxHost).bpfPinRoot, inv.lab.prefix, rxHost.name, ifc.name),
         ...(spec.xdp.prog ? { prog: spec.xdp.prog } : {}),
         ...(spec.xdp.obj ? { obj: spec.xdp.obj } : {}),
         ...(spec.xdp.rules ? { rules: spec.xdp.rules } : {}),
-        ...(ifc.peer && spec.xdp.prog === "reflect" ? { peer: { ...ifc.peer, pinDir: pinDirFor(inv.lab.prefix, "sw", ifc.peer.dev) } } : {}),
+        ...(ifc.peer && spec.xdp.prog === "reflect" ? { peer: { ...ifc.peer, pinDir: pinDirFor(toolsOf(rxHost).bpfPinRoot, inv.lab.prefix, "sw", ifc.peer.dev) } } : {}),
       });
       options.log?.(`${rxHost.name}: XDP ${session.loaded.prog} attached to ${ifc.name} (${session.loaded.mode})`);
       try {

@@ -1,9 +1,9 @@
 // Runs commands on a lab host over SSH (ssh2). The host key is pinned by the
 // inventory: a host presenting any other key is refused before authentication.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Client, type ClientChannel, type SFTPWrapper } from "ssh2";
 import type { SshTransportSpec } from "../../../infra/src/inventory.ts";
+import { fingerprintOfKeyBlob } from "../../../infra/src/ssh-host-key.ts";
 import {
   DEFAULT_CAPTURE_LIMIT,
   LineCollector,
@@ -32,10 +32,6 @@ export function remoteCommand(argv: readonly string[], env: Readonly<Record<stri
   const inner = `echo "${PGID_MARK}$$" >&2; exec "$@"`;
   const words = ["exec", "setsid", "-w", "sh", "-c", inner, "wirelab", ...(envArgs.length ? ["env", ...envArgs] : []), ...argv];
   return words.map(shellQuote).join(" ");
-}
-
-export function fingerprint(keyBlob: Buffer): string {
-  return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 
 export class SshTransport implements Transport {
@@ -82,7 +78,7 @@ export class SshTransport implements Transport {
         readyTimeout: this.connectTimeoutMs,
         keepaliveInterval: 5000,
         hostVerifier: (key: Buffer) => {
-          presented = fingerprint(key);
+          presented = fingerprintOfKeyBlob(key);
           return presented === this.spec.hostKey;
         },
       });

@@ -2,30 +2,29 @@
 // `wirelab-xdp run` through the host's transport, its pins under the lab's
 // bpffs, its stats streamed, and a clean detach when stopped.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { BPF_PIN_ROOT } from "../../../infra/src/netns/backend.ts";
-import { run } from "../../../infra/src/netns/system.ts";
+import { dirname } from "node:path";
+import { run } from "../../../infra/src/process.ts";
 import { NetnsTransport } from "../transport/netns-transport.ts";
 import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { parseXdpLine, type XdpLoaded, type XdpStats } from "./xdp-output.ts";
 
-const MOUNT_CHECK = `grep -q ' ${BPF_PIN_ROOT} bpf ' /proc/mounts || { mkdir -p ${BPF_PIN_ROOT} && mount -t bpf bpf ${BPF_PIN_ROOT}; }`;
-
-/** A bpffs at BPF_PIN_ROOT where the host's tools run: pins made there outlive one `ip netns exec`. */
-export async function ensurePinRoot(transport: Transport): Promise<void> {
+/** A bpffs at the pin root (the inventory's tools.bpfPinRoot) where the host's tools run: pins made there outlive one `ip netns exec`. */
+export async function ensurePinRoot(transport: Transport, root: string): Promise<void> {
   if (transport.kind === "netns") {
     // Namespaces share this machine's root mount namespace; `ip netns exec` would mount in a private one.
-    if (readFileSync("/proc/mounts", "utf8").includes(` ${BPF_PIN_ROOT} bpf `)) return;
-    if (!existsSync(BPF_PIN_ROOT)) mkdirSync(BPF_PIN_ROOT, { recursive: true });
-    const r = await run(["mount", "-t", "bpf", "bpf", BPF_PIN_ROOT]);
-    if (r.code !== 0) throw new Error(`cannot mount bpffs at ${BPF_PIN_ROOT}: ${r.stderr.trim()}`);
+    if (readFileSync("/proc/mounts", "utf8").includes(` ${root} bpf `)) return;
+    if (!existsSync(root)) mkdirSync(root, { recursive: true });
+    const r = await run(["mount", "-t", "bpf", "bpf", root]);
+    if (r.code !== 0) throw new Error(`cannot mount bpffs at ${root}: ${r.stderr.trim()}`);
     return;
   }
-  const r = await transport.exec(["sh", "-c", MOUNT_CHECK]);
-  if (r.code !== 0) throw new Error(`${transport.host}: cannot mount bpffs at ${BPF_PIN_ROOT}: ${r.stderr.trim()}`);
+  const r = await transport.exec(["sh", "-c", 'grep -q " $1 bpf " /proc/mounts || { mkdir -p "$1" && mount -t bpf bpf "$1"; }', "sh", root]);
+  if (r.code !== 0) throw new Error(`${transport.host}: cannot mount bpffs at ${root}: ${r.stderr.trim()}`);
 }
 
-export function pinDirFor(labPrefix: string, host: string, dev: string): string {
-  return `${BPF_PIN_ROOT}/${labPrefix}-${host}-${dev}`;
+/** The pin directory of one program: `<pin root>/<lab prefix>-<host>-<dev>`. */
+export function pinDirFor(pinRoot: string, labPrefix: string, host: string, dev: string): string {
+  return `${pinRoot}/${labPrefix}-${host}-${dev}`;
 }
 
 export interface XdpRunOptions {
@@ -55,7 +54,7 @@ export interface XdpSession {
 }
 
 export async function startXdp(transport: Transport, options: XdpRunOptions): Promise<XdpSession> {
-  await ensurePinRoot(transport);
+  await ensurePinRoot(transport, dirname(options.pinDir));
   const peer = options.peer ? await startPeerPass(options.tool, options.peer) : undefined;
   try {
     return await startOn(transport, options, peer);

@@ -65,7 +65,7 @@ export function benchTarget(inv: Inventory, gen?: string, dst?: string): BenchTa
   return {
     gen: { name: g.name, dev: gi.name, ip: gi.ipv4 },
     dst: { name: d.name, dev: di.name, ip: di.ipv4, ...(di.peer ? { peer: di.peer } : {}) },
-    pinDir: pinDirFor(inv.lab.prefix, d.name, di.name),
+    pinDir: pinDirFor(tools.bpfPinRoot, inv.lab.prefix, d.name, di.name),
     tools: { engine: toolsOf(g).engine, xdp: tools.xdp, sink: tools.sink },
     labName: inv.lab.name,
   };

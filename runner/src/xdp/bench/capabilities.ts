@@ -2,7 +2,7 @@
 // line with what to do when it fails. The XDP and threaded-NAPI checks attach
 // the count program for a moment (that is the only real test) and detach it.
 import { existsSync, readFileSync } from "node:fs";
-import { BPF_PIN_ROOT } from "../../../../infra/src/netns/backend.ts";
+import { dirname } from "node:path";
 import type { Transport } from "../../transport/transport.ts";
 import { startXdp } from "../xdp-session.ts";
 import type { BenchTarget } from "./bench-config.ts";
@@ -33,7 +33,7 @@ export async function checkCapabilities(target: BenchTarget, transport: (host: s
   const bpffs = dst.kind === "netns"
     ? readFileSync("/proc/filesystems", "utf8").includes("\tbpf\n")
     : (await dst.exec(["grep", "-qw", "bpf", "/proc/filesystems"])).code === 0;
-  add("bpffs", bpffs, bpffs ? `bpffs available (pins under ${BPF_PIN_ROOT})` : "the kernel has no bpf filesystem");
+  add("bpffs", bpffs, bpffs ? `bpffs available (pins under ${dirname(target.pinDir)})` : "the kernel has no bpf filesystem");
   for (const [what, t, path] of [["engine", gen, target.tools.engine], ["wirelab-xdp", dst, target.tools.xdp], ["wirelab-sink", dst, target.tools.sink]] as const) {
     const ok = await toolBuilt(t, path);
     add(`${what} built`, ok, ok ? path : `no ${path}: run 'bun run build'`);

@@ -2,7 +2,7 @@
 // receiver up (XDP + threaded NAPI pinned + sink), 1 s settle, 1 s of
 // background on the receive CPU with no traffic, then counters at both ends of
 // the generator's run, then everything undone.
-import { run } from "../../../../infra/src/netns/system.ts";
+import { run } from "../../../../infra/src/process.ts";
 import type { Inventory } from "../../../../infra/src/inventory.ts";
 import { runTraffic } from "../../traffic/run-traffic.ts";
 import type { Transport } from "../../transport/transport.ts";
