@@ -79,7 +79,7 @@ int wl_reflect(struct xdp_md *ctx)
 		l4 = data + (p.l4_off & 0xfff);
 		if (l4 + 4 > end)
 			return wl_account(&p, len, XDP_ABORTED);
-		if (p.mask & (WL_M(WL_P_UDP) | WL_M(WL_P_TCP))) {
+		if (p.mask & (WL_M(WL_P_UDP) | WL_M(WL_P_DNS) | WL_M(WL_P_TCP))) {
 			wl_swap(l4, l4 + 2, end, 2);
 		} else if (wl_cfg.reflect_icmp_echo && (p.mask & WL_M(WL_P_ICMP))) {
 			__u8 req = p.ipver == 4 ? 8 : 128;

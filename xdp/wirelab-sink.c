@@ -260,7 +260,7 @@ static void print_stats(const char *type, const struct opts *o, const struct cou
 	       c->sys);
 	if (prev) {
 		double dt = c->mono - prev->mono;
-		uint64_t pk = c->proto[WL_P_ETH].packets - prev->proto[WL_P_ETH].packets;
+		uint64_t pk = c->proto[WL_P_FRAMES].packets - prev->proto[WL_P_FRAMES].packets;
 
 		printf(",\"interval\":{\"secs\":%.3f,\"packets\":%" PRIu64 ",\"pps\":%.1f,\"kernel_drops\":%" PRIu64
 		       ",\"user_s\":%.3f,\"system_s\":%.3f}",
@@ -370,17 +370,15 @@ static int sock_poll(const struct opts *o, struct sock_state *s, struct counters
 		uint64_t len = s->msgs[k].msg_len + hdr;
 
 		if (o->job == JOB_DROP) {
-			c->proto[WL_P_ETH].packets++;
-			c->proto[WL_P_ETH].bytes += len;
+			c->proto[WL_P_FRAMES].packets++;
+			c->proto[WL_P_FRAMES].bytes += len;
 		} else {
-			struct wl_pkt p = { .mask = WL_M(WL_P_ETH) | WL_M(s->v6 ? WL_P_IPV6 : WL_P_IPV4),
+			struct wl_pkt p = { .mask = WL_M(WL_P_FRAMES) | WL_M(s->v6 ? WL_P_IPV6 : WL_P_IPV4),
 					    .ipver = s->v6 ? 6 : 4 };
 			uint16_t sport = s->v6 ? ((struct sockaddr_in6 *)&s->addr[k])->sin6_port
 					       : ((struct sockaddr_in *)&s->addr[k])->sin_port;
 
-			wl_mark(&p, WL_P_UDP);
-			if (o->port == WL_DNS_PORT || sport == htons(WL_DNS_PORT))
-				wl_mark(&p, WL_P_DNS);
+			wl_mark(&p, o->port == WL_DNS_PORT || sport == htons(WL_DNS_PORT) ? WL_P_DNS : WL_P_UDP);
 			count_mask(c, p.mask, len);
 		}
 	}
@@ -521,8 +519,8 @@ static int ring_poll(const struct opts *o, struct ring_state *r, struct counters
 		const uint8_t *f = wire_frame(h, &snap, &len);
 
 		if (o->job == JOB_DROP) {
-			c->proto[WL_P_ETH].packets++;
-			c->proto[WL_P_ETH].bytes += len;
+			c->proto[WL_P_FRAMES].packets++;
+			c->proto[WL_P_FRAMES].bytes += len;
 		} else {
 			struct wl_pkt p;
 

@@ -1161,7 +1161,7 @@ static void print_snap(const char *type, const struct wl_meta *m, const struct s
 	if (s->have_ctr) {
 		for (a = 0; a < WL_A_MAX; a++)
 			printf("%s\"%s\":%" PRIu64, a ? "," : "{", wl_action_names[a],
-			       (uint64_t)s->by_action[a][WL_P_ETH].packets);
+			       (uint64_t)s->by_action[a][WL_P_FRAMES].packets);
 		printf("},\"by_action\":{");
 		for (a = 0; a < WL_A_MAX; a++) {
 			printf("%s\"%s\":", a ? "," : "", wl_action_names[a]);
@@ -1183,7 +1183,7 @@ static void print_snap(const char *type, const struct wl_meta *m, const struct s
 	wl_json_ifstats(stdout, &s->ifs);
 	if (prev) {
 		double dt = s->mono - prev->mono;
-		__u64 pk = s->proto[WL_P_ETH].packets - prev->proto[WL_P_ETH].packets;
+		__u64 pk = s->proto[WL_P_FRAMES].packets - prev->proto[WL_P_FRAMES].packets;
 		__u64 rc = s->run_cnt - prev->run_cnt, rt = s->run_time_ns - prev->run_time_ns;
 
 		if (!s->have_ctr)
@@ -1214,8 +1214,8 @@ static void print_table(const struct wl_meta *m, const struct snap *s)
 			       wl_proto_names[p], (uint64_t)s->proto[p].packets, (uint64_t)s->proto[p].bytes,
 			       (uint64_t)s->by_action[WL_A_PASS][p].packets, (uint64_t)s->by_action[WL_A_DROP][p].packets,
 			       (uint64_t)s->by_action[WL_A_TX][p].packets);
-		printf("aborted %" PRIu64 ", redirect %" PRIu64 "\n", (uint64_t)s->by_action[WL_A_ABORTED][WL_P_ETH].packets,
-		       (uint64_t)s->by_action[WL_A_REDIRECT][WL_P_ETH].packets);
+		printf("aborted %" PRIu64 ", redirect %" PRIu64 "\n", (uint64_t)s->by_action[WL_A_ABORTED][WL_P_FRAMES].packets,
+		       (uint64_t)s->by_action[WL_A_REDIRECT][WL_P_FRAMES].packets);
 	} else {
 		printf("(no wl_stats map: counters from BPF run stats and the interface only)\n");
 	}

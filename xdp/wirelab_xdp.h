@@ -6,28 +6,33 @@
  * Included by clang -target bpf and by the C userspace code, so it uses only
  * <linux/types.h> types and no libc.
  *
- * Counting model (the same in every program and in wirelab-sink af-packet):
- *   - every frame counts in "eth" (packets, bytes = frame length);
- *   - exactly one "leaf" class: arp, icmp, udp, tcp or other, so
- *     eth == arp + icmp + udp + tcp + other (icmp is ICMPv4 and ICMPv6);
- *   - on top: ipv4 / ipv6 for a complete IP header, dns for UDP or TCP with
- *     source or destination port 53;
+ * Counting model (the same in every program and in wirelab-sink af-packet);
+ * the traffic classes (eth arp icmp udp tcp dns) are named and meant as in
+ * ../include/wl_proto_names.h, the engine's protocols:
+ *   - every frame counts in "frames" (packets, bytes = frame length);
+ *   - exactly one "leaf" class: eth (raw, ethertype WL_ETHERTYPE_RAW), arp,
+ *     icmp, udp (not DNS), dns (DNS over UDP), tcp or other, so
+ *     frames == eth + arp + icmp + udp + dns + tcp + other (icmp is ICMPv4
+ *     and ICMPv6; DNS over TCP is tcp);
+ *   - on top: ipv4 / ipv6 for a complete IP header;
  *   - the same split by family: icmp4 udp4 tcp4 dns4 other4 and icmp6 udp6
- *     tcp6 dns6 other6, so ipv4 == icmp4 + udp4 + tcp4 + other4, ipv6 alike,
- *     icmp == icmp4 + icmp6, udp == udp4 + udp6, ...;
+ *     tcp6 dns6 other6, so ipv4 == icmp4 + udp4 + tcp4 + dns4 + other4,
+ *     ipv6 alike, icmp == icmp4 + icmp6, udp == udp4 + udp6, ...;
  *   - frag: an IP fragment (more-fragments set or offset > 0); a non-first
  *     fragment has no L4 header, so its leaf is other (other4/other6);
  *   - vlan: at least one 802.1Q/802.1ad tag; qinq: two tags.  Up to two tags
  *     are walked; a third leaves the frame in other.
- *   A truncated or unknown frame is eth + other.
+ *   A truncated or unknown frame is frames + other.
  */
 #ifndef WIRELAB_XDP_H
 #define WIRELAB_XDP_H
 
 #include <linux/types.h>
+#include "wl_proto_names.h"
 
 enum wl_proto {
-	WL_P_ETH = 0,
+	WL_P_FRAMES = 0,
+	WL_P_ETH,
 	WL_P_ARP,
 	WL_P_IPV4,
 	WL_P_IPV6,
@@ -58,8 +63,9 @@ enum wl_proto {
 #define WL_P_FAM6(c) (WL_P_ICMP6 + ((c) - WL_P_ICMP))
 
 #define WL_PROTO_NAMES                                                                                     \
-	{ "eth",  "arp",  "ipv4",  "ipv6",  "icmp",  "udp",  "tcp", "dns",  "other", "icmp4", "udp4",       \
-	  "tcp4", "dns4", "other4", "icmp6", "udp6", "tcp6", "dns6", "other6", "frag", "vlan", "qinq" }
+	{ "frames", WL_NAME_ETH, WL_NAME_ARP, "ipv4", "ipv6", WL_NAME_ICMP, WL_NAME_UDP, WL_NAME_TCP,       \
+	  WL_NAME_DNS, "other", "icmp4", "udp4", "tcp4", "dns4", "other4", "icmp6", "udp6", "tcp6", "dns6",  \
+	  "other6", "frag", "vlan", "qinq" }
 
 /* Indexes equal the kernel's XDP action values (XDP_ABORTED = 0 ...). */
 enum wl_action {
@@ -80,7 +86,7 @@ struct wl_ctr {
 
 /*
  * Value of the single-entry per-CPU array "wl_stats": counters per verdict
- * and protocol.  The packets of action A are ctr[A][WL_P_ETH].packets.
+ * and protocol.  The packets of action A are ctr[A][WL_P_FRAMES].packets.
  */
 struct wl_stats {
 	struct wl_ctr ctr[WL_A_MAX][WL_P_MAX];

@@ -107,7 +107,7 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 	int i;
 
 	__builtin_memset(p, 0, sizeof(*p));
-	p->mask = WL_M(WL_P_ETH);
+	p->mask = WL_M(WL_P_FRAMES);
 
 	if (cur + WL_ETH_HLEN > end)
 		goto other;
@@ -132,6 +132,10 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 
 	if (eth_proto == wl_htons(WL_ETH_P_ARP)) {
 		p->mask |= WL_M(WL_P_ARP);
+		return;
+	}
+	if (eth_proto == wl_htons(WL_ETHERTYPE_RAW)) {
+		p->mask |= WL_M(WL_P_ETH);
 		return;
 	}
 
@@ -221,9 +225,13 @@ WL_INLINE void wl_parse(const __u8 *data, const __u8 *end, struct wl_pkt *p)
 		p->l4_off = (__u16)(cur - data);
 		p->sport = wl_rd16(cur);
 		p->dport = wl_rd16(cur + 2);
-		wl_mark(p, l4 == WL_IPPROTO_UDP ? WL_P_UDP : WL_P_TCP);
-		if (p->sport == wl_htons(WL_DNS_PORT) || p->dport == wl_htons(WL_DNS_PORT))
+		/* DNS is a class of its own only over UDP, as the engine counts it. */
+		if (l4 == WL_IPPROTO_TCP)
+			wl_mark(p, WL_P_TCP);
+		else if (p->sport == wl_htons(WL_DNS_PORT) || p->dport == wl_htons(WL_DNS_PORT))
 			wl_mark(p, WL_P_DNS);
+		else
+			wl_mark(p, WL_P_UDP);
 		return;
 	}
 other:
@@ -252,7 +260,7 @@ WL_INLINE int wl_rule_match(const struct wl_rule *r, const struct wl_pkt *p)
 	if ((f & WL_RULE_PROTO) && !(p->mask & WL_M(r->proto & 31)))
 		return 0;
 	if (f & (WL_RULE_SPORT | WL_RULE_DPORT | WL_RULE_PORT)) {
-		if (!(p->mask & (WL_M(WL_P_UDP) | WL_M(WL_P_TCP))))
+		if (!(p->mask & (WL_M(WL_P_UDP) | WL_M(WL_P_DNS) | WL_M(WL_P_TCP))))
 			return 0;
 		if ((f & WL_RULE_SPORT) && p->sport != r->sport)
 			return 0;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
+#include "wl_proto_names.h"
 
 #define ETH_HLEN 14
 #define ETH_ALEN 6
@@ -19,7 +20,7 @@
 #define ETHERTYPE_ARP 0x0806
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88A8
-#define ETHERTYPE_WL_DEFAULT 0x88B5 /* IEEE 802 local experimental 1 */
+#define ETHERTYPE_WL_DEFAULT WL_ETHERTYPE_RAW
 
 #define IPV4_HLEN 20
 #define IPPROTO_ICMP_ 1

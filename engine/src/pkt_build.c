@@ -1,6 +1,6 @@
 #include "pkt_build.h"
 
-const char *const wl_proto_names[WL_P_COUNT] = { "eth", "arp", "icmp", "udp", "tcp", "dns" };
+const char *const wl_proto_names[WL_P_COUNT] = { WL_TRAFFIC_PROTO_NAMES };
 
 size_t eth_write_hdr(uint8_t *buf, const uint8_t dst[ETH_ALEN], const uint8_t src[ETH_ALEN], uint16_t ethertype)
 {

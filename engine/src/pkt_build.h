@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include "net.h"
 #include "csum.h"
+#include "wl_proto_names.h"
 
 /* Write Ethernet header; returns 14. */
 size_t eth_write_hdr(uint8_t *buf, const uint8_t dst[ETH_ALEN], const uint8_t src[ETH_ALEN], uint16_t ethertype);
@@ -19,10 +20,12 @@ void fill_pattern(uint8_t *dst, size_t n, const uint8_t *pat, size_t pat_len);
 /* Pad a frame with zeros up to the 60-byte Ethernet minimum; returns new length. */
 size_t eth_pad_min(uint8_t *buf, size_t len);
 
+/* Named and meant as in wl_proto_names.h, which the XDP programs count by. */
 enum wl_proto {
 	WL_P_ETH = 0, WL_P_ARP, WL_P_ICMP, WL_P_UDP, WL_P_TCP, WL_P_DNS,
 	WL_P_COUNT
 };
+_Static_assert(WL_P_COUNT == WL_TRAFFIC_PROTO_COUNT, "one name per protocol in wl_proto_names.h");
 extern const char *const wl_proto_names[WL_P_COUNT];
 
 /* Field the hot loop varies. */

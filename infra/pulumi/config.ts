@@ -61,7 +61,7 @@ export const stackConfigSchema = z
      * also reads it to install the tools in the VMs, unless the secret wirelab:sshPrivateKey is set.
      */
     sshPrivateKeyPath: absPath,
-    /** libvirt: copy engine/ and xdp/ into each VM once it answers SSH and build them there (remote.CopyToRemote + remote.Command). */
+    /** libvirt: copy include/, engine/ and xdp/ into each VM once it answers SSH and build them there (remote.CopyToRemote + remote.Command). */
     installTools: z.boolean().default(true),
     hugepages: z.number().int().min(0).max(65536).default(128),
     /** NAT on the management network (the seed's design: eth0 reaches out through the host). */
@@ -70,7 +70,7 @@ export const stackConfigSchema = z
     waitForSsh: z.boolean().default(true),
     waitTimeoutSeconds: z.number().int().min(30).max(7200).default(900),
     metalHosts: z.record(z.string(), metalHostConfigSchema).default({}),
-    /** Checkout whose engine/ and xdp/ (and, for metal, images/) are copied to the hosts and built there. */
+    /** Checkout whose include/, engine/ and xdp/ (and, for metal, images/) are copied to the hosts and built there. */
     repoDir: z.string().optional(),
     remoteDir: absPath.default("/opt/wirelab"),
   })

@@ -50,7 +50,7 @@ export function buildCommand(remoteDir: string): string {
 }
 
 export function cleanupCommand(remoteDir: string): string {
-  return `rm -rf ${shQuote(`${remoteDir}/build`)} ${shQuote(`${remoteDir}/images`)} ${shQuote(`${remoteDir}/engine`)} ${shQuote(`${remoteDir}/xdp`)}`;
+  return `rm -rf ${shQuote(`${remoteDir}/build`)} ${shQuote(`${remoteDir}/images`)} ${shQuote(`${remoteDir}/include`)} ${shQuote(`${remoteDir}/engine`)} ${shQuote(`${remoteDir}/xdp`)}`;
 }
 
 /** One JSON object the program turns into the inventory's capabilities. */

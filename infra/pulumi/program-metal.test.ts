@@ -57,6 +57,7 @@ describe("metal program through infra/index.ts", () => {
           `command:remote:Command mxdp-${h}-provision`,
           `command:remote:CopyToRemote mxdp-${h}-copy-engine`,
           `command:remote:CopyToRemote mxdp-${h}-copy-images`,
+          `command:remote:CopyToRemote mxdp-${h}-copy-include`,
           `command:remote:CopyToRemote mxdp-${h}-copy-xdp`,
         ].sort(),
       );
@@ -69,7 +70,7 @@ describe("metal program through infra/index.ts", () => {
     expect(rec.byName("mxdp-gen-copy-images").dependencies).toContain(urn("mxdp-gen-prepare"));
     expect(rec.byName("mxdp-gen-provision").dependencies).toContain(urn("mxdp-gen-copy-images"));
     expect(rec.byName("mxdp-gen-dpdk").dependencies).toContain(urn("mxdp-gen-provision"));
-    expect(rec.byName("mxdp-gen-build").dependencies).toEqual(expect.arrayContaining([urn("mxdp-gen-provision"), urn("mxdp-gen-copy-engine"), urn("mxdp-gen-copy-xdp")]));
+    expect(rec.byName("mxdp-gen-build").dependencies).toEqual(expect.arrayContaining([urn("mxdp-gen-provision"), urn("mxdp-gen-copy-include"), urn("mxdp-gen-copy-engine"), urn("mxdp-gen-copy-xdp")]));
     expect(rec.byName("mxdp-gen-capabilities").dependencies).toEqual(expect.arrayContaining([urn("mxdp-gen-dpdk"), urn("mxdp-gen-build")]));
   });
 

@@ -158,7 +158,8 @@ describe("libvirt program (two-host)", () => {
       expect(prepare.dependencies).toContain(urn(`two-host-${h}-ready`));
       // The copies go with the VM's disk: no remote delete that would need a live VM at destroy.
       expect(prepare.inputs.delete).toBeUndefined();
-      for (const tree of ["engine", "xdp"]) {
+      // include/ holds the protocol names engine and xdp share.
+      for (const tree of ["include", "engine", "xdp"]) {
         const copy = rec.byName(`two-host-${h}-copy-${tree}`);
         expect(copy.type).toBe("command:remote:CopyToRemote");
         expect(copy.parent).toBe(vm);
@@ -167,7 +168,7 @@ describe("libvirt program (two-host)", () => {
         expect(copy.inputs.source.path).toBe(join(root, tree));
       }
       const build = rec.byName(`two-host-${h}-build`);
-      expect(build.dependencies).toEqual(expect.arrayContaining([urn(`two-host-${h}-copy-engine`), urn(`two-host-${h}-copy-xdp`)]));
+      expect(build.dependencies).toEqual(expect.arrayContaining([urn(`two-host-${h}-copy-include`), urn(`two-host-${h}-copy-engine`), urn(`two-host-${h}-copy-xdp`)]));
       expect(build.inputs.create).toContain("meson setup build/engine engine");
       // A replaced VM (new domain id) gets fresh copies and a fresh build.
       expect(build.inputs.triggers).toContain(rec.byName(`two-host-${h}-domain`).state?.id ?? `two-host-${h}-domain-id`);

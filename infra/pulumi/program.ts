@@ -33,7 +33,7 @@ function defineLibvirt(cfg: StackConfig, meta: InventoryMeta): LabProgram {
   const network = new LabNetwork(lab.prefix, { lab, uri, nat: cfg.managementNat });
   const pool = new LabPool(lab.prefix, { lab, uri, path: cfg.poolPath });
   const tools = cfg.installTools
-    ? { privateKey: pulumi.secret(cfg.sshPrivateKey as pulumi.Input<string>), repoDir: cfg.repoDir, remoteDir: cfg.remoteDir, sourceHash: treeHash(cfg.repoDir, ["engine", "xdp"]) }
+    ? { privateKey: pulumi.secret(cfg.sshPrivateKey as pulumi.Input<string>), repoDir: cfg.repoDir, remoteDir: cfg.remoteDir, sourceHash: treeHash(cfg.repoDir, ["include", "engine", "xdp"]) }
     : undefined;
   const vms = lab.hosts.map(
     (host) =>
@@ -96,7 +96,7 @@ export function treeHash(root: string, dirs: readonly string[]): string {
 
 function defineMetal(cfg: StackConfig, meta: InventoryMeta): LabProgram {
   const { lab } = cfg;
-  const sourceHash = treeHash(cfg.repoDir, ["images", "engine", "xdp"]);
+  const sourceHash = treeHash(cfg.repoDir, ["images", "include", "engine", "xdp"]);
   const facts = lab.hosts.map((host) => {
     const metal = host.metal!;
     const override = cfg.metalHosts[host.name]!;

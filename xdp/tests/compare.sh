@@ -196,9 +196,9 @@ for mode in $MODES; do
 		ringdrop=$((td1 - td0))
 		offered=$((delivered + ringdrop))
 		case "$mode" in
-		baseline-*) absorbed=$(jq -s 'map(select(.type=="summary"))[0].protocols.eth.packets' "$RX_OUT") ;;
+		baseline-*) absorbed=$(jq -s 'map(select(.type=="summary"))[0].protocols.frames.packets' "$RX_OUT") ;;
 		xdp-drop) absorbed=$(( $(jq '.actions.drop' <<<"$x1") - $(jq '.actions.drop' <<<"$x0") )) ;;
-		xdp-count) absorbed=$(( $(jq '.protocols.eth.packets' <<<"$x1") - $(jq '.protocols.eth.packets' <<<"$x0") )) ;;
+		xdp-count) absorbed=$(( $(jq '.protocols.frames.packets' <<<"$x1") - $(jq '.protocols.frames.packets' <<<"$x0") )) ;;
 		esac
 		rc=$(( $(jq '.bpf.run_cnt' <<<"$x1") - $(jq '.bpf.run_cnt' <<<"$x0") ))
 		rt=$(( $(jq '.bpf.run_time_ns' <<<"$x1") - $(jq '.bpf.run_time_ns' <<<"$x0") ))

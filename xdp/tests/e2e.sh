@@ -48,9 +48,9 @@ s=$("$WL_XDP" stats --json --pin-dir "$PIN")   # from the root namespace: pins a
 for p in udp dns tcp icmp arp; do
 	check "count: $p = 200" [ "$(jqn ".protocols.$p.packets" "$s")" -ge 200 ]
 done
-check "count: eth = arp+icmp+udp+tcp+other" [ "$(jqn '.protocols.eth.packets' "$s")" = \
-	"$(jqn '[.protocols.arp,.protocols.icmp,.protocols.udp,.protocols.tcp,.protocols.other]|map(.packets)|add' "$s")" ]
-check "count: all passed" [ "$(jqn .actions.pass "$s")" = "$(jqn .protocols.eth.packets "$s")" ]
+check "count: frames = eth+arp+icmp+udp+dns+tcp+other" [ "$(jqn '.protocols.frames.packets' "$s")" = \
+	"$(jqn '[.protocols.eth,.protocols.arp,.protocols.icmp,.protocols.udp,.protocols.dns,.protocols.tcp,.protocols.other]|map(.packets)|add' "$s")" ]
+check "count: all passed" [ "$(jqn .actions.pass "$s")" = "$(jqn .protocols.frames.packets "$s")" ]
 un=$(in_dst "$WL_XDP" unload --dev eth1 --pin-dir "$PIN")
 check "unload detached our prog" [ "$(jqn .detached "$un")" = true ]
 check "nothing attached after unload" [ "$(wl_xdp_attached)" = 0 ]
@@ -58,8 +58,8 @@ check "pins removed" [ ! -e "$PIN" ]
 un=$(in_dst "$WL_XDP" unload --dev eth1 --pin-dir "$PIN" 2>/dev/null); rc=$?
 check "unload again: idempotent" [ "$rc" = 0 -a "$(jqn .detached "$un")" = false ]
 
-# --- drop with rules: UDP to port 53 (dns) and TCP ---
-in_dst "$WL_XDP" load --dev eth1 --prog drop --rule proto=udp,dport=53 --rule proto=tcp --pin-dir "$PIN" >/dev/null
+# --- drop with rules: DNS over UDP to port 53 and TCP ---
+in_dst "$WL_XDP" load --dev eth1 --prog drop --rule proto=dns,dport=53 --rule proto=tcp --pin-dir "$PIN" >/dev/null
 blast --proto mix --count 1000
 s=$(in_dst "$WL_XDP" stats --json --pin-dir "$PIN")
 check "drop: dropped = dns + tcp (400)" [ "$(jqn .actions.drop "$s")" = 400 ]

@@ -39,7 +39,7 @@ def frames(a):
         return tagged
     return tagged + [
         ("qinq ipv6 hbh dns", eth / two / v6 / IPv6ExtHdrHopByHop() / UDP(sport=40001, dport=53) / dns,
-         "vlan qinq ipv6 udp udp6 dns dns6"),
+         "vlan qinq ipv6 dns dns6"),
         ("qinq ipv4 tcp syn", eth / two / v4 / TCP(sport=40002, dport=80, flags="S"),
          "vlan qinq ipv4 tcp tcp4"),
         ("vlan arp", bcast / one / ARP(psrc=a.src4, pdst=a.dst4, hwsrc=a.src_mac),
@@ -63,7 +63,7 @@ def main():
     fs = frames(a)
     classes = {}
     for _, _, cls in fs:
-        for c in ["eth"] + cls.split():
+        for c in ["frames"] + cls.split():
             classes[c] = classes.get(c, 0) + a.count
     pkts = [f for _, f, _ in fs] * a.count
     sendp(pkts, iface=a.iface, verbose=False)

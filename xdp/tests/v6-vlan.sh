@@ -9,7 +9,7 @@
 #     and extension-header frames crafted with scapy (no 8021q module here)
 #     count in vlan/qinq and their classes; tshark on a capture of the same
 #     link and wirelab-sink af-packet (the baseline) agree on the counts.
-#   - drop: v6 rules (proto=icmp6 + source address, proto=udp6 + port) drop
+#   - drop: v6 rules (proto=icmp6 + source address, proto=dns6 + port) drop
 #     only what they name; one-line errors for bad v6 rules.
 #   - reflect: ping -6 is answered by the program (not the kernel); tagged
 #     ICMPv6/ICMP echo and UDP come back with their tags, and tshark finds
@@ -92,8 +92,8 @@ s0=$(stats "$PIN"); n0=$(snmp6 Udp6NoPorts)
 udp6 9 100; udp6 53 40
 sleep 0.2; s1=$(stats "$PIN"); n1=$(snmp6 Udp6NoPorts)
 check "udp6: the kernel got 140 datagrams (no listener)" [ $((n1 - n0)) = 140 ]
-check "udp6: udp6 = 140, dns6 = 40" [ "$(delta "$s0" "$s1" .protocols.udp6.packets)" = 140 -a "$(delta "$s0" "$s1" .protocols.dns6.packets)" = 40 ]
-check "udp6: udp = udp6, no udp4/dns4" [ "$(delta "$s0" "$s1" .protocols.udp.packets)" = 140 -a \
+check "udp6: udp6 = 100, dns6 = 40" [ "$(delta "$s0" "$s1" .protocols.udp6.packets)" = 100 -a "$(delta "$s0" "$s1" .protocols.dns6.packets)" = 40 ]
+check "udp6: udp = udp6, no udp4/dns4" [ "$(delta "$s0" "$s1" .protocols.udp.packets)" = 100 -a \
 	"$(delta "$s0" "$s1" '.protocols.udp4.packets + .protocols.dns4.packets')" = 0 ]
 
 ip netns exec "$NS_DST" timeout 10 nc -6 -l "$DST_IP6" 5000 >"$WL_TMP/tcp6.out" &
@@ -134,10 +134,10 @@ check "tagged: tshark sees as many tagged frames ($tv)" [ "$tv" = "$(delta "$s0"
 check "tagged: tshark sees as many double-tagged frames ($tq)" [ "$tq" = "$(delta "$s0" "$s1" .protocols.qinq.packets)" ]
 check "tagged: tshark finds no malformed frame" [ "$(tcount "$WL_TMP/tagged.pcap" '_ws.malformed')" = 0 ]
 s=$(stats "$PIN")
-check "count: eth = arp + icmp + udp + tcp + other" [ "$(jq '.protocols.eth.packets' <<<"$s")" = \
-	"$(jq '[.protocols.arp,.protocols.icmp,.protocols.udp,.protocols.tcp,.protocols.other]|map(.packets)|add' <<<"$s")" ]
-check "count: ipv6 = icmp6 + udp6 + tcp6 + other6" [ "$(jq '.protocols.ipv6.packets' <<<"$s")" = \
-	"$(jq '[.protocols.icmp6,.protocols.udp6,.protocols.tcp6,.protocols.other6]|map(.packets)|add' <<<"$s")" ]
+check "count: frames = eth + arp + icmp + udp + dns + tcp + other" [ "$(jq '.protocols.frames.packets' <<<"$s")" = \
+	"$(jq '[.protocols.eth,.protocols.arp,.protocols.icmp,.protocols.udp,.protocols.dns,.protocols.tcp,.protocols.other]|map(.packets)|add' <<<"$s")" ]
+check "count: ipv6 = icmp6 + udp6 + dns6 + tcp6 + other6" [ "$(jq '.protocols.ipv6.packets' <<<"$s")" = \
+	"$(jq '[.protocols.icmp6,.protocols.udp6,.protocols.dns6,.protocols.tcp6,.protocols.other6]|map(.packets)|add' <<<"$s")" ]
 in_dst "$WL_XDP" unload --dev eth1 --pin-dir "$PIN" >/dev/null
 
 # --- drop with IPv6 rules ---
@@ -146,7 +146,7 @@ out=$("$WL_XDP" run --dev eth1 --prog drop --rule src=2001:2::/129 2>&1); rc=$?
 check "bad v6 prefix: exit 2, one line naming --rule" eval '[ "$rc" = 2 -a "$(wc -l <<<"$out")" = 1 ] && grep -q -- "--rule" <<<"$out"'
 out=$("$WL_XDP" run --dev eth1 --prog drop --rule proto=udp4,src=2001:2::/64 2>&1); rc=$?
 check "v4 class with a v6 prefix: exit 2, one line" eval '[ "$rc" = 2 -a "$(wc -l <<<"$out")" = 1 ] && grep -q "never matches" <<<"$out"'
-in_dst "$WL_XDP" load --dev eth1 --prog drop --rule "proto=icmp6,src=$GEN_IP6/128" --rule proto=udp6,dport=53 \
+in_dst "$WL_XDP" load --dev eth1 --prog drop --rule "proto=icmp6,src=$GEN_IP6/128" --rule proto=dns6,dport=53 \
 	--pin-dir "$PIN" >/dev/null
 s0=$(stats "$PIN"); n0=$(snmp6 Udp6NoPorts)
 out=$(in_gen ping -6 -c 5 -i 0.1 -W 1 -q "$DST_IP6")

@@ -28,7 +28,7 @@ export interface LabVmArgs {
   /** Pool and networks: created before any volume or domain of this VM. */
   readonly poolResource: pulumi.Resource;
   readonly networks: pulumi.Resource[];
-  /** Copy engine/ and xdp/ in over SSH and build them, once SSH answers (needs waitForSsh). */
+  /** Copy include/, engine/ and xdp/ in over SSH and build them, once SSH answers (needs waitForSsh). */
   readonly tools?: { readonly privateKey: pulumi.Input<string>; readonly repoDir: string; readonly remoteDir: string; readonly sourceHash: string };
 }
 
@@ -139,7 +139,7 @@ export class LabVm extends pulumi.ComponentResource {
       };
       // No delete steps: the copies and the build go with the VM's disk.
       const prepare = remoteDirectory(name, tools, false, { parent: this, dependsOn: [this.ready] });
-      const copies = copyTrees(name, tools, ["engine", "xdp"], { parent: this, dependsOn: [prepare] });
+      const copies = copyTrees(name, tools, ["include", "engine", "xdp"], { parent: this, dependsOn: [prepare] });
       this.build = buildTools(name, tools, { parent: this, dependsOn: [...copies.values()] });
     }
 

@@ -45,7 +45,7 @@ export class MetalHost extends pulumi.ComponentResource {
     const { host, connection, remoteDir } = args;
     const tools = { connection, repoDir: args.repoDir, remoteDir, sourceHash: args.sourceHash };
     const prepare = remoteDirectory(name, tools, true, { parent: this });
-    const copies = copyTrees(name, tools, ["images", "engine", "xdp"], { parent: this, dependsOn: [prepare] });
+    const copies = copyTrees(name, tools, ["images", "include", "engine", "xdp"], { parent: this, dependsOn: [prepare] });
     this.provision = remoteCommand(
       `${name}-provision`,
       { connection, create: provisionCommand(remoteDir, args.hugepages), triggers: [args.sourceHash] },

@@ -124,19 +124,9 @@ function countersOf(stats: EngineStats | undefined): Record<Protocol, ProtocolCo
   return Object.fromEntries(PROTOCOLS.map((p) => [p, { ...emptyCounters(), ...stats?.protocols?.[p] }])) as Record<Protocol, ProtocolCounters>;
 }
 
-/** The receiver's view from its XDP program: frames it saw per protocol (whatever its verdict). */
+/** The receiver's view from its XDP program: frames it saw per protocol (whatever its verdict), under the engine's names. */
 function countersFromXdp(x: XdpStats): Record<Protocol, ProtocolCounters> {
-  const from = (p: XdpStats["protocols"][keyof XdpStats["protocols"]] | undefined) => ({ ...emptyCounters(), rx_packets: p?.packets ?? 0, rx_bytes: p?.bytes ?? 0 });
-  return {
-    // Raw Ethernet frames of the engine carry an experimental ethertype: the program counts them as 'other'.
-    eth: from(x.protocols?.other),
-    arp: from(x.protocols?.arp),
-    icmp: from(x.protocols?.icmp),
-    // DNS is UDP to port 53, counted as both by the program: UDP here is the rest.
-    udp: { ...from(x.protocols?.udp), rx_packets: (x.protocols?.udp.packets ?? 0) - (x.protocols?.dns.packets ?? 0), rx_bytes: (x.protocols?.udp.bytes ?? 0) - (x.protocols?.dns.bytes ?? 0) },
-    tcp: from(x.protocols?.tcp),
-    dns: from(x.protocols?.dns),
-  };
+  return Object.fromEntries(PROTOCOLS.map((p) => [p, { ...emptyCounters(), rx_packets: x.protocols?.[p]?.packets ?? 0, rx_bytes: x.protocols?.[p]?.bytes ?? 0 }])) as Record<Protocol, ProtocolCounters>;
 }
 
 export function evaluateChecks(

@@ -1,9 +1,11 @@
 // wirelab-xdp's stdout contract (xdp/README.md): `loaded`, `stats` each interval, `summary`.
 
-// The classes of xdp/wirelab_xdp.h (WL_PROTO_NAMES), in its order: the combined
-// ones, the same split by IP family, then IP fragments and VLAN-tagged frames.
+// The classes of xdp/wirelab_xdp.h (WL_PROTO_NAMES), in its order: every frame,
+// the combined ones (eth arp icmp udp tcp dns named and meant as the engine's
+// protocols, include/wl_proto_names.h), the same split by IP family, then IP
+// fragments and VLAN-tagged frames.
 export const XDP_PROTOCOLS = [
-  "eth", "arp", "ipv4", "ipv6", "icmp", "udp", "tcp", "dns", "other",
+  "frames", "eth", "arp", "ipv4", "ipv6", "icmp", "udp", "tcp", "dns", "other",
   "icmp4", "udp4", "tcp4", "dns4", "other4", "icmp6", "udp6", "tcp6", "dns6", "other6",
   "frag", "vlan", "qinq",
 ] as const;

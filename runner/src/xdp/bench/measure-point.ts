@@ -38,7 +38,7 @@ async function peerCounters(peer: { namespace: string; dev: string } | undefined
 
 function absorbedBy(mode: ReceiverMode, x0: XdpStats, x1: XdpStats, sinkEth: number | undefined): number {
   if (mode === "xdp-drop") return (x1.actions?.drop ?? 0) - (x0.actions?.drop ?? 0);
-  if (mode === "xdp-count") return (x1.protocols?.eth.packets ?? 0) - (x0.protocols?.eth.packets ?? 0);
+  if (mode === "xdp-count") return (x1.protocols?.frames.packets ?? 0) - (x0.protocols?.frames.packets ?? 0);
   return sinkEth ?? 0;
 }
 
@@ -83,7 +83,7 @@ export async function measurePoint(ctx: PointContext, mode: ReceiverMode, rate: 
     const offered = traffic.tx.udp.tx_packets;
     const delivered = p0 && p1 ? p1.tx - p0.tx : null;
     const ringDropped = p0 && p1 ? p1.dropped - p0.dropped : null;
-    const absorbed = absorbedBy(mode, x0, x1, stopped.sink?.protocols.eth?.packets);
+    const absorbed = absorbedBy(mode, x0, x1, stopped.sink?.protocols.frames?.packets);
     const mpkt = (delivered ?? absorbed) / 1e6;
     const d = cpuDelta(c0, c1);
     const perM = (v: number | null) => (v === null || mpkt <= 0 ? null : round(v / mpkt, 1));
