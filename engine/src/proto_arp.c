@@ -64,6 +64,6 @@ static void arp_match(const struct wl_match_ctx *m, const uint8_t *d, const stru
 }
 
 const struct wl_proto_ops wl_proto_arp = {
-	.name = "arp", .proto = WL_P_ARP, .family = 4, .is_request = 1, .build = arp_tmpl, .match = arp_match,
+	.name = WL_NAME_ARP, .proto = WL_P_ARP, .family = 4, .is_request = 1, .build = arp_tmpl, .match = arp_match,
 	.answer = resp_answer_arp,
 };

@@ -209,7 +209,7 @@ static void dns_matched(struct wl_counters *c, const struct pkt_info *pi)
 }
 
 const struct wl_proto_ops wl_proto_dns = {
-	.name = "dns", .proto = WL_P_DNS, .family = 4, .is_request = 1, .key16 = 1, .default_port = DNS_PORT,
+	.name = WL_NAME_DNS, .proto = WL_P_DNS, .family = 4, .is_request = 1, .key16 = 1, .default_port = DNS_PORT,
 	.n_tmpls = dns_n_tmpls, .build = dns_tmpl, .match = dns_match, .matched = dns_matched,
 	.answer = resp_answer_dns,
 };

@@ -21,5 +21,5 @@ static size_t eth_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
 }
 
 const struct wl_proto_ops wl_proto_eth = {
-	.name = "eth", .proto = WL_P_ETH, .family = 4, .per_message = 1, .build = eth_tmpl,
+	.name = WL_NAME_ETH, .proto = WL_P_ETH, .family = 4, .per_message = 1, .build = eth_tmpl,
 };

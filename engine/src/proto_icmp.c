@@ -52,6 +52,6 @@ static void icmp_match(const struct wl_match_ctx *m, const uint8_t *d, const str
 }
 
 const struct wl_proto_ops wl_proto_icmp = {
-	.name = "icmp", .proto = WL_P_ICMP, .family = 4, .is_request = 1, .key16 = 1, .build = icmp_tmpl,
+	.name = WL_NAME_ICMP, .proto = WL_P_ICMP, .family = 4, .is_request = 1, .key16 = 1, .build = icmp_tmpl,
 	.match = icmp_match, .answer = resp_answer_icmp,
 };

@@ -143,6 +143,6 @@ static void icmp6_match(const struct wl_match_ctx *m, const uint8_t *d, const st
 }
 
 const struct wl_proto_ops wl_proto_icmp6 = {
-	.name = "icmp", .proto = WL_P_ICMP, .family = 6, .is_request = 1, .key16 = 1, .build = icmp6_tmpl,
+	.name = WL_NAME_ICMP, .proto = WL_P_ICMP, .family = 6, .is_request = 1, .key16 = 1, .build = icmp6_tmpl,
 	.match = icmp6_match, .answer = resp6_answer_icmp,
 };

@@ -151,6 +151,6 @@ static void tcp_match(const struct wl_match_ctx *m, const uint8_t *d, const stru
 }
 
 const struct wl_proto_ops wl_proto_tcp = {
-	.name = "tcp", .proto = WL_P_TCP, .family = 4, .is_request = 1, .default_port = TCP_PORT_DEFAULT,
+	.name = WL_NAME_TCP, .proto = WL_P_TCP, .family = 4, .is_request = 1, .default_port = TCP_PORT_DEFAULT,
 	.build = tcp_tmpl, .match = tcp_match, .answer = resp_answer_tcp,
 };

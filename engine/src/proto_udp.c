@@ -54,10 +54,10 @@ static void udp_match(const struct wl_match_ctx *m, const uint8_t *d, const stru
 }
 
 const struct wl_proto_ops wl_proto_udp = {
-	.name = "udp", .proto = WL_P_UDP, .family = 4, .per_message = 1, .default_port = UDP_PORT_DEFAULT,
+	.name = WL_NAME_UDP, .proto = WL_P_UDP, .family = 4, .per_message = 1, .default_port = UDP_PORT_DEFAULT,
 	.build = udp_tmpl, .match = udp_match, .answer = resp_answer_udp,
 };
 const struct wl_proto_ops wl_proto_udp6 = {
-	.name = "udp", .proto = WL_P_UDP, .family = 6, .per_message = 1, .default_port = UDP_PORT_DEFAULT,
+	.name = WL_NAME_UDP, .proto = WL_P_UDP, .family = 6, .per_message = 1, .default_port = UDP_PORT_DEFAULT,
 	.build = udp_tmpl, .match = udp_match, .answer = resp6_answer_udp,
 };
