@@ -17,7 +17,7 @@ function kernelNic(n: number, ifname: string, hugepages: number): InventoryInter
   return { vdev: `net_af_xdp${n},iface=${ifname}`, eal: hugepages > 0 ? ["--no-pci"] : ["--no-pci", "--no-huge", "-m", "256"] };
 }
 
-/** The test NICs; those `bound` names (index → PCI address) are DPDK's, the others stay kernel interfaces. */
+/** The test NICs: those in `bound` (index → PCI address) go to DPDK, the others stay kernel interfaces. */
 function interfaces(host: Host, hugepages: number, bound: ReadonlyMap<number, string>, driver: string | undefined): InventoryInterface[] {
   return host.interfaces.map((ifc, n) => {
     const pci = bound.get(n) ?? null;
