@@ -49,12 +49,3 @@ test("explicit lcores win on any backend", () => {
   const inv = inventory("libvirt");
   expect(lcore(rxInvocation(inv, spec, inv.hosts[1]!, { runId: "r", lcores: { tx: 0, rx: 3 } }).argv)).toBe("3");
 });
-
-test("an AF_XDP vdev opens as many queues as the interface has; one queue adds nothing", () => {
-  const inv = inventory("netns");
-  const xdp = (queues?: number) => ({ ...inv.hosts[1]!, interfaces: [{ ...inv.hosts[1]!.interfaces[0]!, dpdk: { vdev: "net_af_xdp0,iface=eth1", eal: [] }, ...(queues ? { queues } : {}) }] });
-  const vdev = (argv: readonly string[]) => argv[argv.indexOf("--vdev") + 1];
-  expect(vdev(rxInvocation(inv, spec, xdp(4), { runId: "r" }).argv)).toBe("net_af_xdp0,iface=eth1,queue_count=4");
-  expect(vdev(rxInvocation(inv, spec, xdp(1), { runId: "r" }).argv)).toBe("net_af_xdp0,iface=eth1");
-  expect(vdev(rxInvocation(inv, spec, xdp(), { runId: "r" }).argv)).toBe("net_af_xdp0,iface=eth1");
-});

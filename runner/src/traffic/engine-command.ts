@@ -46,9 +46,7 @@ function inSubnet(ip: string, cidr: string): boolean {
 
 function ealArgs(host: InventoryHost, filePrefix: string, lcore: number): string[] {
   const ifc = testInterface(host);
-  // An AF_XDP port opens one socket per queue it may use: as many as the interface has.
-  const vdev = ifc.dpdk.vdev && (ifc.queues ?? 1) > 1 && ifc.dpdk.vdev.startsWith("net_af_xdp") ? `${ifc.dpdk.vdev},queue_count=${ifc.queues}` : ifc.dpdk.vdev;
-  const attach = ifc.dpdk.pci ? ["-a", ifc.dpdk.pci] : vdev ? ["--vdev", vdev] : [];
+  const attach = ifc.dpdk.pci ? ["-a", ifc.dpdk.pci] : ifc.dpdk.vdev ? ["--vdev", ifc.dpdk.vdev] : [];
   if (attach.length === 0) throw new Error(`host '${host.name}' ${ifc.name} has no DPDK attachment (vdev or pci) in the inventory`);
   return [...ifc.dpdk.eal, ...attach, "--file-prefix", filePrefix, "-l", String(lcore), "--log-level", "lib.eal:error"];
 }
