@@ -70,30 +70,29 @@ function expectWithin(successes: number, trials: number, setting: number, inflat
 }
 
 describe("loss on an impaired link, judged by the scenario check loss_within_ci", () => {
-  test("2% on what tx sends: UDP loss at rx within the 99.9% interval", async () => {
-    const s = await step(`  - name: lossy
-    impair: [{ host: tx, loss: 2% }]
+  /** 20 000 UDP frames tx -> rx under `impair`, judged by loss_within_ci; the step must pass. */
+  async function judged(name: string, impair: string) {
+    const s = await step(`  - name: ${name}
+    impair: ${impair}
     flows: [{ tx: tx, rx: rx, protocol: udp, mode: rate, pps: 5000, count: 20000 }]
     checks: { loss_within_ci: ${CONFIDENCE} }
 `);
-    const check = s.runs[0]!.flows[0]!.checks.find((c) => c.name === "loss_within_ci")!;
+    const flow = s.runs[0]!.flows[0]!;
+    const check = flow.checks.find((c) => c.name === "loss_within_ci")!;
     console.log(`    ${check.detail}`);
     expect([s.verdict, s.reason]).toEqual(["passed", undefined]);
+    return { flow, check };
+  }
+
+  test("2% on what tx sends: UDP loss at rx within the 99.9% interval", async () => {
+    const { check } = await judged("lossy", "[{ host: tx, loss: 2% }]");
     expect(check.detail).toContain("(tx egress 2%)");
   }, 60_000);
 
   test("two points on the path compound; bursts widen the interval; a far-off setting fails the check", async () => {
-    const s = await step(`  - name: compound
-    impair: [{ host: tx, loss: 3% }, { host: rx, dir: ingress, loss: { p: 1%, r: 24% } }]
-    flows: [{ tx: tx, rx: rx, protocol: udp, mode: rate, pps: 5000, count: 20000 }]
-    checks: { loss_within_ci: ${CONFIDENCE} }
-`);
-    const check = s.runs[0]!.flows[0]!.checks.find((c) => c.name === "loss_within_ci")!;
-    console.log(`    ${check.detail}`);
-    expect([s.verdict, s.reason]).toEqual(["passed", undefined]);
+    const { flow, check } = await judged("compound", "[{ host: tx, loss: 3% }, { host: rx, dir: ingress, loss: { p: 1%, r: 24% } }]");
     expect(check.detail).toContain("widened");
     // The same link judged against a setting it does not have: the check must say OUTSIDE.
-    const flow = s.runs[0]!.flows[0]!;
     const wrong = settingWithin(flow.sent - flow.received, flow.sent, 0.03, CONFIDENCE);
     expect(wrong.ok).toBe(false);
   }, 60_000);
