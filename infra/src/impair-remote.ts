@@ -91,7 +91,9 @@ export async function applyRemoteImpairments(execOf: (host: string) => RemoteExe
         if ((await exec(["ip", "link", "show", "dev", ifb])).code !== 0) await must(exec, p.host, ["ip", "link", "add", ifb, "type", "ifb"], `creating ${ifb}`);
         await must(exec, p.host, ["ip", "link", "set", ifb, "up"], `setting ${ifb} up`);
         if (!(await qdiscs(exec, p.ifname)).some((q) => q.kind === "ingress")) await must(exec, p.host, ["tc", "qdisc", "add", "dev", p.ifname, "handle", "ffff:", "ingress"], `an ingress qdisc on ${p.ifname}`);
-        await must(exec, p.host, ["tc", "filter", "replace", "dev", p.ifname, "parent", "ffff:", "protocol", "all", "pref", "1", "matchall", "action", "mirred", "egress", "redirect", "dev", ifb], `redirecting ${p.ifname} to ${ifb}`);
+        const filters = await exec(["tc", "-j", "filter", "show", "dev", p.ifname, "parent", "ffff:"]);
+        const redirected = filters.code === 0 && filters.stdout.trim() !== "" && (JSON.parse(filters.stdout) as { kind?: string }[]).some((f) => f.kind === "matchall");
+        if (!redirected) await must(exec, p.host, ["tc", "filter", "add", "dev", p.ifname, "parent", "ffff:", "protocol", "all", "pref", "1", "matchall", "action", "mirred", "egress", "redirect", "dev", ifb], `redirecting ${p.ifname} to ${ifb}`);
         await must(exec, p.host, ["tc", "qdisc", "replace", "dev", ifb, "root", "netem", ...netemArgs(p.spec)], `netem on ${ifb}`);
       } else {
         if ((await qdiscs(exec, p.ifname)).some((q) => q.kind === "ingress")) await must(exec, p.host, ["tc", "qdisc", "del", "dev", p.ifname, "ingress"], `removing the ingress qdisc of ${p.ifname}`);
