@@ -310,12 +310,15 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
       within(m.received - m.sent, m.sent, 0.05);
     }, 180_000);
 
-    test("corrupt 5% on what rx receives: a flipped bit past the Ethernet header fails IP or UDP", async () => {
+    test("corrupt 5% on what rx receives: only flips that break the IP header or the UDP length lose the datagram", async () => {
       await impair("rx", "ingress", { corrupt: 5 });
-      // netem flips one bit of the frame's linear part, here all 64 bytes; after the receive path has read the
-      // Ethernet header, a flip in its 14 bytes harms nothing, so 50/64 of the corrupted frames are lost to UDP.
+      // netem flips one bit of the 64-byte frame after virtio-net has received it. The Ethernet header is read by
+      // then, and virtio marks the frame's L4 checksum as checked (DATA_VALID), so a flip in the UDP checksum,
+      // ports or payload goes unnoticed: only the 20 bytes of IP header (checked in software) and the half of the
+      // UDP length's bits that lengthen it lose the datagram, 21/64 of the corruptions (tc-bpf flips payload on a
+      // veth, where every corruption fails the checksum). Measured the first time: 171/10000 = 1.71%.
       const m = await send({ size: 64 });
-      within(m.sent - m.intact, m.sent, 0.05 * (50 / 64));
+      within(m.sent - m.intact, m.sent, 0.05 * (21 / 64));
     }, 180_000);
 
     test("rate 10mbit on what tx sends: offered 24 Mbit/s, 10 Mbit/s ± 5% arrives", async () => {
