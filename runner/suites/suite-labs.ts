@@ -37,6 +37,7 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "shell-e2e.test.ts": { lab: "own", backends: ["netns"], why: "the shell suites build private veth namespaces of their own on this machine" },
   "host-conformance.test.ts": { lab: "own", backends: ["netns"], why: "compares the engine with the Linux kernel of a netns host of its own lab, on the same link" },
   "impairments.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; impairs its switch ports and checks that down removes every qdisc and program` },
+  "impaired-protocols.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; impairs its switch ports for DNS, TCP and loss checks under bad links` },
   "ownership.test.ts": { lab: "own", backends: ["netns"], why: "makes foreign namespaces and links beside labs of its own on this machine" },
   "dual-stack.test.ts": { lab: "own", backends: ["netns"], why: "brings its own dual-stack netns lab up and down and looks into its switch namespace" },
 };

@@ -88,7 +88,7 @@ describe("reading", () => {
   test("GET /openapi.json lists every route and the run body schema", async () => {
     const doc = (await (await get(t, "/openapi.json")).json()) as Json;
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/", "/health", "/lab", "/metrics", "/openapi.json", "/runs", "/runs/{id}", "/runs/{id}/events", "/runs/{id}/results", "/runs/{id}/results/{file}", "/status"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/", "/health", "/lab", "/lab/impairments", "/metrics", "/openapi.json", "/runs", "/runs/{id}", "/runs/{id}/events", "/runs/{id}/results", "/runs/{id}/results/{file}", "/status"]);
     expect(Object.keys(doc.paths["/runs"])).toEqual(["get", "post"]);
     expect(Object.keys(doc.paths["/runs/{id}"])).toEqual(["get", "delete"]);
     const schema = doc.components.schemas.RunRequest;

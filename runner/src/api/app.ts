@@ -12,6 +12,7 @@ import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import { bearerAuth } from "./auth.ts";
 import { dashboardResponse } from "./dashboard.ts";
 import { ApiError, errorResponse, notFound, onError } from "./errors.ts";
+import { impairmentRoutes, impairmentsOf, type ImpairmentControl } from "./impairments.ts";
 import { HostReachability, type ProbeHost, type ReachabilityOptions } from "./host-reachability.ts";
 import { publicInventory } from "./lab-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
@@ -82,6 +83,8 @@ export interface AppOptions {
   readonly sseKeepaliveMs?: number;
   /** How often a run driven by another process is re-read for its event stream [1 s]. */
   readonly ssePollMs?: number;
+  /** /lab/impairments: the lab's impairments, or why there are none [from the inventory: netns labs]. */
+  readonly impairments?: ImpairmentControl | string;
 }
 
 function summary(run: RunSummaryRow, active: boolean) {
@@ -190,6 +193,7 @@ export function createApp(options: AppOptions) {
       if (!inventory) throw new ApiError(404, "no lab: the server was started without an inventory");
       return c.json(publicInventory(inventory) as Record<string, unknown>);
     })
+    .route("/lab/impairments", impairmentRoutes(options.impairments ?? impairmentsOf(inventory)))
     .get("/metrics", (c) => c.body(renderMetrics(store, registry), 200, { "Content-Type": METRICS_CONTENT_TYPE }))
     .get("/openapi.json", (c) => c.json(openApiDocument()))
     .get("/runs", (c) => {

@@ -1,6 +1,7 @@
 // GET /openapi.json: the routes, POST /runs's body schema generated from the
 // same zod schema that validates it, and the event stream's contract.
 import { z } from "zod";
+import { impairmentRequestSchema } from "./impairments.ts";
 import { runRequestSchema } from "./run-request.ts";
 import { scenarioRequestSchema } from "./scenario-request.ts";
 
@@ -35,13 +36,14 @@ const fileSchema = {
 
 export function openApiDocument(): Record<string, unknown> {
   const { $schema: _ignored, ...runRequest } = z.toJSONSchema(runRequestSchema, { io: "input" }) as Record<string, unknown>;
+  const { $schema: _impair, ...impairmentRequest } = z.toJSONSchema(impairmentRequestSchema, { io: "input" }) as Record<string, unknown>;
   const { $schema: _too, ...scenarioRequest } = z.toJSONSchema(scenarioRequestSchema, { io: "input" }) as Record<string, unknown>;
   return {
     openapi: "3.1.0",
     info: { title: "wirelab control API", version: "0.1.0", description: "Lab-as-code runner: labs, traffic runs, metrics. Bearer token on everything but /health." },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: { Error: errorSchema, RunRequest: runRequest, ScenarioRequest: scenarioRequest },
+      schemas: { Error: errorSchema, RunRequest: runRequest, ScenarioRequest: scenarioRequest, ImpairmentRequest: impairmentRequest },
     },
     security: [{ bearer: [] }],
     paths: {
@@ -49,6 +51,19 @@ export function openApiDocument(): Record<string, unknown> {
       "/health": { get: { summary: "liveness (no auth)", security: [], responses: { "200": ok("ok") } } },
       "/status": { get: { summary: "lab, hosts (each with reachable: true|false|null, checked through the run transport, cached ~5 s) and runs in progress", responses: { "200": ok("status"), ...authErrors } } },
       "/lab": { get: { summary: "the lab's inventory without secrets", responses: { "200": ok("inventory"), "404": err("no lab loaded"), ...authErrors } } },
+      "/lab/impairments": {
+        get: { summary: "the lab's link impairments as the kernel holds them, and the path this machine gets (netem or tc-bpf)", responses: { "200": ok("path, why, points"), "503": err("no netns lab"), ...authErrors } },
+        post: {
+          summary: "set one point's impairment (a host's interface and direction, or a network), replacing what it had; an impairment the path cannot do is a 400 naming it",
+          requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/ImpairmentRequest" } } } },
+          responses: { "200": ok("path and points: asked, applied, kernel objects"), "400": err("bad field, or not possible on this path"), "415": err("not JSON"), "500": err("the kernel refused"), "503": err("no netns lab"), ...authErrors },
+        },
+        delete: {
+          summary: "clear impairments: the point named by the query (host, iface, dir, or network), or every one",
+          parameters: ["host", "iface", "dir", "network"].map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })),
+          responses: { "200": ok("points cleared"), "400": err("bad query"), "503": err("no netns lab"), ...authErrors },
+        },
+      },
       "/metrics": { get: { summary: "Prometheus text format 0.0.4", responses: { "200": ok("metrics", "text/plain"), ...authErrors } } },
       "/openapi.json": { get: { summary: "this document", responses: { "200": ok("OpenAPI 3.1"), ...authErrors } } },
       "/runs": {

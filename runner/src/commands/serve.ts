@@ -45,6 +45,8 @@ Routes:
   GET  /status                  lab, hosts (reachable: true|false|null, checked through
                                 the run transport, cached ~5 s), runs in progress
   GET  /lab                     the inventory without secrets
+  GET|POST|DELETE /lab/impairments   the lab's link impairments: show, set one point
+                                ({"host":"tx","loss":"5%"}), clear (netns labs)
   GET  /runs  [?limit=N]        recent runs
   POST /runs                    start a run: the parameters of 'bun run traffic' as JSON,
                                 or {"scenario": PRESET} for a preset from scenarios/ (quick, ...)

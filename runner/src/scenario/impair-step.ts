@@ -4,10 +4,12 @@
 import { z } from "zod";
 import { pointsWhere, type Direction, type ImpairPoint, type ImpairWhere } from "../../../infra/src/impair-points.ts";
 import { DIRECTION_ALIASES } from "../../../infra/src/impair-schema.ts";
-import { ImpairFieldError, parseImpairment, type Impairment } from "../../../infra/src/impair-spec.ts";
+import { expectedLossPercent, ImpairFieldError, kindsOf, parseImpairment, type Impairment } from "../../../infra/src/impair-spec.ts";
 import type { Inventory } from "../../../infra/src/inventory.ts";
+import type { Lab } from "../../../infra/src/lab-model.ts";
 import { applyImpairments, type AppliedPoint } from "../../../infra/src/netns/impairments.ts";
 import { loadLab } from "../lab-files.ts";
+import { burstInflation } from "./binomial.ts";
 
 export interface StepImpair {
   readonly where: ImpairWhere;
@@ -57,6 +59,9 @@ export const stepImpairSchema = z.unknown().transform((raw, ctx): StepImpair => 
 
 export interface StepImpairments {
   readonly points: AppliedPoint[];
+  readonly lab: Lab;
+  /** Every impaired point during the step: the step's own, and the lab file's where the step set none. */
+  readonly effective: readonly ImpairPoint[];
   /** Puts every point back as the lab file has it. */
   restore(): Promise<void>;
 }
@@ -74,11 +79,47 @@ export async function setStepImpairments(labArg: string, inv: Inventory, items: 
     }
   });
   const applied = await applyImpairments(lab, points);
+  const same = (a: ImpairPoint, b: ImpairPoint) => a.host === b.host && a.ifname === b.ifname && a.direction === b.direction;
   return {
     points: applied.points,
+    lab,
+    effective: [...lab.impairments.filter((o) => !points.some((p) => same(o, p))), ...points],
     restore: async () => {
       const own = (p: ImpairPoint) => lab.impairments.find((o) => o.host === p.host && o.ifname === p.ifname && o.direction === p.direction);
       await applyImpairments(lab, points.map((p) => own(p) ?? { ...p, spec: {} }));
     },
   };
+}
+
+/** The loss a flow from tx to rx meets, from the impairments on its path; or why it cannot be judged. */
+export type PathLoss = { readonly loss: number; readonly inflate: number; readonly via: string } | { readonly why: string };
+
+/** Kinds that change what arrives other than by losing frames: a loss count under them says nothing clean. */
+const MUDDY = ["duplicate", "corrupt", "rate"] as const;
+
+/**
+ * What the impairments at tx's egress and rx's ingress (on the network they share) lose together:
+ * 1 - product of what each keeps. Gilbert-Elliott bursts correlate losses; `inflate` says by how much.
+ */
+export function lossOnPath(lab: Lab, impaired: readonly ImpairPoint[], tx: string, rx: string): PathLoss {
+  const from = lab.hosts.find((h) => h.name === tx);
+  const to = lab.hosts.find((h) => h.name === rx);
+  if (!from || !to) return { why: `no host '${!from ? tx : rx}' in lab '${lab.name}'` };
+  const out = from.interfaces.find((i) => to.interfaces.some((j) => j.segment === i.segment));
+  if (!out) return { why: `${tx} and ${rx} share no network: loss on a routed path is not judged` };
+  const into = to.interfaces.find((j) => j.segment === out.segment)!;
+  const on = impaired.filter((p) => (p.host === tx && p.ifname === out.ifname && p.direction === "egress") || (p.host === rx && p.ifname === into.ifname && p.direction === "ingress"));
+  let keep = 1;
+  let inflate = 1;
+  const via: string[] = [];
+  for (const p of on) {
+    const muddy = kindsOf(p.spec).find((k) => (MUDDY as readonly string[]).includes(k));
+    if (muddy) return { why: `${p.host} ${p.ifname} ${p.direction} also has ${muddy}, so the received count is not a loss count` };
+    const loss = expectedLossPercent(p.spec) / 100;
+    if (loss === 0) continue;
+    keep *= 1 - loss;
+    if (p.spec.lossBursts) inflate = Math.max(inflate, burstInflation(p.spec.lossBursts.p / 100, p.spec.lossBursts.r / 100));
+    via.push(`${p.host} ${p.direction} ${+(loss * 100).toFixed(4)}%`);
+  }
+  return { loss: 1 - keep, inflate, via: via.join(" + ") || "no loss on the path" };
 }

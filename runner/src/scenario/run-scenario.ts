@@ -4,6 +4,7 @@
 // failed verdict, never an exception; only a bad file or lab throws.
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { loadLab } from "../lab-files.ts";
 import { startLab, type LabFixture } from "../lab-fixture.ts";
 import { REPO_ROOT } from "../paths.ts";
 import type { HostSample } from "../monitor/host-sample.ts";
@@ -11,12 +12,12 @@ import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
 import { runTraffic, type CheckResult, type Sample, type TrafficResult } from "../traffic/run-traffic.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import type { AppliedPoint } from "../../../infra/src/netns/impairments.ts";
-import { setStepImpairments, type StepImpairments } from "./impair-step.ts";
+import { lossOnPath, setStepImpairments, type StepImpairments } from "./impair-step.ts";
 import { replayPcap, type ReplayResult } from "./pcap-replay.ts";
 import { answerChecks } from "./engine-replay.ts";
 import { checkHosts, readScenario } from "./scenario-file.ts";
 import type { Flow, Scenario, Step } from "./scenario-schema.ts";
-import { flowCounts, lossCheck, rxRatioCheck, trafficChecks } from "./step-checks.ts";
+import { flowCounts, lossCheck, lossWithinCheck, rxRatioCheck, trafficChecks } from "./step-checks.ts";
 import { runStamp } from "../store/run-id.ts";
 
 export type Verdict = "passed" | "failed" | "interrupted";
@@ -124,14 +125,19 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
           return { name: step.name, verdict: "failed", reason: `impair: ${(err as Error).message}`, runs: [] };
         }
       }
+      // What loss_within_ci judges against: the step's impairments, or the lab file's alone.
+      const onPath = step.checks.loss_within_ci === undefined ? undefined : impaired ? impaired : (() => {
+        const { lab } = loadLab(scenarioLabArg(file, sc.lab));
+        return { lab, effective: lab.impairments };
+      })();
       try {
-        return { ...(await stepRuns(sc, step, index)), ...(impaired ? { impairments: impaired.points } : {}) };
+        return { ...(await stepRuns(sc, step, index, onPath)), ...(impaired ? { impairments: impaired.points } : {}) };
       } finally {
         await impaired?.restore();
       }
     }
 
-    async function stepRuns(sc: Scenario, step: Step, index: number): Promise<StepResult> {
+    async function stepRuns(sc: Scenario, step: Step, index: number, onPath?: Pick<StepImpairments, "lab" | "effective">): Promise<StepResult> {
       const rates: (number | undefined)[] = step.sweep ? step.sweep.pps : [undefined];
       const runs: StepRun[] = [];
       for (const [j, pps] of rates.entries()) {
@@ -148,7 +154,7 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
           : undefined;
         try {
           if (step.replay) runs.push({ ...(await replayRun(sc, step, runId)), hostSamples });
-          else runs.push({ ...(await flowsRun(sc, step, runId, pps)), hostSamples });
+          else runs.push({ ...(await flowsRun(sc, step, runId, pps, onPath)), hostSamples });
         } finally {
           await mon?.stop();
         }
@@ -159,7 +165,7 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
       return { name: step.name, verdict, ...(verdict !== "passed" && reason ? { reason } : {}), runs };
     }
 
-    async function flowsRun(sc: Scenario, step: Step, runId: string, pps: number | undefined): Promise<Omit<StepRun, "hostSamples">> {
+    async function flowsRun(sc: Scenario, step: Step, runId: string, pps: number | undefined, onPath?: Pick<StepImpairments, "lab" | "effective">): Promise<Omit<StepRun, "hostSamples">> {
       const flows = await Promise.all(
         step.flows!.map(async (f, k): Promise<FlowOutcome> => {
           const spec = flowSpec(sc, f, step, pps);
@@ -183,6 +189,7 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
           const { sent, received } = flowCounts(traffic);
           const checks = [...traffic.checks];
           if (step.checks.max_loss !== undefined) checks.push(lossCheck(step.checks.max_loss, sent, received));
+          if (step.checks.loss_within_ci !== undefined && onPath) checks.push(lossWithinCheck(step.checks.loss_within_ci, sent, received, lossOnPath(onPath.lab, onPath.effective, f.tx, f.rx)));
           let verdict: Verdict = traffic.state;
           let reason = traffic.reason;
           const failedChecks = checks.filter((c) => !c.ok);

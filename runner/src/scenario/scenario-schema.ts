@@ -45,6 +45,11 @@ export const checksSchema = z.strictObject({
   max_missing: z.number().int().min(0).optional(),
   max_different: z.number().int().min(0).optional(),
   max_unexpected: z.number().int().min(0).optional(),
+  /**
+   * The measured loss lies within this confidence interval (e.g. 0.999) of the loss the step's
+   * impairments (and the lab file's) set on the flow's path: statistics, not a fixed bound.
+   */
+  loss_within_ci: z.number().gt(0.5).lt(1).optional(),
 });
 
 /** A pcap file (relative to the scenario file), or the capture a previous step's flow wrote on a host. */

@@ -4,6 +4,8 @@ import type { CheckResult, TrafficResult } from "../traffic/run-traffic.ts";
 import { PROTOCOLS, type Protocol } from "../traffic/engine-output.ts";
 import type { TrafficChecks } from "../traffic/traffic-spec.ts";
 import type { StepChecks } from "./scenario-schema.ts";
+import { settingWithin } from "./binomial.ts";
+import type { PathLoss } from "./impair-step.ts";
 
 export function trafficChecks(c: StepChecks): TrafficChecks {
   return {
@@ -31,4 +33,14 @@ export function lossCheck(maxLoss: number, sent: number, received: number): Chec
 export function rxRatioCheck(minRatio: number, sent: number, received: number): CheckResult {
   const ratio = sent ? received / sent : 0;
   return { name: "min_rx_ratio", ok: ratio >= minRatio, detail: `rx/tx ${ratio.toFixed(4)} (at least ${minRatio})` };
+}
+
+/** The flow's loss against what the impairments on its path set, at `confidence`; fails naming why when it cannot be judged. */
+export function lossWithinCheck(confidence: number, sent: number, received: number, path: PathLoss): CheckResult {
+  const name = "loss_within_ci";
+  if ("why" in path) return { name, ok: false, detail: `not judged: ${path.why}` };
+  if (sent === 0) return { name, ok: false, detail: "nothing was sent" };
+  const lost = Math.min(sent, Math.max(0, sent - received));
+  const v = settingWithin(lost, sent, path.loss, confidence, path.inflate);
+  return { name, ok: v.ok, detail: `${v.detail} (${path.via})` };
 }
