@@ -39,5 +39,6 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "impairments.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; impairs its switch ports and checks that down removes every qdisc and program` },
   "impaired-protocols.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; impairs its switch ports for DNS, TCP and loss checks under bad links` },
   "ownership.test.ts": { lab: "own", backends: ["netns"], why: "makes foreign namespaces and links beside labs of its own on this machine" },
+  "replay.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; replays captures with the engine and validates the answers` },
   "dual-stack.test.ts": { lab: "own", backends: ["netns"], why: "brings its own dual-stack netns lab up and down and looks into its switch namespace" },
 };
