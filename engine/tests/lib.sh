@@ -69,7 +69,7 @@ setup_pair() {
 # net_af_xdp gets one vdev per queue (DPDK 22.11 reads a queue count only
 # from combined channels, which a veth does not have)
 eal() {
-  local side="${1##*-}" lcore="$2" vdevs="--vdev ${PMD}0,iface=eth1" q
+  local side="${1##*-}" lcore="$2" vdevs=" --vdev ${PMD}0,iface=eth1" q
   if [ "$QUEUES" -gt 1 ]; then
     vdevs=""
     for q in $(seq 0 $((QUEUES - 1))); do vdevs="$vdevs --vdev ${PMD}$q,iface=eth1,start_queue=$q"; done
