@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_memcpy.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 #include "worker.h"
 #include "workers.h"
@@ -45,6 +46,14 @@ void worker_event(struct worker *w, const char *event, const char *extra_json)
 }
 
 /* ---------- templates ---------- */
+
+/* Templates changed: no mbuf holds the new ones yet. The stamp names the
+ * worker (its templates carry its ICMP id), the generation and the template. */
+static void tmpl_generation(struct worker *w)
+{
+	w->tmpl_gen++;
+	w->stamp_base = ((uint32_t)(w->index + 1) << 24) | ((w->tmpl_gen & 0xffff) << 8);
+}
 
 static void random_message(struct wl_rng *r, char *out, size_t *len)
 {
@@ -88,6 +97,7 @@ static int build_templates(struct worker *w, int proto)
 	memcpy(x.a6.src, c->src_ip6, IPV6_ALEN);
 	memcpy(x.a6.dst, c->dst_ip6, IPV6_ALEN);
 	w->ops = ops;
+	tmpl_generation(w);
 	unsigned n = ops->n_tmpls ? ops->n_tmpls(c) : ops->per_message && !c->message_len ? 16 : 1;
 	for (unsigned i = 0; i < n; i++) {
 		struct wl_tmpl *t = &w->tmpls[i];
@@ -208,6 +218,7 @@ static int send_frame(struct worker *w, const uint8_t *data, size_t len, int pro
 		w->c.tx_dropped++;
 		return -1;
 	}
+	*RTE_MBUF_DYNFIELD(m, w->stamp_off, uint32_t *) = 0; /* no template in it any more */
 	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
 	if (!p) {
 		rte_pktmbuf_free(m);
@@ -267,11 +278,21 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 	unsigned n = w->n_pend;
 	uint16_t sent = rte_eth_tx_burst(w->qport, w->queue, w->pend, (uint16_t)n);
 	if (sent) {
-		/* counting per frame: the pending array can mix protocols only
-		 * across a phase change, so take the fast path when it does not */
-		for (unsigned i = 0; i < sent; i++) {
-			uint32_t len = w->pend[i]->data_len;
-			count_tx(w, w->pend_proto[i], len);
+		/* the pending frames mix protocols only across a random-mode phase
+		 * change: otherwise the counters move once per burst; lengths come
+		 * from pend_len, the PMD may have freed the mbufs already */
+		const uint8_t pr = w->pend_proto[0];
+		if (pr == w->pend_proto[sent - 1]) {
+			uint64_t bytes = 0;
+			for (unsigned i = 0; i < sent; i++)
+				bytes += w->pend_len[i];
+			w->c.tx_packets += sent;
+			w->c.tx_bytes += bytes;
+			w->c.p[pr].tx_packets += sent;
+			w->c.p[pr].tx_bytes += bytes;
+		} else {
+			for (unsigned i = 0; i < sent; i++)
+				count_tx(w, w->pend_proto[i], w->pend_len[i]);
 		}
 		if (w->c.ipd.active) {
 			struct ipd_stats *d = &w->c.ipd;
@@ -293,6 +314,7 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 		if (sent < n) {
 			memmove(w->pend, w->pend + sent, (n - sent) * sizeof(w->pend[0]));
 			memmove(w->pend_proto, w->pend_proto + sent, n - sent);
+			memmove(w->pend_len, w->pend_len + sent, (n - sent) * sizeof(w->pend_len[0]));
 		}
 		w->n_pend = n - sent;
 	}
@@ -314,7 +336,15 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 		if (reuse_key)
 			t = &w->tmpls[w->bo.tmpl];
 		uint8_t *d = rte_pktmbuf_mtod(m[i], uint8_t *);
-		rte_memcpy(d, t->data, t->len);
+		/* an mbuf that last left with this very template still holds it:
+		 * only the varying fields are written again (tmpl_fill), as
+		 * testpmd's txonly leaves its payload alone */
+		const uint32_t stamp = w->stamp_base | (uint32_t)(t - w->tmpls);
+		uint32_t *sp = RTE_MBUF_DYNFIELD(m[i], w->stamp_off, uint32_t *);
+		if (*sp != stamp) {
+			rte_memcpy(d, t->data, t->len);
+			*sp = stamp;
+		}
 		m[i]->data_len = t->len;
 		m[i]->pkt_len = t->len;
 		uint16_t sport = (uint16_t)(w->sport_base + w->flow_i);
@@ -330,25 +360,26 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 				key &= 0xffff;
 		}
 		tmpl_fill(t, d, key, sport);
-		if (req) {
+		if (unlikely(req)) {
 			if (proto == WL_P_ARP) {
 				arp_push(w, now);
 			} else {
 				req_record(w, key, proto, now);
 			}
 		}
-		if (!reuse_key) {
-			w->c.p[proto].requests += req || (w->mode == WL_MODE_BACKOFF);
-			w->c.gen_packets++;
-		}
 		if (w->mode == WL_MODE_BACKOFF) {
 			w->bo.key = key;
 			w->bo.sport = sport;
 			w->bo.tmpl = (unsigned)(t - w->tmpls);
 		}
-		if (w->pcap_on && !fragmenting)
+		if (unlikely(w->pcap_on) && !fragmenting)
 			pcap_frame(w, now, d, t->len);
-		w->pend_proto[w->n_pend + i] = (uint8_t)proto;
+		w->pend_len[w->n_pend + i] = t->len;
+	}
+	memset(w->pend_proto + w->n_pend, proto, n);
+	if (!reuse_key) {
+		w->c.p[proto].requests += req || w->mode == WL_MODE_BACKOFF ? n : 0;
+		w->c.gen_packets += n;
 	}
 	if (fragmenting) {
 		/* --fragment-size: each datagram leaves as its fragments (copied out) */
@@ -553,6 +584,7 @@ static void arp_learn(struct worker *w, const uint8_t *d, const struct pkt_info 
 	memcpy(w->dst_mac, sha, ETH_ALEN);
 	for (unsigned i = 0; i < w->n_tmpls; i++)
 		memcpy(w->tmpls[i].data, sha, ETH_ALEN);
+	tmpl_generation(w);
 	w->c.arp_cache_updates++;
 }
 
@@ -657,6 +689,9 @@ static inline unsigned rx_poll(struct worker *w, uint64_t now)
 			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
 		rx_one(w, rx[i], now);
 	}
+	/* received data overwrote whatever template these mbufs held */
+	for (uint16_t i = 0; i < n; i++)
+		*RTE_MBUF_DYNFIELD(rx[i], w->stamp_off, uint32_t *) = 0;
 	rte_pktmbuf_free_bulk(rx, n);
 	return n;
 }
@@ -878,17 +913,25 @@ int worker_main(void *arg)
 
 	const uint64_t count = c->count;
 	const int is_rx = c->role == WL_ROLE_RX;
-	uint64_t idle_polls = 0;
+	uint64_t idle_polls = 0, next_rx_poll = 0;
+	const uint64_t rx_gap = w->hz / 20000;
 	while (!w->done) {
 		now = rte_rdtsc();
-		/* rx first: replies and requests waiting in the ring. When only
-		 * generating at full speed, a quiet rx ring is polled less often
-		 * (each empty poll can cost a wakeup syscall with AF_XDP). */
-		if (idle_polls < 16 || (idle_polls & 7) == 0 || !w->generating) {
-			if (rx_poll(w, now))
+		/* rx first: replies and requests waiting in the ring. While
+		 * generating, a quiet rx ring is polled less often: an empty poll
+		 * is a recvfrom() that busy-polls the queue under af_xdp's
+		 * preferred busy polling. Paced traffic keeps it every 64th turn
+		 * (RTTs stay exact to a few us); a flood at full speed, where each
+		 * turn is a burst, every 50 us. */
+		int poll_rx = !w->generating || idle_polls < 16 ||
+			      (w->paced || w->mode != WL_MODE_CONTINUOUS ? (idle_polls & 63) == 0 : now >= next_rx_poll);
+		if (poll_rx) {
+			if (rx_poll(w, now)) {
 				idle_polls = 0;
-			else
+			} else {
 				idle_polls++;
+				next_rx_poll = now + rx_gap;
+			}
 		} else {
 			idle_polls++;
 		}
@@ -980,6 +1023,14 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	w->count = share(cfg->count, index, n);
 	w->hz = hz;
 	w->ns_per_tick = 1e9 / (double)w->hz;
+	static const struct rte_mbuf_dynfield stamp_desc = {
+		.name = "wl_tmpl_stamp", .size = sizeof(uint32_t), .align = __alignof__(uint32_t),
+	};
+	w->stamp_off = rte_mbuf_dynfield_register(&stamp_desc);
+	if (w->stamp_off < 0) {
+		fprintf(stderr, "wirelab-engine: cannot register an mbuf field: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
 	w->tmpls = rte_zmalloc("wl_tmpl", sizeof(struct wl_tmpl) * WL_MAX_TMPLS, 64);
 	w->req = rte_zmalloc("wl_req", sizeof(struct req_slot) * WL_REQ_SLOTS, 64);
 	w->scratch = rte_zmalloc("wl_scratch", sizeof(*w->scratch), 64);

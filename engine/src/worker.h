@@ -82,6 +82,8 @@ struct worker {
 	uint32_t burst_size;
 	double pps;
 	const struct wl_proto_ops *ops; /* the generated protocol's */
+	int stamp_off;             /* mbuf dynfield: which template an mbuf holds */
+	uint32_t tmpl_gen, stamp_base;
 	struct wl_tmpl *tmpls;
 	unsigned n_tmpls;
 	uint32_t key;
@@ -140,6 +142,7 @@ struct worker {
 	struct rte_mbuf *pend[WL_MAX_BURST];
 	unsigned n_pend, pend_gen;  /* pend_gen: how many pending are generator packets */
 	uint8_t pend_proto[WL_MAX_BURST];
+	uint16_t pend_len[WL_MAX_BURST];
 
 	/* stop */
 	uint64_t end_tsc;          /* 0: none */
