@@ -30,13 +30,19 @@ double rtt_quantile(const struct rtt_hist *h, double p)
 	return (double)h->max_ns;
 }
 
+/* the four counters every protocol, worker and port entry starts with */
+static void txrx(struct jbuf *j, uint64_t tx_packets, uint64_t tx_bytes, uint64_t rx_packets, uint64_t rx_bytes)
+{
+	jb_ku64(j, "tx_packets", tx_packets);
+	jb_ku64(j, "tx_bytes", tx_bytes);
+	jb_ku64(j, "rx_packets", rx_packets);
+	jb_ku64(j, "rx_bytes", rx_bytes);
+}
+
 static void proto_obj(struct jbuf *j, const struct proto_ctr *p)
 {
 	jb_obj_open(j);
-	jb_ku64(j, "tx_packets", p->tx_packets);
-	jb_ku64(j, "tx_bytes", p->tx_bytes);
-	jb_ku64(j, "rx_packets", p->rx_packets);
-	jb_ku64(j, "rx_bytes", p->rx_bytes);
+	txrx(j, p->tx_packets, p->tx_bytes, p->rx_packets, p->rx_bytes);
 	jb_ku64(j, "requests", p->requests);
 	jb_ku64(j, "answers_sent", p->answers_sent);
 	jb_ku64(j, "answers_matched", p->answers_matched);
@@ -119,10 +125,7 @@ void stats_render_breakdown(struct jbuf *j, const struct stats_view *v)
 		jb_obj_open(j);
 		jb_ku64(j, "worker", w->worker);
 		jb_ku64(j, "lcore", w->lcore);
-		jb_ku64(j, "tx_packets", c->tx_packets);
-		jb_ku64(j, "tx_bytes", c->tx_bytes);
-		jb_ku64(j, "rx_packets", c->rx_packets);
-		jb_ku64(j, "rx_bytes", c->rx_bytes);
+		txrx(j, c->tx_packets, c->tx_bytes, c->rx_packets, c->rx_bytes);
 		jb_ku64(j, "answers_matched", answers_matched(c));
 		jb_kdbl(j, "tx_pps", (double)(c->tx_packets - (w->prev ? w->prev->tx_packets : 0)) / dt, 1);
 		jb_kdbl(j, "rx_pps", (double)(c->rx_packets - (w->prev ? w->prev->rx_packets : 0)) / dt, 1);
@@ -136,10 +139,7 @@ void stats_render_breakdown(struct jbuf *j, const struct stats_view *v)
 		jb_obj_open(j);
 		jb_ku64(j, "port", p->port);
 		jb_kstr(j, "name", p->name);
-		jb_ku64(j, "tx_packets", p->tx_packets);
-		jb_ku64(j, "tx_bytes", p->tx_bytes);
-		jb_ku64(j, "rx_packets", p->rx_packets);
-		jb_ku64(j, "rx_bytes", p->rx_bytes);
+		txrx(j, p->tx_packets, p->tx_bytes, p->rx_packets, p->rx_bytes);
 		jb_ku64(j, "rx_missed", p->rx_missed);
 		jb_ku64(j, "tx_dropped", p->tx_dropped);
 		jb_obj_close(j);
@@ -165,10 +165,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 
 	jb_key(j, "totals");
 	jb_obj_open(j);
-	jb_ku64(j, "tx_packets", c->tx_packets);
-	jb_ku64(j, "tx_bytes", c->tx_bytes);
-	jb_ku64(j, "rx_packets", c->rx_packets);
-	jb_ku64(j, "rx_bytes", c->rx_bytes);
+	txrx(j, c->tx_packets, c->tx_bytes, c->rx_packets, c->rx_bytes);
 	jb_ku64(j, "malformed", c->malformed);
 	jb_ku64(j, "unknown", c->unknown);
 	jb_ku64(j, "tx_dropped", c->tx_dropped + v->port_tx_errors);
