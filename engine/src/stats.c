@@ -106,6 +106,12 @@ void counters_add(struct wl_counters *dst, const struct wl_counters *src)
 	p->active |= q->active;
 }
 
+double ipd_achieved_pps(const struct ipd_stats *d, uint64_t hz)
+{
+	double span = d->t1_tsc > d->t0_tsc ? (double)(d->t1_tsc - d->t0_tsc) / (double)hz : 0;
+	return span > 0 && d->pkts > 1 ? (double)(d->pkts - 1) / span : 0;
+}
+
 static uint64_t answers_matched(const struct wl_counters *c)
 {
 	uint64_t n = 0;
@@ -203,8 +209,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 		jb_key(j, "pacing");
 		jb_obj_open(j);
 		jb_kdbl(j, "target_pps", d->target_pps, 1);
-		double span = d->t1_tsc > d->t0_tsc ? (double)(d->t1_tsc - d->t0_tsc) / (double)v->hz : 0;
-		jb_kdbl(j, "achieved_pps", span > 0 && d->pkts > 1 ? (double)(d->pkts - 1) / span : 0, 1);
+		jb_kdbl(j, "achieved_pps", v->achieved_pps > 0 ? v->achieved_pps : ipd_achieved_pps(d, v->hz), 1);
 		double mean = d->n ? d->sum_ns / (double)d->n : 0;
 		double var = d->n ? d->sumsq_ns / (double)d->n - mean * mean : 0;
 		jb_kdbl(j, "ipd_mean_ns", mean, 1);

@@ -74,6 +74,8 @@ struct wl_counters {
 /* Add src into dst: every counter summed, RTT histograms merged, pacing
  * spans joined (the workers' target rates add up). */
 void counters_add(struct wl_counters *dst, const struct wl_counters *src);
+/* Paced departures per second between the first and the last (0 before two). */
+double ipd_achieved_pps(const struct ipd_stats *d, uint64_t hz);
 
 /* One entry of "workers": its counters now and at the last line. */
 struct stats_worker_view {
@@ -98,6 +100,7 @@ struct stats_view {
 	uint64_t port_rx_missed, port_tx_errors;
 	int have_rtt;              /* something that can be answered was sent */
 	int have_backoff;
+	double achieved_pps;       /* pacing: the workers' own rates summed; 0: from c's span */
 	const struct stats_worker_view *workers;
 	unsigned n_workers;
 	const struct stats_port_view *ports;

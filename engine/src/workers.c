@@ -66,6 +66,7 @@ void engine_emit_stats(struct engine *e, uint64_t now, const char *reason)
 	static struct stats_worker_view wv[WL_MAX_WORKERS];
 	uint64_t imissed, oerrors;
 	int have_rtt = 0, have_backoff = 0;
+	double achieved = 0;
 	memset(&total, 0, sizeof(total));
 	for (unsigned i = 0; i < e->n; i++) {
 		struct worker *w = &e->w[i];
@@ -75,6 +76,10 @@ void engine_emit_stats(struct engine *e, uint64_t now, const char *reason)
 		counters_add(&total, &snap[i]);
 		wv[i] = (struct stats_worker_view){ .worker = i, .lcore = w->lcore, .c = &snap[i],
 						    .prev = reason ? NULL : &w->prev };
+		/* each worker paces its own share: their rates add up, where one
+		 * span from the first start to the last stop would count a
+		 * worker that started a little later as slowness */
+		achieved += ipd_achieved_pps(&snap[i].ipd, e->hz);
 		have_rtt |= w->have_rtt;
 		have_backoff |= w->have_backoff;
 	}
@@ -98,6 +103,7 @@ void engine_emit_stats(struct engine *e, uint64_t now, const char *reason)
 		.port_tx_errors = oerrors,
 		.have_rtt = have_rtt,
 		.have_backoff = have_backoff,
+		.achieved_pps = e->n > 1 ? achieved : 0,
 		.workers = wv,
 		.n_workers = e->n,
 		.ports = &pv,
