@@ -54,7 +54,10 @@ PY
       check "$tx" "s['tcp']['handshakes_completed']==2000 and P['tcp']['answers_matched']==2000 and s['tcp']['resets']==0 and s['tcp']['client']['completed']==2000" "tcp: 2000 connections completed over two workers, no resets"
       check "$rx" "s['tcp']['handshakes_completed']==2000" "tcp: rx completed 2000 handshakes" ;;
   esac
-  check "$tx" "abs(s['pacing']['achieved_pps']-2000)<=20 and s['pacing']['target_pps']==2000" "$p: the workers' rates sum to 2000 pps within 1%"
+  # 1 s at 1000 pps a worker: a 10 ms stall before the first departure on
+  # these shared 2 CPUs is already 1% of departures/span; the 1% check is
+  # the 3 s run below
+  check "$tx" "abs(s['pacing']['achieved_pps']-2000)<=60 and s['pacing']['target_pps']==2000" "$p: the workers' rates sum to 2000 pps within 3% over 1 s"
 done
 check "$TMP/tx-udp.json" "lines[0]['port']['queues']==2 and lines[0]['config']['workers']==2" "start line: 2 queues, 2 workers"
 
