@@ -4,7 +4,7 @@
 # The receiver's counts equal the sender's totals in both directions,
 # answers are matched (each reply came back to the worker that sent the
 # request), the per-worker entries add up to the totals, the workers share
-# --count and the rate (sum within 1% of the target).
+# --count and the rate (sum within 1% of the target over 3 s).
 # Usage: sudo engine/tests/e2e_workers.sh   (two lcores are enough: a worker
 # may share the main lcore, which then prints the stats lines itself)
 export WL_QUEUES=2
