@@ -84,7 +84,12 @@ struct opts {
 	struct wl_config cfg;
 	struct wl_rule rules[WL_MAX_RULES];
 	unsigned int nr_rules;
+	bool have_interval;
+	const struct xdp_cmd *run;	/* the command's row */
 };
+
+struct xdp_cmd;
+static void cmd_check(struct opts *o);
 
 /* Everything one loaded program owns; released by loaded_close(). */
 struct loaded {
@@ -120,18 +125,17 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+static void help_usage(void);
+static void help_commands(void);
+static void help_options(void);
+
+/* The command and option tables (below) write their parts: usage lines,
+ * commands, options. */
 static void help(void)
 {
-	fputs(
-"wirelab-xdp - load, measure and unload XDP programs\n"
-"\n"
-"Usage:\n"
-"  wirelab-xdp load   --dev IF (--prog count|drop|reflect | --obj FILE [--section SEC|--prog-name NAME])\n"
-"                     --pin-dir DIR [--mode native|generic|auto] [--rule SPEC]... [program options]\n"
-"  wirelab-xdp unload --dev IF [--pin-dir DIR]\n"
-"  wirelab-xdp stats  --pin-dir DIR [--json] [--interval SEC [--duration SEC]]\n"
-"  wirelab-xdp run    --dev IF (--prog ...|--obj ...) [--interval SEC] [--duration SEC] [--pin-dir DIR]\n"
-"\n"
+	fputs("wirelab-xdp - load, measure and unload XDP programs\n\nUsage:\n", stdout);
+	help_usage();
+	fputs("\n"
 "Programs (built in, embedded in this binary):\n"
 "  count    count every frame per protocol on each CPU, then XDP_PASS\n"
 "  drop     XDP_DROP every frame, or with --rule only the frames a rule names\n"
@@ -146,51 +150,12 @@ static void help(void)
 "  eth counts every frame; eth = arp + icmp + udp + tcp + other;\n"
 "  ipv4 = icmp4 + udp4 + tcp4 + other4, ipv6 alike. Up to two VLAN tags and\n"
 "  six IPv6 extension headers are walked; non-first fragments are other.\n"
-"\n"
-"Commands:\n"
-"  load    attach and pin (program, maps, link) under DIR, print one JSON line\n"
-"          {\"type\":\"loaded\",...} and exit; the program stays attached.\n"
-"  unload  detach the program we attached (checked by program id) and remove\n"
-"          the pins. Without --pin-dir only a wirelab program (wl_*) is\n"
-"          detached. Idempotent: nothing attached is not an error.\n"
-"  stats   read pinned counters, summed over CPUs, and the kernel's run_cnt /\n"
-"          run_time_ns. Kernel BPF run-time stats are only collected while some\n"
-"          process holds them on: with --interval this command does, for its\n"
-"          lifetime; `run` does for its whole run; otherwise \"stats_enabled\"\n"
-"          says whether anyone else (e.g. sysctl kernel.bpf_stats_enabled=1) does.\n"
-"  run     load, print a stats JSON line every --interval, and on --duration,\n"
-"          SIGINT, SIGTERM or SIGHUP print {\"type\":\"summary\",...}, detach and\n"
-"          unpin. The link lives in this process: if it is killed, the kernel\n"
-"          detaches the program by itself.\n"
-"\n",
-	      stdout);
+"\n", stdout);
+	fputs("Commands:\n", stdout);
+	help_commands();
+	fputs("\nOptions:\n", stdout);
+	help_options();
 	fputs(
-"Options:\n"
-"  --dev IF            interface (in the current network namespace)\n"
-"  --prog NAME         built-in program: count, drop or reflect\n"
-"  --obj FILE          your own BPF object file (instead of --prog)\n"
-"  --section SEC       program in FILE by ELF section, e.g. xdp or xdp/foo\n"
-"  --prog-name NAME    program in FILE by function name\n"
-"                      (neither: the object's only XDP program)\n"
-"  --mode M            native (driver), generic (skb) or auto (native, falling\n"
-"                      back to generic; default). The mode obtained is reported.\n"
-"  --pin-dir DIR       directory on a bpffs mount; created if missing. In lab\n"
-"                      namespaces use /run/wirelab/bpf/<lab>-<host>-<dev>\n"
-"                      (ip netns exec gives each command its own /sys/fs/bpf).\n"
-"  --rule SPEC         drop only matching frames (repeatable, rules are OR-ed,\n"
-"                      fields in one rule AND-ed). SPEC is comma-separated:\n"
-"                        proto=CLASS (any counter name below; icmp, udp, tcp, dns\n"
-"                          are both families, icmp6/udp6/... one)\n"
-"                        sport=N  dport=N  port=N (either)  src=A[/LEN]  dst=A[/LEN]\n"
-"                        (A IPv4 or IPv6; the rule then names only that family)\n"
-"                      e.g. --rule proto=udp,dport=53 --rule src=198.18.0.0/15\n"
-"                           --rule proto=icmp6,src=2001:2::/64\n"
-"  --reflect-non-ip    reflect: also bounce non-IP frames (MAC swap only)\n"
-"  --no-icmp-echo      reflect: leave ICMP echo requests unchanged\n"
-"  --netlink           attach with bpf_xdp_attach (netlink) instead of a BPF link\n"
-"  --interval SEC      seconds between stats lines (run: default 1)\n"
-"  --duration SEC      stop after SEC seconds (run/stats; default: until signal)\n"
-"  --json              stats: one JSON line instead of a table\n"
 "  -h, --help          this text\n"
 "\n"
 "Output (stdout, one JSON object per line):\n"
@@ -342,30 +307,116 @@ static void parse_rule(struct opts *o, const char *spec)
 			    r->family);
 }
 
+/* One row per option: getopt's table, the setter and --help come from it. */
+struct xdp_opt {
+	const char *name;
+	const char *arg;           /* metavar; NULL: no value */
+	void (*set)(struct opts *o, const char *v);
+	const char *help;          /* lines separated by '\n' */
+};
+
+static void set_dev(struct opts *o, const char *v)
+{
+	if (!*v || strlen(v) >= IF_NAMESIZE)
+		usage_error("--dev: '%s' is not an interface name", v);
+	o->dev = v;
+}
+static void set_prog(struct opts *o, const char *v)
+{
+	o->prog = v;
+	o->kind = parse_kind(v);
+}
+static void set_obj(struct opts *o, const char *v) { o->obj = v; }
+static void set_section(struct opts *o, const char *v) { o->section = v; }
+static void set_prog_name(struct opts *o, const char *v) { o->prog_name = v; }
+static void set_mode(struct opts *o, const char *v)
+{
+	if (!strcmp(v, "auto"))
+		o->mode = M_AUTO;
+	else if (!strcmp(v, "native") || !strcmp(v, "drv"))
+		o->mode = M_NATIVE;
+	else if (!strcmp(v, "generic") || !strcmp(v, "skb"))
+		o->mode = M_GENERIC;
+	else
+		usage_error("--mode: expected native, generic or auto, got '%s'", v);
+}
+static void set_pin_dir(struct opts *o, const char *v)
+{
+	if (!*v)
+		usage_error("--pin-dir: empty path");
+	o->pin_dir = v;
+}
+static void set_rule(struct opts *o, const char *v) { parse_rule(o, v); }
+static void set_non_ip(struct opts *o, const char *v) { (void)v; o->cfg.reflect_non_ip = 1; }
+static void set_no_echo(struct opts *o, const char *v) { (void)v; o->cfg.reflect_icmp_echo = 0; }
+static void set_netlink(struct opts *o, const char *v) { (void)v; o->force_netlink = true; }
+static void set_interval(struct opts *o, const char *v)
+{
+	if (wl_parse_secs(v, &o->interval) || o->interval < 0.01)
+		usage_error("--interval: expected seconds >= 0.01, got '%s'", v);
+	o->have_interval = true;
+}
+static void set_duration(struct opts *o, const char *v)
+{
+	if (wl_parse_secs(v, &o->duration) || o->duration <= 0)
+		usage_error("--duration: expected seconds > 0, got '%s'", v);
+}
+static void set_json(struct opts *o, const char *v) { (void)v; o->json = true; }
+
+static const struct xdp_opt xdp_opts[] = {
+	{ "dev", "IF", set_dev, "interface (in the current network namespace)" },
+	{ "prog", "NAME", set_prog, "built-in program: count, drop or reflect" },
+	{ "obj", "FILE", set_obj, "your own BPF object file (instead of --prog)" },
+	{ "section", "SEC", set_section, "program in FILE by ELF section, e.g. xdp or xdp/foo" },
+	{ "prog-name", "NAME", set_prog_name, "program in FILE by function name\n(neither: the object's only XDP program)" },
+	{ "mode", "M", set_mode,
+	  "native (driver), generic (skb) or auto (native, falling\nback to generic; default). The mode obtained is reported." },
+	{ "pin-dir", "DIR", set_pin_dir,
+	  "directory on a bpffs mount; created if missing. In lab\nnamespaces use /run/wirelab/bpf/<lab>-<host>-<dev>\n"
+	  "(ip netns exec gives each command its own /sys/fs/bpf)." },
+	{ "rule", "SPEC", set_rule,
+	  "drop only matching frames (repeatable, rules are OR-ed,\nfields in one rule AND-ed). SPEC is comma-separated:\n"
+	  "  proto=CLASS (any counter name below; icmp, udp, tcp, dns\n    are both families, icmp6/udp6/... one)\n"
+	  "  sport=N  dport=N  port=N (either)  src=A[/LEN]  dst=A[/LEN]\n"
+	  "  (A IPv4 or IPv6; the rule then names only that family)\n"
+	  "e.g. --rule proto=udp,dport=53 --rule src=198.18.0.0/15\n     --rule proto=icmp6,src=2001:2::/64" },
+	{ "reflect-non-ip", NULL, set_non_ip, "reflect: also bounce non-IP frames (MAC swap only)" },
+	{ "no-icmp-echo", NULL, set_no_echo, "reflect: leave ICMP echo requests unchanged" },
+	{ "netlink", NULL, set_netlink, "attach with bpf_xdp_attach (netlink) instead of a BPF link" },
+	{ "interval", "SEC", set_interval, "seconds between stats lines (run: default 1)" },
+	{ "duration", "SEC", set_duration, "stop after SEC seconds (run/stats; default: until signal)" },
+	{ "json", NULL, set_json, "stats: one JSON line instead of a table" },
+};
+#define N_XDP_OPTS (sizeof(xdp_opts) / sizeof(xdp_opts[0]))
+
+static void help_options(void)
+{
+	for (size_t i = 0; i < N_XDP_OPTS; i++) {
+		const struct xdp_opt *d = &xdp_opts[i];
+		char head[64];
+		snprintf(head, sizeof(head), "  --%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+		const char *line = d->help;
+		for (int first = 1; *line; first = 0) {
+			const char *nl = strchr(line, '\n');
+			int len = nl ? (int)(nl - line) : (int)strlen(line);
+			printf("%-22s%.*s\n", first ? head : "", len, line);
+			line = nl ? nl + 1 : line + len;
+		}
+	}
+}
+
+static const struct xdp_cmd *find_cmd(const char *name);
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_SECTION = 256, O_PROG_NAME, O_PIN_DIR, O_RULE, O_NONIP, O_NOECHO, O_NETLINK, O_INTERVAL,
-	       O_DURATION, O_JSON };
-	static const struct option lo[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "prog", required_argument, NULL, 'p' },
-		{ "obj", required_argument, NULL, 'o' },
-		{ "section", required_argument, NULL, O_SECTION },
-		{ "prog-name", required_argument, NULL, O_PROG_NAME },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "pin-dir", required_argument, NULL, O_PIN_DIR },
-		{ "rule", required_argument, NULL, O_RULE },
-		{ "reflect-non-ip", no_argument, NULL, O_NONIP },
-		{ "no-icmp-echo", no_argument, NULL, O_NOECHO },
-		{ "netlink", no_argument, NULL, O_NETLINK },
-		{ "interval", required_argument, NULL, O_INTERVAL },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0, 0, 0, 0 },
-	};
-	bool have_interval = false;
+	struct option lo[N_XDP_OPTS + 2];
 	int c;
+
+	for (size_t i = 0; i < N_XDP_OPTS; i++)
+		lo[i] = (struct option){ xdp_opts[i].name, xdp_opts[i].arg ? required_argument : no_argument, NULL,
+					 256 + (int)i };
+	lo[N_XDP_OPTS] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[N_XDP_OPTS + 1] = (struct option){ 0, 0, 0, 0 };
 
 	memset(o, 0, sizeof(*o));
 	o->cfg.reflect_icmp_echo = 1;
@@ -378,112 +429,28 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		exit(0);
 	}
 	o->cmd = argv[1];
-	if (strcmp(o->cmd, "load") && strcmp(o->cmd, "unload") && strcmp(o->cmd, "stats") &&
-	    strcmp(o->cmd, "run"))
+	o->run = find_cmd(o->cmd);
+	if (!o->run)
 		usage_error("unknown command '%s' (load, unload, stats, run)", o->cmd);
 
 	opterr = 0;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (!*optarg || strlen(optarg) >= IF_NAMESIZE)
-				usage_error("--dev: '%s' is not an interface name", optarg);
-			o->dev = optarg;
-			break;
-		case 'p':
-			o->prog = optarg;
-			o->kind = parse_kind(optarg);
-			break;
-		case 'o':
-			o->obj = optarg;
-			break;
-		case O_SECTION:
-			o->section = optarg;
-			break;
-		case O_PROG_NAME:
-			o->prog_name = optarg;
-			break;
-		case 'm':
-			if (!strcmp(optarg, "auto"))
-				o->mode = M_AUTO;
-			else if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
-				o->mode = M_NATIVE;
-			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
-				o->mode = M_GENERIC;
-			else
-				usage_error("--mode: expected native, generic or auto, got '%s'", optarg);
-			break;
-		case O_PIN_DIR:
-			if (!*optarg)
-				usage_error("--pin-dir: empty path");
-			o->pin_dir = optarg;
-			break;
-		case O_RULE:
-			parse_rule(o, optarg);
-			break;
-		case O_NONIP:
-			o->cfg.reflect_non_ip = 1;
-			break;
-		case O_NOECHO:
-			o->cfg.reflect_icmp_echo = 0;
-			break;
-		case O_NETLINK:
-			o->force_netlink = true;
-			break;
-		case O_INTERVAL:
-			if (wl_parse_secs(optarg, &o->interval) || o->interval < 0.01)
-				usage_error("--interval: expected seconds >= 0.01, got '%s'", optarg);
-			have_interval = true;
-			break;
-		case O_DURATION:
-			if (wl_parse_secs(optarg, &o->duration) || o->duration <= 0)
-				usage_error("--duration: expected seconds > 0, got '%s'", optarg);
-			break;
-		case O_JSON:
-			o->json = true;
-			break;
-		case 'h':
+		if (c >= 256 && c < 256 + (int)N_XDP_OPTS) {
+			xdp_opts[c - 256].set(o, optarg);
+			continue;
+		}
+		if (c == 'h') {
 			help();
 			exit(0);
-		case ':':
-			usage_error("%s: missing value", argv[optind - 1]);
-		default:
-			usage_error("%s: unknown option for '%s'", argv[optind - 1], o->cmd);
 		}
+		if (c == ':')
+			usage_error("%s: missing value", argv[optind - 1]);
+		usage_error("%s: unknown option for '%s'", argv[optind - 1], o->cmd);
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
-
-	if (!strcmp(o->cmd, "load") || !strcmp(o->cmd, "run")) {
-		if (!o->dev)
-			usage_error("--dev: required for %s", o->cmd);
-		if (o->obj && o->prog)
-			usage_error("--obj: use either --prog (built-in) or --obj (your object), not both");
-		if (!o->obj && !o->prog)
-			usage_error("--prog: required for %s (count, drop, reflect; or --obj FILE)", o->cmd);
-		if ((o->section || o->prog_name) && !o->obj)
-			usage_error("%s: only with --obj", o->section ? "--section" : "--prog-name");
-		if (o->section && o->prog_name)
-			usage_error("--section: use --section or --prog-name, not both");
-		if (o->obj)
-			o->kind = K_USER;
-		if (o->nr_rules && o->kind != K_DROP)
-			usage_error("--rule: only with --prog drop");
-		if (!strcmp(o->cmd, "load") && !o->pin_dir)
-			usage_error("--pin-dir: required for load (the program outlives this process)");
-		o->cfg.nr_rules = o->nr_rules;
-	} else if (!strcmp(o->cmd, "unload")) {
-		if (!o->dev && !o->pin_dir)
-			usage_error("--dev: required for unload");
-	} else if (!strcmp(o->cmd, "stats")) {
-		if (!o->pin_dir)
-			usage_error("--pin-dir: required for stats");
-		if (!have_interval)
-			o->interval = 0;
-		if (o->duration && !o->interval)
-			usage_error("--duration: only with --interval");
-	}
+	cmd_check(o);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1474,6 +1441,117 @@ static int cmd_unload(const struct opts *o)
 	return (id && !target) ? 1 : 0;
 }
 
+/* One row per command: dispatch, its checks of the options, --help. */
+struct xdp_cmd {
+	const char *name;
+	int (*run)(const struct opts *o);
+	void (*check)(struct opts *o);
+	const char *usage;         /* after "wirelab-xdp NAME " */
+	const char *help;          /* lines separated by '\n' */
+};
+
+static void check_load_run(struct opts *o)
+{
+	if (!o->dev)
+		usage_error("--dev: required for %s", o->cmd);
+	if (o->obj && o->prog)
+		usage_error("--obj: use either --prog (built-in) or --obj (your object), not both");
+	if (!o->obj && !o->prog)
+		usage_error("--prog: required for %s (count, drop, reflect; or --obj FILE)", o->cmd);
+	if ((o->section || o->prog_name) && !o->obj)
+		usage_error("%s: only with --obj", o->section ? "--section" : "--prog-name");
+	if (o->section && o->prog_name)
+		usage_error("--section: use --section or --prog-name, not both");
+	if (o->obj)
+		o->kind = K_USER;
+	if (o->nr_rules && o->kind != K_DROP)
+		usage_error("--rule: only with --prog drop");
+	if (!strcmp(o->cmd, "load") && !o->pin_dir)
+		usage_error("--pin-dir: required for load (the program outlives this process)");
+	o->cfg.nr_rules = o->nr_rules;
+}
+
+static void check_unload(struct opts *o)
+{
+	if (!o->dev && !o->pin_dir)
+		usage_error("--dev: required for unload");
+}
+
+static void check_stats(struct opts *o)
+{
+	if (!o->pin_dir)
+		usage_error("--pin-dir: required for stats");
+	if (!o->have_interval)
+		o->interval = 0;
+	if (o->duration && !o->interval)
+		usage_error("--duration: only with --interval");
+}
+
+static const struct xdp_cmd xdp_cmds[] = {
+	{ "load", cmd_load, check_load_run,
+	  "--dev IF (--prog count|drop|reflect | --obj FILE [--section SEC|--prog-name NAME])\n"
+	  "--pin-dir DIR [--mode native|generic|auto] [--rule SPEC]... [program options]",
+	  "attach and pin (program, maps, link) under DIR, print one JSON line\n"
+	  "{\"type\":\"loaded\",...} and exit; the program stays attached." },
+	{ "unload", cmd_unload, check_unload, "--dev IF [--pin-dir DIR]",
+	  "detach the program we attached (checked by program id) and remove\n"
+	  "the pins. Without --pin-dir only a wirelab program (wl_*) is\n"
+	  "detached. Idempotent: nothing attached is not an error." },
+	{ "stats", cmd_stats, check_stats, "--pin-dir DIR [--json] [--interval SEC [--duration SEC]]",
+	  "read pinned counters, summed over CPUs, and the kernel's run_cnt /\n"
+	  "run_time_ns. Kernel BPF run-time stats are only collected while some\n"
+	  "process holds them on: with --interval this command does, for its\n"
+	  "lifetime; `run` does for its whole run; otherwise \"stats_enabled\"\n"
+	  "says whether anyone else (e.g. sysctl kernel.bpf_stats_enabled=1) does." },
+	{ "run", cmd_run, check_load_run, "--dev IF (--prog ...|--obj ...) [--interval SEC] [--duration SEC] [--pin-dir DIR]",
+	  "load, print a stats JSON line every --interval, and on --duration,\n"
+	  "SIGINT, SIGTERM or SIGHUP print {\"type\":\"summary\",...}, detach and\n"
+	  "unpin. The link lives in this process: if it is killed, the kernel\n"
+	  "detaches the program by itself." },
+};
+#define N_XDP_CMDS (sizeof(xdp_cmds) / sizeof(xdp_cmds[0]))
+
+static const struct xdp_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < N_XDP_CMDS; i++)
+		if (!strcmp(name, xdp_cmds[i].name))
+			return &xdp_cmds[i];
+	return NULL;
+}
+
+static void cmd_check(struct opts *o)
+{
+	o->run->check(o);
+}
+
+static void help_usage(void)
+{
+	for (size_t i = 0; i < N_XDP_CMDS; i++) {
+		const char *u = xdp_cmds[i].usage, *nl = strchr(u, '\n');
+		printf("  %s %-6s %.*s\n", PROG_NAME, xdp_cmds[i].name, nl ? (int)(nl - u) : (int)strlen(u), u);
+		for (; nl; nl = strchr(u, '\n')) {
+			u = nl + 1;
+			const char *e = strchr(u, '\n');
+			printf("%21s%.*s\n", "", e ? (int)(e - u) : (int)strlen(u), u);
+			if (!e)
+				break;
+		}
+	}
+}
+
+static void help_commands(void)
+{
+	for (size_t i = 0; i < N_XDP_CMDS; i++) {
+		const char *line = xdp_cmds[i].help;
+		for (int first = 1; *line; first = 0) {
+			const char *nl = strchr(line, '\n');
+			int len = nl ? (int)(nl - line) : (int)strlen(line);
+			printf("  %-8s%.*s\n", first ? xdp_cmds[i].name : "", len, line);
+			line = nl ? nl + 1 : line + len;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -1482,11 +1560,5 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_quiet);
 	if (geteuid() != 0)
 		fprintf(stderr, PROG_NAME ": warning: not root; loading BPF needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON\n");
-	if (!strcmp(o.cmd, "load"))
-		return cmd_load(&o);
-	if (!strcmp(o.cmd, "run"))
-		return cmd_run(&o);
-	if (!strcmp(o.cmd, "stats"))
-		return cmd_stats(&o);
-	return cmd_unload(&o);
+	return o.run->run(&o);
 }

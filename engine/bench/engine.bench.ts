@@ -13,13 +13,17 @@ import { BUN, UsageError } from "../../runner/src/paths.ts";
 import { parseEngineLine, type EngineStats } from "../../runner/src/traffic/engine-output.ts";
 import type { RemoteProcess, Transport } from "../../runner/src/transport/transport.ts";
 import { benchArgs } from "../../runner/src/bench/bench-args.ts";
+import { cpuNs, startBackgroundLoad, type BackgroundLoad } from "./cpu-cost.ts";
 
-const USAGE = `Usage: bun run bench engine [--reps N] [--seconds S] [--only tx|rate] [--path direct|bridge] [--json FILE]
+const USAGE = `Usage: bun run bench engine [--reps N] [--seconds S] [--only tx|rate] [--path direct|bridge] [--load quiet|busy|both] [--json FILE]
 
 On the two-host lab (brought up and torn down here unless it is already up, or
 WIRELAB_INVENTORY names one), counted at the rx host's interface:
   tx    wirelab-engine vs dpdk-testpmd --forward-mode=txonly, 64 B and 1500 B UDP,
-        same vdev (net_af_xdp on the tx host's interface), same lcores, same EAL memory
+        same vdev (net_af_xdp on the tx host's interface), same lcores, same EAL memory;
+        each tool's CPU time per packet (all its threads, from schedstat, over the
+        window, per frame counted at the receiver); quiet and under a fixed background
+        load; then the engine with 1 vs 2 workers when the tx interface has 2 queues
   rate  engine --mode rate at 10 kpps, 100 kpps, 1 Mpps: achieved/target at the
         receiver, and the engine's own inter-departure statistics
 
@@ -27,6 +31,8 @@ Options:
   --reps N       repetitions of every measurement, interleaved (default 3)
   --seconds S    length of the measured window, after a ${"1.5"} s warm-up (default 5)
   --only WHAT    tx or rate (default: both)
+  --load L       quiet, busy (one busy loop pinned to the data core, CPU 1, for both
+                 tools alike) or both (default)
   --path P       bridge (default): the lab's own path, through its switch namespace's bridge;
                  direct: frames from the tx host skip the bridge (a tc mirred redirect between
                  the two switch-side veths, for this run only), which takes the bridge's
@@ -58,6 +64,8 @@ const EAL_COMMON = ["--no-huge", "-m", "256", "--no-pci", "-l", "0,1", "--log-le
 const QUIET_STATS_S = 3600;
 const DPDK_RUNTIME = "/var/run/dpdk";
 const SAMPLE_MS = 20;
+/** The CPU of lcore 1 (each tool's data loop): where the fixed background load runs. */
+const DATA_CPU = 1;
 
 interface Args {
   reps: number;
@@ -65,11 +73,12 @@ interface Args {
   only: "tx" | "rate" | undefined;
   json: string | undefined;
   path: "direct" | "bridge";
+  loads: ("quiet" | "busy")[];
 }
 
 
 function parseArgs(argv: string[]): Args | "help" {
-  const args: Args = { reps: 3, seconds: 5, only: undefined, json: undefined, path: "bridge" };
+  const args: Args = { reps: 3, seconds: 5, only: undefined, json: undefined, path: "bridge", loads: ["quiet", "busy"] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -92,6 +101,10 @@ function parseArgs(argv: string[]): Args | "help" {
       const v = value();
       if (v !== "direct" && v !== "bridge") throw new UsageError(`--path: want direct or bridge, not '${v}'`);
       args.path = v;
+    } else if (a === "--load") {
+      const v = value();
+      if (v !== "quiet" && v !== "busy" && v !== "both") throw new UsageError(`--load: want quiet, busy or both, not '${v}'`);
+      args.loads = v === "both" ? ["quiet", "busy"] : [v];
     } else if (a === "--json") args.json = value();
     else throw new UsageError(`unknown argument '${a}' (see --help)`);
   }
@@ -159,6 +172,8 @@ let lab: LabFixture | undefined;
 let stopping = false;
 /** The switch-side veth that carries this run's tc shortcut, while it is installed. */
 let shortcutOn: { ns: string; dev: string } | undefined;
+/** The busy loop of the "busy" measurements, while it runs. */
+let background: BackgroundLoad | undefined;
 
 /**
  * On veth every frame the tx host sends is bridged in softirq on the sending core itself, so the bridge's cost comes
@@ -210,6 +225,8 @@ function removeRuntimeDir(prefix: string): void {
 async function cleanup(): Promise<void> {
   await Promise.all([...live].map((p) => p.stop(3000).catch(() => undefined)));
   live.clear();
+  await background?.stop();
+  background = undefined;
   for (const p of [...prefixes]) removeRuntimeDir(p);
   removeShortcut();
   const l = lab;
@@ -222,6 +239,8 @@ async function cleanup(): Promise<void> {
 
 interface Run {
   readonly rxPps: number;
+  /** The tool's CPU time (all threads) over the window per frame counted at the receiver. */
+  readonly cpuNsPerPkt: number;
   readonly windowS: number;
   readonly load1: number;
   readonly summary: EngineStats | undefined;
@@ -279,10 +298,13 @@ async function measure(env: Lab2, label: string, makeArgv: (prefix: string) => s
     progId = await txXdpProgId(env.txT, dev);
     await Bun.sleep(WARM_S * 1000);
     const a = await env.counter.read();
+    const cpuA = cpuNs(proc.pgid);
     await Bun.sleep(env.seconds * 1000);
     const b = await env.counter.read();
+    const cpuB = cpuNs(proc.pgid);
     if (exited) throw new Error(`${label}: ended during the window`);
-    return { rxPps: (b.packets - a.packets) / (b.t - a.t), windowS: b.t - a.t, load1, summary: await stopped() };
+    const frames = b.packets - a.packets;
+    return { rxPps: frames / (b.t - a.t), cpuNsPerPkt: frames > 0 ? (cpuB - cpuA) / frames : NaN, windowS: b.t - a.t, load1, summary: await stopped() };
   } finally {
     await stopped();
     removeRuntimeDir(prefix);
@@ -301,9 +323,9 @@ async function measure(env: Lab2, label: string, makeArgv: (prefix: string) => s
   }
 }
 
-function engineArgv(env: Lab2, prefix: string, extra: string[]): string[] {
+function engineArgv(env: Lab2, prefix: string, extra: string[], workers = 1): string[] {
   return [
-    toolsOf(env.tx).engine, ...EAL_COMMON, "--file-prefix", prefix, "--vdev", vdevOf(env),
+    toolsOf(env.tx).engine, ...EAL_COMMON, "--file-prefix", prefix, ...vdevArgs(env, workers),
     "--", "--role", "tx", "--protocol", "udp", "--src-ip", env.txIfc.ipv4, "--dst-ip", env.rxIfc.ipv4, "--dst-mac", UNOWNED_MAC,
     "--stats-interval", String(QUIET_STATS_S), ...extra,
   ];
@@ -317,6 +339,17 @@ function testpmdArgv(env: Lab2, prefix: string, size: number): string[] {
     "--", "--forward-mode=txonly", `--txpkts=${size}`, `--eth-peer=0,${UNOWNED_MAC}`, "--nb-cores=1", "--rxq=1", "--txq=1",
     "--rxd=2048", "--txd=2048", "--burst=32", "--total-num-mbufs=16384", `--stats-period=${QUIET_STATS_S}`, "-a",
   ];
+}
+
+/**
+ * One vdev, or for several workers one net_af_xdp vdev per queue of the interface (DPDK 22.11 takes a queue count only
+ * from combined channels, which a veth does not report).
+ */
+function vdevArgs(env: Lab2, workers: number): string[] {
+  if (workers === 1) return ["--vdev", vdevOf(env)];
+  const [name, ...rest] = vdevOf(env).split(",");
+  const base = name!.replace(/\d+$/, "");
+  return Array.from({ length: workers }, (_, q) => ["--vdev", [`${base}${q}`, ...rest, `start_queue=${q}`].join(",")]).flat();
 }
 
 function vdevOf(env: Lab2): string {
@@ -335,6 +368,7 @@ function median(values: number[]): number {
 
 const fmtPps = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
 const fmtRatio = (n: number, digits = 3): string => (Number.isFinite(n) ? n.toFixed(digits) : "-");
+const fmtNs = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : "-");
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -361,14 +395,27 @@ function which(tool: string): boolean {
 // ---------------------------------------------------------------- main
 
 interface TxRep {
+  load: "quiet" | "busy";
   size: number;
   rep: number;
   engine_pps: number;
   testpmd_pps: number;
   ratio: number;
+  engine_cpu_ns_per_pkt: number;
+  testpmd_cpu_ns_per_pkt: number;
   engine_load1: number;
   testpmd_load1: number;
   engine_tx_dropped: number | null;
+}
+
+interface WorkersRep {
+  load: "quiet" | "busy";
+  rep: number;
+  one_pps: number;
+  two_pps: number;
+  ratio: number;
+  one_cpu_ns_per_pkt: number;
+  two_cpu_ns_per_pkt: number;
 }
 
 interface RateRep {
@@ -450,6 +497,7 @@ async function main(argv: string[]): Promise<number> {
       window_s: args.seconds,
       warmup_s: WARM_S,
       load_before: load0.map((x) => x.toFixed(2)).join(" "),
+      loads: args.loads.map((l) => (l === "busy" ? `busy (one busy loop pinned to CPU ${DATA_CPU}, both tools alike)` : l)).join(", "),
     };
     for (const [k, v] of Object.entries(header)) console.log(`${k.padEnd(14)} ${v}`);
     console.log("");
@@ -459,33 +507,65 @@ async function main(argv: string[]): Promise<number> {
     const maxReps: number[] = [];
     const progress = (s: string) => console.error(`  ${s}`);
 
+    const withLoad = async <T>(load: "quiet" | "busy", f: () => Promise<T>): Promise<T> => {
+      if (load === "busy") {
+        background = startBackgroundLoad(DATA_CPU);
+        progress(`busy: ${background.what}`);
+      }
+      try {
+        return await f();
+      } finally {
+        await background?.stop();
+        background = undefined;
+      }
+    };
+    const workersRep: WorkersRep[] = [];
+    let queues = 1;
     if (doTx) {
-      for (let rep = 1; rep <= args.reps; rep++) {
-        for (const size of SIZES) {
-          // Alternate which tool goes first so a load change between the two runs of a pair favours neither.
-          const order = (rep + (size === 64 ? 0 : 1)) % 2 === 1 ? (["engine", "testpmd"] as const) : (["testpmd", "engine"] as const);
-          const got: Partial<Record<"engine" | "testpmd", Run>> = {};
-          for (const tool of order) {
-            const label = `${tool} ${size} B rep ${rep}`;
-            got[tool] = await measure(env, label, (p) =>
-              tool === "engine" ? engineArgv(env, p, ["--mode", "continuous", "--size", String(size)]) : testpmdArgv(env, p, size),
-            );
-            progress(`${label}: ${fmtPps(got[tool]!.rxPps)} pps at the receiver (load ${got[tool]!.load1.toFixed(2)})`);
+      const q = await env.txT.exec(["ls", `/sys/class/net/${txIfc.name}/queues`]);
+      queues = q.code === 0 ? q.stdout.split("\n").filter((l) => l.startsWith("tx-")).length : 1;
+      for (const load of args.loads) {
+        await withLoad(load, async () => {
+          for (let rep = 1; rep <= args.reps; rep++) {
+            for (const size of SIZES) {
+              // Alternate which tool goes first so a load change between the two runs of a pair favours neither.
+              const order = (rep + (size === 64 ? 0 : 1)) % 2 === 1 ? (["engine", "testpmd"] as const) : (["testpmd", "engine"] as const);
+              const got: Partial<Record<"engine" | "testpmd", Run>> = {};
+              for (const tool of order) {
+                const label = `${load} ${tool} ${size} B rep ${rep}`;
+                got[tool] = await measure(env, label, (p) =>
+                  tool === "engine" ? engineArgv(env, p, ["--mode", "continuous", "--size", String(size)]) : testpmdArgv(env, p, size),
+                );
+                progress(`${label}: ${fmtPps(got[tool]!.rxPps)} pps at the receiver, ${fmtNs(got[tool]!.cpuNsPerPkt)} ns CPU/packet (load ${got[tool]!.load1.toFixed(2)})`);
+              }
+              const e = got.engine!;
+              const t = got.testpmd!;
+              txReps.push({
+                load,
+                size,
+                rep,
+                engine_pps: e.rxPps,
+                testpmd_pps: t.rxPps,
+                ratio: e.rxPps / t.rxPps,
+                engine_cpu_ns_per_pkt: e.cpuNsPerPkt,
+                testpmd_cpu_ns_per_pkt: t.cpuNsPerPkt,
+                engine_load1: e.load1,
+                testpmd_load1: t.load1,
+                engine_tx_dropped: e.summary?.totals.tx_dropped ?? null,
+              });
+              if (size === 64 && load === "quiet") maxReps.push(e.rxPps);
+            }
+            if (queues < 2) continue;
+            // 1 vs 2 workers, 64 B, alternating which goes first
+            const w: Partial<Record<1 | 2, Run>> = {};
+            for (const n of rep % 2 ? ([1, 2] as const) : ([2, 1] as const)) {
+              const label = `${load} engine ${n} worker${n > 1 ? "s" : ""} 64 B rep ${rep}`;
+              w[n] = await measure(env, label, (p) => engineArgv(env, p, ["--mode", "continuous", "--size", "64", "--workers", String(n), "--flows", "64"], n));
+              progress(`${label}: ${fmtPps(w[n]!.rxPps)} pps, ${fmtNs(w[n]!.cpuNsPerPkt)} ns CPU/packet`);
+            }
+            workersRep.push({ load, rep, one_pps: w[1]!.rxPps, two_pps: w[2]!.rxPps, ratio: w[2]!.rxPps / w[1]!.rxPps, one_cpu_ns_per_pkt: w[1]!.cpuNsPerPkt, two_cpu_ns_per_pkt: w[2]!.cpuNsPerPkt });
           }
-          const e = got.engine!;
-          const t = got.testpmd!;
-          txReps.push({
-            size,
-            rep,
-            engine_pps: e.rxPps,
-            testpmd_pps: t.rxPps,
-            ratio: e.rxPps / t.rxPps,
-            engine_load1: e.load1,
-            testpmd_load1: t.load1,
-            engine_tx_dropped: e.summary?.totals.tx_dropped ?? null,
-          });
-          if (size === 64) maxReps.push(e.rxPps);
-        }
+        });
       }
     }
 
@@ -511,12 +591,34 @@ async function main(argv: string[]): Promise<number> {
     const cpuShare = (x: number) => (jiffies > 0 ? `${((100 * x) / jiffies).toFixed(1)}%` : "?");
     const cpuLine = `busy ${cpuShare(cpu1.busy - cpu0.busy)}, idle ${cpuShare(cpu1.idle - cpu0.idle)}, steal ${cpuShare(cpu1.steal - cpu0.steal)} (all CPUs, whole run)`;
 
-    const txRows = SIZES.filter(() => doTx).map((size) => {
-      const reps = txReps.filter((r) => r.size === size);
-      const e = median(reps.map((r) => r.engine_pps));
-      const t = median(reps.map((r) => r.testpmd_pps));
-      return { size, engine_pps_median: e, testpmd_pps_median: t, ratio: e / t, paired_ratios: reps.map((r) => r.ratio) };
-    });
+    const txRows = args.loads.filter(() => doTx).flatMap((load) =>
+      SIZES.map((size) => {
+        const reps = txReps.filter((r) => r.size === size && r.load === load);
+        const e = median(reps.map((r) => r.engine_pps));
+        const t = median(reps.map((r) => r.testpmd_pps));
+        return {
+          load,
+          size,
+          engine_pps_median: e,
+          testpmd_pps_median: t,
+          ratio: e / t,
+          paired_ratios: reps.map((r) => r.ratio),
+          engine_cpu_ns_per_pkt_median: median(reps.map((r) => r.engine_cpu_ns_per_pkt)),
+          testpmd_cpu_ns_per_pkt_median: median(reps.map((r) => r.testpmd_cpu_ns_per_pkt)),
+        };
+      }),
+    );
+    const workerRows = args.loads.map((load) => {
+      const reps = workersRep.filter((r) => r.load === load);
+      return {
+        load,
+        one_pps_median: median(reps.map((r) => r.one_pps)),
+        two_pps_median: median(reps.map((r) => r.two_pps)),
+        ratios: reps.map((r) => r.ratio),
+        one_cpu_ns_per_pkt_median: median(reps.map((r) => r.one_cpu_ns_per_pkt)),
+        two_cpu_ns_per_pkt_median: median(reps.map((r) => r.two_cpu_ns_per_pkt)),
+      };
+    }).filter((r) => workersRep.some((w) => w.load === r.load));
     const machineMax = median(maxReps);
     const rateRows = RATES.filter(() => doRate).map((target) => {
       const reps = rateReps.filter((r) => r.target_pps === target);
@@ -541,13 +643,36 @@ async function main(argv: string[]): Promise<number> {
 
     console.log("");
     if (doTx) {
-      console.log(`tx rate, UDP, pps at the receiver (median of ${args.reps}); ratio = engine/testpmd of the medians; per rep in brackets`);
+      console.log(`tx rate, UDP, pps at the receiver (median of ${args.reps}); ratio = engine/testpmd of the medians; per rep in brackets;`);
+      console.log(`CPU ns/packet: each tool's CPU time (all threads, schedstat) over the window per frame received (median)`);
       console.log(
         table(
-          ["size", "engine pps", "testpmd pps", "ratio", "per rep"],
-          txRows.map((r) => [`${r.size} B`, fmtPps(r.engine_pps_median), fmtPps(r.testpmd_pps_median), fmtRatio(r.ratio), `[${r.paired_ratios.map((x) => fmtRatio(x)).join(" ")}]`]),
+          ["load", "size", "engine pps", "testpmd pps", "ratio", "per rep", "engine ns/pkt", "testpmd ns/pkt"],
+          txRows.map((r) => [
+            r.load,
+            `${r.size} B`,
+            fmtPps(r.engine_pps_median),
+            fmtPps(r.testpmd_pps_median),
+            fmtRatio(r.ratio),
+            `[${r.paired_ratios.map((x) => fmtRatio(x)).join(" ")}]`,
+            fmtNs(r.engine_cpu_ns_per_pkt_median),
+            fmtNs(r.testpmd_cpu_ns_per_pkt_median),
+          ]),
         ),
       );
+      console.log("");
+      if (workerRows.length) {
+        console.log(`engine, 1 vs 2 workers (one af_xdp vdev per queue), UDP 64 B, 64 flows, median of ${args.reps}; this machine has ${cpus().length} CPUs,`);
+        console.log(`so the second worker shares CPU 0 with the main lcore and the kernel's veth work: a correctness figure here, not a scaling one`);
+        console.log(
+          table(
+            ["load", "1 worker pps", "2 workers pps", "2/1", "per rep", "1w ns/pkt", "2w ns/pkt"],
+            workerRows.map((r) => [r.load, fmtPps(r.one_pps_median), fmtPps(r.two_pps_median), fmtRatio(r.two_pps_median / r.one_pps_median), `[${r.ratios.map((x) => fmtRatio(x)).join(" ")}]`, fmtNs(r.one_cpu_ns_per_pkt_median), fmtNs(r.two_cpu_ns_per_pkt_median)]),
+          ),
+        );
+      } else {
+        console.log(`1 vs 2 workers: skipped, ${txIfc.name} on the tx host has ${queues} queue (a lab interface with queues: 2 is needed)`);
+      }
       console.log("");
     }
     if (doRate) {
@@ -575,7 +700,7 @@ async function main(argv: string[]): Promise<number> {
     if (args.json) {
       writeFileSync(
         args.json,
-        JSON.stringify({ type: "engine_bench", header: { ...header, load_after: load1.map((x) => x.toFixed(2)).join(" "), cpu: cpuLine }, tx: txRows, rate: rateRows, tx_reps: txReps, rate_reps: rateReps, engine_max_64_pps: Number.isFinite(machineMax) ? machineMax : null }, null, 2) + "\n",
+        JSON.stringify({ type: "engine_bench", header: { ...header, load_after: load1.map((x) => x.toFixed(2)).join(" "), cpu: cpuLine }, tx: txRows, workers: workerRows, workers_reps: workersRep, rate: rateRows, tx_reps: txReps, rate_reps: rateReps, engine_max_64_pps: Number.isFinite(machineMax) ? machineMax : null }, null, 2) + "\n",
       );
     }
     return 0;

@@ -12,14 +12,15 @@
 #include <rte_cycles.h>
 #include "options.h"
 #include "port.h"
-#include "worker.h"
+#include "workers.h"
 #include "replay.h"
 
 #define POOL_MBUFS 16383
 #define POOL_CACHE 256
+#define POOL_PER_WORKER 8192
 
 static struct wl_config cfg;
-static struct worker wk;
+static struct engine eng;
 static struct port_info pinfo;
 
 static void on_signal(int sig)
@@ -38,7 +39,7 @@ static void emit_start(void)
 	jb_kstr(&j, "role", wl_role_names[cfg.role]);
 	port_json(&j, &pinfo);
 	jb_ku64(&j, "lcores", rte_lcore_count());
-	jb_kdbl(&j, "tsc_hz", (double)wk.hz, 0);
+	jb_kdbl(&j, "tsc_hz", (double)eng.hz, 0);
 	jb_key(&j, "config");
 	options_json(&j, &cfg);
 	jb_obj_close(&j);
@@ -99,7 +100,9 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	struct rte_mempool *pool = rte_pktmbuf_pool_create("wl_pool", POOL_MBUFS, POOL_CACHE, 0,
+	/* each further worker fills another rx ring and keeps another tx ring busy */
+	unsigned nq = replay ? 1 : cfg.workers; /* replay sends and validates from one lcore */
+	struct rte_mempool *pool = rte_pktmbuf_pool_create("wl_pool", POOL_MBUFS + (nq - 1) * POOL_PER_WORKER, POOL_CACHE, 0,
 							   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!pool) {
 		fprintf(stderr, "wirelab-engine: cannot create the mbuf pool: %s (raise -m)\n", rte_strerror(rte_errno));
@@ -108,13 +111,13 @@ int main(int argc, char **argv)
 	}
 	if (replay)
 		port_fast_free = 0;
-	if (port_init(cfg.port_id, pool, &pinfo) < 0) {
+	if (port_init(cfg.port_id, pool, nq, &pinfo) < 0) {
 		rte_eal_cleanup();
 		return 1;
 	}
 	if (replay) {
 		rc = replay_run(&rcfg, &rframes, &pinfo);
-		port_close(cfg.port_id);
+		port_close(&pinfo);
 		rte_eal_cleanup();
 		return rc;
 	}
@@ -127,44 +130,17 @@ int main(int argc, char **argv)
 	if (cfg.role == WL_ROLE_RX && !cfg.ip)
 		fprintf(stderr, "wirelab-engine: rx without --ip: counting only, nothing is answered\n");
 
-	if (worker_init(&wk, &cfg, &pinfo, pool) < 0) {
-		port_close(cfg.port_id);
+	if (engine_init(&eng, &cfg, &pinfo, pool) < 0) {
+		engine_fini(&eng);
+		port_close(&pinfo);
 		rte_eal_cleanup();
 		return 1;
 	}
 	emit_start();
-
-	unsigned wl = rte_get_next_lcore(-1, 1, 0);
-	if (wl < RTE_MAX_LCORE) {
-		/* data loop on a worker lcore; stats from here */
-		if (rte_eal_remote_launch(worker_main, &wk, wl) != 0) {
-			fprintf(stderr, "wirelab-engine: cannot launch on lcore %u\n", wl);
-			wl = RTE_MAX_LCORE;
-		}
-	}
-	if (wl < RTE_MAX_LCORE) {
-		while (!__atomic_load_n(&wk.done, __ATOMIC_ACQUIRE)) {
-			uint64_t now = rte_rdtsc();
-			if (now >= wk.next_stats) {
-				worker_emit_stats(&wk, now, NULL);
-				wk.next_stats += wk.stats_step;
-				if (wk.next_stats < now)
-					wk.next_stats = now + wk.stats_step;
-			}
-			if (rte_eal_get_lcore_state(wl) != RUNNING)
-				break;
-			usleep(1000);
-		}
-		rte_eal_wait_lcore(wl);
-	} else {
-		wk.inline_stats = 1;
-		worker_main(&wk);
-	}
-	const char *reason = wk.reason ? wk.reason : "error";
-	uint64_t stop = wk.stop_tsc ? wk.stop_tsc : rte_rdtsc();
-	worker_emit_stats(&wk, stop, reason);
-	worker_fini(&wk);
-	port_close(cfg.port_id);
+	engine_run(&eng);
+	const char *reason = eng.reason;
+	engine_fini(&eng);
+	port_close(&pinfo);
 	rte_eal_cleanup();
 	free(eargv);
 	free(ealv);

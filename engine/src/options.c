@@ -5,6 +5,7 @@
 #include "opt_table.h"
 #include "proto.h"
 #include "proto_udp.h"
+#include "workers_max.h"
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +372,10 @@ static const struct wl_optdef engine_opts[] = {
 	  .def = "continuous", .key = "mode", .group = G_TRAFFIC, .help = "continuous|burst|rate|backoff|random" },
 	{ .name = "port-id", .arg = "N", UINT(port_id, 0, 1023), .def = "0", .key = "port_id", .group = G_TRAFFIC,
 	  .help = "DPDK port to use" },
+	{ .name = "workers", .arg = "N", UINT(workers, 1, WL_MAX_WORKERS), .def = "1", .key = "workers",
+	  .group = G_TRAFFIC,
+	  .help = "data loops, one per lcore, each with its own rx/tx queue\n(net_af_xdp: queue_count=N); flows, rate and --count\n"
+		  "are split between them" },
 	{ .name = "src-ip", .arg = "A", FUNC(set_addr), .json = json_src_ip, .group = G_ADDR,
 	  .help = "IPv4 or IPv6 source address (tx needs it, except eth)" },
 	{ .name = "dst-ip", .arg = "A", FUNC(set_addr), .json = json_dst_ip, .group = G_ADDR,

@@ -24,6 +24,7 @@ struct wl_config {
 	int protocol;               /* enum wl_proto or WL_PROTO_RANDOM */
 	int mode;
 	uint16_t port_id;
+	uint32_t workers;           /* data loops, one rx/tx queue pair each */
 
 	uint32_t src_ip, dst_ip, ip; /* host order; 0 = unset */
 	int ip_version;             /* 4 or 6 (derived from the addresses when not given) */

@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include "stats.h"
 #include <math.h>
 
@@ -29,13 +30,19 @@ double rtt_quantile(const struct rtt_hist *h, double p)
 	return (double)h->max_ns;
 }
 
+/* the four counters every protocol, worker and port entry starts with */
+static void txrx(struct jbuf *j, uint64_t tx_packets, uint64_t tx_bytes, uint64_t rx_packets, uint64_t rx_bytes)
+{
+	jb_ku64(j, "tx_packets", tx_packets);
+	jb_ku64(j, "tx_bytes", tx_bytes);
+	jb_ku64(j, "rx_packets", rx_packets);
+	jb_ku64(j, "rx_bytes", rx_bytes);
+}
+
 static void proto_obj(struct jbuf *j, const struct proto_ctr *p)
 {
 	jb_obj_open(j);
-	jb_ku64(j, "tx_packets", p->tx_packets);
-	jb_ku64(j, "tx_bytes", p->tx_bytes);
-	jb_ku64(j, "rx_packets", p->rx_packets);
-	jb_ku64(j, "rx_bytes", p->rx_bytes);
+	txrx(j, p->tx_packets, p->tx_bytes, p->rx_packets, p->rx_bytes);
 	jb_ku64(j, "requests", p->requests);
 	jb_ku64(j, "answers_sent", p->answers_sent);
 	jb_ku64(j, "answers_matched", p->answers_matched);
@@ -70,6 +77,82 @@ static void rx_host_render(struct jbuf *j, const struct wl_counters *c)
 	jb_obj_close(j);
 }
 
+void counters_add(struct wl_counters *dst, const struct wl_counters *src)
+{
+	/* everything before the histogram is a uint64_t counter */
+	_Static_assert(offsetof(struct wl_counters, rtt) % sizeof(uint64_t) == 0, "counters are uint64_t");
+	uint64_t *d = (uint64_t *)dst;
+	const uint64_t *s = (const uint64_t *)src;
+	for (size_t i = 0; i < offsetof(struct wl_counters, rtt) / sizeof(uint64_t); i++)
+		d[i] += s[i];
+	struct rtt_hist *h = &dst->rtt;
+	h->count += src->rtt.count;
+	h->sum_ns += src->rtt.sum_ns;
+	if (src->rtt.max_ns > h->max_ns)
+		h->max_ns = src->rtt.max_ns;
+	for (unsigned i = 0; i < RTT_BUCKETS; i++)
+		h->b[i] += src->rtt.b[i];
+	struct ipd_stats *p = &dst->ipd;
+	const struct ipd_stats *q = &src->ipd;
+	if (q->pkts && (!p->t0_tsc || q->t0_tsc < p->t0_tsc))
+		p->t0_tsc = q->t0_tsc;
+	if (q->t1_tsc > p->t1_tsc)
+		p->t1_tsc = q->t1_tsc;
+	p->n += q->n;
+	p->sum_ns += q->sum_ns;
+	p->sumsq_ns += q->sumsq_ns;
+	p->pkts += q->pkts;
+	p->target_pps += q->target_pps;
+	p->active |= q->active;
+}
+
+double ipd_achieved_pps(const struct ipd_stats *d, uint64_t hz)
+{
+	double span = d->t1_tsc > d->t0_tsc ? (double)(d->t1_tsc - d->t0_tsc) / (double)hz : 0;
+	return span > 0 && d->pkts > 1 ? (double)(d->pkts - 1) / span : 0;
+}
+
+static uint64_t answers_matched(const struct wl_counters *c)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < WL_P_COUNT; i++)
+		n += c->p[i].answers_matched;
+	return n;
+}
+
+void stats_render_breakdown(struct jbuf *j, const struct stats_view *v)
+{
+	double dt = v->dt > 0 ? v->dt : 1e-9;
+	jb_key(j, "workers");
+	jb_arr_open(j);
+	for (unsigned i = 0; i < v->n_workers; i++) {
+		const struct stats_worker_view *w = &v->workers[i];
+		const struct wl_counters *c = w->c;
+		jb_obj_open(j);
+		jb_ku64(j, "worker", w->worker);
+		jb_ku64(j, "lcore", w->lcore);
+		txrx(j, c->tx_packets, c->tx_bytes, c->rx_packets, c->rx_bytes);
+		jb_ku64(j, "answers_matched", answers_matched(c));
+		jb_kdbl(j, "tx_pps", (double)(c->tx_packets - (w->prev ? w->prev->tx_packets : 0)) / dt, 1);
+		jb_kdbl(j, "rx_pps", (double)(c->rx_packets - (w->prev ? w->prev->rx_packets : 0)) / dt, 1);
+		jb_obj_close(j);
+	}
+	jb_arr_close(j);
+	jb_key(j, "ports");
+	jb_arr_open(j);
+	for (unsigned i = 0; i < v->n_ports; i++) {
+		const struct stats_port_view *p = &v->ports[i];
+		jb_obj_open(j);
+		jb_ku64(j, "port", p->port);
+		jb_kstr(j, "name", p->name);
+		txrx(j, p->tx_packets, p->tx_bytes, p->rx_packets, p->rx_bytes);
+		jb_ku64(j, "rx_missed", p->rx_missed);
+		jb_ku64(j, "tx_dropped", p->tx_dropped);
+		jb_obj_close(j);
+	}
+	jb_arr_close(j);
+}
+
 void stats_render(struct jbuf *j, const struct stats_view *v)
 {
 	const struct wl_counters *c = v->c;
@@ -88,10 +171,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 
 	jb_key(j, "totals");
 	jb_obj_open(j);
-	jb_ku64(j, "tx_packets", c->tx_packets);
-	jb_ku64(j, "tx_bytes", c->tx_bytes);
-	jb_ku64(j, "rx_packets", c->rx_packets);
-	jb_ku64(j, "rx_bytes", c->rx_bytes);
+	txrx(j, c->tx_packets, c->tx_bytes, c->rx_packets, c->rx_bytes);
 	jb_ku64(j, "malformed", c->malformed);
 	jb_ku64(j, "unknown", c->unknown);
 	jb_ku64(j, "tx_dropped", c->tx_dropped + v->port_tx_errors);
@@ -129,8 +209,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 		jb_key(j, "pacing");
 		jb_obj_open(j);
 		jb_kdbl(j, "target_pps", d->target_pps, 1);
-		double span = d->t1_tsc > d->t0_tsc ? (double)(d->t1_tsc - d->t0_tsc) / (double)v->hz : 0;
-		jb_kdbl(j, "achieved_pps", span > 0 && d->pkts > 1 ? (double)(d->pkts - 1) / span : 0, 1);
+		jb_kdbl(j, "achieved_pps", v->achieved_pps > 0 ? v->achieved_pps : ipd_achieved_pps(d, v->hz), 1);
 		double mean = d->n ? d->sum_ns / (double)d->n : 0;
 		double var = d->n ? d->sumsq_ns / (double)d->n - mean * mean : 0;
 		jb_kdbl(j, "ipd_mean_ns", mean, 1);
@@ -154,6 +233,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 		jb_knull(j, "backoff");
 	}
 	rx_host_render(j, c);
+	stats_render_breakdown(j, v);
 	if (v->reason) {
 		jb_kdbl(j, "duration_s", v->duration_s, 6);
 		jb_kstr(j, "reason", v->reason);

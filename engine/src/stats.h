@@ -71,6 +71,24 @@ struct wl_counters {
 	struct ipd_stats ipd;
 } __attribute__((aligned(64)));
 
+/* Add src into dst: every counter summed, RTT histograms merged, pacing
+ * spans joined (the workers' target rates add up). */
+void counters_add(struct wl_counters *dst, const struct wl_counters *src);
+/* Paced departures per second between the first and the last (0 before two). */
+double ipd_achieved_pps(const struct ipd_stats *d, uint64_t hz);
+
+/* One entry of "workers": its counters now and at the last line. */
+struct stats_worker_view {
+	unsigned worker, lcore;
+	const struct wl_counters *c, *prev;   /* prev NULL: rates over the whole run */
+};
+/* One entry of "ports". */
+struct stats_port_view {
+	unsigned port;
+	const char *name;
+	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, rx_missed, tx_dropped;
+};
+
 struct stats_view {
 	const char *type;          /* "stats" or "summary" */
 	const char *role;
@@ -82,8 +100,15 @@ struct stats_view {
 	uint64_t port_rx_missed, port_tx_errors;
 	int have_rtt;              /* something that can be answered was sent */
 	int have_backoff;
+	double achieved_pps;       /* pacing: the workers' own rates summed; 0: from c's span */
+	const struct stats_worker_view *workers;
+	unsigned n_workers;
+	const struct stats_port_view *ports;
+	unsigned n_ports;
 	double duration_s;         /* summary only */
 	const char *reason;        /* summary only */
 };
 void stats_render(struct jbuf *j, const struct stats_view *v);
+/* Only "workers" and "ports" of v (dt, workers, ports), for lines of another shape (replay). */
+void stats_render_breakdown(struct jbuf *j, const struct stats_view *v);
 #endif

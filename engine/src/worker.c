@@ -6,8 +6,10 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_memcpy.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 #include "worker.h"
+#include "workers.h"
 #include "proto_eth.h"
 #include "proto_arp.h"
 #include "proto_icmp6.h"
@@ -43,36 +45,15 @@ void worker_event(struct worker *w, const char *event, const char *extra_json)
 	}
 }
 
-void worker_emit_stats(struct worker *w, uint64_t now, const char *reason)
-{
-	static struct jbuf j;
-	static struct wl_counters snap;
-	struct rte_eth_stats es;
-	memcpy(&snap, &w->c, sizeof(snap));
-	memset(&es, 0, sizeof(es));
-	rte_eth_stats_get(w->port->id, &es);
-	struct stats_view v = {
-		.type = reason ? "summary" : "stats",
-		.role = wl_role_names[w->cfg->role],
-		.t = (double)(now - w->t0) / (double)w->hz,
-		.dt = reason ? (double)(now - w->t0) / (double)w->hz : (double)(now - w->prev_tsc) / (double)w->hz,
-		.c = &snap,
-		.prev = reason ? NULL : &w->prev,
-		.hz = w->hz,
-		.port_rx_missed = es.imissed,
-		.port_tx_errors = es.oerrors,
-		.have_rtt = w->have_rtt,
-		.have_backoff = w->have_backoff,
-		.duration_s = (double)(now - w->t0) / (double)w->hz,
-		.reason = reason,
-	};
-	stats_render(&j, &v);
-	jb_emit(&j);
-	memcpy(&w->prev, &snap, sizeof(snap));
-	w->prev_tsc = now;
-}
-
 /* ---------- templates ---------- */
+
+/* Templates changed: no mbuf holds the new ones yet. The stamp names the
+ * worker (its templates carry its ICMP id), the generation and the template. */
+static void tmpl_generation(struct worker *w)
+{
+	w->tmpl_gen++;
+	w->stamp_base = ((uint32_t)(w->index + 1) << 24) | ((w->tmpl_gen & 0xffff) << 8);
+}
 
 static void random_message(struct wl_rng *r, char *out, size_t *len)
 {
@@ -116,6 +97,7 @@ static int build_templates(struct worker *w, int proto)
 	memcpy(x.a6.src, c->src_ip6, IPV6_ALEN);
 	memcpy(x.a6.dst, c->dst_ip6, IPV6_ALEN);
 	w->ops = ops;
+	tmpl_generation(w);
 	unsigned n = ops->n_tmpls ? ops->n_tmpls(c) : ops->per_message && !c->message_len ? 16 : 1;
 	for (unsigned i = 0; i < n; i++) {
 		struct wl_tmpl *t = &w->tmpls[i];
@@ -163,14 +145,24 @@ static int gen_setup(struct worker *w, int proto, int mode, uint64_t now)
 {
 	w->proto = proto;
 	w->mode = mode;
-	w->n_sports = w->cfg->flows;
+	uint32_t n_sports = w->cfg->flows;
 	/* a TCP client never reuses a 4-tuple while a connection on it may live (RFC 9293 3.4.1):
 	 * each connection takes the next port, as ephemeral ports do, over at least --flows ports
 	 * (64 ports reused every 32 ms at 2000 connections/s met the peer still in LAST-ACK) */
 	if (proto == WL_P_TCP) {
 		uint32_t ephemeral = 65536u - w->cfg->src_port < WL_TCP_PORTS ? 65536u - w->cfg->src_port : WL_TCP_PORTS;
-		if (w->n_sports < ephemeral)
-			w->n_sports = ephemeral;
+		if (n_sports < ephemeral)
+			n_sports = ephemeral;
+	}
+	/* each worker its own slice of the source ports (the connections of one
+	 * never meet another's); fewer ports than workers: all share them */
+	w->sport_base = w->cfg->src_port;
+	w->n_sports = n_sports;
+	if (n_sports >= w->n_workers) {
+		uint32_t lo = (uint32_t)((uint64_t)n_sports * w->index / w->n_workers);
+		uint32_t hi = (uint32_t)((uint64_t)n_sports * (w->index + 1) / w->n_workers);
+		w->sport_base = (uint16_t)(w->cfg->src_port + lo);
+		w->n_sports = hi - lo;
 	}
 	if (w->flow_i >= w->n_sports)
 		w->flow_i = 0;
@@ -179,7 +171,8 @@ static int gen_setup(struct worker *w, int proto, int mode, uint64_t now)
 	w->paced = 0;
 	w->c.ipd.active = 0;
 	if (mode == WL_MODE_RATE || (mode == WL_MODE_CONTINUOUS && w->interval_us)) {
-		double pps = mode == WL_MODE_RATE ? w->pps : 1e6 / (double)w->interval_us;
+		/* the workers share the rate */
+		double pps = (mode == WL_MODE_RATE ? w->pps : 1e6 / (double)w->interval_us) / w->n_workers;
 		/* after a stall (preemption, a slow stats write) catch up on up to
 		 * 200 ms of departures so the average rate holds */
 		uint64_t lag = w->hz / 5;
@@ -225,6 +218,7 @@ static int send_frame(struct worker *w, const uint8_t *data, size_t len, int pro
 		w->c.tx_dropped++;
 		return -1;
 	}
+	*RTE_MBUF_DYNFIELD(m, w->stamp_off, uint32_t *) = 0; /* no template in it any more */
 	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
 	if (!p) {
 		rte_pktmbuf_free(m);
@@ -235,7 +229,7 @@ static int send_frame(struct worker *w, const uint8_t *data, size_t len, int pro
 	if (w->pcap_on)
 		pcap_frame(w, now, data, len);
 	for (int tries = 0; tries < 64; tries++) {
-		if (rte_eth_tx_burst(w->port->id, 0, &m, 1) == 1) {
+		if (rte_eth_tx_burst(w->qport, w->queue, &m, 1) == 1) {
 			count_tx(w, proto, (uint32_t)len);
 			return 0;
 		}
@@ -282,13 +276,23 @@ static inline int req_match(struct worker *w, uint32_t key, int proto, uint64_t 
 static inline unsigned flush_pending(struct worker *w, uint64_t now)
 {
 	unsigned n = w->n_pend;
-	uint16_t sent = rte_eth_tx_burst(w->port->id, 0, w->pend, (uint16_t)n);
+	uint16_t sent = rte_eth_tx_burst(w->qport, w->queue, w->pend, (uint16_t)n);
 	if (sent) {
-		/* counting per frame: the pending array can mix protocols only
-		 * across a phase change, so take the fast path when it does not */
-		for (unsigned i = 0; i < sent; i++) {
-			uint32_t len = w->pend[i]->data_len;
-			count_tx(w, w->pend_proto[i], len);
+		/* the pending frames mix protocols only across a random-mode phase
+		 * change: otherwise the counters move once per burst; lengths come
+		 * from pend_len, the PMD may have freed the mbufs already */
+		const uint8_t pr = w->pend_proto[0];
+		if (pr == w->pend_proto[sent - 1]) {
+			uint64_t bytes = 0;
+			for (unsigned i = 0; i < sent; i++)
+				bytes += w->pend_len[i];
+			w->c.tx_packets += sent;
+			w->c.tx_bytes += bytes;
+			w->c.p[pr].tx_packets += sent;
+			w->c.p[pr].tx_bytes += bytes;
+		} else {
+			for (unsigned i = 0; i < sent; i++)
+				count_tx(w, w->pend_proto[i], w->pend_len[i]);
 		}
 		if (w->c.ipd.active) {
 			struct ipd_stats *d = &w->c.ipd;
@@ -310,6 +314,7 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 		if (sent < n) {
 			memmove(w->pend, w->pend + sent, (n - sent) * sizeof(w->pend[0]));
 			memmove(w->pend_proto, w->pend_proto + sent, n - sent);
+			memmove(w->pend_len, w->pend_len + sent, (n - sent) * sizeof(w->pend_len[0]));
 		}
 		w->n_pend = n - sent;
 	}
@@ -331,10 +336,18 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 		if (reuse_key)
 			t = &w->tmpls[w->bo.tmpl];
 		uint8_t *d = rte_pktmbuf_mtod(m[i], uint8_t *);
-		rte_memcpy(d, t->data, t->len);
+		/* an mbuf that last left with this very template still holds it:
+		 * only the varying fields are written again (tmpl_fill), as
+		 * testpmd's txonly leaves its payload alone */
+		const uint32_t stamp = w->stamp_base | (uint32_t)(t - w->tmpls);
+		uint32_t *sp = RTE_MBUF_DYNFIELD(m[i], w->stamp_off, uint32_t *);
+		if (*sp != stamp) {
+			rte_memcpy(d, t->data, t->len);
+			*sp = stamp;
+		}
 		m[i]->data_len = t->len;
 		m[i]->pkt_len = t->len;
-		uint16_t sport = (uint16_t)(w->cfg->src_port + w->flow_i);
+		uint16_t sport = (uint16_t)(w->sport_base + w->flow_i);
 		uint32_t key = w->key;
 		if (reuse_key) {
 			key = w->bo.key;
@@ -347,25 +360,26 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 				key &= 0xffff;
 		}
 		tmpl_fill(t, d, key, sport);
-		if (req) {
+		if (unlikely(req)) {
 			if (proto == WL_P_ARP) {
 				arp_push(w, now);
 			} else {
 				req_record(w, key, proto, now);
 			}
 		}
-		if (!reuse_key) {
-			w->c.p[proto].requests += req || (w->mode == WL_MODE_BACKOFF);
-			w->c.gen_packets++;
-		}
 		if (w->mode == WL_MODE_BACKOFF) {
 			w->bo.key = key;
 			w->bo.sport = sport;
 			w->bo.tmpl = (unsigned)(t - w->tmpls);
 		}
-		if (w->pcap_on && !fragmenting)
+		if (unlikely(w->pcap_on) && !fragmenting)
 			pcap_frame(w, now, d, t->len);
-		w->pend_proto[w->n_pend + i] = (uint8_t)proto;
+		w->pend_len[w->n_pend + i] = t->len;
+	}
+	memset(w->pend_proto + w->n_pend, proto, n);
+	if (!reuse_key) {
+		w->c.p[proto].requests += req || w->mode == WL_MODE_BACKOFF ? n : 0;
+		w->c.gen_packets += n;
 	}
 	if (fragmenting) {
 		/* --fragment-size: each datagram leaves as its fragments (copied out) */
@@ -393,8 +407,9 @@ static inline void gen_step(struct worker *w, uint64_t now)
 		return;
 	unsigned n = 0;
 	unsigned max = w->cfg->tx_burst;
-	const uint64_t count = w->cfg->count;
-	uint64_t left = count ? count - w->c.gen_packets : UINT64_MAX;
+	const int counted = w->cfg->count != 0;
+	const uint64_t count = w->count;
+	uint64_t left = counted ? count - w->c.gen_packets : UINT64_MAX;
 
 	switch (w->mode) {
 	case WL_MODE_CONTINUOUS:
@@ -414,7 +429,9 @@ static inline void gen_step(struct worker *w, uint64_t now)
 		if (!w->burst_left) {
 			if (now < w->next_burst_tsc)
 				return;
-			w->burst_left = w->burst_size;
+			w->burst_left = share(w->burst_size, w->index, w->n_workers);
+			if (!w->burst_left)
+				return;
 		}
 		n = w->burst_left < max ? w->burst_left : max;
 		break;
@@ -444,7 +461,7 @@ static inline void gen_step(struct worker *w, uint64_t now)
 			return;
 		}
 new_request:
-		if (count && w->c.gen_packets >= count)
+		if (counted && w->c.gen_packets >= count)
 			return;
 		if (gen_fill(w, 1, now, 0) == 0)
 			return;
@@ -525,7 +542,7 @@ static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_inf
 			our_syn = 1;
 			w->c.handshakes++;
 		}
-		static uint8_t out[TCP_CLIENT_MAX_OUT][WL_MAX_FRAME];
+		uint8_t (*out)[WL_MAX_FRAME] = w->scratch->tcp_out;
 		size_t lens[TCP_CLIENT_MAX_OUT];
 		w->tcpc.now_ms = ticks_to_ns(w, now - w->t0) / 1000000;
 		int n = tcp_client_input(&w->tcpc, d, pi, our_syn, out, lens);
@@ -567,20 +584,21 @@ static void arp_learn(struct worker *w, const uint8_t *d, const struct pkt_info 
 	memcpy(w->dst_mac, sha, ETH_ALEN);
 	for (unsigned i = 0; i < w->n_tmpls; i++)
 		memcpy(w->tmpls[i].data, sha, ETH_ALEN);
+	tmpl_generation(w);
 	w->c.arp_cache_updates++;
 }
 
 static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 {
-	static uint8_t out[WL_MAX_FRAME];
-	static uint8_t linear[WL_MAX_FRAME];
+	uint8_t *out = w->scratch->out;
+	uint8_t *linear = w->scratch->linear;
 	const uint8_t *d;
 	uint32_t len = m->pkt_len;
 	if (m->nb_segs == 1) {
 		d = rte_pktmbuf_mtod(m, const uint8_t *);
 	} else {
-		if (len > sizeof(linear))
-			len = sizeof(linear);
+		if (len > WL_MAX_FRAME)
+			len = WL_MAX_FRAME;
 		d = rte_pktmbuf_read(m, 0, len, linear);
 	}
 	struct pkt_info pi;
@@ -648,7 +666,7 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 	w->tcps.now_ms = ticks_to_ns(w, now - w->t0) / 1000000;
 	int big = len > ETH_MAX_FRAME;
 	uint8_t *o = big ? w->big_out : out;
-	size_t olen = respond(&w->resp, d, len, &pi, o, big ? REASM_MAX_FRAME : sizeof(out), &ev);
+	size_t olen = respond(&w->resp, d, len, &pi, o, big ? REASM_MAX_FRAME : WL_MAX_FRAME, &ev);
 	if (ev & RESP_TCP_HANDSHAKE)
 		w->c.handshakes++;
 	if (ev & RESP_ERROR)
@@ -662,7 +680,7 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 static inline unsigned rx_poll(struct worker *w, uint64_t now)
 {
 	struct rte_mbuf *rx[RX_BURST];
-	uint16_t n = rte_eth_rx_burst(w->port->id, 0, rx, RX_BURST);
+	uint16_t n = rte_eth_rx_burst(w->qport, w->queue, rx, RX_BURST);
 	if (!n)
 		return 0;
 	now = rte_rdtsc(); /* arrival time of this burst, for RTT and pcap */
@@ -671,6 +689,9 @@ static inline unsigned rx_poll(struct worker *w, uint64_t now)
 			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
 		rx_one(w, rx[i], now);
 	}
+	/* received data overwrote whatever template these mbufs held */
+	for (uint16_t i = 0; i < n; i++)
+		*RTE_MBUF_DYNFIELD(rx[i], w->stamp_off, uint32_t *) = 0;
 	rte_pktmbuf_free_bulk(rx, n);
 	return n;
 }
@@ -679,7 +700,7 @@ static inline unsigned rx_poll(struct worker *w, uint64_t now)
  * idle ones closed (their FINs sent). */
 static void tcp_timers(struct worker *w, uint64_t now)
 {
-	static uint8_t out[WL_MAX_FRAME];
+	uint8_t *out = w->scratch->timer_out;
 	uint64_t ms = ticks_to_ns(w, now - w->t0) / 1000000;
 	w->next_tcp_tick = now + w->hz / 1000;
 	if (w->tcpc.tab.slot) {
@@ -748,10 +769,8 @@ static int resolve_dst(struct worker *w)
 			fprintf(stderr, "wirelab-engine: %s is at %s\n", ip, mac);
 			break;
 		}
-		if (w->inline_stats && now >= w->next_stats) {
-			worker_emit_stats(w, now, NULL);
-			w->next_stats += w->stats_step;
-		}
+		if (w->inline_stats)
+			engine_stats_tick(w->eng, now);
 	}
 	w->resolving = 0;
 	return 0;
@@ -835,9 +854,31 @@ static void random_phase(struct worker *w, uint64_t now)
 		 w->phase, (unsigned long long)c->seed, wl_proto_names[d.protocol], wl_mode_names[d.mode],
 		 c->phase_duration_s, w->pps, w->burst_size, (unsigned long long)w->burst_gap_us,
 		 (unsigned long long)w->interval_us);
-	worker_event(w, "phase", ex);
+	if (w->index == 0)
+		worker_event(w, "phase", ex);
 	w->phase++;
 	w->phase_end = now + (uint64_t)(c->phase_duration_s * (double)w->hz);
+}
+
+/* Workers other than 0: answer what reaches their queue until worker 0
+ * has the peer's MAC (or gave up). */
+static int wait_for_peer(struct worker *w)
+{
+	int r;
+	while ((r = __atomic_load_n(&w->sh->ready, __ATOMIC_ACQUIRE)) == 0) {
+		uint64_t now = rte_rdtsc();
+		if (wl_force_quit)
+			break;
+		rx_poll(w, now);
+		if (w->inline_stats)
+			engine_stats_tick(w->eng, now);
+	}
+	if (r != 1) {
+		set_reason(w, wl_force_quit ? "signal" : "error", rte_rdtsc());
+		return -1;
+	}
+	memcpy(w->dst_mac, w->sh->dst_mac, ETH_ALEN);
+	return 0;
 }
 
 int worker_main(void *arg)
@@ -848,16 +889,17 @@ int worker_main(void *arg)
 	int random = c->mode == WL_MODE_RANDOM || c->protocol == WL_PROTO_RANDOM;
 
 	if (c->role != WL_ROLE_RX) {
-		if (c->arp_dad && detect_duplicate(w) < 0) {
-			set_reason(w, wl_force_quit ? "signal" : "error", rte_rdtsc());
-			return 0;
-		}
-		int needs_mac = !c->has_dst_mac && c->protocol != WL_P_ARP;
-		if (needs_mac) {
-			if (resolve_dst(w) < 0) {
+		if (w->index == 0) {
+			int needs_mac = !c->has_dst_mac && c->protocol != WL_P_ARP;
+			if ((c->arp_dad && detect_duplicate(w) < 0) || (needs_mac && resolve_dst(w) < 0)) {
+				w->sh->ready = -1;
 				set_reason(w, wl_force_quit ? "signal" : "error", rte_rdtsc());
 				return 0;
 			}
+			memcpy(w->sh->dst_mac, w->dst_mac, ETH_ALEN);
+			__atomic_store_n(&w->sh->ready, 1, __ATOMIC_RELEASE);
+		} else if (wait_for_peer(w) < 0) {
+			return 0;
 		}
 		now = rte_rdtsc();
 		if (random) {
@@ -871,17 +913,25 @@ int worker_main(void *arg)
 
 	const uint64_t count = c->count;
 	const int is_rx = c->role == WL_ROLE_RX;
-	uint64_t idle_polls = 0;
+	uint64_t idle_polls = 0, next_rx_poll = 0;
+	const uint64_t rx_gap = w->hz / 20000;
 	while (!w->done) {
 		now = rte_rdtsc();
-		/* rx first: replies and requests waiting in the ring. When only
-		 * generating at full speed, a quiet rx ring is polled less often
-		 * (each empty poll can cost a wakeup syscall with AF_XDP). */
-		if (idle_polls < 16 || (idle_polls & 7) == 0 || !w->generating) {
-			if (rx_poll(w, now))
+		/* rx first: replies and requests waiting in the ring. While
+		 * generating, a quiet rx ring is polled less often: an empty poll
+		 * is a recvfrom() that busy-polls the queue under af_xdp's
+		 * preferred busy polling. Paced traffic keeps it every 64th turn
+		 * (RTTs stay exact to a few us); a flood at full speed, where each
+		 * turn is a burst, every 50 us. */
+		int poll_rx = !w->generating || idle_polls < 16 ||
+			      (w->paced || w->mode != WL_MODE_CONTINUOUS ? (idle_polls & 63) == 0 : now >= next_rx_poll);
+		if (poll_rx) {
+			if (rx_poll(w, now)) {
 				idle_polls = 0;
-			else
+			} else {
 				idle_polls++;
+				next_rx_poll = now + rx_gap;
+			}
 		} else {
 			idle_polls++;
 		}
@@ -900,9 +950,9 @@ int worker_main(void *arg)
 		}
 		if (count) {
 			if (is_rx) {
-				if (w->c.rx_packets >= count)
+				if (engine_rx_packets(w->eng) >= c->count)
 					set_reason(w, "count", now);
-			} else if (!w->linger_end && w->c.gen_packets >= count && !w->n_pend && !w->bo.active) {
+			} else if (!w->linger_end && w->c.gen_packets >= w->count && !w->n_pend && !w->bo.active) {
 				w->linger_end = now + (uint64_t)c->linger_ms * w->hz / 1000;
 				if (w->linger_end == now)
 					w->linger_end++;
@@ -917,12 +967,8 @@ int worker_main(void *arg)
 		}
 		if (random && w->generating && now >= w->phase_end)
 			random_phase(w, now);
-		if (w->inline_stats && now >= w->next_stats) {
-			worker_emit_stats(w, now, NULL);
-			w->next_stats += w->stats_step;
-			if (w->next_stats < now)
-				w->next_stats = now + w->stats_step;
-		}
+		if (w->inline_stats)
+			engine_stats_tick(w->eng, now);
 	}
 	/* give the last frames a chance to leave */
 	uint64_t until = rte_rdtsc() + w->hz / 100;
@@ -939,7 +985,7 @@ int worker_main(void *arg)
 /* DPDK's TSC rate can be a nominal figure (2.45 GHz here where the TSC
  * really runs at 2.4454 GHz): rate pacing would be off by that much.
  * Measure it against CLOCK_MONOTONIC over 250 ms instead. */
-static uint64_t calibrate_tsc_hz(void)
+uint64_t worker_calibrate_tsc_hz(void)
 {
 	struct timespec a0, a1, b0, b1;
 	clock_gettime(CLOCK_MONOTONIC, &a0);
@@ -964,21 +1010,36 @@ static uint64_t calibrate_tsc_hz(void)
 }
 
 int worker_init(struct worker *w, const struct wl_config *cfg, const struct port_info *port,
-		struct rte_mempool *pool)
+		struct rte_mempool *pool, unsigned index, unsigned n, uint64_t hz, uint64_t t0, uint64_t wall0_ns)
 {
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
 	w->port = port;
 	w->pool = pool;
-	w->hz = calibrate_tsc_hz();
+	w->index = index;
+	w->n_workers = n;
+	w->qport = port->qport[index];
+	w->queue = port->qid[index];
+	w->count = share(cfg->count, index, n);
+	w->hz = hz;
 	w->ns_per_tick = 1e9 / (double)w->hz;
+	static const struct rte_mbuf_dynfield stamp_desc = {
+		.name = "wl_tmpl_stamp", .size = sizeof(uint32_t), .align = __alignof__(uint32_t),
+	};
+	w->stamp_off = rte_mbuf_dynfield_register(&stamp_desc);
+	if (w->stamp_off < 0) {
+		fprintf(stderr, "wirelab-engine: cannot register an mbuf field: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
 	w->tmpls = rte_zmalloc("wl_tmpl", sizeof(struct wl_tmpl) * WL_MAX_TMPLS, 64);
 	w->req = rte_zmalloc("wl_req", sizeof(struct req_slot) * WL_REQ_SLOTS, 64);
-	if (!w->tmpls || !w->req) {
+	w->scratch = rte_zmalloc("wl_scratch", sizeof(*w->scratch), 64);
+	if (!w->tmpls || !w->req || !w->scratch) {
 		fprintf(stderr, "wirelab-engine: out of memory for templates (raise -m)\n");
 		return -1;
 	}
-	rng_seed(&w->rng, cfg->seed);
+	/* worker 0 draws what a single worker always drew; the others their own ICMP ids and keys */
+	rng_seed(&w->rng, cfg->seed + (uint64_t)index * 0x9e3779b97f4a7c15ull);
 	w->icmp_id = (uint16_t)(rng_next(&w->rng) >> 48);
 	w->key = (uint32_t)(rng_next(&w->rng) >> 32);
 	memcpy(w->dst_mac, cfg->dst_mac, ETH_ALEN);
@@ -1039,19 +1100,21 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 		w->have_backoff = cfg->mode == WL_MODE_BACKOFF;
 	}
 	if (cfg->pcap[0]) {
-		if (pcapw_open(&w->pcap, cfg->pcap) < 0) {
-			fprintf(stderr, "wirelab-engine: --pcap: cannot write '%s': %s\n", cfg->pcap, strerror(errno));
+		/* one writer per worker: FILE for worker 0, FILE.1, FILE.2, ... for the others */
+		char path[sizeof(cfg->pcap) + 16];
+		if (index)
+			snprintf(path, sizeof(path), "%s.%u", cfg->pcap, index);
+		else
+			snprintf(path, sizeof(path), "%s", cfg->pcap);
+		if (pcapw_open(&w->pcap, path) < 0) {
+			fprintf(stderr, "wirelab-engine: --pcap: cannot write '%s': %s\n", path, strerror(errno));
 			return -1;
 		}
 		w->pcap_on = 1;
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	w->t0 = rte_rdtsc();
-	w->wall0_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	w->t0 = t0;
+	w->wall0_ns = wall0_ns;
 	w->prev_tsc = w->t0;
-	w->stats_step = (uint64_t)(cfg->stats_interval_s * (double)w->hz);
-	w->next_stats = w->t0 + w->stats_step;
 	if (cfg->duration_s > 0)
 		w->end_tsc = w->t0 + (uint64_t)(cfg->duration_s * (double)w->hz);
 	return 0;
@@ -1066,6 +1129,7 @@ void worker_fini(struct worker *w)
 	}
 	rte_free(w->tmpls);
 	rte_free(w->req);
+	rte_free(w->scratch);
 	tcp_client_free(&w->tcpc);
 	tcp_server_free(&w->tcps);
 	reasm_destroy(w->reasm);

@@ -31,10 +31,43 @@ struct req_slot {
 
 extern volatile int wl_force_quit;
 
+/* What the workers of one engine share: set up once, then read-only in the
+ * hot loop; worker 0 resolves the peer's MAC and probes for our address
+ * (the others wait, answering what reaches their queues). */
+struct wl_shared {
+	volatile int ready;        /* 1: dst_mac valid, generate; -1: give up */
+	uint8_t dst_mac[ETH_ALEN];
+};
+
+/* Frames built outside the template path (answers, TCP segments), one set
+ * per worker so that no two lcores write the same buffer. */
+struct worker_scratch {
+	uint8_t out[WL_MAX_FRAME];
+	uint8_t linear[WL_MAX_FRAME];
+	uint8_t timer_out[WL_MAX_FRAME];
+	uint8_t tcp_out[TCP_CLIENT_MAX_OUT][WL_MAX_FRAME];
+};
+
+struct engine;
+
+/* Worker i's part of `total` split over n (the first ones take the remainder). */
+static inline uint64_t share(uint64_t total, unsigned i, unsigned n)
+{
+	return total / n + (i < total % n);
+}
+
 struct worker {
 	const struct wl_config *cfg;
 	const struct port_info *port;
 	struct rte_mempool *pool;
+	struct engine *eng;        /* stats over all workers (workers.h) */
+	struct wl_shared *sh;
+	unsigned index, n_workers; /* this worker, of how many */
+	unsigned lcore;
+	uint16_t qport, queue;     /* its rx and tx queue: DPDK port and queue id */
+	uint64_t count;            /* its share of --count (generated frames) */
+	uint16_t sport_base;       /* its share of the source ports starts here */
+	struct worker_scratch *scratch;
 	uint64_t hz;
 	double ns_per_tick;
 	uint64_t t0;               /* TSC at start */
@@ -49,6 +82,8 @@ struct worker {
 	uint32_t burst_size;
 	double pps;
 	const struct wl_proto_ops *ops; /* the generated protocol's */
+	int stamp_off;             /* mbuf dynfield: which template an mbuf holds */
+	uint32_t tmpl_gen, stamp_base;
 	struct wl_tmpl *tmpls;
 	unsigned n_tmpls;
 	uint32_t key;
@@ -107,6 +142,7 @@ struct worker {
 	struct rte_mbuf *pend[WL_MAX_BURST];
 	unsigned n_pend, pend_gen;  /* pend_gen: how many pending are generator packets */
 	uint8_t pend_proto[WL_MAX_BURST];
+	uint16_t pend_len[WL_MAX_BURST];
 
 	/* stop */
 	uint64_t end_tsc;          /* 0: none */
@@ -115,19 +151,17 @@ struct worker {
 	const char *reason;
 	uint64_t stop_tsc;
 
-	/* stats printed from this loop when there is no other lcore */
+	/* stats printed from this loop when it runs on the main lcore */
 	int inline_stats;
-	uint64_t next_stats;
-	uint64_t stats_step;
-	struct wl_counters prev;
+	struct wl_counters prev;   /* the emitter's: counters at the last line */
 	uint64_t prev_tsc;
 };
 
+/* Worker `index` of n on queue `index`; hz and t0 are the engine's. */
 int worker_init(struct worker *w, const struct wl_config *cfg, const struct port_info *port,
-		struct rte_mempool *pool);
+		struct rte_mempool *pool, unsigned index, unsigned n, uint64_t hz, uint64_t t0, uint64_t wall0_ns);
+uint64_t worker_calibrate_tsc_hz(void);
 int worker_main(void *arg);
-/* Stats line (or summary if reason != NULL) from the worker's counters. */
-void worker_emit_stats(struct worker *w, uint64_t now, const char *reason);
 void worker_event(struct worker *w, const char *event, const char *extra_json);
 void worker_fini(struct worker *w);
 #endif

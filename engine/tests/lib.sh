@@ -17,6 +17,8 @@ IP_A=198.18.200.1
 IP_B=198.18.200.2
 # which vdev: net_af_xdp (default) or net_af_packet
 PMD="${WL_PMD:-net_af_xdp}"
+# rx/tx queues of each veth (several workers: one queue each)
+QUEUES="${WL_QUEUES:-1}"
 TMP="$(mktemp -d "/tmp/${WL_TEST_PREFIX}-XXXXXX")"
 PIDS=()
 FAILS=0
@@ -45,7 +47,8 @@ setup_pair() {
       ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     done
   fi
-  ip link add "${WL_TEST_PREFIX}-${ID}a" type veth peer name "${WL_TEST_PREFIX}-${ID}b"
+  ip link add "${WL_TEST_PREFIX}-${ID}a" numtxqueues "$QUEUES" numrxqueues "$QUEUES" type veth \
+    peer name "${WL_TEST_PREFIX}-${ID}b" numtxqueues "$QUEUES" numrxqueues "$QUEUES"
   ip link set "${WL_TEST_PREFIX}-${ID}a" netns "$NS_A"
   ip link set "${WL_TEST_PREFIX}-${ID}b" netns "$NS_B"
   ip -n "$NS_A" link set "${WL_TEST_PREFIX}-${ID}a" name eth1
@@ -62,10 +65,16 @@ setup_pair() {
   log "namespaces $NS_A, $NS_B up ($PMD)"
 }
 
-# eal NS LCORE: EAL arguments for an engine in namespace NS
+# eal NS LCORE: EAL arguments for an engine in namespace NS. With QUEUES > 1,
+# net_af_xdp gets one vdev per queue (DPDK 22.11 reads a queue count only
+# from combined channels, which a veth does not have)
 eal() {
-  local side="${1##*-}" lcore="$2"
-  echo "--no-huge -m 512 --no-pci --file-prefix ${WL_TEST_PREFIX}-$ID-$side -l $lcore --log-level=user1:notice --vdev ${PMD}0,iface=eth1"
+  local side="${1##*-}" lcore="$2" vdevs=" --vdev ${PMD}0,iface=eth1" q
+  if [ "$QUEUES" -gt 1 ]; then
+    vdevs=""
+    for q in $(seq 0 $((QUEUES - 1))); do vdevs="$vdevs --vdev ${PMD}$q,iface=eth1,start_queue=$q"; done
+  fi
+  echo "--no-huge -m 512 --no-pci --file-prefix ${WL_TEST_PREFIX}-$ID-$side -l $lcore --log-level=user1:notice$vdevs"
 }
 
 # engine_bg NS LCORE OUTFILE -- args... : start an engine in the background

@@ -375,6 +375,33 @@ static void test_stats(void)
 	CHECK(!strcmp(j.buf, "{\"a\":\"q\\\"b\\\\\\u000a\",\"n\":5,\"arr\":[1,2],\"x\":null}"));
 }
 
+/* the stats emitter's sum of several workers' counters */
+static void test_counters_add(void)
+{
+	static struct wl_counters a, b;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.tx_packets = 3; b.tx_packets = 4;
+	a.p[WL_P_UDP].answers_matched = 5; b.p[WL_P_UDP].answers_matched = 6;
+	a.tcp_client.in_state[2] = 1; b.tcp_client.in_state[2] = 2;
+	a.arp_conflicts = 1; b.arp_conflicts = 1;
+	rtt_add(&a.rtt, 1000);
+	rtt_add(&b.rtt, 9000);
+	a.ipd = (struct ipd_stats){ .n = 9, .pkts = 10, .t0_tsc = 100, .t1_tsc = 900, .target_pps = 500, .active = 1 };
+	b.ipd = (struct ipd_stats){ .n = 9, .pkts = 10, .t0_tsc = 50, .t1_tsc = 950, .target_pps = 500, .active = 1 };
+	counters_add(&a, &b);
+	CHECK_EQ(a.tx_packets, 7);
+	CHECK_EQ(a.p[WL_P_UDP].answers_matched, 11);
+	CHECK_EQ(a.tcp_client.in_state[2], 3);
+	CHECK_EQ(a.arp_conflicts, 2); /* the last counter before the histogram */
+	CHECK_EQ(a.rtt.count, 2);
+	CHECK_EQ(a.rtt.max_ns, 9000);
+	CHECK_EQ(a.ipd.pkts, 20);
+	CHECK_EQ(a.ipd.t0_tsc, 50);
+	CHECK_EQ(a.ipd.t1_tsc, 950);
+	CHECK(a.ipd.target_pps == 1000); /* the workers' shares add up to the target */
+}
+
 static int parse_args(struct wl_config *c, const char *line)
 {
 	char buf[1024], *argv[64];
@@ -444,6 +471,11 @@ static void test_options(void)
 	CHECK_EQ(parse_args(&c, "--ip-version 5"), 2);
 	CHECK_EQ(parse_args(&c, "--protocol icmp --src-ip 1.1.1.1 --dst-ip 2.2.2.2"), 0);
 	CHECK_EQ(c.ip_version, 4);
+	CHECK_EQ(c.workers, 1);
+	CHECK_EQ(parse_args(&c, "--role rx --workers 4"), 0);
+	CHECK_EQ(c.workers, 4);
+	CHECK_EQ(parse_args(&c, "--role rx --workers 0"), 2);
+	CHECK_EQ(parse_args(&c, "--role rx --workers 65"), 2);
 	uint32_t ip;
 	CHECK_EQ(parse_ipv4("198.18.200.1", &ip), 0);
 	CHECK_EQ(ip, 0xC612C801);
@@ -462,6 +494,7 @@ int main(void)
 	test_template_fill();
 	test_pacing();
 	test_stats();
+	test_counters_add();
 	test_options();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
