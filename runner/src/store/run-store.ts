@@ -9,6 +9,8 @@ import { PROTOCOLS, type ProtocolCounters } from "../traffic/engine-output.ts";
 import type { HostSample } from "../monitor/host-sample.ts";
 import { ownStart, runnerAlive } from "./runner-process.ts";
 import type { CheckResult, RunState, Sample } from "../traffic/run-traffic.ts";
+import type { Breakdown } from "../traffic/breakdown.ts";
+import { BREAKDOWN_METRICS_QUERIES, BREAKDOWN_SCHEMA, BreakdownTables, type BreakdownRow, type BreakdownTotalsRow } from "./breakdown-tables.ts";
 
 export type StoredState = RunState | "running";
 
@@ -158,8 +160,10 @@ export interface MetricsSnapshot {
   totals: CounterTotals[];
   /** Finished runs' durations: runs at or under each bucket bound, their count and sum. */
   durations: { buckets: { le: number; runs: number }[]; count: number; sum: number };
-  /** Runs still 'running', with each one's latest sample per host, role and protocol. */
-  running: { id: string; latest: SampleRow[] }[];
+  /** Runs still 'running', with each one's latest sample per host, role and protocol, and per worker, port, family, VLAN. */
+  running: { id: string; latest: SampleRow[]; latestBreakdown: BreakdownRow[] }[];
+  /** Per host, worker / port / family / VLAN: every finished run's final figures, summed. */
+  breakdownTotals: BreakdownTotalsRow[];
 }
 
 function durationSeconds(startedAt: string, endedAt: string): number | undefined {
@@ -183,6 +187,7 @@ function oneLine(err: unknown): string {
 export class RunStore {
   private readonly db: Database;
   private readonly insertSample;
+  private readonly breakdowns!: BreakdownTables;
   private readonly dataVersion;
   /** This connection's writes: PRAGMA data_version counts only other connections' commits. */
   private writes = 0;
@@ -197,8 +202,9 @@ export class RunStore {
         // The busy timeout first: switching a fresh file to WAL and creating the schema wait for another process
         // opening the same store at the same moment (two CLI runs started together) instead of failing 'locked'.
         db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
-        db.transaction(() => db!.exec(SCHEMA)).immediate();
+        db.transaction(() => db!.exec(SCHEMA + BREAKDOWN_SCHEMA)).immediate();
         this.db = db;
+        this.breakdowns = new BreakdownTables(db);
         this.ensureRunnerStart();
         this.ensureTotals();
         break;
@@ -283,6 +289,7 @@ export class RunStore {
           tx_pps: s.rates.tx_pps, rx_pps: s.rates.rx_pps, p50: s.rtt_us?.p50 ?? null, p99: s.rtt_us?.p99 ?? null,
         });
       }
+      this.breakdowns.add(runId, sample);
     });
     insert();
   }
@@ -338,6 +345,7 @@ export class RunStore {
 
   private foldTotals(runId: string): void {
     this.db.prepare(FOLD_COUNTERS).run({ id: runId });
+    this.breakdowns.fold(runId);
     const run = this.db.query<{ started_at: string; ended_at: string | null }, { id: string }>("SELECT started_at, ended_at FROM runs WHERE id = $id").get({ id: runId });
     const d = run?.ended_at ? durationSeconds(run.started_at, run.ended_at) : undefined;
     if (d === undefined) return;
@@ -373,12 +381,16 @@ export class RunStore {
     const totals = this.db.query<CounterTotals, []>(METRICS_QUERIES.totals).all();
     const byLe = new Map(this.db.query<{ le: string; runs: number }, []>(METRICS_QUERIES.durationBuckets).all().map((r) => [r.le, r.runs]));
     const sum = this.db.query<{ seconds: number; runs: number }, []>(METRICS_QUERIES.durationSum).get();
-    const running = this.db.query<{ id: string }, []>(METRICS_QUERIES.running).all().map((r) => ({ id: r.id, latest: this.latestSamples(r.id) }));
+    const running = this.db
+      .query<{ id: string }, []>(METRICS_QUERIES.running)
+      .all()
+      .map((r) => ({ id: r.id, latest: this.latestSamples(r.id), latestBreakdown: this.breakdowns.latest(r.id) }));
     return {
       runsByState,
       totals,
       durations: { buckets: DURATION_BUCKETS.map((le) => ({ le, runs: byLe.get(String(le)) ?? 0 })), count: sum?.runs ?? 0, sum: sum?.seconds ?? 0 },
       running,
+      breakdownTotals: this.breakdowns.totals(),
     };
   }
 
@@ -426,6 +438,15 @@ export class RunStore {
     return this.db.query<CounterTotals & { role: string }, { id: string }>(FINAL_COUNTERS).all({ id: runId });
   }
 
+  /** Per host and role: the run's final breakdown by worker, port, family and VLAN, and its last latency/sequence figures. */
+  finalBreakdowns(runId: string): { host: string; role: string; breakdown: Breakdown }[] {
+    return this.breakdowns.finals(runId);
+  }
+
+  breakdownSamples(runId: string): (BreakdownRow & { t: number })[] {
+    return this.breakdowns.samples(runId);
+  }
+
   samples(runId: string): SampleRow[] {
     return this.db.query<SampleRow, { id: string }>("SELECT * FROM samples WHERE run_id = $id ORDER BY t, host, protocol").all({ id: runId });
   }
@@ -450,6 +471,7 @@ export const METRICS_QUERIES = {
   durationSum: "SELECT seconds, runs FROM duration_sum WHERE one = 1",
   running: "SELECT id FROM runs WHERE state = 'running' ORDER BY started_at",
   latestSamples: "SELECT *, MAX(t) AS last_t FROM samples WHERE run_id = $id GROUP BY host, role, protocol ORDER BY host, role, protocol",
+  ...BREAKDOWN_METRICS_QUERIES,
 } as const;
 
 function decode(row: Record<string, unknown>): RunRow {
