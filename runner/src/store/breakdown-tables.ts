@@ -200,7 +200,7 @@ export class BreakdownTables {
     const keys = new Map<string, { host: string; role: string }>();
     for (const r of [...rows, ...stamps]) keys.set(`${r.host}\u0000${r.role}`, { host: r.host, role: r.role });
     return [...keys.values()]
-      .sort((a, b) => a.host.localeCompare(b.host) || b.role.localeCompare(a.role))
+      .sort((a, b) => b.role.localeCompare(a.role) || a.host.localeCompare(b.host))
       .map((k) => ({ ...k, breakdown: breakdownFromRows(rows.filter((r) => r.host === k.host && r.role === k.role), stamps.find((s) => s.host === k.host && s.role === k.role)) }));
   }
 
