@@ -38,7 +38,7 @@ describe("lines per the contract", () => {
 
   test("latency and sequence on the receiving side", () => {
     const b = breakdownOf(stats(RX_SUMMARY_2P));
-    expect(b.ports.map((p) => [p.port, p.rx_packets, p.rx_missed])).toEqual([[0, 1], [1, 4999]].map(([a, r]) => [a, r, a === 1 ? 3 : 0]));
+    expect(b.ports.map((p) => [p.port, p.rx_packets, p.rx_missed])).toEqual([[0, 1, 0], [1, 4999, 3]]);
     expect(b.latency).toEqual({ samples: 4998, min_us: 11.2, mean_us: 23.9, p50_us: 21, p90_us: 30.5, p99_us: 48.1, p999_us: 77, max_us: 130.4 });
     expect(b.sequence).toEqual({ received: 4998, lost: 2, reordered: 1, duplicates: 0 });
   });

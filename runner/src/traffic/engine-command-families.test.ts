@@ -52,10 +52,11 @@ test("--ip-version 6 on a lab without IPv6 addresses names the host and the way 
   expect(after(rx(inv, validateSpec({ tx: "tx", rx: "rx", protocol: "udp", mode: "rate" })), "--ip")).toEqual(["198.18.9.2"]);
 });
 
-test("VLAN tags go to the sender outer first, as ID or ID,PCP", () => {
+test("VLAN tags go to both engines outer first, as ID or ID,PCP: the receiver is a host on that VLAN", () => {
   const inv = inventory(false);
-  const t = tx(inv, validateSpec({ tx: "tx", rx: "rx", protocol: "udp", mode: "rate", vlan: [{ id: 100, pcp: 5 }, { id: 200 }] }));
-  expect(after(t, "--vlan")).toEqual(["100,5", "200"]);
+  const spec = validateSpec({ tx: "tx", rx: "rx", protocol: "udp", mode: "rate", vlan: [{ id: 100, pcp: 5 }, { id: 200 }] });
+  expect(after(tx(inv, spec), "--vlan")).toEqual(["100,5", "200"]);
+  expect(after(rx(inv, spec), "--vlan")).toEqual(["100,5", "200"]);
 });
 
 test("bad tags and worker counts are refused by the spec, naming the option", () => {

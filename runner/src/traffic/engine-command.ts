@@ -92,10 +92,12 @@ function lcoreFor(inv: Inventory, role: "tx" | "rx", options: EngineOptions): nu
   return inv.backend === "netns" && role === "rx" ? 1 : 0;
 }
 
-/** EAL arguments for an engine of `role` on a host (the replay sender uses the tx side's). */
+/** EAL arguments for an engine of `role` on a host (the replay sender uses the tx side's), one worker. */
 export function engineEal(inv: Inventory, host: InventoryHost, filePrefix: string, role: "tx" | "rx", options: Pick<EngineOptions, "lcores">): string[] {
-  return ealArgs(host, filePrefix, lcoreFor(inv, role, { runId: "", ...options }));
+  return ealArgs(inv, host, filePrefix, lcoreFor(inv, role, { runId: "", ...options }), 1);
 }
+
+const vlanArgs = (spec: TrafficSpec): string[] => (spec.vlan ?? []).flatMap((t) => ["--vlan", vlanArg(t)]);
 
 export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHost, options: EngineOptions): EngineInvocation {
   const ifc = testInterface(rx);
@@ -106,6 +108,8 @@ export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHos
     "--ip", ifc.ipv4,
     ...(ifc.ipv6 ? ["--ip", ifc.ipv6] : []),
     ...(spec.workers !== undefined ? ["--workers", String(spec.workers)] : []),
+    // The receiver is a host on the sender's VLAN: frames of another VLAN (or untagged) are not its own.
+    ...vlanArgs(spec),
     "--stats-interval", String(spec.statsInterval ?? 1),
     ...(spec.udpEcho ? ["--udp-echo"] : []),
     ...(spec.domains ?? []).flatMap((d, i) => ["--dns-record", `${d}=198.18.255.${(i % 250) + 1}`]),
@@ -127,7 +131,7 @@ export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHos
     "--src-ip", addressOf(tx, spec),
     "--dst-ip", addressOf(rx, spec),
     "--dst-mac", nextHopMac(inv, tx, rx),
-    ...(spec.vlan ?? []).flatMap((t) => ["--vlan", vlanArg(t)]),
+    ...vlanArgs(spec),
     ...opt("--duration", spec.duration),
     ...opt("--count", spec.count),
     ...opt("--pps", spec.pps),
