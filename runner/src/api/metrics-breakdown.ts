@@ -2,19 +2,9 @@
 // engine counts them) per host and worker, port, IP family and VLAN, from the
 // store's totals of finished runs plus running runs' latest figures, so no
 // series ever goes down (as wirelab_packets_total).
-import type { BreakdownKind } from "../store/breakdown-tables.ts";
+import type { BreakdownKind, BreakdownTotalsRow as Sum } from "../store/breakdown-tables.ts";
 import type { MetricsSnapshot } from "../store/run-store.ts";
 import type { MetricsWriter } from "./metrics.ts";
-
-interface Sum {
-  host: string;
-  kind: BreakdownKind;
-  key: string;
-  tx_packets: number;
-  rx_packets: number;
-  tx_bytes: number | null;
-  rx_bytes: number | null;
-}
 
 /** The label each kind's key goes under. */
 const LABEL: Record<BreakdownKind, string> = { worker: "worker", port: "port", family: "family", vlan: "vlan" };
