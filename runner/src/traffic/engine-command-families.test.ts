@@ -35,6 +35,9 @@ test("--ip-version 6: the sender goes between the hosts' IPv6 addresses; the rec
   expect(after(t, "--src-ip")).toEqual(["2001:2:0:9::1"]);
   expect(after(t, "--dst-ip")).toEqual(["2001:2:0:9::2"]);
   expect(after(rx(inv, spec), "--ip")).toEqual(["198.18.9.2", "2001:2:0:9::2"]);
+  // DNS over IPv6 asks for AAAA records: the receiver holds one per name beside its A record.
+  const dns = validateSpec({ tx: "tx", rx: "rx", protocol: "dns", mode: "rate", ipVersion: 6, domains: ["a.wirelab.test", "b.wirelab.test"] });
+  expect(after(rx(inv, dns), "--dns-record")).toEqual(["a.wirelab.test=198.18.255.1", "b.wirelab.test=198.18.255.2", "a.wirelab.test=2001:2:0:ffff::1", "b.wirelab.test=2001:2:0:ffff::2"]);
 });
 
 test("without --ip-version nothing changes for the sender: IPv4 addresses, no --ip-version", () => {

@@ -113,6 +113,8 @@ export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHos
     "--stats-interval", String(spec.statsInterval ?? 1),
     ...(spec.udpEcho ? ["--udp-echo"] : []),
     ...(spec.domains ?? []).flatMap((d, i) => ["--dns-record", `${d}=198.18.255.${(i % 250) + 1}`]),
+    // Over IPv6 the sender asks for AAAA records: each name gets one too.
+    ...(spec.ipVersion === 6 ? (spec.domains ?? []).flatMap((d, i) => ["--dns-record", `${d}=2001:2:0:ffff::${((i % 250) + 1).toString(16)}`]) : []),
     ...(pcap ? ["--pcap", pcap] : []),
   ];
   const filePrefix = dpdkFilePrefix(inv.lab.prefix, options.runId, rx.name);
