@@ -84,7 +84,7 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
       );
       // The engines' final summaries are the run's last samples: the report's totals are theirs.
       for (const h of r.hosts) {
-        if (h.summary) store.addSample(demoId, { host: h.host, role: h.role, ipVersion, stats: { ...h.summary, t: (h.summary.duration_s ?? 2) + timeOffset } });
+        if (h.summary) store.addSample(demoId, { host: h.host, role: h.role, ipVersion, engine: `${r.runId}-${h.role}`, stats: { ...h.summary, t: (h.summary.duration_s ?? 2) + timeOffset } });
       }
       timeOffset += 3;
       const sent = r.tx[protocol].tx_packets;

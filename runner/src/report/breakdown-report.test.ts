@@ -76,3 +76,16 @@ test("an older engine's run: families from the run's ip_version, no worker or po
   expect(md).toMatch(/\| tx\s+\| tx\s+\| ipv4\s+\|\s+1,000 \|\s+2 \| run's ip_version \|/);
   expect(line(renderMetrics(store, new RunRegistry()), "wirelab_family_packets_total", 'host="tx",family="ipv4",direction="tx"')).toBe("1000");
 });
+
+test("engines named by the runner count apart even when the later one's t continues the earlier's (the demo's offsets)", () => {
+  const id = "20260101-000002-demo";
+  store.startRun({ id, kind: "demo", name: "demo", dir: join(root, id), spec: {}, provenance: {} });
+  const v4 = stats(OLD_STATS);
+  // The IPv4 step, then the IPv6 step of the same protocol on the same host, t offset so they follow each other.
+  store.addSample(id, { host: "tx", role: "tx", stats: v4, ipVersion: 4, engine: "demo-udp-tx" });
+  store.addSample(id, { host: "tx", role: "tx", stats: { ...v4, t: v4.t + 3 }, ipVersion: 6, engine: "demo-udp6-tx" });
+  store.finishRun(id, "passed", undefined, []);
+  expect(store.finalCounters(id).find((c) => c.protocol === "udp")!.tx_packets).toBe(2000);
+  const [tx] = store.finalBreakdowns(id);
+  expect(tx!.breakdown.families).toEqual({ ipv4: { tx_packets: 1000, rx_packets: 2 }, ipv6: { tx_packets: 1000, rx_packets: 2 } });
+});

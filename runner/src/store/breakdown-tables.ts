@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS breakdown_samples (
   label TEXT,
   tx_packets INTEGER NOT NULL, rx_packets INTEGER NOT NULL,
   -- workers and ports only: families and VLANs are counted in packets
-  tx_bytes INTEGER, rx_bytes INTEGER, answers_matched INTEGER, rx_missed INTEGER, tx_dropped INTEGER, tx_pps REAL, rx_pps REAL
+  tx_bytes INTEGER, rx_bytes INTEGER, answers_matched INTEGER, rx_missed INTEGER, tx_dropped INTEGER, tx_pps REAL, rx_pps REAL,
+  engine TEXT
 );
 CREATE INDEX IF NOT EXISTS breakdown_by_run ON breakdown_samples(run_id, host, t);
 CREATE TABLE IF NOT EXISTS stamp_samples (
@@ -73,11 +74,11 @@ export interface BreakdownTotalsRow {
 
 const SUMMED = ["tx_packets", "rx_packets", "tx_bytes", "rx_bytes", "answers_matched", "rx_missed", "tx_dropped"] as const;
 
-// As the protocol counters (run-store.ts ENGINE_ENDS): per host, role, kind and key, each row the next one does not
-// continue ends one engine's run; those rows summed are the run's final figures.
+// As the protocol counters (run-store.ts ENGINE_ENDS): per host, role, kind, key and engine, each row the next one
+// does not continue ends one engine's run; those rows summed are the run's final figures.
 const ENGINE_ENDS = `
   SELECT * FROM (
-    SELECT host, role, kind, key, label, ${SUMMED.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, kind, key ORDER BY rowid) AS next_t
+    SELECT host, role, kind, key, label, ${SUMMED.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, kind, key, engine ORDER BY rowid) AS next_t
     FROM breakdown_samples WHERE run_id = $id
   )
   WHERE next_t IS NULL OR next_t < t`;
@@ -160,8 +161,8 @@ export class BreakdownTables {
 
   constructor(private readonly db: Database) {
     this.insertRow = db.prepare(
-      `INSERT INTO breakdown_samples (run_id, t, host, role, kind, key, label, tx_packets, rx_packets, tx_bytes, rx_bytes, answers_matched, rx_missed, tx_dropped, tx_pps, rx_pps)
-       VALUES ($run, $t, $host, $role, $kind, $key, $label, $tx_packets, $rx_packets, $tx_bytes, $rx_bytes, $answers_matched, $rx_missed, $tx_dropped, $tx_pps, $rx_pps)`,
+      `INSERT INTO breakdown_samples (run_id, t, host, role, kind, key, label, tx_packets, rx_packets, tx_bytes, rx_bytes, answers_matched, rx_missed, tx_dropped, tx_pps, rx_pps, engine)
+       VALUES ($run, $t, $host, $role, $kind, $key, $label, $tx_packets, $rx_packets, $tx_bytes, $rx_bytes, $answers_matched, $rx_missed, $tx_dropped, $tx_pps, $rx_pps, $engine)`,
     );
     this.insertStamp = db.prepare(
       `INSERT INTO stamp_samples (run_id, t, host, role, samples, min_us, mean_us, p50_us, p90_us, p99_us, p999_us, max_us, received, lost, reordered, duplicates)
@@ -173,7 +174,7 @@ export class BreakdownTables {
   add(runId: string, sample: Sample): void {
     const b = breakdownOf(sample.stats, sample.ipVersion);
     const at = { run: runId, t: sample.stats.t, host: sample.host, role: sample.role };
-    for (const r of rowsOf(b)) this.insertRow.run({ ...at, ...r });
+    for (const r of rowsOf(b)) this.insertRow.run({ ...at, ...r, engine: sample.engine ?? null });
     if (b.latency || b.sequence) {
       const l = b.latency;
       const s = b.sequence;
@@ -211,16 +212,16 @@ export class BreakdownTables {
   /** A running run's figures so far: its last row per host, role, kind and key. */
   latest(runId: string): BreakdownRow[] {
     return this.db
-      .query<BreakdownRow & { last_t?: number; run_id?: string; t?: number }, { id: string }>(BREAKDOWN_METRICS_QUERIES.latestBreakdown)
+      .query<BreakdownRow & { last_t?: number; run_id?: string; t?: number; engine?: string }, { id: string }>(BREAKDOWN_METRICS_QUERIES.latestBreakdown)
       .all({ id: runId })
-      .map(({ last_t: _l, run_id: _r, t: _t, ...row }) => row);
+      .map(({ last_t: _l, run_id: _r, t: _t, engine: _e, ...row }) => row);
   }
 
   /** Every breakdown row of a run, for the CSV. */
   samples(runId: string): (BreakdownRow & { t: number })[] {
     return this.db
-      .query<BreakdownRow & { t: number; run_id?: string }, { id: string }>("SELECT * FROM breakdown_samples WHERE run_id = $id ORDER BY t, host, kind, key")
+      .query<BreakdownRow & { t: number; run_id?: string; engine?: string }, { id: string }>("SELECT * FROM breakdown_samples WHERE run_id = $id ORDER BY t, host, kind, key")
       .all({ id: runId })
-      .map(({ run_id: _, ...row }) => row);
+      .map(({ run_id: _, engine: _e, ...row }) => row);
   }
 }

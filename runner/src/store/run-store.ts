@@ -70,7 +70,8 @@ CREATE TABLE IF NOT EXISTS samples (
   rx_packets INTEGER NOT NULL, rx_bytes INTEGER NOT NULL,
   requests INTEGER NOT NULL, answers_sent INTEGER NOT NULL, answers_matched INTEGER NOT NULL, errors INTEGER NOT NULL,
   tx_pps REAL NOT NULL, rx_pps REAL NOT NULL,
-  rtt_p50_us REAL, rtt_p99_us REAL
+  rtt_p50_us REAL, rtt_p99_us REAL,
+  engine TEXT
 );
 CREATE INDEX IF NOT EXISTS samples_by_run ON samples(run_id, host, t);
 -- What each host spent per stats interval (runner/src/monitor): machine-wide CPU, memory, and per test
@@ -124,12 +125,13 @@ const TOTALS_VERSION = 1;
 const COUNTERS = ["tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "requests", "answers_sent", "answers_matched", "errors"] as const;
 
 // A run's final counters. An engine's counters only grow, so its last row holds its totals; a scenario starts
-// a new engine on a host for each step (and sweep rate), whose t starts again from the beginning. So per host,
-// role and protocol, in the order stored, every row that the next one does not continue (no next row, or the
-// next one's t is smaller) ends one engine's run: those rows, summed, are the run's final counters.
+// a new engine on a host for each step (and sweep rate). Rows name their engine where the runner knew it; rows
+// from before that are told apart by t, which starts again from the beginning with each engine. So per host,
+// role, protocol and engine, in the order stored, every row that the next one does not continue (no next row, or
+// the next one's t is smaller) ends one engine's run: those rows, summed, are the run's final counters.
 const ENGINE_ENDS = `
   SELECT * FROM (
-    SELECT host, role, protocol, ${COUNTERS.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, protocol ORDER BY rowid) AS next_t
+    SELECT host, role, protocol, ${COUNTERS.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, protocol, engine ORDER BY rowid) AS next_t
     FROM samples WHERE run_id = $id
   )
   WHERE next_t IS NULL OR next_t < t`;
@@ -222,9 +224,9 @@ export class RunStore {
     this.dataVersion = this.db.prepare<{ data_version: number }, []>("PRAGMA data_version");
     this.insertSample = this.db.prepare(
       `INSERT INTO samples (run_id, t, host, role, protocol, tx_packets, tx_bytes, rx_packets, rx_bytes, requests, answers_sent,
-         answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us)
+         answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us, engine)
        VALUES ($run, $t, $host, $role, $protocol, $tx_packets, $tx_bytes, $rx_packets, $rx_bytes, $requests, $answers_sent,
-         $answers_matched, $errors, $tx_pps, $rx_pps, $p50, $p99)`,
+         $answers_matched, $errors, $tx_pps, $rx_pps, $p50, $p99, $engine)`,
     );
   }
 
@@ -286,7 +288,7 @@ export class RunStore {
           run: runId, t: s.t, host: sample.host, role: sample.role, protocol: p,
           tx_packets: c.tx_packets, tx_bytes: c.tx_bytes, rx_packets: c.rx_packets, rx_bytes: c.rx_bytes,
           requests: c.requests, answers_sent: c.answers_sent, answers_matched: c.answers_matched, errors: c.errors,
-          tx_pps: s.rates.tx_pps, rx_pps: s.rates.rx_pps, p50: s.rtt_us?.p50 ?? null, p99: s.rtt_us?.p99 ?? null,
+          tx_pps: s.rates.tx_pps, rx_pps: s.rates.rx_pps, p50: s.rtt_us?.p50 ?? null, p99: s.rtt_us?.p99 ?? null, engine: sample.engine ?? null,
         });
       }
       this.breakdowns.add(runId, sample);
@@ -354,11 +356,16 @@ export class RunStore {
     this.db.prepare("INSERT INTO duration_sum (one, seconds, runs) VALUES (1, $d, 1) ON CONFLICT (one) DO UPDATE SET seconds = seconds + $d, runs = runs + 1").run({ d });
   }
 
-  /** A store from before runner start times gets the column (its runs keep NULL: their PID alone is checked). */
+  /**
+   * A store from before runner start times gets the column (its runs keep NULL: their PID alone is checked); one
+   * from before samples named their engine gets that column (its rows keep NULL: told apart by t, as before).
+   */
   private ensureRunnerStart(): void {
     this.db.transaction(() => {
       const columns = this.db.query<{ name: string }, []>("PRAGMA table_info(runs)").all().map((c) => c.name);
       if (!columns.includes("pid_start")) this.db.exec("ALTER TABLE runs ADD COLUMN pid_start INTEGER");
+      const sampleColumns = this.db.query<{ name: string }, []>("PRAGMA table_info(samples)").all().map((c) => c.name);
+      if (!sampleColumns.includes("engine")) this.db.exec("ALTER TABLE samples ADD COLUMN engine TEXT");
     }).immediate();
   }
 

@@ -19,6 +19,8 @@ export interface Sample {
   readonly stats: EngineStats;
   /** The run's IP family: labels the counters of an engine that does not split them by family itself. */
   readonly ipVersion?: IpVersion;
+  /** Which engine process this came from (counters restart with each one): the run id and the role. */
+  readonly engine?: string;
 }
 
 export interface HostOutcome {
@@ -98,11 +100,11 @@ async function startEngine(inv: EngineInvocation, transport: Transport, options:
         markStarted();
       } else if (msg.type === "stats") {
         outcome.samples.push(msg);
-        options.onSample?.({ host: inv.host, role: inv.role, stats: msg, ipVersion });
+        options.onSample?.({ host: inv.host, role: inv.role, stats: msg, ipVersion, engine: `${options.runId}-${inv.role}` });
       } else if (msg.type === "summary") {
         outcome.summary = msg;
         // The final counters are the last sample: stores, metrics and live views end on the engine's own totals.
-        options.onSample?.({ host: inv.host, role: inv.role, stats: msg, ipVersion });
+        options.onSample?.({ host: inv.host, role: inv.role, stats: msg, ipVersion, engine: `${options.runId}-${inv.role}` });
       } else {
         options.onEvent?.(inv.host, msg as unknown as Record<string, unknown>);
       }
