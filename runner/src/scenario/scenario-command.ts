@@ -26,7 +26,7 @@ given), then each step — concurrent flows on separate host pairs, once per rat
 of a sweep, or a PCAP replay — with CPU, memory and interface counters sampled
 on every host. Exit 0 only when every step met its checks.
 
-Presets (scenarios/*.yaml): quick, performance, stress, dut-forwarding
+Presets (scenarios/*.yaml): quick, performance, stress, dut-forwarding, dual-stack
 
 Options:
   --inventory FILE         run on this lab's inventory (VMs, metal) instead
