@@ -9,7 +9,7 @@ import { inventoryLab } from "../lab-fixture.ts";
 import type { TransportKind } from "../transport/index.ts";
 import { inventoryHost } from "../../../infra/src/inventory.ts";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
-import { LiveView } from "../traffic/live-view.ts";
+import { LiveView, resultBreakdownLines } from "../traffic/live-view.ts";
 import { runTraffic } from "../traffic/run-traffic.ts";
 import { MAX_WORKERS, MODES, type ProtocolChoice } from "../traffic/traffic-spec.ts";
 import { vlanFlags, wholeInRange } from "../traffic/traffic-flags.ts";
@@ -266,6 +266,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
         (result.rtt ? `, rtt p50/p99 ${result.rtt.p50.toFixed(0)}/${result.rtt.p99.toFixed(0)} us` : ""),
     );
     for (const c of result.checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+    for (const line of resultBreakdownLines(result.breakdown)) console.log(line);
     console.log(`results: ${relative(process.cwd(), dir) || dir}/  report: ${relative(process.cwd(), join(dir, "report.html"))}`);
   }
   if (result.state !== "passed" && !values.json) console.error(`wirelab traffic: ${result.reason}`);

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { parseEngineLine, type EngineStats } from "./engine-output.ts";
 import { breakdownOf, hasBreakdown, sumBreakdowns } from "./breakdown.ts";
 import { OLD_STATS, RX_SUMMARY_2P, TX_STATS_2W, TX_SUMMARY_2W } from "./engine-lines.fixture.ts";
-import { breakdownLines } from "./live-view.ts";
+import { breakdownLines, resultBreakdownLines } from "./live-view.ts";
 
 const stats = (line: string) => parseEngineLine(line) as EngineStats;
 
@@ -81,4 +81,20 @@ describe("lines per the contract", () => {
     expect(rx).toContain("sequence lost 2 reordered 1 duplicates 0");
     expect(breakdownLines({ host: "tx", role: "tx", stats: stats(OLD_STATS) })).toEqual([]);
   });
+});
+
+test("the end-of-run lines: workers and ports of each side, families, VLANs, latency and sequence", () => {
+  const lines = resultBreakdownLines({ tx: breakdownOf(stats(TX_SUMMARY_2W)), rx: breakdownOf(stats(RX_SUMMARY_2P)) });
+  expect(lines).toEqual([
+    "  tx workers: w0 (lcore 1) 2501, w1 (lcore 2) 2499 sent",
+    "  tx families: ipv4 0, ipv6 2002 sent",
+    "  tx vlans: 100.200 2000 sent",
+    "  rx workers: w0 (lcore 1) 2500, w1 (lcore 2) 2500 received",
+    "  rx ports: p0 net_af_xdp0 1, p1 net_af_xdp1 4999 received",
+    "  rx families: ipv4 0, ipv6 5000 received",
+    "  rx vlans: 100.200 4998 received",
+    "  rx one-way latency: p50 21.0 us, p99 48.1 us, max 130.4 us over 4998 frames",
+    "  rx sequence: 4998 received, 2 lost, 1 reordered, 0 duplicates",
+  ]);
+  expect(resultBreakdownLines({ tx: breakdownOf(stats(OLD_STATS), 4), rx: breakdownOf(undefined) })).toEqual([]);
 });

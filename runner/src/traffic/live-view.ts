@@ -2,7 +2,7 @@
 // redrawn in place each stats interval, with a progress bar for the duration.
 import { PROTOCOLS } from "./engine-output.ts";
 import type { Sample } from "./run-traffic.ts";
-import { breakdownOf } from "./breakdown.ts";
+import { breakdownOf, type Breakdown } from "./breakdown.ts";
 
 const fmtRate = (pps: number) => (pps >= 1e6 ? `${(pps / 1e6).toFixed(2)}M` : pps >= 1e3 ? `${(pps / 1e3).toFixed(1)}k` : pps.toFixed(0));
 
@@ -70,5 +70,20 @@ export function breakdownLines(s: Sample): string[] {
   if (vlans.length) out.push(`${indent}${vlans.map(([k, c]) => `vlan ${k} tx ${c.tx_packets} rx ${c.rx_packets}`).join("   ")}`);
   if (b.latency) out.push(`${indent}one-way p50/p99/max ${b.latency.p50_us.toFixed(1)}/${b.latency.p99_us.toFixed(1)}/${b.latency.max_us.toFixed(1)} us`);
   if (b.sequence) out.push(`${indent}sequence lost ${b.sequence.lost} reordered ${b.sequence.reordered} duplicates ${b.sequence.duplicates}`);
+  return out;
+}
+
+/** The end-of-run lines under the verdicts: each side's workers and ports when several, and the one-way latency. */
+export function resultBreakdownLines(breakdown: { tx: Breakdown; rx: Breakdown }): string[] {
+  const out: string[] = [];
+  for (const [side, b, key] of [["tx", breakdown.tx, "tx_packets"], ["rx", breakdown.rx, "rx_packets"]] as const) {
+    const verb = side === "tx" ? "sent" : "received";
+    if (b.workers.length > 1) out.push(`  ${side} workers: ${b.workers.map((w) => `w${w.worker} (lcore ${w.lcore}) ${w[key]}`).join(", ")} ${verb}`);
+    if (b.ports.length > 1) out.push(`  ${side} ports: ${b.ports.map((p) => `p${p.port} ${p.name} ${p[key]}`).join(", ")} ${verb}`);
+    if (b.familiesFrom === "engine") out.push(`  ${side} families: ${Object.entries(b.families).map(([f, c]) => `${f} ${c[key]}`).join(", ")} ${verb}`);
+    if (Object.keys(b.vlans).length) out.push(`  ${side} vlans: ${Object.entries(b.vlans).map(([v, c]) => `${v} ${c[key]}`).join(", ")} ${verb}`);
+    if (b.latency) out.push(`  ${side} one-way latency: p50 ${b.latency.p50_us.toFixed(1)} us, p99 ${b.latency.p99_us.toFixed(1)} us, max ${b.latency.max_us.toFixed(1)} us over ${b.latency.samples} frames`);
+    if (b.sequence) out.push(`  ${side} sequence: ${b.sequence.received} received, ${b.sequence.lost} lost, ${b.sequence.reordered} reordered, ${b.sequence.duplicates} duplicates`);
+  }
   return out;
 }
