@@ -7,7 +7,7 @@ export const MODES = ["continuous", "burst", "rate", "backoff", "random"] as con
 export type Mode = (typeof MODES)[number];
 export type ProtocolChoice = Protocol | "random";
 
-/** Worker lcores per engine: DPDK's default RTE_MAX_LCORE is 128, and each engine keeps one for its stats. */
+/** Worker lcores per engine: the engine's own limit (WL_MAX_WORKERS, engine/src/workers_max.h). */
 export const MAX_WORKERS = 64;
 
 export interface TrafficSpec {
