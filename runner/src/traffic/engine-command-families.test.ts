@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { parseInventory, type Inventory } from "../../../infra/src/inventory.ts";
 import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
-import { lcoreArgs, rxInvocation, txInvocation } from "./engine-command.ts";
+import { attachArgs, lcoreArgs, rxInvocation, txInvocation } from "./engine-command.ts";
 
 function inventory(v6: boolean): Inventory {
   const host = (name: string, n: number) => ({
@@ -83,4 +83,11 @@ test("--workers N: both engines get it, and N+1 lcores laid out from their own c
   expect(lcoreArgs(1, 1, true, 2)).toEqual(["-l", "1"]);
   expect(lcoreArgs(0, 3, false)).toEqual(["-l", "0-3"]);
   expect(txArgv).toContain("--lcores");
+});
+
+test("--workers N: a queue each: N af_xdp vdevs on the interface (start_queue=q), af_packet qpairs, PCI as it is", () => {
+  expect(attachArgs({ vdev: "net_af_xdp0,iface=eth1" }, 1)).toEqual(["--vdev", "net_af_xdp0,iface=eth1"]);
+  expect(attachArgs({ vdev: "net_af_xdp0,iface=eth1,queue_count=2" }, 2)).toEqual(["--vdev", "net_af_xdp0,iface=eth1,start_queue=0", "--vdev", "net_af_xdp1,iface=eth1,start_queue=1"]);
+  expect(attachArgs({ vdev: "net_af_packet3,iface=eth1" }, 2)).toEqual(["--vdev", "net_af_packet3,iface=eth1,qpairs=2"]);
+  expect(attachArgs({ pci: "0000:00:04.0" }, 4)).toEqual(["-a", "0000:00:04.0"]);
 });

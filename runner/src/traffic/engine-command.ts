@@ -60,9 +60,29 @@ export function lcoreArgs(lcore: number, workers: number, netns: boolean, cpuCou
   return ["--lcores", map.join(",")];
 }
 
+/**
+ * The device for N workers, each with its own queue pair. A PCI device is configured with N queues by the engine
+ * itself. DPDK 22.11's net_af_xdp takes its queue count from the interface's combined channels, which a veth does
+ * not report: one vdev per queue (start_queue=q) on the same interface, which the engine takes as one port's
+ * queues (the interface needs N queues: a lab interface's queues: N). net_af_packet fans one socket per queue
+ * pair (qpairs=N) out over any interface.
+ */
+export function attachArgs(dpdk: { pci?: string | null; vdev?: string | null }, workers: number): string[] {
+  if (dpdk.pci) return ["-a", dpdk.pci];
+  if (!dpdk.vdev) return [];
+  if (workers <= 1) return ["--vdev", dpdk.vdev];
+  const [name = "", ...params] = dpdk.vdev.split(",");
+  const own = params.filter((p) => !/^(start_queue|queue_count|qpairs)=/.test(p));
+  if (name.startsWith("net_af_xdp")) {
+    return Array.from({ length: workers }, (_, q) => ["--vdev", [`net_af_xdp${q}`, ...own, `start_queue=${q}`].join(",")]).flat();
+  }
+  if (name.startsWith("net_af_packet")) return ["--vdev", [name, ...own, `qpairs=${workers}`].join(",")];
+  return ["--vdev", dpdk.vdev];
+}
+
 function ealArgs(inv: Inventory, host: InventoryHost, filePrefix: string, lcore: number, workers: number): string[] {
   const ifc = testInterface(host);
-  const attach = ifc.dpdk.pci ? ["-a", ifc.dpdk.pci] : ifc.dpdk.vdev ? ["--vdev", ifc.dpdk.vdev] : [];
+  const attach = attachArgs(ifc.dpdk, workers);
   if (attach.length === 0) throw new Error(`host '${host.name}' ${ifc.name} has no DPDK attachment (vdev or pci) in the inventory`);
   return [...ifc.dpdk.eal, ...attach, "--file-prefix", filePrefix, ...lcoreArgs(lcore, workers, inv.backend === "netns"), "--log-level", "lib.eal:error"];
 }
