@@ -14,6 +14,7 @@ import { parseEngineLine, type EngineStats } from "../../runner/src/traffic/engi
 import type { RemoteProcess, Transport } from "../../runner/src/transport/transport.ts";
 import { benchArgs } from "../../runner/src/bench/bench-args.ts";
 import { cpuNs, startBackgroundLoad, type BackgroundLoad } from "./cpu-cost.ts";
+import { ipv6RowText, measureIpv6Row, type Ipv6Row } from "./engine-v6-row.ts";
 
 const USAGE = `Usage: bun run bench engine [--reps N] [--seconds S] [--only tx|rate] [--path direct|bridge] [--load quiet|busy|both] [--json FILE]
 
@@ -569,6 +570,9 @@ async function main(argv: string[]): Promise<number> {
       }
     }
 
+    let ipv6: Ipv6Row | undefined;
+    if (doTx) ipv6 = await measureIpv6Row(args.reps, (label, extra) => measure(env, label, (p) => engineArgv(env, p, extra)).then((r) => r.rxPps), progress);
+
     if (doRate) {
       for (let rep = 1; rep <= args.reps; rep++) {
         if (!doTx) {
@@ -675,6 +679,7 @@ async function main(argv: string[]): Promise<number> {
       }
       console.log("");
     }
+    if (ipv6) console.log(ipv6RowText(ipv6) + "\n");
     if (doRate) {
       console.log(`rate mode, UDP 64 B, achieved/target at the receiver (median of ${args.reps}); departures and inter-departure gaps from the engine`);
       console.log(
@@ -700,7 +705,7 @@ async function main(argv: string[]): Promise<number> {
     if (args.json) {
       writeFileSync(
         args.json,
-        JSON.stringify({ type: "engine_bench", header: { ...header, load_after: load1.map((x) => x.toFixed(2)).join(" "), cpu: cpuLine }, tx: txRows, workers: workerRows, workers_reps: workersRep, rate: rateRows, tx_reps: txReps, rate_reps: rateReps, engine_max_64_pps: Number.isFinite(machineMax) ? machineMax : null }, null, 2) + "\n",
+        JSON.stringify({ type: "engine_bench", header: { ...header, load_after: load1.map((x) => x.toFixed(2)).join(" "), cpu: cpuLine }, tx: txRows, workers: workerRows, workers_reps: workersRep, ipv6: ipv6 ?? null, rate: rateRows, tx_reps: txReps, rate_reps: rateReps, engine_max_64_pps: Number.isFinite(machineMax) ? machineMax : null }, null, 2) + "\n",
       );
     }
     return 0;

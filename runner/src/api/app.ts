@@ -104,6 +104,7 @@ export function createApp(options: AppOptions) {
   const resultsDir = options.resultsDir ?? "results";
   const registry = new RunRegistry();
   const hostNames = inventory?.hosts.map((h) => h.name);
+  const ipv6Hosts = inventory?.hosts.filter((h) => h.interfaces[0]?.ipv6).map((h) => h.name);
   const events = options.events ?? new RunEvents();
   const reachability = inventory && options.probeHost ? new HostReachability(hostNames!, options.probeHost, options.reachability) : undefined;
   const streamOptions = { store, events, keepaliveMs: options.sseKeepaliveMs ?? 15_000, pollMs: options.ssePollMs ?? 1000 };
@@ -236,7 +237,7 @@ export function createApp(options: AppOptions) {
         );
         return c.json({ id, state: "running" as const, scenario: request.preset }, 202, { Location: `/runs/${id}` });
       }
-      const spec = parseRunRequest(body, hostNames);
+      const spec = parseRunRequest(body, hostNames, ipv6Hosts);
       const run = startRun;
       if (!run) throw new ApiError(503, "this server cannot start runs: it was started without a lab (--inventory or --lab)");
       const id = launch(

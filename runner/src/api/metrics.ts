@@ -4,6 +4,7 @@
 // server is driving. Its cost does not grow with the number of runs stored.
 import { DURATION_BUCKETS, type CounterTotals, type RunStore } from "../store/run-store.ts";
 import type { RunRegistry } from "./run-registry.ts";
+import { writeBreakdownMetrics } from "./metrics-breakdown.ts";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export { DURATION_BUCKETS };
@@ -113,6 +114,8 @@ function render(store: RunStore, registry: RunRegistry): string {
     w.sample("wirelab_rate_pps", { host: r.host, direction: "tx" }, r.tx);
     w.sample("wirelab_rate_pps", { host: r.host, direction: "rx" }, r.rx);
   }
+
+  writeBreakdownMetrics(w, snap);
 
   const d = snap.durations;
   w.family("wirelab_run_duration_seconds", "histogram", "Wall-clock duration of finished runs.");

@@ -2,7 +2,8 @@
 // validated into a TrafficSpec with one 400 that names the first bad field.
 import { z } from "zod";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
-import { MODES, validateSpec, type TrafficSpec } from "../traffic/traffic-spec.ts";
+import { MAX_WORKERS, MODES, validateSpec, type TrafficSpec } from "../traffic/traffic-spec.ts";
+import { vlanTagsSchema } from "../traffic/vlan-schema.ts";
 import { ApiError } from "./errors.ts";
 
 const hostName = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a host name from the inventory");
@@ -29,6 +30,9 @@ export const runRequestSchema = z.strictObject({
   dstPort: z.number().int().min(1).max(65_535).optional(),
   udpEcho: z.boolean().optional(),
   capture: z.boolean().optional(),
+  ipVersion: z.union([z.literal(4), z.literal(6)], { error: "must be 4 or 6" }).optional().describe("IP family [4]; 6 uses the hosts' IPv6 addresses"),
+  vlan: vlanTagsSchema.optional().describe("802.1Q tags, outer first: 100 or \"100,5\" (ID,PCP); two for QinQ"),
+  workers: z.number().int().min(1).max(MAX_WORKERS).optional().describe("engine worker cores per host"),
   /** Built-in XDP programs only: an object file path from a request body is not loaded. */
   xdp: z.strictObject({ prog: z.enum(["count", "drop", "reflect"]), rules: z.array(z.string().min(1).max(200)).max(32).optional() }).optional(),
   checks: z
@@ -50,7 +54,7 @@ export function fieldOf(path: readonly PropertyKey[]): string {
 }
 
 /** The body as a validated TrafficSpec, or an ApiError(400) naming the field. */
-export function parseRunRequest(body: unknown, hosts?: readonly string[]): TrafficSpec {
+export function parseRunRequest(body: unknown, hosts?: readonly string[], ipv6Hosts?: readonly string[]): TrafficSpec {
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ApiError(400, "body: must be a JSON object");
   const parsed = runRequestSchema.safeParse(body);
   if (!parsed.success) {
@@ -65,6 +69,10 @@ export function parseRunRequest(body: unknown, hosts?: readonly string[]): Traff
     for (const field of ["tx", "rx"] as const) {
       if (!hosts.includes(req[field])) throw new ApiError(400, `${field}: no host '${req[field]}' in the lab (hosts: ${hosts.join(", ")})`);
     }
+  }
+  if (req.ipVersion === 6 && ipv6Hosts) {
+    const without = [req.tx, req.rx].find((h) => !ipv6Hosts.includes(h));
+    if (without) throw new ApiError(400, `ipVersion: host '${without}' has no IPv6 address in the lab (a lab with ipv6: true gives one)`);
   }
   const { checks, ...rest } = req;
   const spec: TrafficSpec = { ...rest, ...(checks ? { checks } : {}) };

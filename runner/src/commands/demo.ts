@@ -15,10 +15,17 @@ import { RunStore } from "../store/run-store.ts";
 import { ensureProvisioned } from "../setup.ts";
 import { transportFor } from "../transport/index.ts";
 import type { Transport } from "../transport/transport.ts";
-import { PROTOCOLS } from "../traffic/engine-output.ts";
+import { PROTOCOLS, type Protocol } from "../traffic/engine-output.ts";
+import type { IpVersion } from "../traffic/breakdown.ts";
+import type { Inventory } from "../../../infra/src/inventory.ts";
+import { startLab, type LabFixture } from "../lab-fixture.ts";
 import { runTraffic } from "../traffic/run-traffic.ts";
 import { buildAll } from "./build.ts";
 import { newRunId, runStamp } from "../store/run-id.ts";
+
+/** What the engine sends over IPv6 today (TCP and DNS over IPv6 are on their way). */
+const IPV6_PROTOCOLS = ["icmp", "udp"] as const satisfies readonly Protocol[];
+const hasIpv6 = (inv: Inventory) => inv.hosts.every((h) => h.interfaces[0]?.ipv6);
 
 interface Step {
   readonly step: string;
@@ -36,8 +43,9 @@ The main job, end to end on this machine (root): installs what is missing,
 builds the C parts, brings up the lab (default two-host) with an OpenSSH
 server in every host, checks that every host reaches every other over the
 test network through both transports (netns and SSH), runs traffic in every
-protocol (eth, arp, icmp, udp, tcp, dns) through the DPDK engine, tears the
-lab down, runs the XDP-vs-baseline comparison (xdp bench --preset quick) on
+protocol (eth, arp, icmp, udp, tcp, dns) through the DPDK engine, then ICMPv6
+and UDP over IPv6 (on the lab itself when it is dual stack, else on the
+dual-stack lab), tears the labs down, runs the XDP-vs-baseline comparison (xdp bench --preset quick) on
 the xdp-pair lab, and writes results/<time>_demo/report.html (charts, totals,
 verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
 
@@ -60,6 +68,32 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
       return false;
     }
   };
+
+  let v6Done = false;
+  /** One protocol through the engine between two hosts, its samples (offset in time so steps follow each other) into the demo's run. */
+  const trafficStep = (inv: Inventory, txName: string, rxName: string, protocol: Protocol, ipVersion: IpVersion, transport: (h: string) => Transport) =>
+    timed(`traffic ${protocol}${ipVersion === 6 ? " over IPv6" : ""} ${txName} -> ${rxName} (engine, rate 1000 pps, 2 s)`, async () => {
+      const r = await runTraffic(
+        inv,
+        { tx: txName, rx: rxName, protocol, mode: "rate", pps: 1000, duration: 2, udpEcho: true, checks: { minRxRatio: 0.99 }, ...(ipVersion === 6 ? { ipVersion } : {}) },
+        {
+          runId: `demo-${protocol}${ipVersion === 6 ? "6" : ""}`,
+          transport,
+          onSample: (sample) => store.addSample(demoId, { ...sample, stats: { ...sample.stats, t: sample.stats.t + timeOffset } }),
+        },
+      );
+      // The engines' final summaries are the run's last samples: the report's totals are theirs.
+      for (const h of r.hosts) {
+        if (h.summary) store.addSample(demoId, { host: h.host, role: h.role, ipVersion, engine: `${r.runId}-${h.role}`, stats: { ...h.summary, t: (h.summary.duration_s ?? 2) + timeOffset } });
+      }
+      timeOffset += 3;
+      const sent = r.tx[protocol].tx_packets;
+      const got = r.rx[protocol].rx_packets;
+      const answered = r.tx[protocol].answers_matched;
+      if (r.state !== "passed") throw new Error(r.reason ?? r.state);
+      const v6 = r.breakdown.rx.families.ipv6;
+      return `sent ${sent}, received ${got}, answers matched ${answered}${r.rtt ? `, rtt p50 ${r.rtt.p50.toFixed(0)} us` : ""}${ipVersion === 6 && v6 ? `; IPv6 packets at the receiver ${v6.rx_packets} (${r.breakdown.rx.familiesFrom === "engine" ? "engine's count" : "the run's family"})` : ""}`;
+    });
 
   await ensureProvisioned(say);
   await buildAll((l) => say(`build: ${l}`));
@@ -106,28 +140,11 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
       const rx = inv.hosts.find((h) => h.role === "rx" && h !== tx) ?? inv.hosts.find((h) => h !== tx)!;
       const netns = new Map(inv.hosts.map((h) => [h.name, transportFor(h, "netns")]));
       transports.push(...netns.values());
-      for (const protocol of PROTOCOLS) {
-        await timed(`traffic ${protocol} ${tx.name} -> ${rx.name} (engine, rate 1000 pps, 2 s)`, async () => {
-          const r = await runTraffic(
-            inv,
-            { tx: tx.name, rx: rx.name, protocol, mode: "rate", pps: 1000, duration: 2, udpEcho: true, checks: { minRxRatio: 0.99 } },
-            {
-              runId: `demo-${protocol}`,
-              transport: (h) => netns.get(h)!,
-              onSample: (sample) => store.addSample(demoId, { ...sample, stats: { ...sample.stats, t: sample.stats.t + timeOffset } }),
-            },
-          );
-          // The engines' final summaries are the run's last samples: the report's totals are theirs.
-          for (const h of r.hosts) {
-            if (h.summary) store.addSample(demoId, { host: h.host, role: h.role, stats: { ...h.summary, t: (h.summary.duration_s ?? 2) + timeOffset } });
-          }
-          timeOffset += 3;
-          const sent = r.tx[protocol].tx_packets;
-          const got = r.rx[protocol].rx_packets;
-          const answered = r.tx[protocol].answers_matched;
-          if (r.state !== "passed") throw new Error(r.reason ?? r.state);
-          return `sent ${sent}, received ${got}, answers matched ${answered}${r.rtt ? `, rtt p50 ${r.rtt.p50.toFixed(0)} us` : ""}`;
-        });
+      for (const protocol of PROTOCOLS) await trafficStep(inv, tx.name, rx.name, protocol, 4, (h) => netns.get(h)!);
+      // A dual-stack demo lab takes the IPv6 step itself; otherwise the dual-stack lab does, below.
+      if (hasIpv6(inv)) {
+        v6Done = true;
+        for (const protocol of IPV6_PROTOCOLS) await trafficStep(inv, tx.name, rx.name, protocol, 6, (h) => netns.get(h)!);
       }
     }
   } finally {
@@ -136,6 +153,26 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
       const report = await backend.down(lab, { stateDir, labFile: file });
       return `removed ${report.removed.length} objects, stopped ${report.processesStopped.length} processes`;
     });
+  }
+
+  // IPv6 through the engine on the dual-stack lab (its own prefix), into the same run, when the demo lab is IPv4 only.
+  if (storedRun && !v6Done) {
+    let six: LabFixture | undefined;
+    const up = await timed("lab up dual-stack (IPv6: 2001:2:0:42::/64)", async () => {
+      six = await startLab("dual-stack", { ssh: false });
+      const nics = six.inventory.hosts.map((h) => `${h.name} ${h.interfaces[0]?.ipv6}`);
+      return `${six.inventory.lab.name}: ${nics.join(", ")}`;
+    });
+    try {
+      if (up && six) {
+        const fixture: LabFixture = six;
+        const v6tx = fixture.inventory.hosts.find((h) => h.role === "tx")!;
+        const v6rx = fixture.inventory.hosts.find((h) => h.role === "rx")!;
+        for (const protocol of IPV6_PROTOCOLS) await trafficStep(fixture.inventory, v6tx.name, v6rx.name, protocol, 6, (h) => fixture.transport(h));
+      }
+    } finally {
+      if (six) await timed("lab down dual-stack", async () => (await six!.down(), "removed"));
+    }
   }
 
   // The XDP comparison on its own lab (xdp-pair), into this run's directory so the report shows its bars.

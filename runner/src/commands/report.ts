@@ -15,7 +15,9 @@ Every traffic run is kept in the run store (results/wirelab.sqlite) with its
 spec, provenance, per-interval samples and verdicts. This command rebuilds the
 run's files in its directory from there:
   results.csv   one row per sample (host, protocol, interval)
-  results.md    the summary: totals per host and protocol, verdicts, spec, provenance
+  breakdown.csv one row per sample and worker, port, IP family or VLAN
+  results.md    the summary: totals per host and protocol; per worker, port, family, VLAN
+                and one-way latency where the engines reported them; verdicts, spec, provenance
   junit.xml     one testcase per check, plus one for the run itself
   report.html   self-contained page: rate per host, RTT, XDP-vs-baseline bars, tables
   results.json  left as the traffic command wrote it (rebuilt only if missing)

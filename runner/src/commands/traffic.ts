@@ -9,9 +9,11 @@ import { inventoryLab } from "../lab-fixture.ts";
 import type { TransportKind } from "../transport/index.ts";
 import { inventoryHost } from "../../../infra/src/inventory.ts";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
-import { LiveView } from "../traffic/live-view.ts";
+import { LiveView, resultBreakdownLines } from "../traffic/live-view.ts";
 import { runTraffic } from "../traffic/run-traffic.ts";
-import { MODES, type ProtocolChoice } from "../traffic/traffic-spec.ts";
+import { MAX_WORKERS, MODES, type ProtocolChoice } from "../traffic/traffic-spec.ts";
+import { vlanFlags, wholeInRange } from "../traffic/traffic-flags.ts";
+import { vlanArg } from "../traffic/vlan-tag.ts";
 import { provenance } from "../provenance.ts";
 import { RunStore } from "../store/run-store.ts";
 import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
@@ -44,6 +46,10 @@ Traffic:
   --flows N                vary the source port over N flows
   --message STR            UDP/TCP payload        --domain NAME  DNS name (repeatable)
   --seed N                 random mode: reproducible protocol/mode phases
+  --ip-version 4|6         IP family [4]; 6 sends between the hosts' IPv6 addresses (a lab with
+                           ipv6: true, e.g. dual-stack); the receiver answers for both families
+  --vlan ID[,PCP]          802.1Q tag on the sent frames (ID 0..4094, PCP 0..7); twice for QinQ, outer first
+  --workers N              engine worker cores per host, each with its own queue pair [1]
   --udp-echo               the receiver echoes UDP back
   --capture                write a pcap per host into the run directory
   --xdp PROG|FILE.o        an XDP program receives instead of the rx engine: count, drop, reflect,
@@ -82,6 +88,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
       pps: { type: "string" }, interval: { type: "string" }, "burst-size": { type: "string" }, "burst-gap": { type: "string" },
       duration: { type: "string" }, count: { type: "string" }, size: { type: "string" }, flows: { type: "string" },
       message: { type: "string" }, domain: { type: "string", multiple: true }, seed: { type: "string" },
+      "ip-version": { type: "string" }, vlan: { type: "string", multiple: true }, workers: { type: "string" },
       "udp-echo": { type: "boolean" }, capture: { type: "boolean" }, xdp: { type: "string" }, "xdp-rule": { type: "string", multiple: true },
       "min-rx-ratio": { type: "string" }, "min-answer-ratio": { type: "string" }, "max-rtt-p99-us": { type: "string" },
       "max-nxdomain": { type: "string" }, "max-tcp-violations": { type: "string" },
@@ -115,6 +122,9 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: '${raw}' is not a whole number`);
     return n;
   };
+  const ipVersion = values["ip-version"] === undefined ? undefined : (Number(oneOf(values["ip-version"], "--ip-version", ["4", "6"] as const, "4")) as 4 | 6);
+  const vlan = vlanFlags(values.vlan);
+  const workers = wholeInRange(values.workers, "--workers", 1, MAX_WORKERS);
   const protocol = oneOf(values.protocol, "--protocol", [...PROTOCOLS, "random"] as const, "udp") as ProtocolChoice;
   const mode = oneOf(values.mode, "--mode", MODES, "continuous");
   if (values["xdp-rule"] && values.xdp !== "drop") throw new Error("--xdp-rule: rules belong to --xdp drop");
@@ -137,6 +147,9 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
     ...(values["udp-echo"] ? { udpEcho: true } : {}),
     ...(values.capture ? { capture: true } : {}),
+    ...(ipVersion !== undefined ? { ipVersion } : {}),
+    ...(vlan ? { vlan } : {}),
+    ...(workers !== undefined ? { workers } : {}),
     checks: {
       ...(ratio("min-rx-ratio") !== undefined ? { minRxRatio: ratio("min-rx-ratio")! } : {}),
       ...(ratio("min-answer-ratio") !== undefined ? { minAnswerRatio: ratio("min-answer-ratio")! } : {}),
@@ -154,8 +167,11 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     }
     if (values.xdp && !["count", "drop", "reflect"].includes(values.xdp)) throw new UsageError(`--xdp: a server loads only its built-in programs (count, drop, reflect), not '${values.xdp}'`);
     if (!values.tx || !values.rx) throw new UsageError("--tx and --rx name the hosts of the server's lab (GET /lab lists them)");
+    const { vlan: tags, ...rest } = spec;
     const body: RunRequest = {
-      ...spec,
+      ...rest,
+      // The body says tags as the API takes them ("ID,PCP"), the spec holds them parsed.
+      ...(tags ? { vlan: tags.map(vlanArg) } : {}),
       ...(values.xdp ? { xdp: { prog: values.xdp as "count" | "drop" | "reflect", ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}) } } : {}),
     };
     const client = new RemoteClient(server, clientToken(values["token-file"] !== undefined ? { tokenFile: values["token-file"] } : {}));
@@ -172,8 +188,10 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   const inventory = loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });
   const kind = values.transport === undefined ? undefined : oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns");
   if (!values.tx || !values.rx) throw new Error(`--tx and --rx name the hosts (this lab: ${inventory.hosts.map((h) => `${h.name} (${h.role})`).join(", ")})`);
-  inventoryHost(inventory, values.tx);
-  inventoryHost(inventory, values.rx);
+  for (const name of [values.tx, values.rx]) {
+    const host = inventoryHost(inventory, name);
+    if (ipVersion === 6 && !host.interfaces[0]?.ipv6) throw new UsageError(`--ip-version: host '${name}' has no IPv6 address in lab '${inventory.lab.name}' (a lab with ipv6: true gives one, e.g. --lab dual-stack)`);
+  }
 
   // Listening before the run exists: a Ctrl-C at any moment from here on ends the run as 'interrupted', with
   // whatever engines it had started stopped, instead of killing the process around them.
@@ -248,6 +266,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
         (result.rtt ? `, rtt p50/p99 ${result.rtt.p50.toFixed(0)}/${result.rtt.p99.toFixed(0)} us` : ""),
     );
     for (const c of result.checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+    for (const line of resultBreakdownLines(result.breakdown)) console.log(line);
     console.log(`results: ${relative(process.cwd(), dir) || dir}/  report: ${relative(process.cwd(), join(dir, "report.html"))}`);
   }
   if (result.state !== "passed" && !values.json) console.error(`wirelab traffic: ${result.reason}`);

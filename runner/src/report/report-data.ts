@@ -8,6 +8,8 @@ import { PROTOCOLS, type Protocol } from "../traffic/engine-output.ts";
 import type { CheckResult, TrafficResult } from "../traffic/run-traffic.ts";
 import type { CounterTotals, RunRow, RunStore, SampleRow } from "../store/run-store.ts";
 import { findXdpBench, type XdpBench } from "./xdp-bench-source.ts";
+import { breakdownOf, hasBreakdown, type IpVersion } from "../traffic/breakdown.ts";
+import type { HostBreakdown } from "./breakdown-section.ts";
 
 export interface HostTotals {
   host: string;
@@ -35,6 +37,8 @@ export interface ReportData {
   rtt: { p50: number; p99: number; max?: number } | null;
   traffic: TrafficResult | null;
   xdpBench: XdpBench | null;
+  /** Per host: workers, ports, families, VLANs, one-way latency (only hosts with something to show). */
+  breakdowns: HostBreakdown[];
 }
 
 export class UnknownRunError extends Error {
@@ -117,5 +121,14 @@ export function loadReportData(runDir: string, store: RunStore, runId: string, o
     rtt: finalRtt(samples, traffic),
     traffic,
     xdpBench: findXdpBench(runDir, options.xdpBench),
+    breakdowns: hostBreakdowns(traffic, store.finalBreakdowns(runId)),
   };
+}
+
+/** The engines' own summaries when results.json has them (a run's final figures), else the store's final rows. */
+export function hostBreakdowns(traffic: TrafficResult | null, stored: readonly HostBreakdown[]): HostBreakdown[] {
+  const ipVersion = (traffic?.spec.ipVersion ?? 4) as IpVersion;
+  const fromSummaries = (traffic?.hosts ?? []).filter((h) => h.summary).map((h) => ({ host: h.host, role: h.role, breakdown: breakdownOf(h.summary, ipVersion) }));
+  const list = fromSummaries.length ? fromSummaries : [...stored];
+  return list.filter((h) => hasBreakdown(h.breakdown)).sort((a, b) => b.role.localeCompare(a.role) || a.host.localeCompare(b.host));
 }

@@ -5,6 +5,7 @@ import type { SampleRow } from "../store/run-store.ts";
 import type { BenchPoint } from "../xdp/bench/bench-point.ts";
 import { escapeXml as esc, num } from "./format.ts";
 import type { ReportData } from "./report-data.ts";
+import { breakdownTables } from "./breakdown-section.ts";
 import { durationOf, keyValues, TOTALS_HEAD, totalsRow, totalsSource } from "./run-summary.ts";
 import { barChart, lineChart, type BarGroup, type LineSeries } from "./svg-chart.ts";
 
@@ -129,6 +130,7 @@ ${rtt ? "" : `<p class="note">No RTT measured: this protocol got no answers to t
 ${xdp.length ? `<section><h2>XDP vs baseline</h2><div class="charts">${xdp.join("\n")}</div><p class="note">From ${esc(data.xdpBench!.source)} (${esc(data.xdpBench!.preset)}, ${esc(data.xdpBench!.state)}).</p></section>` : ""}
 <section><h2>Totals per host and protocol</h2>${data.totals.length ? table(TOTALS_HEAD, data.totals.map(totalsRow)) : `<p class="note">No packets counted.</p>`}
 <p class="note">${esc(totalsSource(data))}${data.rtt ? ` RTT p50 ${esc(num(data.rtt.p50))} us, p99 ${esc(num(data.rtt.p99))} us.` : ""}</p></section>
+${breakdownTables(data.breakdowns).map((t) => `<section><h2>${esc(t.title)}</h2>${table(t.head, t.rows, 2)}${t.note ? `<p class="note">${esc(t.note)}</p>` : ""}</section>`).join("\n")}
 <section><h2>Verdicts</h2>${data.verdicts.length ? `<table><thead><tr><th>check</th><th>result</th><th>detail</th></tr></thead><tbody>${verdictRows}</tbody></table>` : `<p class="note">No checks recorded.</p>`}</section>
 <div class="cols"><section><h2>Spec</h2>${kvTable(keyValues(run.spec))}</section><section><h2>Provenance</h2>${kvTable(keyValues(run.provenance))}</section></div>
 </main></body></html>

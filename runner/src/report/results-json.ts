@@ -6,6 +6,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { emptyCounters, PROTOCOLS, type Protocol, type ProtocolCounters } from "../traffic/engine-output.ts";
 import type { ReportData } from "./report-data.ts";
+import { sumBreakdowns } from "../traffic/breakdown.ts";
 
 export function rebuildResults(data: ReportData): Record<string, unknown> {
   const side = (role: "tx" | "rx") => {
@@ -21,6 +22,7 @@ export function rebuildResults(data: ReportData): Record<string, unknown> {
     runId: data.run.id, spec: data.run.spec, startedAt: data.run.started_at, endedAt: data.run.ended_at ?? data.run.started_at,
     state: data.run.state, ...(data.run.reason ? { reason: data.run.reason } : {}), hosts, tx: side("tx"), rx: side("rx"),
     rtt: data.rtt, checks: data.verdicts, reconstructed: true,
+    breakdown: Object.fromEntries((["tx", "rx"] as const).map((role) => [role, sumBreakdowns(data.breakdowns.filter((b) => b.role === role).map((b) => b.breakdown))])),
   };
 }
 

@@ -1,6 +1,7 @@
 // results.md: the summary a person reads first.
 import { markdownTable, num } from "./format.ts";
 import type { ReportData } from "./report-data.ts";
+import { breakdownTables } from "./breakdown-section.ts";
 import { durationOf, keyValues, TOTALS_HEAD, totalsRow, totalsSource } from "./run-summary.ts";
 
 export function renderMarkdown(data: ReportData): string {
@@ -19,6 +20,7 @@ export function renderMarkdown(data: ReportData): string {
     totalsSource(data),
     data.rtt ? `RTT p50 ${num(data.rtt.p50)} us, p99 ${num(data.rtt.p99)} us${data.rtt.max !== undefined ? `, max ${num(data.rtt.max)} us` : ""}.` : "No RTT measured (no answered requests).",
     "",
+    ...breakdownTables(data.breakdowns).flatMap((t) => [`## ${t.title}`, "", markdownTable(t.head, t.rows), "", ...(t.note ? [t.note, ""] : [])]),
     "## Verdicts",
     "",
     data.verdicts.length ? markdownTable(["check", "result", "detail"], data.verdicts.map((v) => [v.name, v.ok ? "ok" : "FAIL", v.detail])) : "No checks recorded.",
@@ -30,6 +32,6 @@ export function renderMarkdown(data: ReportData): string {
       markdownTable(["mode", "target pps", "absorbed pps", "loss", "task ms/Mpkt"], b.points.map((p) => [p.mode, num(p.target_pps), num(p.absorbed_pps), `${(p.loss * 100).toFixed(2)}%`, num(p.task_ms_per_mpkt, 1)])), "");
   }
   out.push("## Spec", "", ...keyValues(run.spec).map(([k, v]) => `- ${k}: \`${v}\``), "", "## Provenance", "", ...keyValues(run.provenance).map(([k, v]) => `- ${k}: \`${v}\``), "");
-  out.push("Files: results.json (engine summaries), results.csv (one row per sample), junit.xml, report.html (charts), samples.jsonl, run.log.", "");
+  out.push("Files: results.json (engine summaries), results.csv (one row per sample), breakdown.csv (per worker, port, IP family and VLAN, per sample), junit.xml, report.html (charts), samples.jsonl, run.log.", "");
   return out.join("\n");
 }

@@ -7,10 +7,11 @@ import { renderJunit } from "./junit-xml.ts";
 import { loadReportData, type ReportData } from "./report-data.ts";
 import { renderHtml } from "./report-html.ts";
 import { renderCsv } from "./results-csv.ts";
+import { renderBreakdownCsv } from "./breakdown-csv.ts";
 import { writeResultsJson } from "./results-json.ts";
 import { renderMarkdown } from "./results-md.ts";
 
-export const REPORT_FILES = ["results.json", "results.csv", "results.md", "junit.xml", "report.html"] as const;
+export const REPORT_FILES = ["results.json", "results.csv", "breakdown.csv", "results.md", "junit.xml", "report.html"] as const;
 
 export interface WrittenReports {
   dir: string;
@@ -23,6 +24,7 @@ export function writeReports(runDir: string, store: RunStore, runId: string, opt
   mkdirSync(runDir, { recursive: true });
   writeResultsJson(runDir, data);
   writeFileSync(join(runDir, "results.csv"), renderCsv(data));
+  writeFileSync(join(runDir, "breakdown.csv"), renderBreakdownCsv(runId, store.breakdownSamples(runId)));
   writeFileSync(join(runDir, "results.md"), renderMarkdown(data));
   writeFileSync(join(runDir, "junit.xml"), renderJunit(data));
   writeFileSync(join(runDir, "report.html"), renderHtml(data));

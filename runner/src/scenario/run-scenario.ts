@@ -97,7 +97,7 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
   const fixture = options.lab ?? (await startLab(scenarioLabArg(file, s.lab), { ssh: false }));
   try {
     const inv = fixture.inventory;
-    checkHosts(parsed, inv.hosts.map((h) => h.name));
+    checkHosts(parsed, inv.hosts.map((h) => h.name), inv.hosts.filter((h) => h.interfaces[0]?.ipv6).map((h) => h.name));
     const dir = options.dir ?? join(REPO_ROOT, "results", `${runStamp()}_scenario-${s.name}`);
     mkdirSync(dir, { recursive: true });
     const base = `sc${(Date.now() % 1e6).toString(36)}`;
@@ -276,6 +276,9 @@ export function flowSpec(sc: Scenario, f: Flow, step: Step, pps: number | undefi
     ...opt("phaseDuration", f.phase_duration),
     ...opt("udpEcho", f.udp_echo),
     ...opt("capture", f.capture),
+    ...opt("ipVersion", f.ip_version),
+    ...opt("vlan", f.vlan),
+    ...opt("workers", f.workers),
     checks: trafficChecks(step.checks),
   };
 }

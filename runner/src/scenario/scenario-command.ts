@@ -26,7 +26,7 @@ given), then each step — concurrent flows on separate host pairs, once per rat
 of a sweep, or a PCAP replay — with CPU, memory and interface counters sampled
 on every host. Exit 0 only when every step met its checks.
 
-Presets (scenarios/*.yaml): quick, performance, stress, dut-forwarding
+Presets (scenarios/*.yaml): quick, performance, stress, dut-forwarding, dual-stack
 
 Options:
   --inventory FILE         run on this lab's inventory (VMs, metal) instead
@@ -116,7 +116,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     // The store opens once the lab is known, so a lab that fails to come up leaves no 'running' row behind.
     store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
     store.startRun({ id: runId, kind: "scenario", name: scenario.name, dir, lab: result.lab, spec: scenario, provenance: lab ? provenance(lab.inventory) : {} });
-    for (const step of result.steps) for (const run of step.runs) for (const f of run.flows) for (const s of f.traffic.hosts.flatMap((h) => h.samples.map((stats) => ({ host: h.host, role: h.role, stats })))) store.addSample(runId, s);
+    for (const step of result.steps) for (const run of step.runs) for (const f of run.flows) for (const s of f.traffic.hosts.flatMap((h) => h.samples.map((stats) => ({ host: h.host, role: h.role, stats, ipVersion: f.traffic.spec.ipVersion ?? 4, engine: `${f.traffic.runId}-${h.role}` })))) store.addSample(runId, s);
     store.finishRun(runId, result.verdict, result.reason, scenarioChecks(result));
     if (values.json) console.log(JSON.stringify({ type: "result", name: result.name, verdict: result.verdict, reason: result.reason, dir: result.dir }));
     else {

@@ -65,7 +65,7 @@ function checkRules(s: Scenario, fail: (path: Path, problem: string) => never): 
 }
 
 /** Every host a scenario names must be in its lab. */
-export function checkHosts(parsed: ParsedScenario, hosts: readonly string[]): void {
+export function checkHosts(parsed: ParsedScenario, hosts: readonly string[], ipv6Hosts?: readonly string[]): void {
   const known = (h: string, path: Path) => {
     if (!hosts.includes(h)) parsed.fail(path, `no host '${h}' in lab '${parsed.scenario.lab}' (it has ${hosts.join(", ")})`);
   };
@@ -73,6 +73,8 @@ export function checkHosts(parsed: ParsedScenario, hosts: readonly string[]): vo
     step.flows?.forEach((f, j) => {
       known(f.tx, ["steps", i, "flows", j, "tx"]);
       known(f.rx, ["steps", i, "flows", j, "rx"]);
+      const without = f.ip_version === 6 && ipv6Hosts ? [f.tx, f.rx].find((h) => !ipv6Hosts.includes(h)) : undefined;
+      if (without) parsed.fail(["steps", i, "flows", j, "ip_version"], `host '${without}' has no IPv6 address in lab '${parsed.scenario.lab}' (its lab file needs ipv6: true)`);
     });
     if (step.replay) {
       known(step.replay.tx, ["steps", i, "replay", "tx"]);

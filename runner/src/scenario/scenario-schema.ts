@@ -3,7 +3,8 @@
 // YAML's (snake_case); scenario-file.ts turns zod's first issue into one line.
 import { z } from "zod";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
-import { MODES } from "../traffic/traffic-spec.ts";
+import { MAX_WORKERS, MODES } from "../traffic/traffic-spec.ts";
+import { vlanTagsSchema } from "../traffic/vlan-schema.ts";
 import { stepImpairSchema } from "./impair-step.ts";
 import { EXPECT_RULES } from "./engine-replay.ts";
 
@@ -33,6 +34,11 @@ export const flowSchema = z.strictObject({
   udp_echo: z.boolean().optional(),
   /** Each engine writes a pcap into the run directory; a later replay step can send it again. */
   capture: z.boolean().optional(),
+  /** 6: between the hosts' IPv6 addresses (the lab needs ipv6: true). */
+  ip_version: z.union([z.literal(4), z.literal(6)], { error: "must be 4 or 6" }).optional(),
+  /** 802.1Q tags, outer first: 100 or "100,5" (ID,PCP). */
+  vlan: vlanTagsSchema.optional(),
+  workers: z.number().int().min(1).max(MAX_WORKERS).optional(),
 });
 
 export const checksSchema = z.strictObject({

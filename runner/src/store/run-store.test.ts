@@ -272,9 +272,10 @@ describe("run store totals (what /metrics reads)", () => {
       expect(plan.length, name).toBeGreaterThan(0);
       for (const step of plan) {
         // A full SCAN is fine only on an index (covering) or on a totals table, whose size is hosts × protocols.
-        if (/^SCAN (runs|samples)\b/.test(step)) expect(step, `${name}: ${plan.join(" / ")}`).toContain("COVERING INDEX");
+        if (/^SCAN (runs|samples|breakdown_samples)\b/.test(step)) expect(step, `${name}: ${plan.join(" / ")}`).toContain("COVERING INDEX");
       }
       if (/FROM (runs|samples)/.test(sql)) expect(plan.join(" / "), name).toMatch(/INDEX (runs_by_state|samples_by_run)/);
+      if (/FROM breakdown_samples/.test(sql)) expect(plan.join(" / "), name).toMatch(/INDEX breakdown_by_run/);
     }
     db.close();
   });

@@ -9,6 +9,8 @@ import { PROTOCOLS, type ProtocolCounters } from "../traffic/engine-output.ts";
 import type { HostSample } from "../monitor/host-sample.ts";
 import { ownStart, runnerAlive } from "./runner-process.ts";
 import type { CheckResult, RunState, Sample } from "../traffic/run-traffic.ts";
+import type { Breakdown } from "../traffic/breakdown.ts";
+import { BREAKDOWN_METRICS_QUERIES, BREAKDOWN_SCHEMA, BreakdownTables, type BreakdownRow, type BreakdownTotalsRow } from "./breakdown-tables.ts";
 
 export type StoredState = RunState | "running";
 
@@ -68,7 +70,8 @@ CREATE TABLE IF NOT EXISTS samples (
   rx_packets INTEGER NOT NULL, rx_bytes INTEGER NOT NULL,
   requests INTEGER NOT NULL, answers_sent INTEGER NOT NULL, answers_matched INTEGER NOT NULL, errors INTEGER NOT NULL,
   tx_pps REAL NOT NULL, rx_pps REAL NOT NULL,
-  rtt_p50_us REAL, rtt_p99_us REAL
+  rtt_p50_us REAL, rtt_p99_us REAL,
+  engine TEXT
 );
 CREATE INDEX IF NOT EXISTS samples_by_run ON samples(run_id, host, t);
 -- What each host spent per stats interval (runner/src/monitor): machine-wide CPU, memory, and per test
@@ -122,12 +125,13 @@ const TOTALS_VERSION = 1;
 const COUNTERS = ["tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "requests", "answers_sent", "answers_matched", "errors"] as const;
 
 // A run's final counters. An engine's counters only grow, so its last row holds its totals; a scenario starts
-// a new engine on a host for each step (and sweep rate), whose t starts again from the beginning. So per host,
-// role and protocol, in the order stored, every row that the next one does not continue (no next row, or the
-// next one's t is smaller) ends one engine's run: those rows, summed, are the run's final counters.
+// a new engine on a host for each step (and sweep rate). Rows name their engine where the runner knew it; rows
+// from before that are told apart by t, which starts again from the beginning with each engine. So per host,
+// role, protocol and engine, in the order stored, every row that the next one does not continue (no next row, or
+// the next one's t is smaller) ends one engine's run: those rows, summed, are the run's final counters.
 const ENGINE_ENDS = `
   SELECT * FROM (
-    SELECT host, role, protocol, ${COUNTERS.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, protocol ORDER BY rowid) AS next_t
+    SELECT host, role, protocol, ${COUNTERS.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, protocol, engine ORDER BY rowid) AS next_t
     FROM samples WHERE run_id = $id
   )
   WHERE next_t IS NULL OR next_t < t`;
@@ -158,8 +162,10 @@ export interface MetricsSnapshot {
   totals: CounterTotals[];
   /** Finished runs' durations: runs at or under each bucket bound, their count and sum. */
   durations: { buckets: { le: number; runs: number }[]; count: number; sum: number };
-  /** Runs still 'running', with each one's latest sample per host, role and protocol. */
-  running: { id: string; latest: SampleRow[] }[];
+  /** Runs still 'running', with each one's latest sample per host, role and protocol, and per worker, port, family, VLAN. */
+  running: { id: string; latest: SampleRow[]; latestBreakdown: BreakdownRow[] }[];
+  /** Per host, worker / port / family / VLAN: every finished run's final figures, summed. */
+  breakdownTotals: BreakdownTotalsRow[];
 }
 
 function durationSeconds(startedAt: string, endedAt: string): number | undefined {
@@ -183,6 +189,7 @@ function oneLine(err: unknown): string {
 export class RunStore {
   private readonly db: Database;
   private readonly insertSample;
+  private readonly breakdowns!: BreakdownTables;
   private readonly dataVersion;
   /** This connection's writes: PRAGMA data_version counts only other connections' commits. */
   private writes = 0;
@@ -197,8 +204,9 @@ export class RunStore {
         // The busy timeout first: switching a fresh file to WAL and creating the schema wait for another process
         // opening the same store at the same moment (two CLI runs started together) instead of failing 'locked'.
         db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
-        db.transaction(() => db!.exec(SCHEMA)).immediate();
+        db.transaction(() => db!.exec(SCHEMA + BREAKDOWN_SCHEMA)).immediate();
         this.db = db;
+        this.breakdowns = new BreakdownTables(db);
         this.ensureRunnerStart();
         this.ensureTotals();
         break;
@@ -216,9 +224,9 @@ export class RunStore {
     this.dataVersion = this.db.prepare<{ data_version: number }, []>("PRAGMA data_version");
     this.insertSample = this.db.prepare(
       `INSERT INTO samples (run_id, t, host, role, protocol, tx_packets, tx_bytes, rx_packets, rx_bytes, requests, answers_sent,
-         answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us)
+         answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us, engine)
        VALUES ($run, $t, $host, $role, $protocol, $tx_packets, $tx_bytes, $rx_packets, $rx_bytes, $requests, $answers_sent,
-         $answers_matched, $errors, $tx_pps, $rx_pps, $p50, $p99)`,
+         $answers_matched, $errors, $tx_pps, $rx_pps, $p50, $p99, $engine)`,
     );
   }
 
@@ -280,9 +288,10 @@ export class RunStore {
           run: runId, t: s.t, host: sample.host, role: sample.role, protocol: p,
           tx_packets: c.tx_packets, tx_bytes: c.tx_bytes, rx_packets: c.rx_packets, rx_bytes: c.rx_bytes,
           requests: c.requests, answers_sent: c.answers_sent, answers_matched: c.answers_matched, errors: c.errors,
-          tx_pps: s.rates.tx_pps, rx_pps: s.rates.rx_pps, p50: s.rtt_us?.p50 ?? null, p99: s.rtt_us?.p99 ?? null,
+          tx_pps: s.rates.tx_pps, rx_pps: s.rates.rx_pps, p50: s.rtt_us?.p50 ?? null, p99: s.rtt_us?.p99 ?? null, engine: sample.engine ?? null,
         });
       }
+      this.breakdowns.add(runId, sample);
     });
     insert();
   }
@@ -338,6 +347,7 @@ export class RunStore {
 
   private foldTotals(runId: string): void {
     this.db.prepare(FOLD_COUNTERS).run({ id: runId });
+    this.breakdowns.fold(runId);
     const run = this.db.query<{ started_at: string; ended_at: string | null }, { id: string }>("SELECT started_at, ended_at FROM runs WHERE id = $id").get({ id: runId });
     const d = run?.ended_at ? durationSeconds(run.started_at, run.ended_at) : undefined;
     if (d === undefined) return;
@@ -346,11 +356,16 @@ export class RunStore {
     this.db.prepare("INSERT INTO duration_sum (one, seconds, runs) VALUES (1, $d, 1) ON CONFLICT (one) DO UPDATE SET seconds = seconds + $d, runs = runs + 1").run({ d });
   }
 
-  /** A store from before runner start times gets the column (its runs keep NULL: their PID alone is checked). */
+  /**
+   * A store from before runner start times gets the column (its runs keep NULL: their PID alone is checked); one
+   * from before samples named their engine gets that column (its rows keep NULL: told apart by t, as before).
+   */
   private ensureRunnerStart(): void {
     this.db.transaction(() => {
       const columns = this.db.query<{ name: string }, []>("PRAGMA table_info(runs)").all().map((c) => c.name);
       if (!columns.includes("pid_start")) this.db.exec("ALTER TABLE runs ADD COLUMN pid_start INTEGER");
+      const sampleColumns = this.db.query<{ name: string }, []>("PRAGMA table_info(samples)").all().map((c) => c.name);
+      if (!sampleColumns.includes("engine")) this.db.exec("ALTER TABLE samples ADD COLUMN engine TEXT");
     }).immediate();
   }
 
@@ -373,12 +388,16 @@ export class RunStore {
     const totals = this.db.query<CounterTotals, []>(METRICS_QUERIES.totals).all();
     const byLe = new Map(this.db.query<{ le: string; runs: number }, []>(METRICS_QUERIES.durationBuckets).all().map((r) => [r.le, r.runs]));
     const sum = this.db.query<{ seconds: number; runs: number }, []>(METRICS_QUERIES.durationSum).get();
-    const running = this.db.query<{ id: string }, []>(METRICS_QUERIES.running).all().map((r) => ({ id: r.id, latest: this.latestSamples(r.id) }));
+    const running = this.db
+      .query<{ id: string }, []>(METRICS_QUERIES.running)
+      .all()
+      .map((r) => ({ id: r.id, latest: this.latestSamples(r.id), latestBreakdown: this.breakdowns.latest(r.id) }));
     return {
       runsByState,
       totals,
       durations: { buckets: DURATION_BUCKETS.map((le) => ({ le, runs: byLe.get(String(le)) ?? 0 })), count: sum?.runs ?? 0, sum: sum?.seconds ?? 0 },
       running,
+      breakdownTotals: this.breakdowns.totals(),
     };
   }
 
@@ -426,6 +445,15 @@ export class RunStore {
     return this.db.query<CounterTotals & { role: string }, { id: string }>(FINAL_COUNTERS).all({ id: runId });
   }
 
+  /** Per host and role: the run's final breakdown by worker, port, family and VLAN, and its last latency/sequence figures. */
+  finalBreakdowns(runId: string): { host: string; role: string; breakdown: Breakdown }[] {
+    return this.breakdowns.finals(runId);
+  }
+
+  breakdownSamples(runId: string): (BreakdownRow & { t: number })[] {
+    return this.breakdowns.samples(runId);
+  }
+
   samples(runId: string): SampleRow[] {
     return this.db.query<SampleRow, { id: string }>("SELECT * FROM samples WHERE run_id = $id ORDER BY t, host, protocol").all({ id: runId });
   }
@@ -450,6 +478,7 @@ export const METRICS_QUERIES = {
   durationSum: "SELECT seconds, runs FROM duration_sum WHERE one = 1",
   running: "SELECT id FROM runs WHERE state = 'running' ORDER BY started_at",
   latestSamples: "SELECT *, MAX(t) AS last_t FROM samples WHERE run_id = $id GROUP BY host, role, protocol ORDER BY host, role, protocol",
+  ...BREAKDOWN_METRICS_QUERIES,
 } as const;
 
 function decode(row: Record<string, unknown>): RunRow {

@@ -3,6 +3,8 @@
 import { toolsOf, type Inventory, type InventoryHost, type InventoryInterface } from "../../../infra/src/inventory.ts";
 import { dpdkFilePrefix } from "../../../infra/src/netns/dpdk-runtime.ts";
 import type { TrafficSpec } from "./traffic-spec.ts";
+import { vlanArg } from "./vlan-tag.ts";
+import { cpus } from "node:os";
 
 export { dpdkFilePrefix, dpdkRuntimeDir } from "../../../infra/src/netns/dpdk-runtime.ts";
 
@@ -44,11 +46,53 @@ function inSubnet(ip: string, cidr: string): boolean {
   return ((toInt(ip) & mask) >>> 0) === ((toInt(net!) & mask) >>> 0);
 }
 
-function ealArgs(host: InventoryHost, filePrefix: string, lcore: number): string[] {
+/**
+ * One lcore runs everything for a single worker. With N workers the engine gets N+1 lcores: its main one (stats
+ * lines) and one per worker. In a netns lab they are threads on this machine's CPUs, laid out from the role's own
+ * core and wrapping round (`--lcores ID@CPU`), so two engines of two workers each on two cores share them evenly;
+ * elsewhere the host is a machine of its own, whose first N+1 cores are taken.
+ */
+export function lcoreArgs(lcore: number, workers: number, netns: boolean, cpuCount = cpus().length): string[] {
+  if (workers <= 1) return ["-l", String(lcore)];
+  if (!netns) return ["-l", `${lcore}-${lcore + workers}`];
+  const n = Math.max(1, cpuCount);
+  const map = [`0@${lcore % n}`, ...Array.from({ length: workers }, (_, i) => `${i + 1}@${(lcore + i) % n}`)];
+  return ["--lcores", map.join(",")];
+}
+
+/**
+ * The device for N workers, each with its own queue pair. A PCI device is configured with N queues by the engine
+ * itself. DPDK 22.11's net_af_xdp takes its queue count from the interface's combined channels, which a veth does
+ * not report: one vdev per queue (start_queue=q) on the same interface, which the engine takes as one port's
+ * queues (the interface needs N queues: a lab interface's queues: N). net_af_packet fans one socket per queue
+ * pair (qpairs=N) out over any interface.
+ */
+export function attachArgs(dpdk: { pci?: string | null; vdev?: string | null }, workers: number): string[] {
+  if (dpdk.pci) return ["-a", dpdk.pci];
+  if (!dpdk.vdev) return [];
+  if (workers <= 1) return ["--vdev", dpdk.vdev];
+  const [name = "", ...params] = dpdk.vdev.split(",");
+  const own = params.filter((p) => !/^(start_queue|queue_count|qpairs)=/.test(p));
+  if (name.startsWith("net_af_xdp")) {
+    return Array.from({ length: workers }, (_, q) => ["--vdev", [`net_af_xdp${q}`, ...own, `start_queue=${q}`].join(",")]).flat();
+  }
+  if (name.startsWith("net_af_packet")) return ["--vdev", [name, ...own, `qpairs=${workers}`].join(",")];
+  return ["--vdev", dpdk.vdev];
+}
+
+function ealArgs(inv: Inventory, host: InventoryHost, filePrefix: string, lcore: number, workers: number): string[] {
   const ifc = testInterface(host);
-  const attach = ifc.dpdk.pci ? ["-a", ifc.dpdk.pci] : ifc.dpdk.vdev ? ["--vdev", ifc.dpdk.vdev] : [];
+  const attach = attachArgs(ifc.dpdk, workers);
   if (attach.length === 0) throw new Error(`host '${host.name}' ${ifc.name} has no DPDK attachment (vdev or pci) in the inventory`);
-  return [...ifc.dpdk.eal, ...attach, "--file-prefix", filePrefix, "-l", String(lcore), "--log-level", "lib.eal:error"];
+  return [...ifc.dpdk.eal, ...attach, "--file-prefix", filePrefix, ...lcoreArgs(lcore, workers, inv.backend === "netns"), "--log-level", "lib.eal:error"];
+}
+
+/** The host's test address in the run's family: IPv6 only where the inventory gives one (a lab with ipv6: true). */
+function addressOf(host: InventoryHost, spec: TrafficSpec): string {
+  const ifc = testInterface(host);
+  if (spec.ipVersion !== 6) return ifc.ipv4;
+  if (!ifc.ipv6) throw new Error(`--ip-version 6: host '${host.name}' has no IPv6 address on ${ifc.name} in the inventory (a lab file with 'ipv6: true' gives one, e.g. the dual-stack lab)`);
+  return ifc.ipv6;
 }
 
 export interface EngineOptions {
@@ -68,38 +112,48 @@ function lcoreFor(inv: Inventory, role: "tx" | "rx", options: EngineOptions): nu
   return inv.backend === "netns" && role === "rx" ? 1 : 0;
 }
 
-/** EAL arguments for an engine of `role` on a host (the replay sender uses the tx side's). */
+/** EAL arguments for an engine of `role` on a host (the replay sender uses the tx side's), one worker. */
 export function engineEal(inv: Inventory, host: InventoryHost, filePrefix: string, role: "tx" | "rx", options: Pick<EngineOptions, "lcores">): string[] {
-  return ealArgs(host, filePrefix, lcoreFor(inv, role, { runId: "", ...options }));
+  return ealArgs(inv, host, filePrefix, lcoreFor(inv, role, { runId: "", ...options }), 1);
 }
+
+const vlanArgs = (spec: TrafficSpec): string[] => (spec.vlan ?? []).flatMap((t) => ["--vlan", vlanArg(t)]);
 
 export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHost, options: EngineOptions): EngineInvocation {
   const ifc = testInterface(rx);
   const pcap = spec.capture ? options.pcapPath?.(rx.name) : undefined;
   const args = [
     "--role", "rx",
+    // A dual-stack host answers for both of its addresses, whichever family the run sends.
     "--ip", ifc.ipv4,
+    ...(ifc.ipv6 ? ["--ip", ifc.ipv6] : []),
+    ...(spec.workers !== undefined ? ["--workers", String(spec.workers)] : []),
+    // The receiver is a host on the sender's VLAN: frames of another VLAN (or untagged) are not its own.
+    ...vlanArgs(spec),
     "--stats-interval", String(spec.statsInterval ?? 1),
     ...(spec.udpEcho ? ["--udp-echo"] : []),
     ...(spec.domains ?? []).flatMap((d, i) => ["--dns-record", `${d}=198.18.255.${(i % 250) + 1}`]),
+    // Over IPv6 the sender asks for AAAA records: each name gets one too.
+    ...(spec.ipVersion === 6 ? (spec.domains ?? []).flatMap((d, i) => ["--dns-record", `${d}=2001:2:0:ffff::${((i % 250) + 1).toString(16)}`]) : []),
     ...(pcap ? ["--pcap", pcap] : []),
   ];
   const filePrefix = dpdkFilePrefix(inv.lab.prefix, options.runId, rx.name);
-  return { host: rx.name, role: "rx", filePrefix, argv: [toolsOf(rx).engine, ...ealArgs(rx, filePrefix, lcoreFor(inv, "rx", options)), "--", ...args], ...(pcap ? { pcap } : {}) };
+  return { host: rx.name, role: "rx", filePrefix, argv: [toolsOf(rx).engine, ...ealArgs(inv, rx, filePrefix, lcoreFor(inv, "rx", options), spec.workers ?? 1), "--", ...args], ...(pcap ? { pcap } : {}) };
 }
 
 export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHost, rx: InventoryHost, options: EngineOptions): EngineInvocation {
-  const mine = testInterface(tx);
-  const target = testInterface(rx);
   const pcap = spec.capture ? options.pcapPath?.(tx.name) : undefined;
   const opt = (name: string, value: number | string | undefined) => (value === undefined ? [] : [name, String(value)]);
   const args = [
     "--role", "tx",
     "--protocol", spec.protocol,
     "--mode", spec.mode,
-    "--src-ip", mine.ipv4,
-    "--dst-ip", target.ipv4,
+    ...opt("--workers", spec.workers),
+    ...opt("--ip-version", spec.ipVersion),
+    "--src-ip", addressOf(tx, spec),
+    "--dst-ip", addressOf(rx, spec),
     "--dst-mac", nextHopMac(inv, tx, rx),
+    ...vlanArgs(spec),
     ...opt("--duration", spec.duration),
     ...opt("--count", spec.count),
     ...opt("--pps", spec.pps),
@@ -117,5 +171,5 @@ export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHos
     ...(pcap ? ["--pcap", pcap] : []),
   ];
   const filePrefix = dpdkFilePrefix(inv.lab.prefix, options.runId, tx.name);
-  return { host: tx.name, role: "tx", filePrefix, argv: [toolsOf(tx).engine, ...ealArgs(tx, filePrefix, lcoreFor(inv, "tx", options)), "--", ...args], ...(pcap ? { pcap } : {}) };
+  return { host: tx.name, role: "tx", filePrefix, argv: [toolsOf(tx).engine, ...ealArgs(inv, tx, filePrefix, lcoreFor(inv, "tx", options), spec.workers ?? 1), "--", ...args], ...(pcap ? { pcap } : {}) };
 }

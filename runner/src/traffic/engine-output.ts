@@ -45,6 +45,64 @@ export interface EngineStats {
   arp?: { gratuitous: number; cache_updates: number; conflicts: number };
   duration_s?: number;
   reason?: "duration" | "count" | "signal" | "error";
+  // The breakdowns of the totals above (absent from engines older than workers and ports: see breakdown.ts).
+  workers?: WorkerCounters[];
+  ports?: PortCounters[];
+  families?: Partial<Record<Family, FamilyCounters>>;
+  /** Key: outer VID, then ".inner" for QinQ. */
+  vlans?: Record<string, FamilyCounters>;
+  /** One-way latency of stamped frames (--stamp), on the receiving side. */
+  latency?: OneWayLatency;
+  sequence?: SequenceCounters;
+}
+
+export const FAMILIES = ["ipv4", "ipv6"] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export interface WorkerCounters {
+  worker: number;
+  lcore: number;
+  tx_packets: number;
+  tx_bytes: number;
+  rx_packets: number;
+  rx_bytes: number;
+  answers_matched: number;
+  tx_pps: number;
+  rx_pps: number;
+}
+
+export interface PortCounters {
+  port: number;
+  name: string;
+  tx_packets: number;
+  tx_bytes: number;
+  rx_packets: number;
+  rx_bytes: number;
+  rx_missed: number;
+  tx_dropped: number;
+}
+
+export interface FamilyCounters {
+  tx_packets: number;
+  rx_packets: number;
+}
+
+export interface OneWayLatency {
+  samples: number;
+  min_us: number;
+  mean_us: number;
+  p50_us: number;
+  p90_us: number;
+  p99_us: number;
+  p999_us: number;
+  max_us: number;
+}
+
+export interface SequenceCounters {
+  received: number;
+  lost: number;
+  reordered: number;
+  duplicates: number;
 }
 
 export const DNS_RCODE_NAMES = ["noerror", "formerr", "servfail", "nxdomain", "notimp", "refused", "other"] as const;

@@ -11,11 +11,16 @@ import { toolsOf } from "../../../infra/src/inventory.ts";
 import { holdDpdkRuntimeDirs, removeStaleDpdkFiles } from "../../../infra/src/netns/dpdk-runtime.ts";
 import { pinDirFor, startXdp } from "../xdp/xdp-session.ts";
 import type { XdpStats } from "../xdp/xdp-output.ts";
+import { breakdownOf, sumBreakdowns, type Breakdown, type IpVersion } from "./breakdown.ts";
 
 export interface Sample {
   readonly host: string;
   readonly role: "tx" | "rx";
   readonly stats: EngineStats;
+  /** The run's IP family: labels the counters of an engine that does not split them by family itself. */
+  readonly ipVersion?: IpVersion;
+  /** Which engine process this came from (counters restart with each one): the run id and the role. */
+  readonly engine?: string;
 }
 
 export interface HostOutcome {
@@ -53,6 +58,8 @@ export interface TrafficResult {
   readonly tx: Record<Protocol, ProtocolCounters>;
   readonly rx: Record<Protocol, ProtocolCounters>;
   readonly rtt: EngineStats["rtt_us"];
+  /** The final counters per worker, port, IP family and VLAN (and one-way latency, sequence) of each side. */
+  readonly breakdown: { readonly tx: Breakdown; readonly rx: Breakdown };
   readonly checks: CheckResult[];
 }
 
@@ -78,7 +85,7 @@ interface Running {
   filePrefix: string;
 }
 
-async function startEngine(inv: EngineInvocation, transport: Transport, options: RunTrafficOptions): Promise<Running> {
+async function startEngine(inv: EngineInvocation, transport: Transport, options: RunTrafficOptions, ipVersion: IpVersion): Promise<Running> {
   const outcome: HostOutcome = { host: inv.host, role: inv.role, argv: inv.argv, samples: [], exitCode: null, stderrTail: "", ...(inv.pcap ? { pcap: inv.pcap } : {}) };
   let markStarted!: () => void;
   const started = new Promise<void>((r) => (markStarted = r));
@@ -93,11 +100,11 @@ async function startEngine(inv: EngineInvocation, transport: Transport, options:
         markStarted();
       } else if (msg.type === "stats") {
         outcome.samples.push(msg);
-        options.onSample?.({ host: inv.host, role: inv.role, stats: msg });
+        options.onSample?.({ host: inv.host, role: inv.role, stats: msg, ipVersion, engine: `${options.runId}-${inv.role}` });
       } else if (msg.type === "summary") {
         outcome.summary = msg;
         // The final counters are the last sample: stores, metrics and live views end on the engine's own totals.
-        options.onSample?.({ host: inv.host, role: inv.role, stats: msg });
+        options.onSample?.({ host: inv.host, role: inv.role, stats: msg, ipVersion, engine: `${options.runId}-${inv.role}` });
       } else {
         options.onEvent?.(inv.host, msg as unknown as Record<string, unknown>);
       }
@@ -200,7 +207,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
   /** Starts an engine and keeps it in `running`; one the run was aborted while it started is stopped right away. */
   const launch = async (engine: EngineInvocation, host: string): Promise<Running> => {
     if (inv.backend === "netns") dirHolds.push(holdDpdkRuntimeDirs([engine.filePrefix]));
-    const r = await startEngine(engine, options.transport(host), options);
+    const r = await startEngine(engine, options.transport(host), options, spec.ipVersion ?? 4);
     running.push(r);
     if (interrupted() && r.outcome.role === "tx") void r.proc.stop(3000);
     return r;
@@ -298,6 +305,8 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     const txCounters = countersOf(txSummary);
     const rxCounters = xdpSummary ? countersFromXdp(xdpSummary) : countersOf(rxSummary);
     const rtt = txSummary?.rtt_us ?? null;
+    const side = (role: "tx" | "rx") =>
+      sumBreakdowns(hosts.filter((h) => h.role === role).map((h) => breakdownOf(h.summary ?? h.samples.at(-1), spec.ipVersion ?? 4)));
     const checks = evaluateChecks(spec, txCounters, rxCounters, rtt, txSummary).filter((c) => withReceiver || c.name !== "received");
     if (interrupted()) {
       state = "interrupted";
@@ -321,6 +330,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
       tx: txCounters,
       rx: rxCounters,
       rtt,
+      breakdown: { tx: side("tx"), rx: xdpSummary ? breakdownOf(undefined) : side("rx") },
       checks,
     };
   }

@@ -1,9 +1,14 @@
 // What a traffic run asks for, validated once, with the defaults a user expects.
 import { PROTOCOLS, type Protocol } from "./engine-output.ts";
+import type { IpVersion } from "./breakdown.ts";
+import { vlanStackProblem, type VlanTag } from "./vlan-tag.ts";
 
 export const MODES = ["continuous", "burst", "rate", "backoff", "random"] as const;
 export type Mode = (typeof MODES)[number];
 export type ProtocolChoice = Protocol | "random";
+
+/** Worker lcores per engine: the engine's own limit (WL_MAX_WORKERS, engine/src/workers_max.h). */
+export const MAX_WORKERS = 64;
 
 export interface TrafficSpec {
   tx: string;
@@ -40,6 +45,12 @@ export interface TrafficSpec {
   capture?: boolean;
   /** Checks the run must meet. */
   checks?: TrafficChecks;
+  /** IP family of the generated traffic [4]; 6 takes the hosts' IPv6 addresses from the inventory. */
+  ipVersion?: IpVersion;
+  /** 802.1Q tags on the generated frames, outer first (two: QinQ). */
+  vlan?: VlanTag[];
+  /** Engine worker lcores on each host (each with its own queue pair per port) [1]. */
+  workers?: number;
 }
 
 export interface TrafficChecks {
@@ -66,6 +77,12 @@ export function validateSpec(spec: TrafficSpec): TrafficSpec {
   for (const [field, value] of Object.entries({ duration: spec.duration, count: spec.count, pps: spec.pps, flows: spec.flows, "stats-interval": spec.statsInterval })) {
     if (value !== undefined && (!Number.isFinite(value) || value <= 0)) bad(`--${field}`, `'${value}' must be a positive number`);
   }
+  if (spec.ipVersion !== undefined && spec.ipVersion !== 4 && spec.ipVersion !== 6) bad("--ip-version", `'${spec.ipVersion}' is not 4 or 6`);
+  if (spec.vlan) {
+    const problem = vlanStackProblem(spec.vlan);
+    if (problem) bad("--vlan", problem);
+  }
+  if (spec.workers !== undefined && (!Number.isInteger(spec.workers) || spec.workers < 1 || spec.workers > MAX_WORKERS)) bad("--workers", `'${spec.workers}' is not a whole number 1..${MAX_WORKERS}`);
   if (spec.size !== undefined && (spec.size < 60 || spec.size > 1514)) bad("--size", `${spec.size} is outside 60..1514 bytes`);
   if (spec.mode === "rate" && spec.pps === undefined) spec = { ...spec, pps: 1000 };
   if (spec.duration === undefined && spec.count === undefined) spec = { ...spec, duration: 5 };
