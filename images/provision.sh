@@ -52,8 +52,9 @@ vm_host_pkgs=(
 # test: what `npm test` needs beyond core: libvirt to validate and define the rendered XML,
 # a headless browser for the report check, promtool to check the /metrics format, hping3
 # to send the host-conformance suite's bad-checksum segments, and scapy to craft
-# VLAN-tagged frames for xdp/tests/v6-vlan.sh (the kernel here has no 8021q).
-test_pkgs=(chromium prometheus hping3 python3-scapy)
+# VLAN-tagged frames for xdp/tests/v6-vlan.sh (the kernel here has no 8021q), and ndisc6 to
+# resolve the engine by neighbour solicitation in the IPv6 conformance suite.
+test_pkgs=(chromium prometheus hping3 python3-scapy ndisc6)
 # bench: reference tools the benchmarks compare against.
 bench_pkgs=(mininet bridge-utils openvswitch-switch wrk hyperfine)
 

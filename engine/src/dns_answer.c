@@ -21,19 +21,21 @@ int dns_answer(const struct dns_record *recs, size_t n_recs, const uint8_t *q, s
 	}
 	if (dq.has_opt && dq.opt_version != 0) {   /* RFC 6891 6.1.3 */
 		*rcode = DNS_RCODE_BADVERS;
-		return dns_build_response(out, cap, &dq, DNS_RCODE_BADVERS, 0);
+		return dns_build_response(out, cap, &dq, DNS_RCODE_BADVERS, NULL);
 	}
 	int n;
 	if (dq.qclass != DNS_CLASS_IN && dq.qclass != 255) {
 		*rcode = DNS_RCODE_REFUSED;       /* we are authoritative for IN only */
-		n = dns_build_response(out, cap, &dq, DNS_RCODE_REFUSED, 0);
+		n = dns_build_response(out, cap, &dq, DNS_RCODE_REFUSED, NULL);
 	} else {
-		uint32_t addr = dns_lookup(recs, n_recs, &dq.qname);
-		*rcode = addr ? DNS_RCODE_NOERROR : DNS_RCODE_NXDOMAIN;
+		struct dns_rrset rr;
+		*rcode = dns_lookup(recs, n_recs, &dq.qname, &rr) ? DNS_RCODE_NOERROR : DNS_RCODE_NXDOMAIN;
 		/* a known name with no record of this type: NODATA, NOERROR with no answer (RFC 2308 2.2) */
-		if (addr && dq.qtype != DNS_TYPE_A && dq.qtype != DNS_TYPE_ANY)
-			addr = 0;
-		n = dns_build_response(out, cap, &dq, *rcode, addr);
+		if (dq.qtype != DNS_TYPE_A && dq.qtype != DNS_TYPE_ANY)
+			rr.a = 0;
+		if (dq.qtype != DNS_TYPE_AAAA && dq.qtype != DNS_TYPE_ANY)
+			rr.aaaa = NULL;
+		n = dns_build_response(out, cap, &dq, *rcode, &rr);
 	}
 	return n < 0 ? 0 : n;
 }

@@ -1,4 +1,6 @@
-/* IPv4 reassembly (RFC 791 3.2, RFC 815, RFC 1122 3.3.2) in bounded
+/* IPv4 and IPv6 reassembly (RFC 791 3.2, RFC 815, RFC 1122 3.3.2; RFC 8200
+ * 4.5: the unfragmentable part of the first fragment, the fragment header
+ * dropped, keyed by addresses and the 32-bit identification) in bounded
  * memory: at most `max_dgrams` datagrams in progress (a fragment of a new
  * datagram beyond that is dropped, as Linux drops over its memory
  * threshold), each at most 65535 bytes, each forgotten `timeout` clock units
@@ -11,8 +13,9 @@
 
 #define REASM_MAX_FRAGS 64          /* fragments per datagram (a 65535-byte datagram at MTU 1500 needs 45) */
 #define REASM_MAX_DGRAM 65535       /* RFC 791: total length is 16 bits */
-/* a rebuilt frame: L2 header (up to two VLAN tags), 60-byte IP header max, payload */
-#define REASM_MAX_FRAME (ETH_HLEN + 8 + REASM_MAX_DGRAM)
+/* a rebuilt frame: L2 header (up to two VLAN tags), IP header(s), payload
+ * (IPv6: 65535 bytes of payload after its 40-byte header and what else it keeps) */
+#define REASM_MAX_FRAME (ETH_HLEN + 8 + 168 + REASM_MAX_DGRAM)
 
 struct reasm_stats {
 	uint64_t fragments;        /* fragments fed in */

@@ -140,3 +140,67 @@ void tmpl_finish6(struct wl_tmpl *t, size_t l3_off)
 	t->csum_base = csum_partial(ip + IPV6_HLEN, l4len, csum_pseudo_v6(ip + 8, ip + 24, proto, l4len));
 	t->udp_csum = proto == IPPROTO_UDP_;
 }
+
+void ip16_from_v4(uint32_t v4, uint8_t out[IPV6_ALEN])
+{
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	wr32(out + 12, v4);
+}
+
+int ip16_is_v4(const uint8_t a[IPV6_ALEN])
+{
+	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
+	return !memcmp(a, pfx, sizeof(pfx));
+}
+
+void ip16_src(const struct pkt_info *pi, uint8_t out[IPV6_ALEN])
+{
+	if (pi->ip6)
+		memcpy(out, pi->ip6_src, IPV6_ALEN);
+	else
+		ip16_from_v4(pi->ip_src, out);
+}
+
+void ip16_dst(const struct pkt_info *pi, uint8_t out[IPV6_ALEN])
+{
+	if (pi->ip6)
+		memcpy(out, pi->ip6_dst, IPV6_ALEN);
+	else
+		ip16_from_v4(pi->ip_dst, out);
+}
+
+uint32_t ip16_fold(const uint8_t a[IPV6_ALEN])
+{
+	return rd32(a) ^ rd32(a + 4) ^ rd32(a + 8) ^ rd32(a + 12) ^ (ip16_is_v4(a) ? 0xffffu : 0);
+}
+
+int ipv6_frag_view(const uint8_t *ip, size_t end, struct ipv6_frag_view *v)
+{
+	size_t p = IPV6_HLEN, nh_off = 6;
+	uint8_t nh = ip[6];
+	for (unsigned n = 0; n <= IPV6_EXT_MAX; n++) {
+		if (nh == 44) {
+			if (p + 8 > end)
+				return -1;
+			uint16_t fo = rd16(ip + p + 2);
+			v->unfrag_len = p;
+			v->nh_off = nh_off;
+			v->next = ip[p];
+			v->id = rd32(ip + p + 4);
+			v->start = fo & 0xfff8u;
+			v->more = fo & 1;
+			v->data_off = p + 8;
+			v->data_len = end - (p + 8);
+			return 0;
+		}
+		if (nh != 0 && nh != 43 && nh != 60)
+			return -1;
+		if (p + 8 > end || p + ((size_t)ip[p + 1] + 1) * 8 > end)
+			return -1;
+		nh_off = p;
+		nh = ip[p];
+		p += ((size_t)ip[p + 1] + 1) * 8;
+	}
+	return -1;
+}

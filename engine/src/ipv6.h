@@ -4,6 +4,7 @@
 #ifndef WL_IPV6_H
 #define WL_IPV6_H
 #include "pkt_build.h"
+#include "pkt_parse.h"
 
 #define ETHERTYPE_IPV6 0x86DD
 #define IPV6_HLEN 40
@@ -52,6 +53,49 @@ struct ipv6_walk {
  * bytes from ip). Returns 0, or -1 when a header is cut short, the chain
  * is longer than IPV6_EXT_MAX, or hop-by-hop is not first. */
 int ipv6_walk_ext(const uint8_t *ip, size_t end, struct ipv6_walk *w);
+
+/* A fragment (RFC 8200 4.5): the unfragmentable part is the fixed header
+ * and the extension headers before the fragment header; the data is what
+ * follows the fragment header. */
+struct ipv6_frag_view {
+	size_t unfrag_len;     /* bytes from the start of the IPv6 header to the fragment header */
+	size_t nh_off;         /* the Next Header byte that names the fragment header */
+	uint8_t next;          /* the fragment header's Next Header */
+	uint32_t id;
+	uint32_t start;        /* fragment offset in bytes */
+	int more;              /* M flag */
+	size_t data_off, data_len; /* from the start of the IPv6 header */
+};
+/* Finds the fragment header of the packet at ip (end bytes of IPv6 header +
+ * payload). Returns 0, or -1 when there is none or a header is cut short. */
+int ipv6_frag_view(const uint8_t *ip, size_t end, struct ipv6_frag_view *v);
+
+/* Either family as 16 bytes, IPv4 as ::ffff:a.b.c.d (RFC 4291 2.5.5.2), so
+ * connection tables and segment builders take one address type. */
+void ip16_from_v4(uint32_t v4, uint8_t out[IPV6_ALEN]);
+int ip16_is_v4(const uint8_t a[IPV6_ALEN]);
+static inline uint32_t ip16_v4(const uint8_t a[IPV6_ALEN]) { return rd32(a + 12); }
+/* The source / destination of a classified frame of either family. */
+void ip16_src(const struct pkt_info *pi, uint8_t out[IPV6_ALEN]);
+void ip16_dst(const struct pkt_info *pi, uint8_t out[IPV6_ALEN]);
+/* 32 bits standing for an address in hashes and cookies (the address itself for IPv4). */
+uint32_t ip16_fold(const uint8_t a[IPV6_ALEN]);
+
+/* 4 or 6 for an IPv4 or IPv6 frame (looking through up to two VLAN tags), else 0. */
+static inline int wl_frame_family(const uint8_t *f, size_t len)
+{
+	size_t off = 12;
+	for (int tags = 0; off + 2 <= len && tags <= 2; tags++, off += 4) {
+		uint16_t et = rd16(f + off);
+		if (et == ETHERTYPE_IPV4)
+			return 4;
+		if (et == ETHERTYPE_IPV6)
+			return 6;
+		if (et != ETHERTYPE_VLAN && et != ETHERTYPE_QINQ)
+			return 0;
+	}
+	return 0;
+}
 
 /* Template checksum base for a v6 frame (see tmpl_finish). */
 void tmpl_finish6(struct wl_tmpl *t, size_t l3_off);

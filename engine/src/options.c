@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <strings.h>
 #include <errno.h>
 #include <math.h>
 #include <arpa/inet.h>
@@ -89,12 +90,13 @@ static int parse_port_list(const char *arg, uint16_t *out, unsigned max, unsigne
 	}
 }
 
-/* IPv6: the family derived or checked against the addresses, and what
- * the generator can send over it so far. */
+/* IPv6: the family derived or checked against the addresses (both given:
+ * random mode draws it per phase), and what the generator can send over it. */
 static int options_check_v6(struct wl_config *c)
 {
 	int v6 = c->has_src_ip6 || c->has_dst_ip6;
-	if (c->ip_version == 4 && v6)
+	c->dual_stack = c->role != WL_ROLE_RX && c->has_src_ip6 && c->has_dst_ip6 && c->src_ip && c->dst_ip;
+	if (c->ip_version == 4 && v6 && !c->dual_stack)
 		return wl_opt_fail("ip-version", "'%s' contradicts an IPv6 --src-ip/--dst-ip", "4");
 	if (!c->ip_version)
 		c->ip_version = v6 ? 6 : 4;
@@ -104,15 +106,16 @@ static int options_check_v6(struct wl_config *c)
 	}
 	if (c->ip_version == 4 || c->role == WL_ROLE_RX)
 		return 0;
-	if (c->protocol != WL_P_ICMP && c->protocol != WL_P_UDP)
-		return wl_opt_fail("protocol", "'%s' is not sent over IPv6 yet (icmp and udp are)",
-			    c->protocol < 0 ? "random" : wl_proto_names[c->protocol]);
+	if (c->protocol == WL_P_ARP)
+		return wl_opt_fail("protocol", "'%s' is IPv4's address resolution; over IPv6 neighbours are resolved by NDP "
+			    "(every IPv6 run starts with it)", "arp");
 	if (!c->has_src_ip6 || !c->has_dst_ip6)
 		return wl_opt_fail(c->has_src_ip6 ? "dst-ip" : "src-ip", "%s", "an IPv6 address is required with --ip-version 6 (tx, both)");
 	if (c->arp_dad)
 		return wl_opt_fail("arp-dad", "%s", "is IPv4 only (RFC 5227); not with --ip-version 6");
-	if (c->fragment_size)
-		return wl_opt_fail("fragment-size", "%s", "is IPv4 only; not with --ip-version 6");
+	/* an IPv6 fragment carries 8 bytes of fragment header more than an IPv4 one */
+	if (c->fragment_size > 1448)
+		return wl_opt_fail("fragment-size", "%s", "is at most 1448 over IPv6 (a 1500-byte MTU less 40 + 8 header bytes)");
 	return 0;
 }
 
@@ -197,12 +200,16 @@ static int set_dns_record(void *cfg, const struct wl_optdef *o, const char *arg)
 	struct wl_config *c = cfg;
 	const char *eq = strchr(arg, '=');
 	uint8_t tmp[DNS_MAX_NAME + 2];
-	uint32_t a;
+	uint32_t a = 0;
 	if (c->n_records >= WL_MAX_RECORDS)
 		return wl_opt_fail(o->name, "'%s': at most 64 records", arg);
-	if (!eq || eq == arg || parse_ipv4(eq + 1, &a) < 0 || a == 0)
-		return wl_opt_fail(o->name, "'%s' is not NAME=IPv4", arg);
 	struct dns_record *r = &c->records[c->n_records];
+	r->is6 = eq && strchr(eq + 1, ':') != NULL;
+	if (r->is6 ? parse_ipv6(eq + 1, r->addr6) < 0 || ipv6_is_unspecified(r->addr6)
+		   : !eq || parse_ipv4(eq + 1, &a) < 0 || a == 0)
+		return wl_opt_fail(o->name, "'%s' is not NAME=IPv4 or NAME=IPv6", arg);
+	if (eq == arg)
+		return wl_opt_fail(o->name, "'%s' has no name", arg);
 	size_t nl = (size_t)(eq - arg);
 	if (nl > DNS_MAX_NAME)
 		return wl_opt_fail(o->name, "'%s': name too long", arg);
@@ -230,6 +237,17 @@ static int set_ip_version(void *cfg, const struct wl_optdef *o, const char *arg)
 	if (strcmp(arg, "4") && strcmp(arg, "6"))
 		return wl_opt_fail(o->name, "'%s' is not 4 or 6", arg);
 	CFG(cfg)->ip_version = arg[0] - '0';
+	return 0;
+}
+
+static int set_dns_type(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	if (!strcasecmp(arg, "A"))
+		CFG(cfg)->dns_qtype = DNS_TYPE_A;
+	else if (!strcasecmp(arg, "AAAA"))
+		CFG(cfg)->dns_qtype = DNS_TYPE_AAAA;
+	else
+		return wl_opt_fail(o->name, "'%s' is not A or AAAA", arg);
 	return 0;
 }
 
@@ -274,6 +292,7 @@ static void json_ip_version(struct jbuf *j, const void *cfg)
 	kip6(j, "src_ip6", c->has_src_ip6, c->src_ip6);
 	kip6(j, "dst_ip6", c->has_dst_ip6, c->dst_ip6);
 	kip6(j, "ip6", c->has_ip6, c->ip6);
+	jb_kbool(j, "dual_stack", c->dual_stack);
 }
 static void json_src_mac(struct jbuf *j, const void *cfg)
 {
@@ -330,14 +349,27 @@ static void json_ethertype(struct jbuf *j, const void *cfg)
 static void json_dns_records(struct jbuf *j, const void *cfg)
 {
 	const struct wl_config *c = cfg;
-	char t[32];
-	jb_key(j, "dns_records");
-	jb_obj_open(j);
-	for (unsigned i = 0; i < c->n_records; i++) {
-		fmt_ipv4(c->records[i].addr, t, sizeof(t));
-		jb_kstr(j, c->records[i].name, t);
+	char t[64];
+	/* A records, then AAAA records: a name may have one of each */
+	for (int six = 0; six < 2; six++) {
+		jb_key(j, six ? "dns_records6" : "dns_records");
+		jb_obj_open(j);
+		for (unsigned i = 0; i < c->n_records; i++) {
+			if (c->records[i].is6 != six)
+				continue;
+			if (six)
+				fmt_ipv6(c->records[i].addr6, t, sizeof(t));
+			else
+				fmt_ipv4(c->records[i].addr, t, sizeof(t));
+			jb_kstr(j, c->records[i].name, t);
+		}
+		jb_obj_close(j);
 	}
-	jb_obj_close(j);
+}
+static void json_dns_type(struct jbuf *j, const void *cfg)
+{
+	uint16_t q = CCFG(cfg)->dns_qtype;
+	jb_kstr(j, "dns_type", q == DNS_TYPE_AAAA ? "AAAA" : q == DNS_TYPE_A ? "A" : "auto");
 }
 static void json_tcp_listen(struct jbuf *j, const void *cfg)
 {
@@ -384,7 +416,7 @@ static const struct wl_optdef engine_opts[] = {
 	  .help = "address answered for (ARP, ICMP, DNS, TCP, UDP echo);\ntwice (IPv4 and IPv6) for dual stack" },
 	{ .name = "ip-version", .arg = "4|6", FUNC(set_ip_version), .json = json_ip_version,
 	  .def_text = "derived from the addresses, else 4", .group = G_ADDR,
-	  .help = "IP family;\nIPv6: icmp (echo, NDP resolution) and udp" },
+	  .help = "IP family;\nIPv6: icmp, udp, tcp, dns, eth (arp is IPv4's);\nboth families' --src-ip/--dst-ip: random mode\ndraws the family per phase" },
 	{ .name = "src-mac", .arg = "M", FUNC(set_mac), .json = json_src_mac, .def_text = "the port's MAC",
 	  .group = G_ADDR, .help = "source MAC" },
 	{ .name = "dst-mac", .arg = "M", FUNC(set_mac), .json = json_dst_mac, .def_text = "resolved with ARP for --dst-ip",
@@ -401,10 +433,12 @@ static const struct wl_optdef engine_opts[] = {
 	  .def_text = "random printable, from --seed", .group = G_ADDR, .help = "UDP/TCP/eth payload" },
 	{ .name = "domain", .arg = "NAME", FUNC(set_domain), .json = json_domains, .def_text = "built-in list",
 	  .group = G_ADDR, .help = "DNS name to query; repeatable" },
+	{ .name = "dns-type", .arg = "A|AAAA", FUNC(set_dns_type), .json = json_dns_type,
+	  .def_text = "AAAA over IPv6, A over IPv4", .group = G_ADDR, .help = "record type the DNS queries ask for" },
 	{ .name = "ethertype", .arg = "0xNNNN", UINT(ethertype, 0x0600, 0xffff), .set = check_ethertype, .def = "0x88b5",
 	  .json = json_ethertype, .group = G_ADDR, .help = "ethertype of raw Ethernet frames" },
-	{ .name = "dns-record", .arg = "NAME=IPv4", FUNC(set_dns_record), .json = json_dns_records, .group = G_ANSWER,
-	  .help = "A record; repeatable; other names get NXDOMAIN" },
+	{ .name = "dns-record", .arg = "NAME=ADDR", FUNC(set_dns_record), .json = json_dns_records, .group = G_ANSWER,
+	  .help = "A (IPv4) or AAAA (IPv6) record; repeatable;\nother names get NXDOMAIN" },
 	{ .name = "udp-echo", .kind = WL_OK_FLAG, F(udp_echo), .key = "udp_echo", .group = G_ANSWER,
 	  .help = "echo UDP datagrams back to the sender" },
 	{ .name = "tcp-listen", .arg = "P[,P...]", FUNC(set_tcp_listen), .json = json_tcp_listen,
@@ -463,7 +497,7 @@ static const struct wl_optdef engine_opts[] = {
 	  .help = "tx: probe for --src-ip (RFC 5227) before starting;\nrefuse to start if another host has it" },
 	{ .name = "fragment-size", .arg = "N", UINT(fragment_size, 8, 1480), .set = check_fragment_size,
 	  .def_text = "0 = never", .key = "fragment_size", .group = G_RXV,
-	  .help = "tx: send IP datagrams as fragments of N payload\nbytes (multiple of 8, 8..1480)" },
+	  .help = "tx: send IP datagrams as fragments of N payload\nbytes (multiple of 8, 8..1480; IPv6: ..1448)" },
 };
 
 static const struct wl_optset engine_optset = {

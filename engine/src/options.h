@@ -30,6 +30,8 @@ struct wl_config {
 	int ip_version;             /* 4 or 6 (derived from the addresses when not given) */
 	uint8_t src_ip6[16], dst_ip6[16], ip6[16];
 	int has_src_ip6, has_dst_ip6, has_ip6;
+	int dual_stack;             /* tx: both families' --src-ip/--dst-ip given (random mode draws the family) */
+	uint16_t dns_qtype;         /* --dns-type; 0: AAAA over IPv6, A over IPv4 */
 	uint8_t src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
 	int has_src_mac, has_dst_mac;
 	uint16_t src_port, dst_port; /* dst_port 0: protocol default */

@@ -100,8 +100,11 @@ int pkt_parse_l4(const uint8_t *buf, const struct parse_cfg *cfg, struct pkt_inf
 		if (l4len < UDP_HLEN)
 			return pkt_parse_bad(pi, WL_M_UDP);
 		size_t ulen = rd16(l4 + 4);
-		if (ulen < UDP_HLEN || ulen > l4len)
+		/* a first fragment holds only the start of the datagram its length describes */
+		if (ulen < UDP_HLEN || (ulen > l4len && !pi->frag))
 			return pkt_parse_bad(pi, WL_M_UDP);
+		if (ulen > l4len)
+			ulen = l4len;
 		pi->sport = rd16(l4);
 		pi->dport = rd16(l4 + 2);
 		pi->pl_off = (uint16_t)(pi->l4_off + UDP_HLEN);

@@ -75,7 +75,11 @@ struct wl_proto_ops {
 const struct wl_proto_ops *wl_proto_get(int family, int proto);
 
 extern const struct wl_proto_ops wl_proto_eth, wl_proto_arp, wl_proto_icmp, wl_proto_udp, wl_proto_tcp,
-	wl_proto_dns, wl_proto_icmp6, wl_proto_udp6;
+	wl_proto_dns, wl_proto_icmp6, wl_proto_udp6, wl_proto_tcp6, wl_proto_dns6;
+
+/* A frame from the generator's peer (--dst-ip) to its address (--src-ip),
+ * of either family: IPv6 whole datagrams only. */
+int wl_from_peer(const struct wl_config *c, const struct pkt_info *pi);
 
 /* Shared by the builders: the template's frame length, checksum base. */
 size_t wl_tmpl_done(struct wl_tmpl *t, size_t len, int family);

@@ -1,6 +1,7 @@
 #include "proto_dns.h"
 #include "proto.h"
 #include "proto_udp.h"
+#include "proto_icmp6.h"
 #include "net.h"
 #include <string.h>
 
@@ -119,16 +120,31 @@ int dns_build_header_only(uint8_t *out, size_t cap, uint16_t id, uint16_t qflags
 	return DNS_HLEN;
 }
 
-int dns_build_response(uint8_t *out, size_t cap, const struct dns_question *q, uint16_t rcode, uint32_t a_addr)
+/* One answer RR for the question's name (uncompressed at offset 12). */
+static size_t answer_rr(uint8_t *p, uint16_t type, const uint8_t *rdata, uint16_t rdlen)
 {
-	size_t need = DNS_HLEN + q->qname.len + 4u + (a_addr ? 16u : 0u) + (q->has_opt ? 11u : 0u);
+	wr16(p, 0xc000 | DNS_HLEN);
+	wr16(p + 2, type);
+	wr16(p + 4, DNS_CLASS_IN);
+	wr32(p + 6, 60);
+	wr16(p + 10, rdlen);
+	memcpy(p + 12, rdata, rdlen);
+	return 12u + rdlen;
+}
+
+int dns_build_response(uint8_t *out, size_t cap, const struct dns_question *q, uint16_t rcode,
+		       const struct dns_rrset *rr)
+{
+	uint32_t a_addr = rr ? rr->a : 0;
+	const uint8_t *aaaa = rr ? rr->aaaa : NULL;
+	size_t need = DNS_HLEN + q->qname.len + 4u + (a_addr ? 16u : 0u) + (aaaa ? 28u : 0u) + (q->has_opt ? 11u : 0u);
 	if (need > cap || (rcode > 15 && !q->has_opt))
 		return -1;
 	wr16(out, q->id);
 	uint16_t flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD | 0x7800)) | (rcode & 0xf));
 	wr16(out + 2, flags);
 	wr16(out + 4, 1);
-	wr16(out + 6, a_addr ? 1 : 0);
+	wr16(out + 6, (uint16_t)((a_addr ? 1 : 0) + (aaaa ? 1 : 0)));
 	wr16(out + 8, 0);
 	wr16(out + 10, q->has_opt ? 1 : 0);
 	size_t o = DNS_HLEN;
@@ -138,14 +154,12 @@ int dns_build_response(uint8_t *out, size_t cap, const struct dns_question *q, u
 	wr16(out + o + 2, q->qclass);
 	o += 4;
 	if (a_addr) {
-		wr16(out + o, 0xc000 | DNS_HLEN); /* the question's name, now uncompressed at 12 */
-		wr16(out + o + 2, DNS_TYPE_A);
-		wr16(out + o + 4, DNS_CLASS_IN);
-		wr32(out + o + 6, 60);
-		wr16(out + o + 10, 4);
-		wr32(out + o + 12, a_addr);
-		o += 16;
+		uint8_t v4[4];
+		wr32(v4, a_addr);
+		o += answer_rr(out + o, DNS_TYPE_A, v4, 4);
 	}
+	if (aaaa)
+		o += answer_rr(out + o, DNS_TYPE_AAAA, aaaa, 16);
 	if (q->has_opt) {
 		out[o] = 0;                              /* root owner */
 		wr16(out + o + 1, DNS_TYPE_OPT);
@@ -159,12 +173,21 @@ int dns_build_response(uint8_t *out, size_t cap, const struct dns_question *q, u
 	return (int)o;
 }
 
-uint32_t dns_lookup(const struct dns_record *t, size_t n, const struct dns_name *name)
+int dns_lookup(const struct dns_record *t, size_t n, const struct dns_name *name, struct dns_rrset *rr)
 {
-	for (size_t i = 0; i < n; i++)
-		if (dns_name_equal_text(name, t[i].name))
-			return t[i].addr;
-	return 0;
+	int known = 0;
+	rr->a = 0;
+	rr->aaaa = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!dns_name_equal_text(name, t[i].name))
+			continue;
+		known = 1;
+		if (t[i].is6 && !rr->aaaa)
+			rr->aaaa = t[i].addr6;
+		else if (!t[i].is6 && !rr->a)
+			rr->a = t[i].addr;
+	}
+	return known;
 }
 
 static unsigned dns_n_tmpls(const struct wl_config *c)
@@ -176,25 +199,29 @@ static unsigned dns_n_tmpls(const struct wl_config *c)
 static size_t dns_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
 {
 	const struct wl_config *c = x->cfg;
-	const size_t l4 = ETH_HLEN + IPV4_HLEN;
+	const int v6 = x->family == 6;
+	const size_t l4 = ETH_HLEN + (v6 ? IPV6_HLEN : IPV4_HLEN);
 	uint8_t q[512];
 	const char *name = c->n_domains ? c->domains[x->index] : wl_builtin_domains[x->index];
-	int ql = dns_build_query(q, sizeof(q), 0, name, DNS_TYPE_A);
+	/* --dns-type, else the record of the family asked over: AAAA over IPv6, A over IPv4 */
+	uint16_t qtype = c->dns_qtype ? c->dns_qtype : v6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
+	int ql = dns_build_query(q, sizeof(q), 0, name, qtype);
 	if (ql < 0)
 		return 0;
-	size_t len = udp_build(t->data, sizeof(t->data), &x->a, 0, x->dport, q, (size_t)ql, 0);
+	size_t len = v6 ? udp6_build(t->data, sizeof(t->data), &x->a6, 0, x->dport, q, (size_t)ql, 0)
+			: udp_build(t->data, sizeof(t->data), &x->a, 0, x->dport, q, (size_t)ql, 0);
 	t->var = WL_VAR_DNS_ID;
-	t->var_off = l4 + UDP_HLEN + DNS_OFF_ID;
-	t->sport_off = l4 + UDP_OFF_SPORT;
-	t->csum_off = l4 + UDP_OFF_CSUM;
-	return wl_tmpl_done(t, len, 4);
+	t->var_off = (uint16_t)(l4 + UDP_HLEN + DNS_OFF_ID);
+	t->sport_off = (uint16_t)(l4 + UDP_OFF_SPORT);
+	t->csum_off = (uint16_t)(l4 + UDP_OFF_CSUM);
+	return wl_tmpl_done(t, len, x->family);
 }
 
 static void dns_match(const struct wl_match_ctx *m, const uint8_t *d, const struct pkt_info *pi, struct wl_reply *r)
 {
 	const struct wl_config *c = m->cfg;
 	(void)d;
-	if (pi->ip_dst == c->src_ip && pi->ip_src == c->dst_ip && (pi->dns_flags & DNS_FLAG_QR)) {
+	if (wl_from_peer(c, pi) && (pi->dns_flags & DNS_FLAG_QR)) {
 		r->kind = WL_R_KEY;
 		r->key = pi->dns_id;
 	}
@@ -212,4 +239,9 @@ const struct wl_proto_ops wl_proto_dns = {
 	.name = WL_NAME_DNS, .proto = WL_P_DNS, .family = 4, .is_request = 1, .key16 = 1, .default_port = DNS_PORT,
 	.n_tmpls = dns_n_tmpls, .build = dns_tmpl, .match = dns_match, .matched = dns_matched,
 	.answer = resp_answer_dns,
+};
+const struct wl_proto_ops wl_proto_dns6 = {
+	.name = "dns", .proto = WL_P_DNS, .family = 6, .is_request = 1, .key16 = 1, .default_port = DNS_PORT,
+	.n_tmpls = dns_n_tmpls, .build = dns_tmpl, .match = dns_match, .matched = dns_matched,
+	.answer = resp6_answer_dns,
 };

@@ -48,16 +48,29 @@ struct dns_question {
  * section. Returns 0, or -1 if malformed (the answer is FORMERR). */
 int dns_parse_query(const uint8_t *msg, size_t len, struct dns_question *q);
 
-/* Response for a parsed query: the question re-encoded uncompressed, an
- * A record (TTL 60) if `a_addr` is non-zero, and an OPT record if the
- * query had one. rcode may be extended (> 15, EDNS only). Returns length
- * or -1. */
-int dns_build_response(uint8_t *out, size_t cap, const struct dns_question *q, uint16_t rcode, uint32_t a_addr);
+/* The records a response answers with: an A (a != 0) and an AAAA (aaaa != NULL). */
+struct dns_rrset {
+	uint32_t a;
+	const uint8_t *aaaa;
+};
+/* Response for a parsed query: the question re-encoded uncompressed, the
+ * A and AAAA records of rr (TTL 60; rr may be NULL), and an OPT record if
+ * the query had one. rcode may be extended (> 15, EDNS only). Returns
+ * length or -1. */
+int dns_build_response(uint8_t *out, size_t cap, const struct dns_question *q, uint16_t rcode,
+		       const struct dns_rrset *rr);
 /* Header-only response (FORMERR, NOTIMP): id and flags from the query header. */
 int dns_build_header_only(uint8_t *out, size_t cap, uint16_t id, uint16_t qflags, uint8_t rcode);
 
-/* A table of NAME=IPv4 records (names stored lower-case, no trailing dot). */
-struct dns_record { char name[DNS_MAX_NAME + 1]; uint32_t addr; };
-/* Look up, label by label; returns address (host order) or 0. */
-uint32_t dns_lookup(const struct dns_record *t, size_t n, const struct dns_name *name);
+/* A table of NAME=IPv4 (A) and NAME=IPv6 (AAAA) records (names stored
+ * without a trailing dot); a name may have one of each. */
+struct dns_record {
+	char name[DNS_MAX_NAME + 1];
+	uint32_t addr;             /* A, host order (is6 = 0) */
+	uint8_t is6;
+	uint8_t addr6[16];         /* AAAA (is6 = 1) */
+};
+/* Look up, label by label: the name's first A and first AAAA into *rr.
+ * Returns 1 if the name has any record, 0 if it is unknown. */
+int dns_lookup(const struct dns_record *t, size_t n, const struct dns_name *name, struct dns_rrset *rr);
 #endif

@@ -2,13 +2,15 @@
 #include "proto.h"
 #include "proto_udp.h"
 
-/* Frame length for headers + message, grown to frame_size; 0 if it does not fit. */
+/* Frame length for headers + message, grown to frame_size; 0 if it does not fit. A
+ * frame of a given size must fit the link; an answer (frame_size 0) may be larger
+ * and leaves in fragments (ipv6_frag.h). */
 static size_t frame_len(size_t hdrs, size_t msg_len, size_t frame_size, size_t cap)
 {
 	size_t len = frame_size < ETH_MIN_FRAME ? ETH_MIN_FRAME : frame_size;
 	if (len < hdrs + msg_len)
 		len = hdrs + msg_len;
-	return len > cap || len > ETH_MAX_FRAME ? 0 : len;
+	return len > cap || (frame_size && len > ETH_MAX_FRAME) || len - ETH_HLEN - IPV6_HLEN > 0xffff ? 0 : len;
 }
 
 size_t icmp6_build_echo(uint8_t *buf, size_t cap, const struct wl_l2l3_6 *a, uint8_t type, uint16_t id,
@@ -125,7 +127,8 @@ static void icmp6_match(const struct wl_match_ctx *m, const uint8_t *d, const st
 {
 	const struct wl_config *c = m->cfg;
 	const uint8_t *target, *tlla;
-	if (pi->frag || c->ip_version != 6 || memcmp(pi->ip6_dst, c->src_ip6, IPV6_ALEN))
+	/* with both families configured, replies of either family's phases may arrive */
+	if (pi->frag || !c->has_src_ip6 || memcmp(pi->ip6_dst, c->src_ip6, IPV6_ALEN))
 		return;
 	if (pi->icmp_type == ND_NEIGHBOR_ADVERT) {
 		if (m->resolving && ndp_parse(d, pi, &target, &tlla) == 0 && !memcmp(target, c->dst_ip6, IPV6_ALEN)) {

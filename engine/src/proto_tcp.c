@@ -1,16 +1,10 @@
 #include "proto_tcp.h"
+#include "proto_tcp6.h"
 #include "proto.h"
 
-size_t tcp_build_seg(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, const struct tcp_seg *s)
+size_t tcp_write_seg(uint8_t *t, const struct tcp_seg *s)
 {
 	size_t thl = TCP_HLEN + s->optlen;
-	size_t len = ETH_HLEN + IPV4_HLEN + thl + s->plen;
-	if ((s->optlen & 3) || s->optlen > TCP_OPT_MAX || len > cap || len > ETH_MAX_FRAME)
-		return 0;
-	eth_write_hdr(buf, a->dst_mac, a->src_mac, ETHERTYPE_IPV4);
-	uint8_t *ip = buf + ETH_HLEN;
-	ipv4_write_hdr(ip, IPPROTO_TCP_, a->src_ip, a->dst_ip, (uint16_t)(IPV4_HLEN + thl + s->plen), 0);
-	uint8_t *t = ip + IPV4_HLEN;
 	wr16(t, s->sport);
 	wr16(t + 2, s->dport);
 	wr32(t + 4, s->seq);
@@ -24,8 +18,15 @@ size_t tcp_build_seg(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, const st
 		memcpy(t + TCP_HLEN, s->opts, s->optlen);
 	if (s->plen)
 		memcpy(t + thl, s->payload, s->plen);
-	l4_set_csum(ip);
-	return eth_pad_min(buf, len);
+	return thl + s->plen;
+}
+
+size_t tcp_build_seg(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, const struct tcp_seg *s)
+{
+	uint8_t src[IPV6_ALEN], dst[IPV6_ALEN];
+	ip16_from_v4(a->src_ip, src);
+	ip16_from_v4(a->dst_ip, dst);
+	return tcp_build_seg16(buf, cap, a->src_mac, a->dst_mac, src, dst, s);
 }
 
 size_t tcp_build(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, uint16_t sport, uint16_t dport,
@@ -126,13 +127,16 @@ uint32_t tcp_cookie_isn(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t
 /* the generator's requests are SYNs; the ISN is the request key */
 static size_t tcp_tmpl(struct wl_tmpl *t, const struct wl_tmpl_ctx *x)
 {
-	const size_t l4 = ETH_HLEN + IPV4_HLEN;
-	size_t len = tcp_build(t->data, sizeof(t->data), &x->a, 0, x->dport, 0, 0, TCP_SYN, NULL, 0);
+	const int v6 = x->family == 6;
+	const size_t l4 = ETH_HLEN + (v6 ? IPV6_HLEN : IPV4_HLEN);
+	struct tcp_seg syn = { 0, x->dport, 0, 0, TCP_SYN, TCP_WINDOW, NULL, 0, NULL, 0 };
+	size_t len = v6 ? tcp6_build_seg(t->data, sizeof(t->data), &x->a6, &syn)
+			: tcp_build_seg(t->data, sizeof(t->data), &x->a, &syn);
 	t->var = WL_VAR_TCP_SEQ;
-	t->var_off = l4 + TCP_OFF_SEQ;
-	t->sport_off = l4 + TCP_OFF_SPORT;
-	t->csum_off = l4 + TCP_OFF_CSUM;
-	return wl_tmpl_done(t, len, 4);
+	t->var_off = (uint16_t)(l4 + TCP_OFF_SEQ);
+	t->sport_off = (uint16_t)(l4 + TCP_OFF_SPORT);
+	t->csum_off = (uint16_t)(l4 + TCP_OFF_CSUM);
+	return wl_tmpl_done(t, len, x->family);
 }
 
 /* every segment from the peer's port belongs to the generator's client; a
@@ -141,7 +145,7 @@ static void tcp_match(const struct wl_match_ctx *m, const uint8_t *d, const stru
 {
 	const struct wl_config *c = m->cfg;
 	(void)d;
-	if (pi->ip_dst != c->src_ip || pi->ip_src != c->dst_ip || pi->sport != options_dst_port(c, WL_P_TCP))
+	if (!wl_from_peer(c, pi) || pi->sport != options_dst_port(c, WL_P_TCP))
 		return;
 	r->kind = WL_R_CONN;
 	if ((pi->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
@@ -153,4 +157,8 @@ static void tcp_match(const struct wl_match_ctx *m, const uint8_t *d, const stru
 const struct wl_proto_ops wl_proto_tcp = {
 	.name = WL_NAME_TCP, .proto = WL_P_TCP, .family = 4, .is_request = 1, .default_port = TCP_PORT_DEFAULT,
 	.build = tcp_tmpl, .match = tcp_match, .answer = resp_answer_tcp,
+};
+const struct wl_proto_ops wl_proto_tcp6 = {
+	.name = "tcp", .proto = WL_P_TCP, .family = 6, .is_request = 1, .default_port = TCP_PORT_DEFAULT,
+	.build = tcp_tmpl, .match = tcp_match, .answer = resp6_answer_tcp,
 };

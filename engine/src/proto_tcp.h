@@ -37,6 +37,8 @@ struct tcp_seg {
 	const uint8_t *payload;
 	size_t plen;
 };
+/* The TCP header (checksum 0), options and payload of s at t; returns their length. */
+size_t tcp_write_seg(uint8_t *t, const struct tcp_seg *s);
 /* A segment with options. Returns the frame length, 0 if it does not fit. */
 size_t tcp_build_seg(uint8_t *buf, size_t cap, const struct wl_l2l3 *a, const struct tcp_seg *s);
 

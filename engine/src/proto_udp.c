@@ -47,9 +47,7 @@ static void udp_match(const struct wl_match_ctx *m, const uint8_t *d, const stru
 	(void)d;
 	if (pi->sport != options_dst_port(c, WL_P_UDP))
 		return;
-	if (pi->ip6 ? c->ip_version == 6 && !pi->frag && !memcmp(pi->ip6_dst, c->src_ip6, IPV6_ALEN) &&
-			      !memcmp(pi->ip6_src, c->dst_ip6, IPV6_ALEN)
-		    : pi->ip_dst == c->src_ip && pi->ip_src == c->dst_ip)
+	if (wl_from_peer(c, pi))
 		r->kind = WL_R_ANSWER;
 }
 

@@ -26,9 +26,14 @@ static size_t answer_dns(const struct resp_cfg *c, const uint8_t *in, const stru
 		*ev |= RESP_ERROR;
 	if (n <= 0)
 		return 0;
-	struct wl_l2l3 a;
-	reply_addrs(c, in, pi, &a);
-	size_t l = udp_build(out, cap, &a, pi->dport, pi->sport, msg, (size_t)n, 0);
+	size_t l;
+	if (pi->ip6) {
+		l = udp6_reply(c, in, pi, msg, (size_t)n, out, cap);
+	} else {
+		struct wl_l2l3 a;
+		reply_addrs(c, in, pi, &a);
+		l = udp_build(out, cap, &a, pi->dport, pi->sport, msg, (size_t)n, 0);
+	}
 	if (l)
 		*ev |= RESP_ANSWERED;
 	return l;

@@ -39,9 +39,14 @@ size_t respond(const struct resp_cfg *c, const uint8_t *in, size_t len, const st
 typedef size_t resp_answer_fn(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
 			      size_t cap, unsigned *events);
 resp_answer_fn resp_answer_arp, resp_answer_icmp, resp_answer_udp, resp_answer_dns, resp_answer_tcp,
-	resp6_answer_icmp, resp6_answer_udp;
-/* The IPv6 answers (responder6.c): NA for NS, echo reply, UDP echo. */
+	resp6_answer_icmp, resp6_answer_udp, resp6_answer_dns, resp6_answer_tcp;
+/* resp_answer_dns and resp_answer_tcp build their answers for either family;
+ * the resp6_ ones check first that an IPv6 frame is for us. */
+/* The IPv6 answers (responder6.c): NA for NS, echo reply, UDP echo, DNS, TCP. */
 size_t respond6(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out, size_t cap,
 		unsigned *events);
+/* A UDP datagram carrying msg back to the IPv6 sender of `in`, ports swapped (responder6.c). */
+size_t udp6_reply(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, const uint8_t *msg,
+		  size_t msg_len, uint8_t *out, size_t cap);
 
 #endif

@@ -1,5 +1,6 @@
 /* What a host with --ip6 answers: neighbour solicitations for its address
- * (RFC 4861 7.2.4), ICMPv6 echo (RFC 4443 4.2) and UDP echo. */
+ * (RFC 4861 7.2.4), ICMPv6 echo (RFC 4443 4.2), UDP echo, DNS over UDP,
+ * and TCP (DNS over TCP included) through the same tcp_server as IPv4. */
 #include "responder.h"
 #include "proto_icmp6.h"
 #include "proto.h"
@@ -56,17 +57,35 @@ size_t resp6_answer_icmp(const struct resp_cfg *c, const uint8_t *in, const stru
 	return l;
 }
 
+size_t udp6_reply(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, const uint8_t *msg,
+		  size_t msg_len, uint8_t *out, size_t cap)
+{
+	struct wl_l2l3_6 a;
+	reply_addrs6(c, in, pi, &a);
+	return udp6_build(out, cap, &a, pi->dport, pi->sport, msg, msg_len, 0);
+}
+
 size_t resp6_answer_udp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
 			size_t cap, unsigned *events)
 {
-	struct wl_l2l3_6 a;
 	if (!for_us6(c, pi) || !c->udp_echo)
 		return 0;
-	reply_addrs6(c, in, pi, &a);
-	size_t l = udp6_build(out, cap, &a, pi->dport, pi->sport, in + pi->pl_off, pi->pl_len, 0);
+	size_t l = udp6_reply(c, in, pi, in + pi->pl_off, pi->pl_len, out, cap);
 	if (l)
 		*events |= RESP_ANSWERED;
 	return l;
+}
+
+size_t resp6_answer_dns(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
+			size_t cap, unsigned *events)
+{
+	return for_us6(c, pi) ? resp_answer_dns(c, in, pi, out, cap, events) : 0;
+}
+
+size_t resp6_answer_tcp(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out,
+			size_t cap, unsigned *events)
+{
+	return for_us6(c, pi) ? resp_answer_tcp(c, in, pi, out, cap, events) : 0;
 }
 
 size_t respond6(const struct resp_cfg *c, const uint8_t *in, const struct pkt_info *pi, uint8_t *out, size_t cap,

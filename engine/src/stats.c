@@ -153,6 +153,22 @@ void stats_render_breakdown(struct jbuf *j, const struct stats_view *v)
 	jb_arr_close(j);
 }
 
+/* IPv4 and IPv6 frames sent and received, whatever their protocol (ARP and raw Ethernet in neither). */
+static void families_render(struct jbuf *j, const struct wl_counters *c)
+{
+	static const char *const names[2] = { "ipv4", "ipv6" };
+	jb_key(j, "families");
+	jb_obj_open(j);
+	for (int f = 0; f < 2; f++) {
+		jb_key(j, names[f]);
+		jb_obj_open(j);
+		jb_ku64(j, "tx_packets", c->fam[f].tx_packets);
+		jb_ku64(j, "rx_packets", c->fam[f].rx_packets);
+		jb_obj_close(j);
+	}
+	jb_obj_close(j);
+}
+
 void stats_render(struct jbuf *j, const struct stats_view *v)
 {
 	const struct wl_counters *c = v->c;
@@ -177,6 +193,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 	jb_ku64(j, "tx_dropped", c->tx_dropped + v->port_tx_errors);
 	jb_ku64(j, "rx_missed", v->port_rx_missed);
 	jb_obj_close(j);
+	families_render(j, c);
 
 	double dt = v->dt > 0 ? v->dt : 1e-9;
 	uint64_t ptx = v->prev ? v->prev->tx_packets : 0, prx = v->prev ? v->prev->rx_packets : 0;

@@ -67,6 +67,7 @@ struct wl_counters {
 	uint64_t refused[RXV_COUNT];  /* frames not answered, by reason (rx_validate.h) */
 	struct reasm_stats reasm;     /* IPv4 reassembly, copied from the worker's table */
 	uint64_t arp_gratuitous, arp_cache_updates, arp_conflicts;
+	struct { uint64_t tx_packets, rx_packets; } fam[2]; /* IPv4, IPv6 frames ("families") */
 	struct rtt_hist rtt;
 	struct ipd_stats ipd;
 } __attribute__((aligned(64)));

@@ -1,6 +1,6 @@
 #include "tcp_client.h"
 #include "tcp_server.h"
-#include "proto_tcp.h"
+#include "proto_tcp6.h"
 
 int tcp_client_init(struct tcp_client *cl, uint32_t conns, struct tcp_stats *st)
 {
@@ -14,13 +14,8 @@ void tcp_client_free(struct tcp_client *cl) { tcp_table_free(&cl->tab); }
 static size_t seg(const struct tcp_client *cl, const struct tcp_conn *c, uint32_t seq, uint8_t flags, const uint8_t *pl,
 		  size_t plen, uint8_t *out)
 {
-	struct wl_l2l3 a;
-	memcpy(a.src_mac, cl->mac, ETH_ALEN);
-	memcpy(a.dst_mac, c->rmac, ETH_ALEN);
-	a.src_ip = cl->ip;
-	a.dst_ip = c->raddr;
 	struct tcp_seg g = { c->lport, c->rport, seq, c->rcv_nxt, flags, TCP_WINDOW, NULL, 0, pl, plen };
-	return tcp_build_seg(out, WL_MAX_FRAME, &a, &g);
+	return tcp_build_seg16(out, WL_MAX_FRAME, cl->mac, c->rmac, c->laddr, c->raddr, &g);
 }
 
 static void finished(struct tcp_client *cl, struct tcp_conn *c)
@@ -34,10 +29,13 @@ static int open_conn(struct tcp_client *cl, const uint8_t *in, const struct pkt_
 		     size_t lens[])
 {
 	struct tcp_stats *st = cl->tab.st;
-	struct tcp_conn *c = tcp_table_find(&cl->tab, pi->ip_src, pi->sport, pi->ip_dst, pi->dport);
+	uint8_t ra[16], la[16];
+	ip16_src(pi, ra);
+	ip16_dst(pi, la);
+	struct tcp_conn *c = tcp_table_find(&cl->tab, ra, pi->sport, la, pi->dport);
 	if (c)                         /* the flow's port is used again: the old connection is over */
 		tcp_conn_set_state(&cl->tab, c, TCPS_CLOSED, cl->now_ms);
-	c = tcp_table_insert(&cl->tab, pi->ip_src, pi->sport, pi->ip_dst, pi->dport, cl->now_ms);
+	c = tcp_table_insert(&cl->tab, ra, pi->sport, la, pi->dport, cl->now_ms);
 	memcpy(c->rmac, in + ETH_ALEN, ETH_ALEN);
 	struct tcp_opts o;
 	size_t ol = (size_t)(pi->pl_off - pi->l4_off - TCP_HLEN);
@@ -59,8 +57,8 @@ static int open_conn(struct tcp_client *cl, const uint8_t *in, const struct pkt_
 	size_t ml = cl->msg_len;
 	if (ml > c->peer_mss)
 		ml = c->peer_mss;
-	if (ml > ETH_MAX_FRAME - ETH_HLEN - IPV4_HLEN - TCP_HLEN)
-		ml = ETH_MAX_FRAME - ETH_HLEN - IPV4_HLEN - TCP_HLEN;
+	if (ml > ETH_MAX_FRAME - tcp_hdrs_len(la))
+		ml = ETH_MAX_FRAME - tcp_hdrs_len(la);
 	if (cl->msg && ml) {
 		lens[n] = seg(cl, c, seq, TCP_PSH | TCP_ACK, cl->msg, ml, out[n]);
 		n += lens[n] != 0;
@@ -81,7 +79,10 @@ int tcp_client_input(struct tcp_client *cl, const uint8_t *in, const struct pkt_
 	uint8_t f = pi->tcp_flags;
 	if ((f & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) && our_syn)
 		return open_conn(cl, in, pi, out, lens);
-	struct tcp_conn *c = tcp_table_find(&cl->tab, pi->ip_src, pi->sport, pi->ip_dst, pi->dport);
+	uint8_t ra[16], la[16];
+	ip16_src(pi, ra);
+	ip16_dst(pi, la);
+	struct tcp_conn *c = tcp_table_find(&cl->tab, ra, pi->sport, la, pi->dport);
 	if (!c)
 		return 0;                  /* not a connection we know (any more) */
 	c->last_ms = cl->now_ms;
@@ -144,7 +145,7 @@ void tcp_client_tick(struct tcp_client *cl)
 		struct tcp_conn *c = &cl->tab.slot[cl->sweep++ & (cl->tab.size - 1)];
 		if (c->state == TCPS_CLOSED)
 			continue;
-		uint64_t in_state = cl->now_ms - c->since_ms;
+		uint64_t in_state = cl->now_ms > c->since_ms ? cl->now_ms - c->since_ms : 0; /* as tcp_server_tick */
 		if (c->state == TCPS_TIME_WAIT ? in_state >= cl->time_wait_ms : in_state >= TCP_FIN_TIMEOUT_MS) {
 			if (c->state != TCPS_TIME_WAIT)
 				cl->tab.st->timed_out++;

@@ -14,7 +14,6 @@
 struct tcp_client {
 	struct tcp_table tab;
 	uint8_t mac[ETH_ALEN];
-	uint32_t ip;               /* our address */
 	uint16_t dport;            /* the server port we connect to */
 	const uint8_t *msg;        /* data sent after the handshake (may be NULL) */
 	size_t msg_len;

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include "tcp_conn.h"
+#include "ipv6.h"
 
 #define PROBE 8
 
@@ -46,8 +47,9 @@ void tcp_table_free(struct tcp_table *t)
 	t->size = 0;
 }
 
-static uint32_t hash4(uint32_t raddr, uint16_t rport, uint32_t laddr, uint16_t lport)
+static uint32_t hash4(const uint8_t *raddr16, uint16_t rport, const uint8_t *laddr16, uint16_t lport)
 {
+	uint32_t raddr = ip16_fold(raddr16), laddr = ip16_fold(laddr16);
 	uint64_t h = ((uint64_t)raddr << 32 | laddr) ^ ((uint64_t)rport << 16 | lport) * 0x9E3779B97F4A7C15ull;
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
@@ -55,12 +57,14 @@ static uint32_t hash4(uint32_t raddr, uint16_t rport, uint32_t laddr, uint16_t l
 	return (uint32_t)h;
 }
 
-static int same(const struct tcp_conn *c, uint32_t raddr, uint16_t rport, uint32_t laddr, uint16_t lport)
+static int same(const struct tcp_conn *c, const uint8_t *raddr, uint16_t rport, const uint8_t *laddr, uint16_t lport)
 {
-	return c->state != TCPS_CLOSED && c->raddr == raddr && c->rport == rport && c->laddr == laddr && c->lport == lport;
+	return c->state != TCPS_CLOSED && c->rport == rport && c->lport == lport && !memcmp(c->raddr, raddr, 16) &&
+	       !memcmp(c->laddr, laddr, 16);
 }
 
-struct tcp_conn *tcp_table_find(struct tcp_table *t, uint32_t raddr, uint16_t rport, uint32_t laddr, uint16_t lport)
+struct tcp_conn *tcp_table_find(struct tcp_table *t, const uint8_t raddr[16], uint16_t rport, const uint8_t laddr[16],
+				uint16_t lport)
 {
 	uint32_t h = hash4(raddr, rport, laddr, lport);
 	for (uint32_t i = 0; i < PROBE; i++) {
@@ -71,8 +75,8 @@ struct tcp_conn *tcp_table_find(struct tcp_table *t, uint32_t raddr, uint16_t rp
 	return NULL;
 }
 
-struct tcp_conn *tcp_table_insert(struct tcp_table *t, uint32_t raddr, uint16_t rport, uint32_t laddr, uint16_t lport,
-				  uint64_t now_ms)
+struct tcp_conn *tcp_table_insert(struct tcp_table *t, const uint8_t raddr[16], uint16_t rport, const uint8_t laddr[16],
+				  uint16_t lport, uint64_t now_ms)
 {
 	uint32_t h = hash4(raddr, rport, laddr, lport);
 	struct tcp_conn *victim = NULL;
@@ -91,9 +95,9 @@ struct tcp_conn *tcp_table_insert(struct tcp_table *t, uint32_t raddr, uint16_t 
 		tcp_conn_set_state(t, victim, TCPS_CLOSED, now_ms);
 	}
 	memset(victim, 0, offsetof(struct tcp_conn, rbuf));
-	victim->raddr = raddr;
+	memcpy(victim->raddr, raddr, 16);
 	victim->rport = rport;
-	victim->laddr = laddr;
+	memcpy(victim->laddr, laddr, 16);
 	victim->lport = lport;
 	victim->since_ms = victim->last_ms = now_ms;
 	return victim;

@@ -26,7 +26,7 @@ int tcp_transition_ok(int from, int to);
 #define TCP_CONN_BUF 1024
 
 struct tcp_conn {
-	uint32_t raddr, laddr;
+	uint8_t raddr[16], laddr[16]; /* either family, IPv4 mapped (ipv6.h ip16_*) */
 	uint16_t rport, lport;
 	uint8_t state;
 	uint8_t ts_ok, sack_ok, ws_ok, fin_rcvd, fin_sent;
@@ -63,12 +63,13 @@ struct tcp_table {
 /* size is rounded up to a power of two (>= 8). Returns 0 or -1 (no memory). */
 int tcp_table_init(struct tcp_table *t, uint32_t size, struct tcp_stats *st);
 void tcp_table_free(struct tcp_table *t);
-struct tcp_conn *tcp_table_find(struct tcp_table *t, uint32_t raddr, uint16_t rport, uint32_t laddr, uint16_t lport);
+struct tcp_conn *tcp_table_find(struct tcp_table *t, const uint8_t raddr[16], uint16_t rport, const uint8_t laddr[16],
+				uint16_t lport);
 /* A block for a new connection (state CLOSED, addresses set): a free slot
  * near the tuple's hash, else the least valuable one there (TIME-WAIT
  * first, then the longest idle), evicted and counted. */
-struct tcp_conn *tcp_table_insert(struct tcp_table *t, uint32_t raddr, uint16_t rport, uint32_t laddr, uint16_t lport,
-				  uint64_t now_ms);
+struct tcp_conn *tcp_table_insert(struct tcp_table *t, const uint8_t raddr[16], uint16_t rport, const uint8_t laddr[16],
+				  uint16_t lport, uint64_t now_ms);
 /* Move c to a state, keeping the per-state gauges; CLOSED frees the block. */
 void tcp_conn_set_state(struct tcp_table *t, struct tcp_conn *c, int state, uint64_t now_ms);
 #endif

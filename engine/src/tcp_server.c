@@ -1,5 +1,5 @@
 #include "tcp_server.h"
-#include "proto_tcp.h"
+#include "proto_tcp6.h"
 #include "dns_answer.h"
 
 int tcp_server_init(struct tcp_server *s, uint32_t conns, struct tcp_stats *st, const uint8_t mac[ETH_ALEN], uint32_t secret)
@@ -27,16 +27,11 @@ static uint32_t ts_clock(const struct tcp_server *s) { return (uint32_t)s->now_m
 static size_t conn_seg(struct tcp_server *s, struct tcp_conn *c, uint8_t flags, const uint8_t *pl, size_t plen,
 		       uint8_t *out, size_t cap)
 {
-	struct wl_l2l3 a;
-	memcpy(a.src_mac, s->mac, ETH_ALEN);
-	memcpy(a.dst_mac, c->rmac, ETH_ALEN);
-	a.src_ip = c->laddr;
-	a.dst_ip = c->raddr;
 	struct tcp_opts o = { 0 };
 	int syn = (flags & TCP_SYN) != 0;
 	if (syn) {
 		o.has_mss = 1;
-		o.mss = TCP_MSS_OURS;
+		o.mss = ip16_is_v4(c->laddr) ? TCP_MSS_OURS : TCP_MSS_V6;
 		o.sack_ok = c->sack_ok;
 		o.has_ws = c->ws_ok;
 		o.wscale = TCP_WSCALE_OURS;
@@ -54,21 +49,19 @@ static size_t conn_seg(struct tcp_server *s, struct tcp_conn *c, uint8_t flags, 
 	c->last_ms = s->now_ms;
 	if (flags & TCP_RST)
 		s->tab.st->rst_sent++;
-	return tcp_build_seg(out, cap, &a, &g);
+	return tcp_build_seg16(out, cap, s->mac, c->rmac, c->laddr, c->raddr, &g);
 }
 
 /* A RST answering a segment that has no connection (or must not get one). */
 static size_t rst_reply(struct tcp_server *s, const uint8_t *in, const struct pkt_info *pi, uint32_t seq, uint32_t ack,
 			uint8_t flags, uint8_t *out, size_t cap)
 {
-	struct wl_l2l3 a;
-	memcpy(a.src_mac, s->mac, ETH_ALEN);
-	memcpy(a.dst_mac, in + ETH_ALEN, ETH_ALEN);
-	a.src_ip = pi->ip_dst;
-	a.dst_ip = pi->ip_src;
+	uint8_t src[16], dst[16];
+	ip16_dst(pi, src);
+	ip16_src(pi, dst);
 	struct tcp_seg g = { pi->dport, pi->sport, seq, ack, flags, 0, NULL, 0, NULL, 0 };
 	s->tab.st->rst_sent++;
-	return tcp_build_seg(out, cap, &a, &g);
+	return tcp_build_seg16(out, cap, s->mac, in + ETH_ALEN, src, dst, &g);
 }
 
 static uint32_t seg_len_of(const struct pkt_info *pi)
@@ -99,11 +92,14 @@ static size_t no_connection(struct tcp_server *s, const uint8_t *in, const struc
 		s->tab.st->unacceptable++;
 		return 0;
 	}
-	struct tcp_conn *c = tcp_table_insert(&s->tab, pi->ip_src, pi->sport, pi->ip_dst, pi->dport, s->now_ms);
+	uint8_t ra[16], la[16];
+	ip16_src(pi, ra);
+	ip16_dst(pi, la);
+	struct tcp_conn *c = tcp_table_insert(&s->tab, ra, pi->sport, la, pi->dport, s->now_ms);
 	memcpy(c->rmac, in + ETH_ALEN, ETH_ALEN);
 	c->irs = pi->tcp_seq;
 	c->rcv_nxt = pi->tcp_seq + 1;  /* data on a SYN is not queued: it is not acknowledged either */
-	c->iss = tcp_cookie_isn(pi->ip_src, pi->ip_dst, pi->sport, pi->dport, s->secret ^ (uint32_t)s->now_ms);
+	c->iss = tcp_cookie_isn(ip16_fold(ra), ip16_fold(la), pi->sport, pi->dport, s->secret ^ (uint32_t)s->now_ms);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->iss + 1;
 	/* as Linux (tcp_min_snd_mss): a tiny MSS is raised, never trusted to size our segments */
@@ -323,7 +319,10 @@ size_t tcp_server_input(struct tcp_server *s, const uint8_t *in, const struct pk
 		*ev |= TCPS_EV_RST_RCVD;
 		s->tab.st->rst_received++;
 	}
-	struct tcp_conn *c = tcp_table_find(&s->tab, pi->ip_src, pi->sport, pi->ip_dst, pi->dport);
+	uint8_t ra[16], la[16];
+	ip16_src(pi, ra);
+	ip16_dst(pi, la);
+	struct tcp_conn *c = tcp_table_find(&s->tab, ra, pi->sport, la, pi->dport);
 	/* a new incarnation of a pair in TIME-WAIT: accepted when its ISN is beyond the old
 	 * sequence space (RFC 9293 3.10.7.4 fourth, as Linux does without timestamps) */
 	if (c && c->state == TCPS_TIME_WAIT && (f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && SEQ_GT(pi->tcp_seq, c->rcv_nxt)) {
@@ -347,7 +346,10 @@ size_t tcp_server_tick(struct tcp_server *s, uint8_t *out, size_t cap)
 	uint32_t n = s->tab.size < 256 ? s->tab.size : 256;
 	for (uint32_t i = 0; i < n; i++) {
 		struct tcp_conn *c = &s->tab.slot[s->sweep++ & (s->tab.size - 1)];
-		uint64_t in_state = s->now_ms - c->since_ms, idle = s->now_ms - c->last_ms;
+		/* a segment handled since the caller read its clock can be stamped a millisecond
+		 * later than now_ms: never let that wrap into a huge age */
+		uint64_t in_state = s->now_ms > c->since_ms ? s->now_ms - c->since_ms : 0;
+		uint64_t idle = s->now_ms > c->last_ms ? s->now_ms - c->last_ms : 0;
 		switch (c->state) {
 		case TCPS_CLOSED:
 			break;

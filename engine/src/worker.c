@@ -19,6 +19,7 @@
 #include "proto_tcp.h"
 #include "proto_dns.h"
 #include "ipv4_frag.h"
+#include "ipv6_frag.h"
 
 volatile int wl_force_quit;
 
@@ -86,14 +87,15 @@ static int build_templates(struct worker *w, int proto)
 	rng_seed(&r, c->seed ^ 0xabcdefull);
 	char msg[256];
 	size_t ml;
-	const struct wl_proto_ops *ops = wl_proto_get(c->ip_version, proto);
+	const int family = w->v6 ? 6 : 4;
+	const struct wl_proto_ops *ops = wl_proto_get(family, proto);
 	if (!ops || !ops->build) {
-		fprintf(stderr, "wirelab-engine: %s is not sent over IPv%d\n", wl_proto_names[proto], c->ip_version);
+		fprintf(stderr, "wirelab-engine: %s is not sent over IPv%d\n", wl_proto_names[proto], family);
 		return -1;
 	}
 	struct wl_tmpl_ctx x = { .cfg = c, .family = ops->family, .a = a, .dport = dport, .icmp_id = w->icmp_id };
 	memcpy(x.a6.src_mac, c->src_mac, ETH_ALEN);
-	memcpy(x.a6.dst_mac, w->dst_mac, ETH_ALEN);
+	memcpy(x.a6.dst_mac, w->dst_mac6, ETH_ALEN);
 	memcpy(x.a6.src, c->src_ip6, IPV6_ALEN);
 	memcpy(x.a6.dst, c->dst_ip6, IPV6_ALEN);
 	w->ops = ops;
@@ -115,7 +117,7 @@ static int build_templates(struct worker *w, int proto)
 		x.index = i;
 		if (!ops->build(t, &x)) {
 			fprintf(stderr, "wirelab-engine: cannot build a%s %s frame with these options\n",
-				c->ip_version == 6 ? "n IPv6" : "", wl_proto_names[proto]);
+				family == 6 ? "n IPv6" : "", wl_proto_names[proto]);
 			return -1;
 		}
 	}
@@ -201,8 +203,21 @@ static inline void pcap_frame(struct worker *w, uint64_t now, const void *data, 
 	pcapw_write(&w->pcap, w->wall0_ns + ticks_to_ns(w, now - w->t0), data, len);
 }
 
-static inline void count_tx(struct worker *w, int proto, uint32_t len)
+/* pend_proto and count_tx carry the protocol and the frame's family in one byte */
+#define PEND_PROTO 0x3f
+#define PEND_V4 0x40
+#define PEND_V6 0x80
+static inline unsigned family_bits(const uint8_t *d, size_t len)
 {
+	int f = wl_frame_family(d, len);
+	return f == 4 ? PEND_V4 : f == 6 ? PEND_V6 : 0;
+}
+
+static inline void count_tx(struct worker *w, unsigned pf, uint32_t len)
+{
+	int proto = (int)(pf & PEND_PROTO);
+	if (pf & (PEND_V4 | PEND_V6))
+		w->c.fam[(pf & PEND_V6) != 0].tx_packets++;
 	w->c.tx_packets++;
 	w->c.tx_bytes += len;
 	w->c.p[proto].tx_packets++;
@@ -230,7 +245,7 @@ static int send_frame(struct worker *w, const uint8_t *data, size_t len, int pro
 		pcap_frame(w, now, data, len);
 	for (int tries = 0; tries < 64; tries++) {
 		if (rte_eth_tx_burst(w->qport, w->queue, &m, 1) == 1) {
-			count_tx(w, proto, (uint32_t)len);
+			count_tx(w, (unsigned)proto | family_bits(data, len), (uint32_t)len);
 			return 0;
 		}
 	}
@@ -288,8 +303,10 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 				bytes += w->pend_len[i];
 			w->c.tx_packets += sent;
 			w->c.tx_bytes += bytes;
-			w->c.p[pr].tx_packets += sent;
-			w->c.p[pr].tx_bytes += bytes;
+			w->c.p[pr & PEND_PROTO].tx_packets += sent;
+			w->c.p[pr & PEND_PROTO].tx_bytes += bytes;
+			if (pr & (PEND_V4 | PEND_V6))
+				w->c.fam[(pr & PEND_V6) != 0].tx_packets += sent;
 		} else {
 			for (unsigned i = 0; i < sent; i++)
 				count_tx(w, w->pend_proto[i], w->pend_len[i]);
@@ -376,7 +393,8 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 			pcap_frame(w, now, d, t->len);
 		w->pend_len[w->n_pend + i] = t->len;
 	}
-	memset(w->pend_proto + w->n_pend, proto, n);
+	/* one protocol and one family per phase: the first template says which */
+	memset(w->pend_proto + w->n_pend, (int)((unsigned)proto | family_bits(w->tmpls[0].data, w->tmpls[0].len)), n);
 	if (!reuse_key) {
 		w->c.p[proto].requests += req || w->mode == WL_MODE_BACKOFF ? n : 0;
 		w->c.gen_packets += n;
@@ -386,9 +404,11 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 		uint8_t frag[ETH_MAX_FRAME];
 		for (unsigned i = 0; i < n; i++) {
 			const uint8_t *d = rte_pktmbuf_mtod(m[i], const uint8_t *);
-			size_t fl;
-			for (unsigned k = 0; (fl = ipv4_fragment(d, m[i]->data_len, ETH_HLEN, w->cfg->fragment_size, k, frag,
-								 sizeof(frag))) != 0; k++)
+			size_t fl, dl = m[i]->data_len, fs = w->cfg->fragment_size;
+			uint32_t id = ++w->frag6_id;
+			for (unsigned k = 0; (fl = w->v6 ? ipv6_fragment(d, dl, ETH_HLEN, fs, id, k, frag, sizeof(frag))
+							 : ipv4_fragment(d, dl, ETH_HLEN, fs, k, frag, sizeof(frag))) != 0;
+			     k++)
 				send_frame(w, frag, fl, proto, now);
 		}
 		rte_pktmbuf_free_bulk(m, n);
@@ -555,14 +575,18 @@ static void match_reply(struct worker *w, const uint8_t *d, const struct pkt_inf
 	}
 }
 
-/* Sends an answer; one too big for the link leaves as fragments (RFC 791). */
+/* Sends an answer; one too big for the link leaves as fragments (RFC 791, RFC 8200 4.5). */
 static int send_answer(struct worker *w, const uint8_t *data, size_t len, int proto, uint64_t now)
 {
 	if (len <= ETH_MAX_FRAME)
 		return send_frame(w, data, len, proto, now);
 	uint8_t frag[ETH_MAX_FRAME];
 	size_t fl;
-	for (unsigned k = 0; (fl = ipv4_fragment(data, len, ETH_HLEN, 1480, k, frag, sizeof(frag))) != 0; k++)
+	int v6 = wl_frame_family(data, len) == 6;
+	uint32_t id = ++w->frag6_id;
+	for (unsigned k = 0; (fl = v6 ? ipv6_fragment(data, len, ETH_HLEN, IPV6_FRAG_PAYLOAD, id, k, frag, sizeof(frag))
+				     : ipv4_fragment(data, len, ETH_HLEN, 1480, k, frag, sizeof(frag))) != 0;
+	     k++)
 		if (send_frame(w, frag, fl, proto, now) < 0)
 			return -1;
 	return 0;
@@ -582,7 +606,7 @@ static void arp_learn(struct worker *w, const uint8_t *d, const struct pkt_info 
 	    !memcmp(sha, w->dst_mac, ETH_ALEN))
 		return;
 	memcpy(w->dst_mac, sha, ETH_ALEN);
-	for (unsigned i = 0; i < w->n_tmpls; i++)
+	for (unsigned i = 0; i < w->n_tmpls && !w->v6; i++)
 		memcpy(w->tmpls[i].data, sha, ETH_ALEN);
 	tmpl_generation(w);
 	w->c.arp_cache_updates++;
@@ -605,6 +629,8 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 	int cls = pkt_parse(d, len, &w->pcfg, &pi);
 	w->c.rx_packets++;
 	w->c.rx_bytes += len;
+	if (pi.ethertype == ETHERTYPE_IPV4 || pi.ethertype == ETHERTYPE_IPV6)
+		w->c.fam[pi.ethertype == ETHERTYPE_IPV6].rx_packets++;
 	if (w->pcap_on)
 		pcap_frame(w, now, d, len);
 	if (cls == WL_C_MALFORMED) {
@@ -618,7 +644,9 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 	}
 	w->c.p[cls].rx_packets++;
 	w->c.p[cls].rx_bytes += len;
-	if (cls == WL_C_TCP && (pi.tcp_flags & TCP_RST) && (pi.ip_dst == w->cfg->src_ip || pi.ip_dst == w->resp.ip))
+	if (cls == WL_C_TCP && (pi.tcp_flags & TCP_RST) &&
+	    (pi.ip6 ? !memcmp(pi.ip6_dst, w->cfg->src_ip6, IPV6_ALEN) || !memcmp(pi.ip6_dst, w->resp.ip6, IPV6_ALEN)
+		    : pi.ip_dst == w->cfg->src_ip || pi.ip_dst == w->resp.ip))
 		w->c.resets++;
 
 	int why = rxv_check(&w->rxv, d, len, &pi);
@@ -631,8 +659,6 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 			arp_dad_on_arp(&w->dad, d, &pi);
 		arp_learn(w, d, &pi);
 	}
-	if (pi.frag && pi.ip6)
-		return; /* IPv6 fragments are not reassembled yet */
 	if (pi.frag) {
 		/* the datagram, once whole, is checked and answered like any other */
 		const uint8_t *whole;
@@ -717,13 +743,12 @@ static void tcp_timers(struct worker *w, uint64_t now)
 
 /* ---------- ARP resolution ---------- */
 
-static int resolve_dst(struct worker *w)
+static int resolve_dst(struct worker *w, int v6)
 {
 	const struct wl_config *c = w->cfg;
 	uint8_t f[128];
 	uint64_t start = rte_rdtsc(), next = start, deadline = start + (uint64_t)c->arp_timeout_ms * w->hz / 1000;
 	char ip[64];
-	int v6 = c->ip_version == 6;
 	const char *how = v6 ? "NDP" : "ARP";
 	size_t len;
 	if (v6) {
@@ -759,6 +784,9 @@ static int resolve_dst(struct worker *w)
 		rx_poll(w, now);
 		if (w->arp_answered) {
 			/* match_reply saw the reply and took the MAC */
+			w->arp_answered = 0;
+			if (v6)
+				memcpy(w->dst_mac6, w->dst_mac, ETH_ALEN);
 			w->arp_head = w->arp_tail = 0;
 			w->arp_outstanding = 0;
 			char mac[32], ex[256];
@@ -832,6 +860,22 @@ static void set_reason(struct worker *w, const char *r, uint64_t now)
 	}
 }
 
+/* The family of random phase `index`: drawn from the seed when both are
+ * configured; ARP is IPv4's own, so an IPv6-only phase that drew it sends
+ * ICMPv6 (NDP's protocol) instead. */
+static int phase_family6(const struct wl_config *c, unsigned index, struct phase_draw *d)
+{
+	int v6 = c->ip_version == 6;
+	if (c->dual_stack) {
+		struct wl_rng r;
+		rng_seed(&r, (c->seed ^ 0x6a09e667f3bcc908ull) * 0x100000001B3ull + index);
+		v6 = d->protocol != WL_P_ARP && rng_below(&r, 2);
+	}
+	if (v6 && d->protocol == WL_P_ARP)
+		d->protocol = WL_P_ICMP;
+	return v6;
+}
+
 static void random_phase(struct worker *w, uint64_t now)
 {
 	const struct wl_config *c = w->cfg;
@@ -844,16 +888,17 @@ static void random_phase(struct worker *w, uint64_t now)
 	w->interval_us = c->mode == WL_MODE_RANDOM ? d.interval_us : c->interval_us;
 	if (w->n_pend)
 		flush_pending(w, now);
+	w->v6 = phase_family6(c, w->phase, &d);
 	gen_setup(w, d.protocol, d.mode, now);
 	if (d.mode == WL_MODE_BACKOFF)
 		w->have_backoff = 1;
 	char ex[400];
 	snprintf(ex, sizeof(ex),
 		 "\"phase\":%u,\"seed\":%llu,\"protocol\":\"%s\",\"mode\":\"%s\",\"duration_s\":%.3f,\"pps\":%.0f,"
-		 "\"burst_size\":%u,\"burst_gap_us\":%llu,\"interval_us\":%llu",
+		 "\"burst_size\":%u,\"burst_gap_us\":%llu,\"interval_us\":%llu,\"ip_version\":%d",
 		 w->phase, (unsigned long long)c->seed, wl_proto_names[d.protocol], wl_mode_names[d.mode],
 		 c->phase_duration_s, w->pps, w->burst_size, (unsigned long long)w->burst_gap_us,
-		 (unsigned long long)w->interval_us);
+		 (unsigned long long)w->interval_us, w->v6 ? 6 : 4);
 	if (w->index == 0)
 		worker_event(w, "phase", ex);
 	w->phase++;
@@ -878,6 +923,7 @@ static int wait_for_peer(struct worker *w)
 		return -1;
 	}
 	memcpy(w->dst_mac, w->sh->dst_mac, ETH_ALEN);
+	memcpy(w->dst_mac6, w->sh->dst_mac6, ETH_ALEN);
 	return 0;
 }
 
@@ -891,12 +937,17 @@ int worker_main(void *arg)
 	if (c->role != WL_ROLE_RX) {
 		if (w->index == 0) {
 			int needs_mac = !c->has_dst_mac && c->protocol != WL_P_ARP;
-			if ((c->arp_dad && detect_duplicate(w) < 0) || (needs_mac && resolve_dst(w) < 0)) {
+			/* both families' neighbours when random mode may draw either; IPv4's MAC ends in dst_mac */
+			int need6 = needs_mac && (c->ip_version == 6 || (c->dual_stack && random));
+			int need4 = needs_mac && (c->ip_version == 4 || (c->dual_stack && random));
+			if ((c->arp_dad && detect_duplicate(w) < 0) || (need6 && resolve_dst(w, 1) < 0) ||
+			    (need4 && resolve_dst(w, 0) < 0)) {
 				w->sh->ready = -1;
 				set_reason(w, wl_force_quit ? "signal" : "error", rte_rdtsc());
 				return 0;
 			}
 			memcpy(w->sh->dst_mac, w->dst_mac, ETH_ALEN);
+			memcpy(w->sh->dst_mac6, w->dst_mac6, ETH_ALEN);
 			__atomic_store_n(&w->sh->ready, 1, __ATOMIC_RELEASE);
 		} else if (wait_for_peer(w) < 0) {
 			return 0;
@@ -1043,6 +1094,8 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	w->icmp_id = (uint16_t)(rng_next(&w->rng) >> 48);
 	w->key = (uint32_t)(rng_next(&w->rng) >> 32);
 	memcpy(w->dst_mac, cfg->dst_mac, ETH_ALEN);
+	memcpy(w->dst_mac6, cfg->dst_mac, ETH_ALEN);
+	w->v6 = cfg->ip_version == 6;
 	w->interval_us = cfg->interval_us;
 	w->burst_size = cfg->burst_size;
 	w->burst_gap_us = cfg->burst_gap_us;
@@ -1066,7 +1119,7 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 		fprintf(stderr, "wirelab-engine: out of memory for %u TCP connections (lower --tcp-conns)\n", cfg->tcp_conns);
 		return -1;
 	}
-	if (cfg->role != WL_ROLE_TX && cfg->ip) {
+	if (cfg->role != WL_ROLE_TX && (cfg->ip || cfg->has_ip6)) {
 		if (tcp_server_init(&w->tcps, cfg->tcp_conns, &w->c.tcp_server, cfg->src_mac, w->resp.tcp_secret) < 0) {
 			fprintf(stderr, "wirelab-engine: out of memory for %u TCP connections (lower --tcp-conns)\n", cfg->tcp_conns);
 			return -1;
@@ -1086,12 +1139,11 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	w->reasm = reasm_create(REASM_DGRAMS, (uint64_t)REASM_TIMEOUT_S * w->hz);
 	w->big_out = malloc(REASM_MAX_FRAME);
 	if (!w->reasm || !w->big_out) {
-		fprintf(stderr, "wirelab-engine: out of memory for IPv4 reassembly (%d x 64 KiB)\n", REASM_DGRAMS);
+		fprintf(stderr, "wirelab-engine: out of memory for IP reassembly (%d x 64 KiB)\n", REASM_DGRAMS);
 		return -1;
 	}
 
 	memcpy(w->tcpc.mac, cfg->src_mac, ETH_ALEN);
-	w->tcpc.ip = cfg->src_ip;
 	w->tcpc.dport = options_dst_port(cfg, WL_P_TCP);
 
 	int random = cfg->mode == WL_MODE_RANDOM || cfg->protocol == WL_PROTO_RANDOM;

@@ -37,6 +37,7 @@ extern volatile int wl_force_quit;
 struct wl_shared {
 	volatile int ready;        /* 1: dst_mac valid, generate; -1: give up */
 	uint8_t dst_mac[ETH_ALEN];
+	uint8_t dst_mac6[ETH_ALEN]; /* the IPv6 neighbour's, when it was resolved too */
 };
 
 /* Frames built outside the template path (answers, TCP segments), one set
@@ -107,6 +108,8 @@ struct worker {
 		uint64_t started;
 	} bo;
 	uint8_t dst_mac[ETH_ALEN];
+	uint8_t dst_mac6[ETH_ALEN]; /* --dst-ip's IPv6 neighbour (dst_mac: IPv4's, or the only one) */
+	int v6;                    /* the generator sends IPv6 (this phase, in random mode) */
 	int resolving, arp_answered;
 	struct req_slot *req;
 	/* ARP has no id: outstanding requests are answered in order */
@@ -128,7 +131,8 @@ struct worker {
 	uint64_t next_tcp_tick;
 	int tcp_to_client;          /* the frame in hand was for the generator's client */
 	struct rxv_cfg rxv;        /* what may be answered at all */
-	struct reasm *reasm;       /* IPv4 fragments in progress */
+	struct reasm *reasm;       /* IPv4 and IPv6 fragments in progress */
+	uint32_t frag6_id;         /* identification of the last IPv6 datagram sent in fragments */
 	uint8_t *big_out;          /* answers to reassembled datagrams, before fragmenting */
 	struct arp_dad dad;
 	int dad_active;
@@ -141,7 +145,7 @@ struct worker {
 	/* unsent tx */
 	struct rte_mbuf *pend[WL_MAX_BURST];
 	unsigned n_pend, pend_gen;  /* pend_gen: how many pending are generator packets */
-	uint8_t pend_proto[WL_MAX_BURST];
+	uint8_t pend_proto[WL_MAX_BURST]; /* enum wl_proto | PEND_V4/PEND_V6 */
 	uint16_t pend_len[WL_MAX_BURST];
 
 	/* stop */

@@ -1,12 +1,13 @@
 /* libFuzzer target: arbitrary bytes through the rx path the engine runs
- * on every received frame (classify, validate, reassemble fragments (one
+ * on every received frame (classify, validate, reassemble IPv4 and IPv6 fragments (one
  * table across inputs, so fragments of different inputs meet), answer as
  * rx with the TCP state machine, react as the generator's TCP client),
  * through the DNS server
  * (the input as a DNS message), and, when the first byte is odd, through
  * a scripted TCP conversation: each step a segment whose sequence and
  * acknowledgment numbers are offsets from what the server last said, so
- * the fuzzer reaches every connection state. Built with -Dfuzz=true. */
+ * the fuzzer reaches every connection state; over IPv6 when the first
+ * byte also has bit 1 set. Built with -Dfuzz=true. */
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
@@ -15,14 +16,19 @@
 #include "dns_answer.h"
 #include "tcp_server.h"
 #include "tcp_client.h"
-#include "proto_tcp.h"
+#include "proto_tcp6.h"
 #include "rx_validate.h"
 #include "ipv4_reasm.h"
 #include "ipv4_frag.h"
+#include "ipv6_frag.h"
 #include "csum.h"
 #include "ipv6.h"
 
-static struct dns_record recs[2] = { { "www.example.com", 0x0a000001 }, { "a.b", 0x0a000002 } };
+static struct dns_record recs[3] = {
+	{ "www.example.com", 0x0a000001, 0, { 0 } },
+	{ "a.b", 0x0a000002, 0, { 0 } },
+	{ "www.example.com", 0, 1, { 0x20, 0x01, 0, 2, [15] = 0x10 } },
+};
 static const uint8_t SRV_MAC[6] = { 2, 0, 0, 0, 0, 2 }, PEER_MAC[6] = { 2, 0, 0, 0, 0, 1 };
 static const struct parse_cfg PC = { ETHERTYPE_WL_DEFAULT, 5353 };
 static struct tcp_server srv;
@@ -38,7 +44,7 @@ static void setup(void)
 	srv.dns_port = 53;
 	srv.echo = 1;
 	srv.records = recs;
-	srv.n_records = 2;
+	srv.n_records = 3;
 	srv.idle_ms = 50;
 	tcp_client_init(&cl, 16, &cst);
 	memcpy(cl.mac, PEER_MAC, 6);
@@ -66,7 +72,6 @@ static void to_client(const uint8_t *o, size_t n, int our_syn)
 	struct pkt_info po;
 	if (pkt_parse(o, n, &PC, &po) != WL_C_TCP)
 		__builtin_trap();
-	cl.ip = po.ip_dst;
 	int k = tcp_client_input(&cl, o, &po, our_syn, outs, lens);
 	for (int i = 0; i < k; i++) {
 		struct pkt_info p2;
@@ -101,8 +106,6 @@ static void one_frame(uint8_t *f, size_t size)
 	struct rxv_cfg vc = { { 2, 0, 0, 0, 0, 2 }, 1, (uint8_t)(size & 1), pi.ip6, { 0 } };
 	memcpy(vc.ip6, me6, 16);
 	(void)rxv_check(&vc, f, size, &pi);
-	if (pi.frag && pi.ip6)
-		return; /* the engine does not reassemble IPv6 (worker.c) */
 	if (pi.frag) {
 		const uint8_t *whole;
 		size_t wl = reasm_add(ra, f, size, &pi, clock++, &whole);
@@ -114,16 +117,25 @@ static void one_frame(uint8_t *f, size_t size)
 			__builtin_trap();
 		if (pw.frag)
 			__builtin_trap();
-		struct resp_cfg rw = { { 2, 0, 0, 0, 0, 2 }, pw.ip_dst, 0, 1, recs, 2, 7, &srv, 0, { 0 } };
+		struct resp_cfg rw = { { 2, 0, 0, 0, 0, 2 }, pw.ip_dst, 0, 1, recs, 3, 7, &srv, pw.ip6, { 0 } };
+		memcpy(rw.ip6, pw.ip6_dst, 16);
 		unsigned ew;
 		size_t bn = pw.cls < WL_C_MALFORMED ? respond(&rw, whole, wl, &pw, big, sizeof(big), &ew) : 0;
 		uint8_t fr[ETH_MAX_FRAME];
-		for (unsigned k = 0; bn > ETH_MAX_FRAME && ipv4_fragment(big, bn, ETH_HLEN, 1480, k, fr, sizeof(fr)); k++)
-			;
+		for (unsigned k = 0; bn > ETH_MAX_FRAME; k++) {
+			size_t fl = pw.ip6 ? ipv6_fragment(big, bn, ETH_HLEN, IPV6_FRAG_PAYLOAD, 1, k, fr, sizeof(fr))
+					   : ipv4_fragment(big, bn, ETH_HLEN, 1480, k, fr, sizeof(fr));
+			struct pkt_info pf;
+			if (!fl)
+				break;
+			/* every fragment of an answer fits the link and parses */
+			if (fl > ETH_MAX_FRAME || pkt_parse(fr, fl, &PC, &pf) == WL_C_MALFORMED)
+				__builtin_trap();
+		}
 		return;
 	}
 	/* answer for whatever address the frame is sent to */
-	struct resp_cfg rc = { { 2, 0, 0, 0, 0, 2 }, cls == WL_C_ARP ? pi.arp_tpa : pi.ip_dst, 0, 1, recs, 2, 7, &srv,
+	struct resp_cfg rc = { { 2, 0, 0, 0, 0, 2 }, cls == WL_C_ARP ? pi.arp_tpa : pi.ip_dst, 0, 1, recs, 3, 7, &srv,
 			       pi.ip6, { 0 } };
 	memcpy(rc.ip6, me6, 16);
 	unsigned ev;
@@ -143,14 +155,19 @@ static void one_frame(uint8_t *f, size_t size)
 
 /* The scripted conversation: steps of {flags, seq offset, ack offset,
  * option bytes, payload length, ms to advance}. */
-static void conversation(const uint8_t *d, size_t size)
+static void conversation(const uint8_t *d, size_t size, int v6)
 {
 	static uint8_t in[WL_MAX_FRAME], out[WL_MAX_FRAME], pl[256];
-	struct wl_l2l3 a;
-	memcpy(a.src_mac, PEER_MAC, 6);
-	memcpy(a.dst_mac, SRV_MAC, 6);
-	a.src_ip = 0xC6120001;
-	a.dst_ip = 0xC6120002;
+	static const uint8_t peer6[16] = { 0x20, 0x01, 0, 2, 0, 0, 2, 0, [15] = 1 };
+	static const uint8_t srv6[16] = { 0x20, 0x01, 0, 2, 0, 0, 2, 0, [15] = 2 };
+	uint8_t peer[16], me[16];
+	if (v6) {
+		memcpy(peer, peer6, 16);
+		memcpy(me, srv6, 16);
+	} else {
+		ip16_from_v4(0xC6120001, peer);
+		ip16_from_v4(0xC6120002, me);
+	}
 	uint32_t said_seq = 1000, said_ack = 5000;   /* the server's last seq / ack */
 	size_t i = 0;
 	while (i + 8 <= size) {
@@ -170,7 +187,7 @@ static void conversation(const uint8_t *d, size_t size)
 		i += ol + plen;
 		struct tcp_seg g = { 40000, dport, said_ack + (uint32_t)(int32_t)so, said_seq + (uint32_t)(int32_t)ao, flags,
 				     1024, opts, ol, pl, plen };
-		size_t n = tcp_build_seg(in, sizeof(in), &a, &g);
+		size_t n = tcp_build_seg16(in, sizeof(in), PEER_MAC, SRV_MAC, peer, me, &g);
 		if (!n)
 			continue;
 		struct pkt_info pi;
@@ -180,7 +197,9 @@ static void conversation(const uint8_t *d, size_t size)
 		size_t o = tcp_server_input(&srv, in, &pi, out, sizeof(out), &ev);
 		if (o) {
 			struct pkt_info po;
-			if (pkt_parse(out, o, &PC, &po) != WL_C_TCP)
+			if (pkt_parse(out, o, &PC, &po) != WL_C_TCP || po.ip6 != v6)
+				__builtin_trap();
+			if (v6 && !ipv6_l4_csum_ok(out + ETH_HLEN, out + po.l4_off, po.l4_len, IPPROTO_TCP_))
 				__builtin_trap();
 			said_seq = po.tcp_seq + ((po.tcp_flags & TCP_SYN) ? 1u : 0u) + po.pl_len;
 			if (po.tcp_flags & TCP_ACK)
@@ -214,14 +233,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the DNS server on the input as a message: a response it builds must carry a decodable question */
 	uint16_t rcode;
 	int bad;
-	int n = dns_answer(recs, 2, f, size, msg, sizeof(msg), &rcode, &bad);
+	int n = dns_answer(recs, 3, f, size, msg, sizeof(msg), &rcode, &bad);
 	if (n > DNS_HLEN) {
 		struct dns_name q;
 		if (dns_name_decode(msg, (size_t)n, DNS_HLEN, &q) < 0)
 			__builtin_trap();
 	}
 	if (size && (f[0] & 1))
-		conversation(f + 1, size - 1);
+		conversation(f + 1, size - 1, (f[0] & 2) != 0);
 	else
 		one_frame(f, size);
 	check_invariants();

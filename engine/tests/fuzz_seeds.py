@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Seed frames for the rx fuzz target: the fragments of echo requests and
 UDP datagrams (in order, overlapping, duplicated), ARP probes and
-announcements, and IPv6 (echo, NS, UDP behind extension headers, a fragment), so the
-fuzzer starts inside reassembly, ARP, NDP and the extension-header walk.
+announcements, and IPv6 (echo, NS, UDP behind extension headers, a fragment, a TCP6 SYN,
+DNS6 queries for AAAA over UDP and TCP, a TCP6 scripted conversation), so the fuzzer starts
+inside reassembly, ARP, NDP, the extension-header walk and TCP/DNS over IPv6.
 Usage: fuzz_seeds.py DIR"""
 import os
 import struct
@@ -64,6 +65,31 @@ udp6 = l4_6(17, struct.pack("!HHHH", 1000, 9000, 13, 0) + b"hello", 6)
 exts = bytes([60, 0, 1, 4, 0, 0, 0, 0]) + bytes([43, 0, 1, 4, 0, 0, 0, 0]) + bytes([44, 0, 0, 0, 0, 0, 0, 0]) + bytes([17, 0, 0, 0, 0, 0, 0, 9])
 seeds.append(ip6(0, udp6, exts=exts))
 seeds.append(ip6(44, udp6, exts=bytes([17, 0, 0, 1, 0, 0, 0, 5])))  # first fragment, more to come
+# TCP6 and DNS6: a SYN to the echo port (MSS, SACK-permitted, timestamps), a SYN behind a
+# destination-options header, AAAA queries over UDP6 and (a segment with data) over TCP6
+def tcp6(sport, dport, seq, ack, flags, opts=b"", data=b""):
+    hl = (20 + len(opts)) // 4
+    body = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, hl << 4, flags, 65535, 0, 0) + opts + data
+    return l4_6(6, body, 16)
+
+def dns_q(qid, name, qtype):
+    q = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + q + struct.pack("!HH", qtype, 1)
+
+syn_opts = bytes([2, 4, 5, 0xa0, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7])
+seeds.append(ip6(6, tcp6(40000, 8080, 1000, 0, 0x02, syn_opts)))
+seeds.append(ip6(60, tcp6(40001, 8080, 2000, 0, 0x02), exts=bytes([6, 0, 1, 4, 0, 0, 0, 0])))
+q6 = dns_q(0x1234, "www.example.com", 28)
+seeds.append(ip6(17, l4_6(17, struct.pack("!HHHH", 5353, 53, 8 + len(q6), 0) + q6, 6)))
+seeds.append(ip6(6, tcp6(40002, 53, 3001, 1, 0x18, data=struct.pack("!H", len(q6)) + q6)))
+# the scripted conversation over IPv6 (first byte: odd = conversation, bit 1 = IPv6):
+# SYN, then ACK of the SYN-ACK, data, FIN (steps of flags, seq/ack offsets, options, length, ms)
+step = lambda flags, so, ao, plen: struct.pack("!BhhBBB", flags, so, ao, 0, plen, 1) + b"d" * plen
+seeds.append(bytes([3]) + step(0x02, 0, 0, 0) + step(0x10, 0, 0, 0) + step(0x18, 0, 0, 4) + step(0x11, 0, 0, 0))
+# an ICMPv6 echo of 2000 bytes in two fragments (RFC 8200 4.5), so reassembly starts over IPv6 too
+echo6 = l4_6(58, struct.pack("!BBHHH", 128, 0, 0, 7, 2) + bytes(i & 0xFF for i in range(2000)), 2)
+for off, more in ((0, 1), (1448, 0)):
+    seeds.append(ip6(44, echo6[off:off + 1448], exts=bytes([58, 0]) + struct.pack("!HI", off | more, 0x5151)))
 os.makedirs(sys.argv[1], exist_ok=True)
 for i, s in enumerate(seeds):
     with open(os.path.join(sys.argv[1], "seed-%02d" % i), "wb") as f:

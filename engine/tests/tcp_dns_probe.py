@@ -23,6 +23,10 @@ import sys
 USAGE = __doc__
 
 
+def family(ip: str) -> int:
+    return socket.AF_INET6 if ":" in ip else socket.AF_INET
+
+
 def echo_server(ip: str, port: int) -> None:
     class Echo(socketserver.BaseRequestHandler):
         def handle(self) -> None:
@@ -32,15 +36,18 @@ def echo_server(ip: str, port: int) -> None:
                     return
                 self.request.sendall(data)
 
-    socketserver.ThreadingTCPServer.allow_reuse_address = True
-    with socketserver.ThreadingTCPServer((ip, port), Echo) as srv:
+    class Server(socketserver.ThreadingTCPServer):
+        allow_reuse_address = True
+        address_family = family(ip)
+
+    with Server((ip, port), Echo) as srv:
         print(json.dumps({"listening": port}), flush=True)
         srv.serve_forever()
 
 
 def tcp_client(ip: str, port: int, n: int) -> dict:
     out = {"connected": False, "refused": False, "sent": 0, "received": 0, "error": None}
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(family(ip), socket.SOCK_STREAM)
     s.settimeout(3)
     try:
         s.connect((ip, port))
@@ -110,7 +117,7 @@ def dns(kind: str, ip: str, name: str) -> dict:
     from scapy.layers.dns import DNS
 
     q = query(kind, name)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(ip), socket.SOCK_DGRAM)
     s.settimeout(2)
     out = {"query_bytes": len(q), "answered": False}
     try:

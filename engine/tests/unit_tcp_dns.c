@@ -24,7 +24,7 @@ static const struct parse_cfg PCFG = { ETHERTYPE_WL_DEFAULT, 0 };
 static const struct wl_l2l3 A = {
 	{ 0x02, 0, 0, 0, 0, 0x01 }, { 0x02, 0, 0, 0, 0, 0x02 }, 0xC612C801, 0xC612C802,
 };
-static const struct dns_record RECS[1] = { { "www.example.com", 0x0a000001 } };
+static const struct dns_record RECS[1] = { { "www.example.com", 0x0a000001, 0, { 0 } } };
 
 /* ---------- TCP ---------- */
 
@@ -390,7 +390,6 @@ static void test_client_validates_peer_transitions(void)
 	struct tcp_client cl;
 	tcp_client_init(&cl, 64, &cst);
 	memcpy(cl.mac, A.src_mac, ETH_ALEN);
-	cl.ip = A.src_ip;
 	cl.dport = 8080;
 	cl.msg = (const uint8_t *)"payload";
 	cl.msg_len = 7;

@@ -190,7 +190,7 @@ static void test_responder(void)
 {
 	uint8_t in[WL_MAX_FRAME], out[WL_MAX_FRAME];
 	struct pkt_info pi, po;
-	struct dns_record recs[1] = { { "www.example.com", 0x0a000001 } };
+	struct dns_record recs[1] = { { "www.example.com", 0x0a000001, 0, { 0 } } };
 	struct resp_cfg rc = { { 0x02, 0, 0, 0, 0, 0x02 }, A.dst_ip, 0, 1, recs, 1, 42, NULL, 0, { 0 } };
 	unsigned ev;
 	size_t n, o;
@@ -464,7 +464,24 @@ static void test_options(void)
 	CHECK_EQ(parse_args(&c, "--role rx --ip 2001:2::2 --ip 198.18.0.2 --udp-echo"), 0);
 	CHECK(c.has_ip6 && c.ip == 0xC6120002);
 	CHECK_EQ(parse_args(&c, "--protocol icmp --ip-version 4 --src-ip 2001:2::1 --dst-ip 2001:2::2"), 2);
-	CHECK_EQ(parse_args(&c, "--protocol tcp --src-ip 2001:2::1 --dst-ip 2001:2::2"), 2);
+	CHECK_EQ(parse_args(&c, "--protocol arp --src-ip 2001:2::1 --dst-ip 2001:2::2"), 2); /* NDP is IPv6's */
+	CHECK_EQ(parse_args(&c, "--fragment-size 512 --src-ip 2001:2::1 --dst-ip 2001:2::2"), 0);
+	CHECK_EQ(parse_args(&c, "--fragment-size 1456 --src-ip 2001:2::1 --dst-ip 2001:2::2"), 2); /* 1448 + 8 + 40 + 14 */
+	CHECK_EQ(parse_args(&c, "--protocol tcp --src-ip 2001:2::1 --dst-ip 2001:2::2"), 0);
+	CHECK_EQ(parse_args(&c, "--protocol dns --dns-type AAAA --src-ip 2001:2::1 --dst-ip 2001:2::2"), 0);
+	CHECK_EQ(c.dns_qtype, DNS_TYPE_AAAA);
+	CHECK_EQ(parse_args(&c, "--protocol dns --dns-type MX --src-ip 2001:2::1 --dst-ip 2001:2::2"), 2);
+	CHECK_EQ(parse_args(&c, "--role rx --ip 2001:2::2 --dns-record www.example.com=2001:2::10 "
+				"--dns-record www.example.com=198.18.0.10"), 0);
+	CHECK(c.n_records == 2 && c.records[0].is6 && c.records[0].addr6[15] == 0x10 && !c.records[1].is6 &&
+	      c.records[1].addr == 0xC612000A);
+	CHECK_EQ(parse_args(&c, "--role rx --ip 2001:2::2 --dns-record www.example.com=2001:2::1::1"), 2);
+	CHECK_EQ(parse_args(&c, "--role rx --ip 2001:2::2 --dns-record =2001:2::1"), 2);
+	/* both families: random mode draws; --ip-version 4 no longer contradicts the IPv6 pair */
+	CHECK_EQ(parse_args(&c, "--mode random --src-ip 2001:2::1 --dst-ip 2001:2::2 --src-ip 1.1.1.1 --dst-ip 2.2.2.2"), 0);
+	CHECK(c.dual_stack && c.ip_version == 6);
+	CHECK_EQ(parse_args(&c, "--ip-version 4 --src-ip 2001:2::1 --dst-ip 2001:2::2 --src-ip 1.1.1.1 --dst-ip 2.2.2.2"), 0);
+	CHECK_EQ(c.ip_version, 4);
 	CHECK_EQ(parse_args(&c, "--protocol icmp --ip-version 6 --src-ip 2001:2::1"), 2);
 	CHECK_EQ(parse_args(&c, "--protocol icmp --src-ip ff02::1 --dst-ip 2001:2::2"), 2);
 	CHECK_EQ(parse_args(&c, "--protocol icmp --src-ip 2001:2::1::3 --dst-ip 2001:2::2"), 2);
