@@ -13,25 +13,68 @@ import { rxInvocation, txInvocation } from "../src/traffic/engine-command.ts";
 import { parseEngineLine, type EngineEvent, type EngineStart, type EngineStats } from "../src/traffic/engine-output.ts";
 import type { ExecResult, RemoteProcess, Transport } from "../src/transport/transport.ts";
 import { ownTwoHostLab } from "./own-lab.ts";
+import { tcpSegmentsFrom, type TcpSegment } from "./tcp-segments.ts";
 
 export type Answerer = "kernel" | "engine";
 
-/** What each side did for each probe; `seenBy` fails naming a probe that never ran (beforeAll's error says why). */
-export function probeRecord<S>(): { readonly kernel: Map<string, S>; readonly engine: Map<string, S>; seenBy(side: Answerer, name: string): S } {
+/**
+ * What each side did for each probe; `seenBy` fails naming a probe that never ran (beforeAll's
+ * error says why); `both` runs a check on the kernel's, then the engine's.
+ */
+export function probeRecord<S>(): {
+  readonly kernel: Map<string, S>;
+  readonly engine: Map<string, S>;
+  seenBy(side: Answerer, name: string): S;
+  both(name: string, check: (s: S, side: Answerer) => void): void;
+} {
   const record = { kernel: new Map<string, S>(), engine: new Map<string, S>() };
+  const seenBy = (side: Answerer, name: string): S => {
+    const s = record[side].get(name);
+    if (s === undefined) throw new Error(`probe '${name}' did not run against the ${side} (see beforeAll's error)`);
+    return s;
+  };
   return {
     ...record,
-    seenBy(side, name) {
-      const s = record[side].get(name);
-      if (s === undefined) throw new Error(`probe '${name}' did not run against the ${side} (see beforeAll's error)`);
-      return s;
+    seenBy,
+    both(name, check) {
+      for (const side of ["kernel", "engine"] as const) check(seenBy(side, name), side);
     },
   };
+}
+
+/** What a client run on the prober saw: its exit and output, its JSON line (python probes), and what the target sent. */
+export interface ClientSeen {
+  readonly run: ExecResult;
+  readonly json: Record<string, unknown>;
+  readonly segments: TcpSegment[];
+  /** Frames the target's MAC sent during the probe, decoded with checksum validation on. */
+  readonly frames: DecodedFrame[];
+}
+
+/** Runs each client (argv on the prober) under a capture, one after the other, into `record` by name. */
+export async function runClientProbes(
+  l: ConformanceLab,
+  side: Answerer,
+  probes: Readonly<Record<string, (l: ConformanceLab) => string[]>>,
+  record: Map<string, ClientSeen>,
+): Promise<void> {
+  for (const [name, argv] of Object.entries(probes)) {
+    const { result, pcap } = await l.probe(`${side}-${name}`, () => l.prober.transport.exec(argv(l)));
+    const line = result.stdout.split("\n").find((x) => x.startsWith("{"));
+    record.set(name, {
+      run: result,
+      json: line ? (JSON.parse(line) as Record<string, unknown>) : {},
+      segments: tcpSegmentsFrom(pcap, l.target.mac),
+      frames: decodeCapture(pcap).filter((f) => f.src.toLowerCase() === l.target.mac.toLowerCase()),
+    });
+  }
 }
 
 export interface Endpoint {
   readonly host: InventoryHost;
   readonly ip: string;
+  /** The test interface's IPv6 address, in a dual-stack lab. */
+  readonly ip6?: string;
   readonly mac: string;
   /** The test interface's name on the host (eth1 in netns labs). */
   readonly ifname: string;
@@ -82,17 +125,17 @@ export interface ConformanceLab {
 }
 
 /**
- * Brings up a two-host lab of the suite's own (`name` is its name and prefix, 198.18.`octet`.0/24)
- * and returns the harness. Ignores WIRELAB_INVENTORY: the comparison needs a netns lab whose
- * target NIC has a kernel behind it.
+ * Brings up a two-host lab of the suite's own (`name` is its name and prefix, 198.18.`octet`.0/24,
+ * dual stack with `subnet6` when given) and returns the harness. Ignores WIRELAB_INVENTORY: the
+ * comparison needs a netns lab whose target NIC has a kernel behind it.
  */
-export async function startConformanceLab(name: string, octet: number, why: string): Promise<ConformanceLab> {
+export async function startConformanceLab(name: string, octet: number, why: string, subnet6?: string): Promise<ConformanceLab> {
   const work = mkdtempSync(join(tmpdir(), `wirelab-${name}-`));
   const saved = process.env.WIRELAB_INVENTORY;
   delete process.env.WIRELAB_INVENTORY;
   let fixture: LabFixture;
   try {
-    fixture = await startLab(ownTwoHostLab(work, name, octet, why), { ssh: false });
+    fixture = await startLab(ownTwoHostLab(work, name, octet, why, subnet6), { ssh: false });
   } finally {
     if (saved !== undefined) process.env.WIRELAB_INVENTORY = saved;
   }
@@ -100,7 +143,7 @@ export async function startConformanceLab(name: string, octet: number, why: stri
     const host = inventoryHost(fixture.inventory, hostName);
     const ifc = host.interfaces[0];
     if (!ifc) throw new Error(`${name}: host '${hostName}' has no test interface`);
-    return { host, ip: ifc.ipv4, mac: ifc.mac, ifname: ifc.name, transport: fixture.transport(hostName) };
+    return { host, ip: ifc.ipv4, ...(ifc.ipv6 ? { ip6: ifc.ipv6 } : {}), mac: ifc.mac, ifname: ifc.name, transport: fixture.transport(hostName) };
   };
   const prober = endpoint("tx");
   const target = endpoint("rx");

@@ -6,26 +6,29 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 
-/** Writes `<dir>/<name>.yaml` (these hosts on br-test, 198.18.<octet>.0/24) and returns its path. */
-export function ownLab(dir: string, name: string, octet: number, why: string, hosts: readonly { name: string; role: string }[]): string {
+/**
+ * Writes `<dir>/<name>.yaml` (these hosts on br-test, 198.18.<octet>.0/24, and dual stack with
+ * `subnet6` when given) and returns its path.
+ */
+export function ownLab(dir: string, name: string, octet: number, why: string, hosts: readonly { name: string; role: string }[], subnet6?: string): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
     `# ${why}
 name: ${name}
 prefix: ${name}
-networks:
+${subnet6 ? "ipv6: true\n" : ""}networks:
   - name: br-test
     subnet: 198.18.${octet}.0/24
-hosts:
+${subnet6 ? `    subnet6: ${subnet6}\n` : ""}hosts:
 ${hosts.map((h) => `  - name: ${h.name}\n    role: ${h.role}\n`).join("")}`,
   );
   return file;
 }
 
-/** Writes `<dir>/<name>.yaml` (tx and rx on br-test, 198.18.<octet>.0/24) and returns its path. */
-export function ownTwoHostLab(dir: string, name: string, octet: number, why: string): string {
-  return ownLab(dir, name, octet, why, [{ name: "tx", role: "tx" }, { name: "rx", role: "rx" }]);
+/** Writes `<dir>/<name>.yaml` (tx and rx on br-test, 198.18.<octet>.0/24, `subnet6` too when given) and returns its path. */
+export function ownTwoHostLab(dir: string, name: string, octet: number, why: string, subnet6?: string): string {
+  return ownLab(dir, name, octet, why, [{ name: "tx", role: "tx" }, { name: "rx", role: "rx" }], subnet6);
 }
 
 /**

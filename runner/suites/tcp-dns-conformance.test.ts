@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../src/paths.ts";
 import type { EngineStats } from "../src/traffic/engine-output.ts";
 import type { ExecResult, RemoteProcess } from "../src/transport/transport.ts";
-import { decodeCapture, probeRecord, startConformanceLab, type Answerer, type ConformanceLab, type DecodedFrame } from "./conformance-lab.ts";
-import { TCP_FLAGS, tcpSegmentsFrom, type TcpSegment } from "./tcp-segments.ts";
+import { probeRecord, runClientProbes, startConformanceLab, type Answerer, type ClientSeen, type ConformanceLab } from "./conformance-lab.ts";
+import { TCP_FLAGS, type TcpSegment } from "./tcp-segments.ts";
 
 const NAME = "www.wirelab.test";
 const ADDR = "198.18.58.77";
@@ -23,13 +23,7 @@ const PY = "/usr/bin/python3"; // Debian's, where python3-scapy is
 const PROBE_PY = join(REPO_ROOT, "engine", "tests", "tcp_dns_probe.py");
 const { SYN, ACK, RST, FIN } = TCP_FLAGS;
 
-interface Seen {
-  readonly run: ExecResult;
-  /** The probe's JSON line, for the python probes. */
-  readonly json: Record<string, unknown>;
-  readonly segments: TcpSegment[];
-  readonly frames: DecodedFrame[];
-}
+type Seen = ClientSeen;
 
 type Argv = (l: ConformanceLab) => string[];
 const hping = (...args: string[]): Argv => (l) => ["hping3", "-c", "1", ...args, l.target.ip];
@@ -68,18 +62,7 @@ const generator: Partial<Record<Answerer, { tcp?: EngineStats; dns?: EngineStats
 let rxSummary: EngineStats | undefined;
 let rxExit: ExecResult | undefined;
 
-async function probeAll(l: ConformanceLab, side: Answerer): Promise<void> {
-  for (const [name, argv] of Object.entries(PROBES)) {
-    const { result, pcap } = await l.probe(`${side}-${name}`, () => l.prober.transport.exec(argv(l)));
-    const line = result.stdout.split("\n").find((x) => x.startsWith("{"));
-    seen[side].set(name, {
-      run: result,
-      json: line ? (JSON.parse(line) as Record<string, unknown>) : {},
-      segments: tcpSegmentsFrom(pcap, l.target.mac),
-      frames: decodeCapture(pcap).filter((f) => f.src.toLowerCase() === l.target.mac.toLowerCase()),
-    });
-  }
-}
+const probeAll = (l: ConformanceLab, side: Answerer) => runClientProbes(l, side, PROBES, seen[side]);
 
 /** The engine as generator on the prober (conformance-lab's generate: later options win); its summary. */
 async function generate(l: ConformanceLab, protocol: "tcp" | "dns", count: number, extra: string[]): Promise<EngineStats> {
@@ -127,9 +110,7 @@ afterAll(async () => {
 }, 60_000);
 
 const get = (side: Answerer, name: string): Seen => seen.seenBy(side, name);
-const both = (name: string, check: (s: Seen, side: Answerer) => void) => {
-  for (const side of ["kernel", "engine"] as const) check(get(side, name), side);
-};
+const both = seen.both;
 const only = (segs: TcpSegment[]) => segs.map((s) => ({ flags: s.flags, seq: s.seq, ack: s.ack }));
 
 describe("TCP (RFC 9293): the engine does what the kernel does", () => {
