@@ -241,7 +241,7 @@ const struct wl_proto_ops wl_proto_dns = {
 	.answer = resp_answer_dns,
 };
 const struct wl_proto_ops wl_proto_dns6 = {
-	.name = "dns", .proto = WL_P_DNS, .family = 6, .is_request = 1, .key16 = 1, .default_port = DNS_PORT,
+	.name = WL_NAME_DNS, .proto = WL_P_DNS, .family = 6, .is_request = 1, .key16 = 1, .default_port = DNS_PORT,
 	.n_tmpls = dns_n_tmpls, .build = dns_tmpl, .match = dns_match, .matched = dns_matched,
 	.answer = resp6_answer_dns,
 };

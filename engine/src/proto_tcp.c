@@ -159,6 +159,6 @@ const struct wl_proto_ops wl_proto_tcp = {
 	.build = tcp_tmpl, .match = tcp_match, .answer = resp_answer_tcp,
 };
 const struct wl_proto_ops wl_proto_tcp6 = {
-	.name = "tcp", .proto = WL_P_TCP, .family = 6, .is_request = 1, .default_port = TCP_PORT_DEFAULT,
+	.name = WL_NAME_TCP, .proto = WL_P_TCP, .family = 6, .is_request = 1, .default_port = TCP_PORT_DEFAULT,
 	.build = tcp_tmpl, .match = tcp_match, .answer = resp6_answer_tcp,
 };
