@@ -232,6 +232,19 @@ static int set_ip_version(void *cfg, const struct wl_optdef *o, const char *arg)
 	return 0;
 }
 
+static int set_vlan(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	char why[160];
+	if (vlan_parse_arg(&CFG(cfg)->vlan, arg, why, sizeof(why)) < 0)
+		return wl_opt_fail(o->name, "%s", why);
+	return 0;
+}
+static void json_vlan(struct jbuf *j, const void *cfg)
+{
+	jb_key(j, "vlan");
+	vlan_config_json(j, &CCFG(cfg)->vlan);
+}
+
 static int check_fragment_size(void *cfg, const struct wl_optdef *o, const char *arg)
 {
 	if (CFG(cfg)->fragment_size % 8)
@@ -398,6 +411,9 @@ static const struct wl_optdef engine_opts[] = {
 	  .group = G_ADDR, .help = "DNS name to query; repeatable" },
 	{ .name = "ethertype", .arg = "0xNNNN", UINT(ethertype, 0x0600, 0xffff), .set = check_ethertype, .def = "0x88b5",
 	  .json = json_ethertype, .group = G_ADDR, .help = "ethertype of raw Ethernet frames" },
+	{ .name = "vlan", .arg = "ID[,PCP]", FUNC(set_vlan), .json = json_vlan, .def_text = "untagged", .group = G_ADDR,
+	  .help = "802.1Q tag (VID 1..4094, priority 0..7 [0]) on every\nframe sent, and only frames with it answered; twice\n"
+		  "for QinQ, outer first (outer TPID 0x88a8)" },
 	{ .name = "dns-record", .arg = "NAME=IPv4", FUNC(set_dns_record), .json = json_dns_records, .group = G_ANSWER,
 	  .help = "A record; repeatable; other names get NXDOMAIN" },
 	{ .name = "udp-echo", .kind = WL_OK_FLAG, F(udp_echo), .key = "udp_echo", .group = G_ANSWER,
@@ -510,6 +526,7 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 	if (rc)
 		return rc;
 
+	vlan_finish(&c->vlan);
 	/* cross-option checks */
 	rc = options_check_v6(c);
 	if (rc)

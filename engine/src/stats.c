@@ -154,6 +154,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 		jb_knull(j, "backoff");
 	}
 	rx_host_render(j, c);
+	vlan_counters_json(j, &c->vlans, c->tx_packets);
 	if (v->reason) {
 		jb_kdbl(j, "duration_s", v->duration_s, 6);
 		jb_kstr(j, "reason", v->reason);

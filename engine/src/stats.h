@@ -8,6 +8,7 @@
 #include "stats_tcp_dns.h"
 #include "rx_validate.h"
 #include "ipv4_reasm.h"
+#include "vlan.h"
 
 struct proto_ctr {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
@@ -67,6 +68,7 @@ struct wl_counters {
 	uint64_t refused[RXV_COUNT];  /* frames not answered, by reason (rx_validate.h) */
 	struct reasm_stats reasm;     /* IPv4 reassembly, copied from the worker's table */
 	uint64_t arp_gratuitous, arp_cache_updates, arp_conflicts;
+	struct vlan_counters vlans;   /* frames received per tag stack (vlan.h) */
 	struct rtt_hist rtt;
 	struct ipd_stats ipd;
 } __attribute__((aligned(64)));
