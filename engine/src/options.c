@@ -475,6 +475,8 @@ static const struct wl_optdef engine_opts[] = {
 	{ .name = "fragment-size", .arg = "N", UINT(fragment_size, 8, 1480), .set = check_fragment_size,
 	  .def_text = "0 = never", .key = "fragment_size", .group = G_RXV,
 	  .help = "tx: send IP datagrams as fragments of N payload\nbytes (multiple of 8, 8..1480)" },
+	{ .name = "vlan-strip", .kind = WL_OK_FLAG, F(vlan_strip), .key = "vlan_strip", .group = G_RXV,
+	  .help = "let the PMD strip received tags (RX VLAN offload,\ne.g. net_af_packet); the engine reads them from the mbuf" },
 };
 
 static const struct wl_optset engine_optset = {

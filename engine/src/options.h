@@ -75,6 +75,7 @@ struct wl_config {
 	int arp_dad;                /* tx: RFC 5227 duplicate-address detection before starting */
 	uint32_t fragment_size;     /* tx: IP payload bytes per fragment, 0 = never fragment */
 	struct vlan_stack vlan;     /* --vlan: tags sent and required on receive */
+	int vlan_strip;             /* --vlan-strip: the PMD strips tags on receive (RX offload) */
 };
 
 /* Parse engine args (argv[0] is a program name). On error prints one

@@ -5,6 +5,7 @@
 #include "options.h"
 
 int port_fast_free = 1;
+int port_vlan_strip;
 
 #define RX_DESC 2048
 #define TX_DESC 2048
@@ -28,6 +29,13 @@ int port_init(uint16_t port, struct rte_mempool *pool, struct port_info *out)
 	memset(&conf, 0, sizeof(conf));
 	if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) && port_fast_free)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	if (port_vlan_strip) {
+		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP)
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+		else
+			fprintf(stderr, "wirelab-engine: port %u: --vlan-strip: %s does not strip tags; they stay in the frames\n",
+				port, info.driver_name);
+	}
 	rc = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (rc) {
 		fprintf(stderr, "wirelab-engine: port %u: configure failed: %s\n", port, rte_strerror(-rc));
