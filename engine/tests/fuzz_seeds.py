@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Seed frames for the rx fuzz target: the fragments of echo requests and
 UDP datagrams (in order, overlapping, duplicated), ARP probes and
-announcements, and IPv6 (echo, NS, UDP behind extension headers, a fragment), so the
-fuzzer starts inside reassembly, ARP, NDP and the extension-header walk.
+announcements, IPv6 (echo, NS, UDP behind extension headers, a fragment), and
+802.1Q/QinQ-tagged frames (well-formed, cut inside a tag, three deep), so the
+fuzzer starts inside reassembly, ARP, NDP, the extension-header walk and the tag walk.
 Usage: fuzz_seeds.py DIR"""
 import os
 import struct
@@ -64,6 +65,33 @@ udp6 = l4_6(17, struct.pack("!HHHH", 1000, 9000, 13, 0) + b"hello", 6)
 exts = bytes([60, 0, 1, 4, 0, 0, 0, 0]) + bytes([43, 0, 1, 4, 0, 0, 0, 0]) + bytes([44, 0, 0, 0, 0, 0, 0, 0]) + bytes([17, 0, 0, 0, 0, 0, 0, 9])
 seeds.append(ip6(0, udp6, exts=exts))
 seeds.append(ip6(44, udp6, exts=bytes([17, 0, 0, 1, 0, 0, 0, 5])))  # first fragment, more to come
+
+# 802.1Q / 802.1ad: the same frames behind one tag (C-tag, PCP 5), two (S-tag
+# 0x88a8 then C-tag, or 0x8100 twice as af_packet hands QinQ back), a
+# priority tag (VID 0), and malformed stacks
+def tag(tpid, vid, pcp=0):
+    return struct.pack("!HH", tpid, pcp << 13 | vid)
+
+def tagged(frame, *tags):
+    return frame[:12] + b"".join(tags) + frame[12:]
+
+echo = ETH + ip(1, icmp_echo(56), 9, 0, False)
+udp_small = struct.pack("!HHHH", 1000, 9000, 8 + 5, 0) + b"hello"
+udp_frame = ETH + ip(17, udp_small, 10, 0, False)
+ns_frame = ip6(58, l4_6(58, ns, 2), hop=255)
+a_req = arp(1, PEER, SRC, DST)
+seeds.append(tagged(echo, tag(0x8100, 100, 5)))
+seeds.append(tagged(udp_frame, tag(0x88a8, 100), tag(0x8100, 200, 3)))
+seeds.append(tagged(a_req, tag(0x88a8, 100), tag(0x8100, 200)))
+seeds.append(tagged(ns_frame, tag(0x8100, 100)))
+seeds.append(tagged(udp_frame, tag(0x8100, 100), tag(0x8100, 200)))
+seeds.append(tagged(echo, tag(0x8100, 0, 6)))
+seeds += [tagged(f, tag(0x8100, 100)) for f in fragments(1, icmp_echo(1000), 11, 504)]
+seeds.append(tagged(echo, tag(0x88a8, 1), tag(0x8100, 2), tag(0x8100, 3)))   # three tags
+seeds.append(tagged(echo, tag(0x8100, 100))[:16])                             # cut inside the tag
+seeds.append(tagged(echo, tag(0x88a8, 100), tag(0x8100, 200))[:20])           # cut before the inner type
+seeds.append(tagged(echo, tag(0x8100, 4095))[:18 + 10])                       # reserved VID, IPv4 cut short
+seeds.append(ME + PEER + tag(0x8100, 100) + b"\x81\x00")                      # a tag announcing another, then nothing
 os.makedirs(sys.argv[1], exist_ok=True)
 for i, s in enumerate(seeds):
     with open(os.path.join(sys.argv[1], "seed-%02d" % i), "wb") as f:
