@@ -68,11 +68,7 @@ static void test_parse_arg(void)
 static int parse_opts(struct wl_config *c, const char *line, char *err, size_t errlen)
 {
 	char buf[512], *argv[32];
-	int argc = 0;
-	snprintf(buf, sizeof(buf), "prog %s", line);
-	for (char *t = strtok(buf, " "); t && argc < 31; t = strtok(NULL, " "))
-		argv[argc++] = t;
-	argv[argc] = NULL;
+	int argc = split_args(line, buf, sizeof(buf), argv, 32);
 	FILE *saved = stderr, *cap = tmpfile();
 	stderr = cap;
 	int rc = options_parse(c, argc, argv);
@@ -183,52 +179,46 @@ static void test_tag_and_parse(void)
 	CHECK(!strcmp(ks, "100"));
 }
 
+/* rxv_check's verdict on the frame f tagged with `tags` (NULL: as it is). */
+static int verdict(const struct rxv_cfg *rx, const struct vlan_stack *tags, const uint8_t *f, size_t n)
+{
+	uint8_t h[WL_MAX_FRAME];
+	struct pkt_info pi;
+	size_t m = tags ? vlan_copy_tagged(tags, h, f, n) : n;
+	if (!tags)
+		memcpy(h, f, n);
+	pkt_parse(h, m, &PCFG, &pi);
+	return rxv_check(rx, h, m, &pi);
+}
+
 static void test_membership(void)
 {
-	uint8_t f[WL_MAX_FRAME], h[WL_MAX_FRAME];
-	struct pkt_info pi;
+	uint8_t f[WL_MAX_FRAME];
 	size_t n = udp_frame(f, sizeof(f));
 	struct rxv_cfg rx = { 0 };
 	memcpy(rx.mac, MY_MAC, ETH_ALEN);
 	rx.verify_checksums = 1;
-	struct vlan_stack v100 = stack_of("100", NULL), v200 = stack_of("200", NULL), q = stack_of("100", "200");
-	struct vlan_stack q2 = stack_of("100", "300"), prio = stack_of("5", NULL);
+	struct vlan_stack v100 = stack_of("100", NULL), v100p7 = stack_of("100,7", NULL), v200 = stack_of("200", NULL);
+	struct vlan_stack q = stack_of("100", "200"), q2 = stack_of("100", "300"), prio = stack_of("5", NULL);
 	prio.tci[0] = 6 << 13; /* VID 0: priority only */
 
-	/* untagged host: untagged answered, tagged refused */
-	CHECK_EQ(pkt_parse(f, n, &PCFG, &pi), WL_C_UDP);
-	CHECK_EQ(rxv_check(&rx, f, n, &pi), RXV_OK);
-	size_t m = vlan_copy_tagged(&v100, h, f, n);
-	pkt_parse(h, m, &PCFG, &pi);
-	CHECK_EQ(rxv_check(&rx, h, m, &pi), RXV_VLAN);
-	m = vlan_copy_tagged(&prio, h, f, n);
-	pkt_parse(h, m, &PCFG, &pi);
-	CHECK_EQ(rxv_check(&rx, h, m, &pi), RXV_OK);
+	/* untagged host: untagged and priority-tagged answered, tagged refused */
+	CHECK_EQ(verdict(&rx, NULL, f, n), RXV_OK);
+	CHECK_EQ(verdict(&rx, &v100, f, n), RXV_VLAN);
+	CHECK_EQ(verdict(&rx, &prio, f, n), RXV_OK);
 
 	/* host on VLAN 100: 100 (any PCP) answered; 200, untagged, QinQ 100.200 refused */
 	rx.vlan = v100;
-	m = vlan_copy_tagged(&v100, h, f, n);
-	h[14] |= 0xe0;
-	pkt_parse(h, m, &PCFG, &pi);
-	CHECK_EQ(rxv_check(&rx, h, m, &pi), RXV_OK);
-	m = vlan_copy_tagged(&v200, h, f, n);
-	pkt_parse(h, m, &PCFG, &pi);
-	CHECK_EQ(rxv_check(&rx, h, m, &pi), RXV_VLAN);
-	pkt_parse(f, n, &PCFG, &pi);
-	CHECK_EQ(rxv_check(&rx, f, n, &pi), RXV_VLAN);
-	m = vlan_copy_tagged(&q, h, f, n);
-	pkt_parse(h, m, &PCFG, &pi);
-	CHECK_EQ(rxv_check(&rx, h, m, &pi), RXV_VLAN);
+	CHECK_EQ(verdict(&rx, &v100p7, f, n), RXV_OK);
+	CHECK_EQ(verdict(&rx, &v200, f, n), RXV_VLAN);
+	CHECK_EQ(verdict(&rx, NULL, f, n), RXV_VLAN);
+	CHECK_EQ(verdict(&rx, &q, f, n), RXV_VLAN);
 
 	/* QinQ host 100.200: only that pair */
 	rx.vlan = q;
-	CHECK_EQ(rxv_check(&rx, h, m, &pi), RXV_OK);
-	m = vlan_copy_tagged(&q2, h, f, n);
-	pkt_parse(h, m, &PCFG, &pi);
-	CHECK_EQ(rxv_check(&rx, h, m, &pi), RXV_VLAN);
-	m = vlan_copy_tagged(&v100, h, f, n);
-	pkt_parse(h, m, &PCFG, &pi);
-	CHECK_EQ(rxv_check(&rx, h, m, &pi), RXV_VLAN);
+	CHECK_EQ(verdict(&rx, &q, f, n), RXV_OK);
+	CHECK_EQ(verdict(&rx, &q2, f, n), RXV_VLAN);
+	CHECK_EQ(verdict(&rx, &v100, f, n), RXV_VLAN);
 }
 
 /* Tagged requests are answered (the responder builds untagged; the worker
