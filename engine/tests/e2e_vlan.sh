@@ -96,7 +96,9 @@ for cfg in one two; do
   if [ "$cfg" = one ]; then
     VL="--vlan 100,5"; KEY=100; TAGS='vlan.id == 100 && vlan.priority == 5 && !ieee8021ad'
   else
-    VL="--vlan 100 --vlan 200,3"; KEY=100.200; TAGS='ieee8021ad.id == 100 && vlan.id == 200 && vlan.priority == 3'
+    VL="--vlan 100 --vlan 200,3"; KEY=100.200
+    # af_packet hands a received S-tag back as 0x8100 (the kernel untags it, the PMD re-tags)
+    TAGS='(ieee8021ad.id == 100 && vlan.id == 200 && vlan.priority == 3) || (!ieee8021ad && count(vlan.id) == 2 && vlan.id == 100 && vlan.id == 200)'
   fi
   for p in eth arp icmp udp tcp dns icmp6 udp6; do
     case "$p" in
