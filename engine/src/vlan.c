@@ -141,6 +141,9 @@ void vlan_count_rx(struct vlan_counters *vc, uint32_t key)
 
 void vlan_counters_add(struct vlan_counters *dst, const struct vlan_counters *src)
 {
+	/* an empty total takes src's order, so the configured stack stays in slot 0 */
+	if (!dst->n && src->configured)
+		dst->configured = 1;
 	for (unsigned i = 0; i < src->n; i++) {
 		unsigned k = 0;
 		while (k < dst->n && dst->e[k].key != src->e[i].key)

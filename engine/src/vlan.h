@@ -94,8 +94,8 @@ struct vlan_counters {
 };
 void vlan_counters_init(struct vlan_counters *vc, const struct vlan_stack *s);
 void vlan_count_rx(struct vlan_counters *vc, uint32_t key);
-/* Fold src into dst (several workers into one total; dst starts from
- * vlan_counters_init with the same stack). */
+/* Fold src into dst (several workers into one total; dst starts zeroed
+ * or from vlan_counters_init with the same stack). */
 void vlan_counters_add(struct vlan_counters *dst, const struct vlan_counters *src);
 
 struct jbuf;

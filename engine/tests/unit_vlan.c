@@ -372,6 +372,13 @@ static void test_counters(void)
 	vlan_counters_add(&tot, &b);
 	CHECK_EQ(tot.e[0].key, vlan_stack_key(&q));
 	CHECK_EQ(tot.e[0].rx_packets, 3);
+	struct vlan_counters zero;
+	memset(&zero, 0, sizeof(zero));
+	vlan_counters_add(&zero, &a);
+	vlan_counters_add(&zero, &b);
+	CHECK(zero.configured);
+	CHECK_EQ(zero.e[0].key, vlan_stack_key(&q));
+	CHECK_EQ(zero.e[0].rx_packets, 3);
 	uint64_t sum = tot.other_rx;
 	for (unsigned i = 0; i < tot.n; i++)
 		sum += tot.e[i].rx_packets;
