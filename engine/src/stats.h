@@ -68,9 +68,10 @@ struct wl_counters {
 	uint64_t refused[RXV_COUNT];  /* frames not answered, by reason (rx_validate.h) */
 	struct reasm_stats reasm;     /* IPv4 reassembly, copied from the worker's table */
 	uint64_t arp_gratuitous, arp_cache_updates, arp_conflicts;
-	struct vlan_counters vlans;   /* frames received per tag stack (vlan.h) */
 	struct rtt_hist rtt;
 	struct ipd_stats ipd;
+	/* not a flat counter array: folded with vlan_counters_add */
+	struct vlan_counters vlans;   /* frames received per tag stack (vlan.h) */
 } __attribute__((aligned(64)));
 
 struct stats_view {
