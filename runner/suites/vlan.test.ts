@@ -124,7 +124,7 @@ describe("XDP counters on the receiver", () => {
     test(`${label}: wirelab-xdp count on rx's NIC counts every tagged frame the engine sent and classifies it through the tags`, async () => {
       const l = lab!;
       const rx = l.target.host;
-      const session = await startXdp(l.target.transport, { tool: toolsOf(rx).xdp, dev: l.target.ifname, pinDir: pinDirFor(l.fixture.inventory.lab.prefix, rx.name, l.target.ifname), prog: "count", interval: 1 });
+      const session = await startXdp(l.target.transport, { tool: toolsOf(rx).xdp, dev: l.target.ifname, pinDir: pinDirFor(toolsOf(rx).bpfPinRoot, l.fixture.inventory.lab.prefix, rx.name, l.target.ifname), prog: "count", interval: 1 });
       // The rx host's kernel receives (and, with no VLAN device, ignores) the tagged datagrams.
       const gen = await l.generate(COUNT, ["--protocol", "udp", "--pps", "1000", "--linger", "100", ...args]).catch(async (err: unknown) => {
         await session.stop().catch(() => undefined);
