@@ -111,6 +111,8 @@ int main(int argc, char **argv)
 	}
 	if (replay)
 		port_fast_free = 0;
+	else
+		port_vlan_strip = cfg.vlan_strip;
 	if (port_init(cfg.port_id, pool, nq, &pinfo) < 0) {
 		rte_eal_cleanup();
 		return 1;

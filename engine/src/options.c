@@ -250,6 +250,18 @@ static int set_dns_type(void *cfg, const struct wl_optdef *o, const char *arg)
 		return wl_opt_fail(o->name, "'%s' is not A or AAAA", arg);
 	return 0;
 }
+static int set_vlan(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	char why[160];
+	if (vlan_parse_arg(&CFG(cfg)->vlan, arg, why, sizeof(why)) < 0)
+		return wl_opt_fail(o->name, "%s", why);
+	return 0;
+}
+static void json_vlan(struct jbuf *j, const void *cfg)
+{
+	jb_key(j, "vlan");
+	vlan_config_json(j, &CCFG(cfg)->vlan);
+}
 
 static int check_fragment_size(void *cfg, const struct wl_optdef *o, const char *arg)
 {
@@ -437,6 +449,9 @@ static const struct wl_optdef engine_opts[] = {
 	  .def_text = "AAAA over IPv6, A over IPv4", .group = G_ADDR, .help = "record type the DNS queries ask for" },
 	{ .name = "ethertype", .arg = "0xNNNN", UINT(ethertype, 0x0600, 0xffff), .set = check_ethertype, .def = "0x88b5",
 	  .json = json_ethertype, .group = G_ADDR, .help = "ethertype of raw Ethernet frames" },
+	{ .name = "vlan", .arg = "ID[,PCP]", FUNC(set_vlan), .json = json_vlan, .def_text = "untagged", .group = G_ADDR,
+	  .help = "802.1Q tag (VID 1..4094, priority 0..7 [0]) on every\nframe sent, and only frames with it answered; twice\n"
+		  "for QinQ, outer first (outer TPID 0x88a8)" },
 	{ .name = "dns-record", .arg = "NAME=ADDR", FUNC(set_dns_record), .json = json_dns_records, .group = G_ANSWER,
 	  .help = "A (IPv4) or AAAA (IPv6) record; repeatable;\nother names get NXDOMAIN" },
 	{ .name = "udp-echo", .kind = WL_OK_FLAG, F(udp_echo), .key = "udp_echo", .group = G_ANSWER,
@@ -498,6 +513,8 @@ static const struct wl_optdef engine_opts[] = {
 	{ .name = "fragment-size", .arg = "N", UINT(fragment_size, 8, 1480), .set = check_fragment_size,
 	  .def_text = "0 = never", .key = "fragment_size", .group = G_RXV,
 	  .help = "tx: send IP datagrams as fragments of N payload\nbytes (multiple of 8, 8..1480; IPv6: ..1448)" },
+	{ .name = "vlan-strip", .kind = WL_OK_FLAG, F(vlan_strip), .key = "vlan_strip", .group = G_RXV,
+	  .help = "let the PMD strip received tags (RX VLAN offload,\ne.g. net_af_packet); the engine reads them from the mbuf" },
 };
 
 static const struct wl_optset engine_optset = {
@@ -549,6 +566,7 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 	if (rc)
 		return rc;
 
+	vlan_finish(&c->vlan);
 	/* cross-option checks */
 	rc = options_check_v6(c);
 	if (rc)

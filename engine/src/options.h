@@ -8,6 +8,7 @@
 #include "net.h"
 #include "proto_dns.h"
 #include "json_out.h"
+#include "vlan.h"
 
 enum wl_role { WL_ROLE_TX = 0, WL_ROLE_RX, WL_ROLE_BOTH };
 enum wl_mode { WL_MODE_CONTINUOUS = 0, WL_MODE_BURST, WL_MODE_RATE, WL_MODE_BACKOFF, WL_MODE_RANDOM };
@@ -76,6 +77,8 @@ struct wl_config {
 	int promiscuous;            /* answer frames to any destination MAC [0] */
 	int arp_dad;                /* tx: RFC 5227 duplicate-address detection before starting */
 	uint32_t fragment_size;     /* tx: IP payload bytes per fragment, 0 = never fragment */
+	struct vlan_stack vlan;     /* --vlan: tags sent and required on receive */
+	int vlan_strip;             /* --vlan-strip: the PMD strips tags on receive (RX offload) */
 };
 
 /* Parse engine args (argv[0] is a program name). On error prints one

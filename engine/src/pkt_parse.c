@@ -19,8 +19,8 @@ int pkt_parse(const uint8_t *buf, size_t len, const struct parse_cfg *cfg, struc
 	while ((et == ETHERTYPE_VLAN || et == ETHERTYPE_QINQ) && pi->vlan < 2) {
 		if (off + 6 > len)
 			return pkt_parse_bad(pi, WL_M_SHORT_ETH);
+		pi->vlan_tci[pi->vlan++] = rd16(buf + off + 2);
 		off += 4;
-		pi->vlan++;
 		et = rd16(buf + off);
 	}
 	off += 2;

@@ -19,6 +19,7 @@ struct pkt_info {
 	uint8_t cls;          /* enum wl_class */
 	uint8_t why;          /* enum wl_malformed_reason when malformed */
 	uint8_t vlan;         /* number of VLAN tags skipped */
+	uint16_t vlan_tci[2]; /* their TCIs, outer first (vlan.h) */
 	uint8_t frag;         /* non-first IPv4 fragment or MF set: L4 not parsed */
 	uint16_t ethertype;
 	uint16_t l3_off, l4_off;

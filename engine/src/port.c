@@ -5,6 +5,7 @@
 #include "options.h"
 
 int port_fast_free = 1;
+int port_vlan_strip;
 
 static void port_close_dev(uint16_t port);
 
@@ -32,6 +33,13 @@ static int setup_dev(uint16_t port, struct rte_mempool *pool, unsigned nq, struc
 	if (nq > 1 && rss) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = rss;
+	}
+	if (port_vlan_strip) {
+		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP)
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+		else
+			fprintf(stderr, "wirelab-engine: port %u: --vlan-strip: %s does not strip tags; they stay in the frames\n",
+				port, info.driver_name);
 	}
 	rc = rte_eth_dev_configure(port, (uint16_t)nq, (uint16_t)nq, &conf);
 	if (rc) {

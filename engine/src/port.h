@@ -26,6 +26,9 @@ struct port_info {
 /* 0 before port_init when mbufs are sent with refcnt > 1 (replay):
  * fast free assumes every mbuf sent is freed outright. [1] */
 extern int port_fast_free;
+/* 1: ask the PMD to strip VLAN tags on receive where it offers it (the
+ * worker puts them back from the mbuf). [0] */
+extern int port_vlan_strip;
 /* Returns 0, or a negative errno after logging to stderr. */
 int port_init(uint16_t port, struct rte_mempool *pool, unsigned nq, struct port_info *out);
 void port_close(const struct port_info *pi);

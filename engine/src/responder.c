@@ -62,7 +62,7 @@ size_t resp_answer_arp(const struct resp_cfg *c, const uint8_t *in, const struct
 {
 	if (!arp_answers(pi, c->ip))
 		return 0;
-	const uint8_t *sha = in + ETH_HLEN + 8;
+	const uint8_t *sha = in + pi->l3_off + 8;
 	size_t l = arp_build(out, cap, ARP_OP_REPLY, sha, c->mac, c->ip, sha, pi->arp_spa);
 	if (l)
 		*events |= RESP_ANSWERED;
@@ -120,8 +120,6 @@ size_t respond(const struct resp_cfg *c, const uint8_t *in, size_t len, const st
 {
 	*events = 0;
 	(void)len;
-	if (pi->vlan)
-		return 0;
 	if (pi->ip6)
 		return respond6(c, in, pi, out, cap, events);
 	if (pi->cls >= WL_C_MALFORMED)

@@ -2,7 +2,7 @@
 #include "proto_arp.h"
 
 const char *const rxv_reason_names[RXV_COUNT] = {
-	"ok", "dst_mac", "src_addr", "src_mac", "ip_checksum", "l4_checksum", "length",
+	"ok", "dst_mac", "src_addr", "src_mac", "ip_checksum", "l4_checksum", "length", "vlan",
 };
 
 /* 224.0.0.1 (all systems, RFC 1112 4): every IP host is in it from the start */
@@ -58,6 +58,9 @@ int rxv_check(const struct rxv_cfg *c, const uint8_t *buf, size_t len, const str
 {
 	if (len < ETH_HLEN)
 		return RXV_LENGTH;
+	/* another VLAN's frame never reaches a host on this one (802.1Q 8.6.2) */
+	if (!vlan_member(&c->vlan, vlan_key(pi->vlan, pi->vlan_tci)))
+		return RXV_VLAN;
 	if (!dst_mac_ok(c, buf))
 		return RXV_DST_MAC;
 	if (buf[ETH_ALEN] & 1)

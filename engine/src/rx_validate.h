@@ -5,6 +5,7 @@
 #ifndef WL_RX_VALIDATE_H
 #define WL_RX_VALIDATE_H
 #include "pkt_parse.h"
+#include "vlan.h"
 
 enum rxv_reason {
 	RXV_OK = 0,
@@ -14,6 +15,7 @@ enum rxv_reason {
 	RXV_IP_CHECKSUM,    /* IPv4 header checksum */
 	RXV_L4_CHECKSUM,    /* ICMP, UDP or TCP checksum */
 	RXV_LENGTH,         /* lengths that do not add up (IP total, IHL, UDP length, TCP offset) */
+	RXV_VLAN,           /* tags other than the configured ones (--vlan), or tags when none is */
 	RXV_COUNT
 };
 extern const char *const rxv_reason_names[RXV_COUNT];
@@ -24,6 +26,7 @@ struct rxv_cfg {
 	uint8_t promiscuous;       /* answer frames to any destination MAC (--promiscuous) */
 	uint8_t has_ip6;           /* ip6 set: its solicited-node group is joined (RFC 4861 7.2.1) */
 	uint8_t ip6[16];
+	struct vlan_stack vlan;    /* the frame's tags must be these (none: untagged) */
 };
 
 /* The reason a malformed frame (pkt_parse said WL_C_MALFORMED) was refused. */

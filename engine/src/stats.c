@@ -104,6 +104,7 @@ void counters_add(struct wl_counters *dst, const struct wl_counters *src)
 	p->pkts += q->pkts;
 	p->target_pps += q->target_pps;
 	p->active |= q->active;
+	vlan_counters_add(&dst->vlans, &src->vlans);
 }
 
 double ipd_achieved_pps(const struct ipd_stats *d, uint64_t hz)
@@ -251,6 +252,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 	}
 	rx_host_render(j, c);
 	stats_render_breakdown(j, v);
+	vlan_counters_json(j, &c->vlans, c->tx_packets);
 	if (v->reason) {
 		jb_kdbl(j, "duration_s", v->duration_s, 6);
 		jb_kstr(j, "reason", v->reason);

@@ -8,6 +8,7 @@
 #include "stats_tcp_dns.h"
 #include "rx_validate.h"
 #include "ipv4_reasm.h"
+#include "vlan.h"
 
 struct proto_ctr {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
@@ -70,6 +71,8 @@ struct wl_counters {
 	struct { uint64_t tx_packets, rx_packets; } fam[2]; /* IPv4, IPv6 frames ("families") */
 	struct rtt_hist rtt;
 	struct ipd_stats ipd;
+	/* not a flat counter array: folded with vlan_counters_add */
+	struct vlan_counters vlans;   /* frames received per tag stack (vlan.h) */
 } __attribute__((aligned(64)));
 
 /* Add src into dst: every counter summed, RTT histograms merged, pacing

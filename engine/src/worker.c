@@ -121,6 +121,13 @@ static int build_templates(struct worker *w, int proto)
 			return -1;
 		}
 	}
+	for (unsigned i = 0; i < n; i++) {
+		if (vlan_tag_tmpl(&c->vlan, &w->tmpls[i]) < 0) {
+			fprintf(stderr, "wirelab-engine: a %s frame of this --size does not fit its VLAN tags\n",
+				wl_proto_names[proto]);
+			return -1;
+		}
+	}
 	w->n_tmpls = n;
 	/* TCP data sent after a handshake */
 	if (c->message_len) {
@@ -225,8 +232,11 @@ static inline void count_tx(struct worker *w, unsigned pf, uint32_t len)
 }
 
 /* Send a frame built outside the hot path (answers, handshake segments,
- * ARP). Retries briefly when the ring is full, else drops and counts. */
-static int send_frame(struct worker *w, const uint8_t *data, size_t len, int proto, uint64_t now)
+ * ARP), with `tags` inserted while it is copied into the mbuf (the builders
+ * write untagged frames). Retries briefly when the ring is full, else
+ * drops and counts. */
+static int send_frame_tagged(struct worker *w, const uint8_t *data, size_t len, int proto, uint64_t now,
+			     const struct vlan_stack *tags)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
 	if (!m) {
@@ -234,15 +244,18 @@ static int send_frame(struct worker *w, const uint8_t *data, size_t len, int pro
 		return -1;
 	}
 	*RTE_MBUF_DYNFIELD(m, w->stamp_off, uint32_t *) = 0; /* no template in it any more */
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(len + vlan_hlen(tags)));
 	if (!p) {
 		rte_pktmbuf_free(m);
 		w->c.tx_dropped++;
 		return -1;
 	}
-	rte_memcpy(p, data, len);
+	if (tags->n)
+		len = vlan_copy_tagged(tags, p, data, len);
+	else
+		rte_memcpy(p, data, len);
 	if (w->pcap_on)
-		pcap_frame(w, now, data, len);
+		pcap_frame(w, now, p, len);
 	for (int tries = 0; tries < 64; tries++) {
 		if (rte_eth_tx_burst(w->qport, w->queue, &m, 1) == 1) {
 			count_tx(w, (unsigned)proto | family_bits(data, len), (uint32_t)len);
@@ -252,6 +265,13 @@ static int send_frame(struct worker *w, const uint8_t *data, size_t len, int pro
 	rte_pktmbuf_free(m);
 	w->c.tx_dropped++;
 	return -1;
+}
+
+static const struct vlan_stack no_tags;
+
+static inline int send_frame(struct worker *w, const uint8_t *data, size_t len, int proto, uint64_t now)
+{
+	return send_frame_tagged(w, data, len, proto, now, &w->cfg->vlan);
 }
 
 static inline void req_record(struct worker *w, uint32_t key, int proto, uint64_t now)
@@ -401,15 +421,16 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 	}
 	if (fragmenting) {
 		/* --fragment-size: each datagram leaves as its fragments (copied out) */
-		uint8_t frag[ETH_MAX_FRAME];
+		uint8_t frag[WL_MAX_FRAME];
+		const size_t l3 = ETH_HLEN + vlan_hlen(&w->cfg->vlan); /* the templates carry the tags */
 		for (unsigned i = 0; i < n; i++) {
 			const uint8_t *d = rte_pktmbuf_mtod(m[i], const uint8_t *);
 			size_t fl, dl = m[i]->data_len, fs = w->cfg->fragment_size;
 			uint32_t id = ++w->frag6_id;
-			for (unsigned k = 0; (fl = w->v6 ? ipv6_fragment(d, dl, ETH_HLEN, fs, id, k, frag, sizeof(frag))
-							 : ipv4_fragment(d, dl, ETH_HLEN, fs, k, frag, sizeof(frag))) != 0;
+			for (unsigned k = 0; (fl = w->v6 ? ipv6_fragment(d, dl, l3, fs, id, k, frag, sizeof(frag))
+							 : ipv4_fragment(d, dl, l3, fs, k, frag, sizeof(frag))) != 0;
 			     k++)
-				send_frame(w, frag, fl, proto, now);
+				send_frame_tagged(w, frag, fl, proto, now, &no_tags);
 		}
 		rte_pktmbuf_free_bulk(m, n);
 		return n;
@@ -612,11 +633,32 @@ static void arp_learn(struct worker *w, const uint8_t *d, const struct pkt_info 
 	w->c.arp_cache_updates++;
 }
 
+/* A PMD that stripped the tags (VLAN strip offload: --vlan-strip, or a NIC
+ * doing it anyway) left them in the mbuf: put them back in front of the
+ * ethertype so the frame is classified, matched and captured as it was on
+ * the wire. */
+static inline void rx_unstrip(struct rte_mbuf *m)
+{
+	const uint64_t stripped = RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_QINQ_STRIPPED;
+	uint64_t f = m->ol_flags;
+	if (likely(!(f & stripped)))
+		return;
+	struct vlan_stack s;
+	vlan_from_stripped(&s, !!(f & RTE_MBUF_F_RX_VLAN_STRIPPED), !!(f & RTE_MBUF_F_RX_QINQ_STRIPPED), m->vlan_tci,
+			   m->vlan_tci_outer);
+	uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)vlan_hlen(&s));
+	if (!p)
+		return; /* no headroom: classified untagged, so refused as another VLAN's */
+	vlan_reinsert(&s, p);
+	m->ol_flags = f & ~stripped;
+}
+
 static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 {
 	uint8_t *out = w->scratch->out;
 	uint8_t *linear = w->scratch->linear;
 	const uint8_t *d;
+	rx_unstrip(m);
 	uint32_t len = m->pkt_len;
 	if (m->nb_segs == 1) {
 		d = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -631,6 +673,8 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 	w->c.rx_bytes += len;
 	if (pi.ethertype == ETHERTYPE_IPV4 || pi.ethertype == ETHERTYPE_IPV6)
 		w->c.fam[pi.ethertype == ETHERTYPE_IPV6].rx_packets++;
+	if (pi.vlan)
+		vlan_count_rx(&w->c.vlans, vlan_key(pi.vlan, pi.vlan_tci));
 	if (w->pcap_on)
 		pcap_frame(w, now, d, len);
 	if (cls == WL_C_MALFORMED) {
@@ -1134,6 +1178,8 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 		w->resp.tcp = &w->tcps;
 	}
 	memcpy(w->rxv.mac, cfg->src_mac, ETH_ALEN);
+	w->rxv.vlan = cfg->vlan;
+	vlan_counters_init(&w->c.vlans, &cfg->vlan);
 	w->rxv.verify_checksums = (uint8_t)cfg->verify_checksums;
 	w->rxv.promiscuous = (uint8_t)cfg->promiscuous;
 	w->reasm = reasm_create(REASM_DGRAMS, (uint64_t)REASM_TIMEOUT_S * w->hz);

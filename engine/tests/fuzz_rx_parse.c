@@ -23,6 +23,7 @@
 #include "ipv6_frag.h"
 #include "csum.h"
 #include "ipv6.h"
+#include "vlan.h"
 
 static struct dns_record recs[3] = {
 	{ "www.example.com", 0x0a000001, 0, { 0 } },
@@ -87,14 +88,36 @@ static void one_frame(uint8_t *f, size_t size)
 	/* random bytes almost never carry a right IPv4 header checksum, which
 	 * would keep everything behind it (reassembly above all) out of reach:
 	 * fix it for unicast frames, leave it as is for group-addressed ones */
-	if (size >= ETH_HLEN + IPV4_HLEN && rd16(f + 12) == ETHERTYPE_IPV4 && !(f[0] & 1)) {
-		size_t ihl = (size_t)(f[ETH_HLEN] & 0x0f) * 4;
-		if (ihl >= IPV4_HLEN && ETH_HLEN + ihl <= size)
-			ipv4_set_csum(f + ETH_HLEN);
+	size_t l3 = ETH_HLEN; /* through up to two VLAN tags, as the parser goes */
+	for (int t = 0; t < 2 && l3 + 4 <= size && (rd16(f + l3 - 2) == ETHERTYPE_VLAN || rd16(f + l3 - 2) == ETHERTYPE_QINQ); t++)
+		l3 += 4;
+	if (size >= l3 + IPV4_HLEN && rd16(f + l3 - 2) == ETHERTYPE_IPV4 && !(f[0] & 1)) {
+		size_t ihl = (size_t)(f[l3] & 0x0f) * 4;
+		if (ihl >= IPV4_HLEN && l3 + ihl <= size)
+			ipv4_set_csum(f + l3);
 	}
 	int cls = pkt_parse(f, size, &PC, &pi);
 	if (cls == WL_C_MALFORMED || cls == WL_C_UNKNOWN)
 		return;
+	if (pi.vlan && pi.l3_off != l3)
+		__builtin_trap();
+	/* the frame's own tags, as a host on its VLAN has them configured (or,
+	 * for odd sizes, an untagged host, which must refuse a tagged frame) */
+	struct vlan_stack tags = { .n = pi.vlan };
+	for (unsigned t = 0; t < pi.vlan; t++) {
+		tags.tpid[t] = rd16(f + 12 + 4 * t);
+		tags.tci[t] = pi.vlan_tci[t];
+	}
+	if (pi.vlan) {
+		/* a PMD stripping the outer tag, and the tag put back: the same frame */
+		static uint8_t strip[WL_MAX_FRAME + 8];
+		struct vlan_stack outer = { 1, { tags.tpid[0] }, { tags.tci[0] } };
+		memcpy(strip + 4, f, 12);
+		memcpy(strip + 16, f + 16, size - 16);
+		vlan_reinsert(&outer, strip);
+		if (memcmp(strip, f, size))
+			__builtin_trap();
+	}
 	static struct reasm *ra;
 	static uint64_t clock;
 	static uint8_t big[REASM_MAX_FRAME];
@@ -103,9 +126,13 @@ static void one_frame(uint8_t *f, size_t size)
 	/* IPv6: the address answered for is the frame's destination, or an NS's target */
 	const uint8_t *me6 = pi.ip6 && pi.cls == WL_C_ICMP && pi.icmp_type == 135 && pi.l4_len >= 24 ?
 			     f + pi.l4_off + 8 : pi.ip6_dst;
-	struct rxv_cfg vc = { { 2, 0, 0, 0, 0, 2 }, 1, (uint8_t)(size & 1), pi.ip6, { 0 } };
+	struct rxv_cfg vc = { { 2, 0, 0, 0, 0, 2 }, 1, (uint8_t)(size & 1), pi.ip6, { 0 }, { 0 } };
 	memcpy(vc.ip6, me6, 16);
-	(void)rxv_check(&vc, f, size, &pi);
+	if (size & 2)
+		vc.vlan = tags;
+	int why = rxv_check(&vc, f, size, &pi);
+	if (pi.vlan && !(size & 2) && vlan_key(pi.vlan, pi.vlan_tci) != (1u << 24) && why != RXV_VLAN)
+		__builtin_trap();
 	if (pi.frag) {
 		const uint8_t *whole;
 		size_t wl = reasm_add(ra, f, size, &pi, clock++, &whole);
@@ -148,6 +175,15 @@ static void one_frame(uint8_t *f, size_t size)
 		/* and an IPv6 answer carries a checksum a receiver accepts */
 		if (po.ip6 && !po.frag && !ipv6_l4_csum_ok(out + ETH_HLEN, out + po.l4_off, po.l4_len, po.ip_proto))
 			__builtin_trap();
+		/* sent with the request's tags, it parses the same, under the same VLAN */
+		static uint8_t tagged[WL_MAX_FRAME + 8];
+		struct pkt_info pt;
+		if (n + vlan_hlen(&tags) <= sizeof(tagged)) {
+			size_t tn = vlan_copy_tagged(&tags, tagged, out, n);
+			if (pkt_parse(tagged, tn, &PC, &pt) != po.cls || pt.vlan != pi.vlan ||
+			    vlan_key(pt.vlan, pt.vlan_tci) != vlan_key(pi.vlan, pi.vlan_tci))
+				__builtin_trap();
+		}
 	}
 	if (cls == WL_C_TCP)
 		to_client(f, size, 1);

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Seed frames for the rx fuzz target: the fragments of echo requests and
 UDP datagrams (in order, overlapping, duplicated), ARP probes and
-announcements, and IPv6 (echo, NS, UDP behind extension headers, a fragment, a TCP6 SYN,
-DNS6 queries for AAAA over UDP and TCP, a TCP6 scripted conversation), so the fuzzer starts
-inside reassembly, ARP, NDP, the extension-header walk and TCP/DNS over IPv6.
+announcements, IPv6 (echo, NS, UDP behind extension headers, a fragment, a TCP6 SYN,
+DNS6 queries for AAAA over UDP and TCP, a TCP6 scripted conversation), and
+802.1Q/QinQ-tagged frames (well-formed, cut inside a tag, three deep), so the fuzzer
+starts inside reassembly, ARP, NDP, the extension-header walk, TCP/DNS over IPv6 and the tag walk.
 Usage: fuzz_seeds.py DIR"""
 import os
 import struct
@@ -90,6 +91,33 @@ seeds.append(bytes([3]) + step(0x02, 0, 0, 0) + step(0x10, 0, 0, 0) + step(0x18,
 echo6 = l4_6(58, struct.pack("!BBHHH", 128, 0, 0, 7, 2) + bytes(i & 0xFF for i in range(2000)), 2)
 for off, more in ((0, 1), (1448, 0)):
     seeds.append(ip6(44, echo6[off:off + 1448], exts=bytes([58, 0]) + struct.pack("!HI", off | more, 0x5151)))
+
+# 802.1Q / 802.1ad: the same frames behind one tag (C-tag, PCP 5), two (S-tag
+# 0x88a8 then C-tag, or 0x8100 twice as af_packet hands QinQ back), a
+# priority tag (VID 0), and malformed stacks
+def tag(tpid, vid, pcp=0):
+    return struct.pack("!HH", tpid, pcp << 13 | vid)
+
+def tagged(frame, *tags):
+    return frame[:12] + b"".join(tags) + frame[12:]
+
+echo = ETH + ip(1, icmp_echo(56), 9, 0, False)
+udp_small = struct.pack("!HHHH", 1000, 9000, 8 + 5, 0) + b"hello"
+udp_frame = ETH + ip(17, udp_small, 10, 0, False)
+ns_frame = ip6(58, l4_6(58, ns, 2), hop=255)
+a_req = arp(1, PEER, SRC, DST)
+seeds.append(tagged(echo, tag(0x8100, 100, 5)))
+seeds.append(tagged(udp_frame, tag(0x88a8, 100), tag(0x8100, 200, 3)))
+seeds.append(tagged(a_req, tag(0x88a8, 100), tag(0x8100, 200)))
+seeds.append(tagged(ns_frame, tag(0x8100, 100)))
+seeds.append(tagged(udp_frame, tag(0x8100, 100), tag(0x8100, 200)))
+seeds.append(tagged(echo, tag(0x8100, 0, 6)))
+seeds += [tagged(f, tag(0x8100, 100)) for f in fragments(1, icmp_echo(1000), 11, 504)]
+seeds.append(tagged(echo, tag(0x88a8, 1), tag(0x8100, 2), tag(0x8100, 3)))   # three tags
+seeds.append(tagged(echo, tag(0x8100, 100))[:16])                             # cut inside the tag
+seeds.append(tagged(echo, tag(0x88a8, 100), tag(0x8100, 200))[:20])           # cut before the inner type
+seeds.append(tagged(echo, tag(0x8100, 4095))[:18 + 10])                       # reserved VID, IPv4 cut short
+seeds.append(ME + PEER + tag(0x8100, 100) + b"\x81\x00")                      # a tag announcing another, then nothing
 os.makedirs(sys.argv[1], exist_ok=True)
 for i, s in enumerate(seeds):
     with open(os.path.join(sys.argv[1], "seed-%02d" % i), "wb") as f:

@@ -405,11 +405,7 @@ static void test_counters_add(void)
 static int parse_args(struct wl_config *c, const char *line)
 {
 	char buf[1024], *argv[64];
-	int argc = 0;
-	snprintf(buf, sizeof(buf), "prog %s", line);
-	for (char *t = strtok(buf, " "); t && argc < 63; t = strtok(NULL, " "))
-		argv[argc++] = t;
-	argv[argc] = NULL;
+	int argc = split_args(line, buf, sizeof(buf), argv, 64);
 	FILE *saved = stderr;
 	stderr = fopen("/dev/null", "w");
 	int rc = options_parse(c, argc, argv);

@@ -47,6 +47,8 @@ describe("switchSetup", () => {
     expect(s.namespace).toBe("dut-sw");
     expect(s.preamble).toContain("bridge-nf-call-$f");
     expect(s.preamble).toContain("disable_ipv6");
+    // tags stay in the frames a test port hands to its host (XDP/AF_XDP see them)
+    for (const ifc of lab.hosts.flatMap((h) => h.interfaces)) expect(s.preamble).toContain(`ethtool -K ${ifc.switchPort} tx-vlan-hw-insert off`);
     expect(s.batch.filter((l) => l.includes("type bridge")).length).toBe(3);
     expect(s.batch).toContain("link add dut-t1 type bridge stp_state 0 forward_delay 0 mcast_snooping 0");
     expect(s.batch).toContain("link set dut-h1i2 master dut-t1 up");

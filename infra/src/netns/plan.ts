@@ -93,6 +93,9 @@ export function switchSetup(lab: Lab, live: LiveState, mark: string): NamespaceS
     "for f in iptables ip6tables arptables; do [ -e /proc/sys/net/bridge/bridge-nf-call-$f ] && echo 0 > /proc/sys/net/bridge/bridge-nf-call-$f; done",
     sysctl("net.ipv6.conf.all.disable_ipv6", 1),
     sysctl("net.ipv6.conf.default.disable_ipv6", 1),
+    // A bridge takes a VLAN tag out of the frame into the skb; a port offloading tag insertion would hand
+    // it to the host still outside the frame, where XDP (and the engine's AF_XDP) never sees it.
+    ...lab.hosts.flatMap((h) => h.interfaces).map((i) => `ethtool -K ${i.switchPort} tx-vlan-hw-insert off tx-vlan-stag-hw-insert off >/dev/null 2>&1 || true`),
   ].join("; ");
   // The loopback's alias marks the namespace as this lab's (see ownership.ts).
   const batch: string[] = [`link set lo alias ${mark}`];
