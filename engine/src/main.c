@@ -22,6 +22,27 @@
 static struct wl_config cfg;
 static struct engine eng;
 static struct port_info pinfo;
+static struct port_info more_ports[WL_MAX_PORTS]; /* --port 2nd, 3rd, ... */
+
+/* The ports after the first (--port repeated); all closed again on failure. */
+static int open_more_ports(struct rte_mempool *pool)
+{
+	for (unsigned i = 1; i < cfg.n_ports; i++) {
+		/* one queue: several ports run on one worker (options.c) */
+		if (port_init(cfg.ports[i], pool, 1, &more_ports[i]) < 0 || worker_add_port(&eng.w[0], &more_ports[i]) < 0) {
+			for (unsigned k = 1; k < i; k++)
+				port_close(&more_ports[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void close_more_ports(void)
+{
+	for (unsigned i = 1; i < cfg.n_ports; i++)
+		port_close(&more_ports[i]);
+}
 
 static void on_signal(int sig)
 {
@@ -38,6 +59,17 @@ static void emit_start(void)
 	jb_kstr(&j, "version", WL_VERSION);
 	jb_kstr(&j, "role", wl_role_names[cfg.role]);
 	port_json(&j, &pinfo);
+	if (cfg.n_ports > 1) {
+		/* "port" stays the generator's; "ports": [{"port":{...}}, ...] by index */
+		jb_key(&j, "ports");
+		jb_arr_open(&j);
+		for (unsigned i = 0; i < cfg.n_ports; i++) {
+			jb_obj_open(&j);
+			port_json(&j, i ? &more_ports[i] : &pinfo);
+			jb_obj_close(&j);
+		}
+		jb_arr_close(&j);
+	}
 	jb_ku64(&j, "lcores", rte_lcore_count());
 	jb_kdbl(&j, "tsc_hz", (double)eng.hz, 0);
 	jb_key(&j, "config");
@@ -100,9 +132,10 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	/* each further worker fills another rx ring and keeps another tx ring busy */
+	/* each further worker, or port, fills another rx ring and keeps another tx ring busy */
 	unsigned nq = replay ? 1 : cfg.workers; /* replay sends and validates from one lcore */
-	struct rte_mempool *pool = rte_pktmbuf_pool_create("wl_pool", POOL_MBUFS + (nq - 1) * POOL_PER_WORKER, POOL_CACHE, 0,
+	unsigned more = nq - 1 + (replay || cfg.n_ports < 2 ? 0 : cfg.n_ports - 1);
+	struct rte_mempool *pool = rte_pktmbuf_pool_create("wl_pool", POOL_MBUFS + more * POOL_PER_WORKER, POOL_CACHE, 0,
 							   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!pool) {
 		fprintf(stderr, "wirelab-engine: cannot create the mbuf pool: %s (raise -m)\n", rte_strerror(rte_errno));
@@ -132,7 +165,7 @@ int main(int argc, char **argv)
 	if (cfg.role == WL_ROLE_RX && !cfg.ip)
 		fprintf(stderr, "wirelab-engine: rx without --ip: counting only, nothing is answered\n");
 
-	if (engine_init(&eng, &cfg, &pinfo, pool) < 0) {
+	if (engine_init(&eng, &cfg, &pinfo, pool) < 0 || open_more_ports(pool) < 0) {
 		engine_fini(&eng);
 		port_close(&pinfo);
 		rte_eal_cleanup();
@@ -142,6 +175,7 @@ int main(int argc, char **argv)
 	engine_run(&eng);
 	const char *reason = eng.reason;
 	engine_fini(&eng);
+	close_more_ports();
 	port_close(&pinfo);
 	rte_eal_cleanup();
 	free(eargv);

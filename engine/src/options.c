@@ -119,6 +119,30 @@ static int options_check_v6(struct wl_config *c)
 	return 0;
 }
 
+/* --port repeated and --stamp: what they can be combined with. */
+static int options_check_ports(struct wl_config *c)
+{
+	if (c->n_ports)
+		c->port_id = c->ports[0];
+	if (c->n_ports > 1 && c->role == WL_ROLE_RX)
+		return wl_opt_fail("port", "%s", "the first port generates, the others receive: use --role tx or both");
+	if (c->n_ports > 1 && (c->protocol == WL_P_TCP || c->protocol == WL_PROTO_RANDOM || c->mode == WL_MODE_RANDOM))
+		return wl_opt_fail("port", "%s", "several ports carry eth, arp, icmp, udp or dns (no tcp, no random draws)");
+	if (c->workers > 1 && (c->n_ports > 1 || c->stamp))
+		return wl_opt_fail("workers", "%s", "several ports and --stamp run on one worker (a stream's sequence is read by one tracker)");
+	if (!c->stamp)
+		return 0;
+	if (c->role == WL_ROLE_RX)
+		return wl_opt_fail("stamp", "%s", "the sender and the receiver must be this engine (one clock): --role tx or both");
+	if (c->protocol != WL_P_UDP)
+		return wl_opt_fail("stamp", "%s", "stamps UDP payloads: use --protocol udp");
+	if (c->fragment_size)
+		return wl_opt_fail("stamp", "%s", "not with --fragment-size (a stamp is read from whole datagrams)");
+	if (c->message_len + 18 > WL_MAX_MESSAGE)
+		return wl_opt_fail("stamp", "%s", "the stamp (18 bytes) and --message do not fit one datagram");
+	return 0;
+}
+
 static int is_ip_proto(int p) { return p != WL_P_ETH; }
 
 /* ---------- setters and echoes for the rows that are not a plain field ---------- */
@@ -262,6 +286,11 @@ static void json_vlan(struct jbuf *j, const void *cfg)
 	jb_key(j, "vlan");
 	vlan_config_json(j, &CCFG(cfg)->vlan);
 }
+static int set_port(void *cfg, const struct wl_optdef *o, const char *arg)
+{
+	(void)o;
+	return ports_add(CFG(cfg)->ports, &CFG(cfg)->n_ports, arg) < 0 ? 2 : 0;
+}
 
 static int check_fragment_size(void *cfg, const struct wl_optdef *o, const char *arg)
 {
@@ -383,15 +412,16 @@ static void json_dns_type(struct jbuf *j, const void *cfg)
 	uint16_t q = CCFG(cfg)->dns_qtype;
 	jb_kstr(j, "dns_type", q == DNS_TYPE_AAAA ? "AAAA" : q == DNS_TYPE_A ? "A" : "auto");
 }
-static void json_tcp_listen(struct jbuf *j, const void *cfg)
+static void u16_array(struct jbuf *j, const char *key, const uint16_t *v, unsigned n)
 {
-	const struct wl_config *c = cfg;
-	jb_key(j, "tcp_listen");
+	jb_key(j, key);
 	jb_arr_open(j);
-	for (unsigned i = 0; i < c->n_tcp_listen; i++)
-		jb_u64(j, c->tcp_listen[i]);
+	for (unsigned i = 0; i < n; i++)
+		jb_u64(j, v[i]);
 	jb_arr_close(j);
 }
+static void json_tcp_listen(struct jbuf *j, const void *cfg) { u16_array(j, "tcp_listen", CCFG(cfg)->tcp_listen, CCFG(cfg)->n_tcp_listen); }
+static void json_ports(struct jbuf *j, const void *cfg) { u16_array(j, "ports", CCFG(cfg)->ports, CCFG(cfg)->n_ports); }
 
 /* ---------- the table ---------- */
 
@@ -420,6 +450,12 @@ static const struct wl_optdef engine_opts[] = {
 	  .group = G_TRAFFIC,
 	  .help = "data loops, one per lcore, each with its own rx/tx queue\n(net_af_xdp: queue_count=N); flows, rate and --count\n"
 		  "are split between them" },
+	{ .name = "port", .arg = "N", FUNC(set_port), .json = json_ports, .def_text = "--port-id alone", .group = G_TRAFFIC,
+	  .help = "several ports, repeated (one --vdev/PCI device each):\nthe first generates, every one receives and answers\n"
+		  "as its own host (the others for --ip [--dst-ip])" },
+	{ .name = "stamp", .kind = WL_OK_FLAG, F(stamp), .key = "stamp", .group = G_TRAFFIC,
+	  .help = "udp: sequence number and send time in each payload;\nthe receiving port reports one-way latency, loss,\n"
+		  "reordering and duplicates (same engine, same clock)" },
 	{ .name = "src-ip", .arg = "A", FUNC(set_addr), .json = json_src_ip, .group = G_ADDR,
 	  .help = "IPv4 or IPv6 source address (tx needs it, except eth)" },
 	{ .name = "dst-ip", .arg = "A", FUNC(set_addr), .json = json_dst_ip, .group = G_ADDR,
@@ -528,7 +564,7 @@ void options_usage(FILE *f)
 {
 	fputs("Usage: wirelab-engine [EAL options] -- [engine options]\n"
 	      "\n"
-	      "Generates, answers and counts traffic on one DPDK port. EAL options come\n"
+	      "Generates, answers and counts traffic on DPDK ports. EAL options come\n"
 	      "first (see dpdk docs); everything after '--' is for the engine.\n"
 	      "JSON lines go to stdout (start, stats, event, summary); logs to stderr.\n"
 	      "\n", f);
@@ -567,7 +603,11 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 		return rc;
 
 	vlan_finish(&c->vlan);
-	/* cross-option checks */
+	/* cross-option checks; with several ports the receiving ones are the destination */
+	if (!c->has_ip6 && c->n_ports > 1 && c->has_dst_ip6) {
+		memcpy(c->ip6, c->dst_ip6, 16);
+		c->has_ip6 = 1;
+	}
 	rc = options_check_v6(c);
 	if (rc)
 		return rc;
@@ -591,8 +631,11 @@ int options_parse(struct wl_config *c, int argc, char **argv)
 		return wl_opt_fail("arp-dad", "%s", "probes for the generator's --src-ip: use it with --role tx or both");
 	if (c->arp_dad && !c->src_ip)
 		return wl_opt_fail("arp-dad", "%s", "needs --src-ip, the address to probe for");
+	rc = options_check_ports(c);
+	if (rc)
+		return rc;
 	if (!c->ip)
-		c->ip = c->src_ip;
+		c->ip = c->n_ports > 1 ? c->dst_ip : c->src_ip;
 	if (!c->n_tcp_listen) {
 		c->tcp_listen[c->n_tcp_listen++] = options_dst_port(c, WL_P_TCP);
 		if (c->tcp_listen[0] != DNS_PORT)

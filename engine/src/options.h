@@ -9,6 +9,7 @@
 #include "proto_dns.h"
 #include "json_out.h"
 #include "vlan.h"
+#include "ports.h"
 
 enum wl_role { WL_ROLE_TX = 0, WL_ROLE_RX, WL_ROLE_BOTH };
 enum wl_mode { WL_MODE_CONTINUOUS = 0, WL_MODE_BURST, WL_MODE_RATE, WL_MODE_BACKOFF, WL_MODE_RANDOM };
@@ -26,6 +27,9 @@ struct wl_config {
 	int mode;
 	uint16_t port_id;
 	uint32_t workers;           /* data loops, one rx/tx queue pair each */
+	uint16_t ports[WL_MAX_PORTS]; /* --port repeated: [0] generates, all receive; n_ports 0: port_id alone */
+	unsigned n_ports;
+	int stamp;                  /* --stamp: sequence + send time in each generated UDP payload (stamp.h) */
 
 	uint32_t src_ip, dst_ip, ip; /* host order; 0 = unset */
 	int ip_version;             /* 4 or 6 (derived from the addresses when not given) */

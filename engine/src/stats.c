@@ -85,13 +85,7 @@ void counters_add(struct wl_counters *dst, const struct wl_counters *src)
 	const uint64_t *s = (const uint64_t *)src;
 	for (size_t i = 0; i < offsetof(struct wl_counters, rtt) / sizeof(uint64_t); i++)
 		d[i] += s[i];
-	struct rtt_hist *h = &dst->rtt;
-	h->count += src->rtt.count;
-	h->sum_ns += src->rtt.sum_ns;
-	if (src->rtt.max_ns > h->max_ns)
-		h->max_ns = src->rtt.max_ns;
-	for (unsigned i = 0; i < RTT_BUCKETS; i++)
-		h->b[i] += src->rtt.b[i];
+	hist_merge(&dst->rtt, &src->rtt);
 	struct ipd_stats *p = &dst->ipd;
 	const struct ipd_stats *q = &src->ipd;
 	if (q->pkts && (!p->t0_tsc || q->t0_tsc < p->t0_tsc))
@@ -105,6 +99,15 @@ void counters_add(struct wl_counters *dst, const struct wl_counters *src)
 	p->target_pps += q->target_pps;
 	p->active |= q->active;
 	vlan_counters_add(&dst->vlans, &src->vlans);
+	for (unsigned k = 0; k < WL_MAX_PORTS; k++) {
+		dst->port[k].tx_packets += src->port[k].tx_packets;
+		dst->port[k].tx_bytes += src->port[k].tx_bytes;
+		dst->port[k].rx_packets += src->port[k].rx_packets;
+		dst->port[k].rx_bytes += src->port[k].rx_bytes;
+	}
+	lat_merge(&dst->lat, &src->lat);
+	seq_sums_add(&dst->seq, &src->seq);
+	dst->stamped += src->stamped;
 }
 
 double ipd_achieved_pps(const struct ipd_stats *d, uint64_t hz)
@@ -253,6 +256,9 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 	rx_host_render(j, c);
 	stats_render_breakdown(j, v);
 	vlan_counters_json(j, &c->vlans, c->tx_packets);
+	/* the tail that never arrived is lost only once nothing is in flight */
+	if (v->stamp)
+		lat_render(j, &c->lat, &c->seq, v->reason ? c->stamped : 0);
 	if (v->reason) {
 		jb_kdbl(j, "duration_s", v->duration_s, 6);
 		jb_kstr(j, "reason", v->reason);

@@ -9,41 +9,15 @@
 #include "rx_validate.h"
 #include "ipv4_reasm.h"
 #include "vlan.h"
+#include "hist.h"
+#include "latency.h"
+#include "ports.h"
 
 struct proto_ctr {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
 	uint64_t requests, answers_sent, answers_matched, errors;
 };
 
-/* Log-linear histogram of nanoseconds: exact below 64 ns, then 32
- * sub-buckets per power of two (about 3% resolution). */
-#define RTT_SUB 32
-#define RTT_BUCKETS (64 + 40 * RTT_SUB)
-struct rtt_hist {
-	uint64_t count, max_ns, sum_ns;
-	uint64_t b[RTT_BUCKETS];
-};
-static inline unsigned rtt_bucket(uint64_t ns)
-{
-	if (ns < 64)
-		return (unsigned)ns;
-	unsigned e = 63u - (unsigned)__builtin_clzll(ns);  /* >= 6 */
-	unsigned m = (unsigned)(ns >> (e - 5)) & (RTT_SUB - 1);
-	unsigned idx = 64 + (e - 6) * RTT_SUB + m;
-	return idx < RTT_BUCKETS ? idx : RTT_BUCKETS - 1;
-}
-static inline void rtt_add(struct rtt_hist *h, uint64_t ns)
-{
-	h->b[rtt_bucket(ns)]++;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
-/* Representative value (ns) of bucket i (its midpoint). */
-double rtt_bucket_value(unsigned i);
-/* p in (0,1]: nanoseconds at that quantile (0 if empty); never above max. */
-double rtt_quantile(const struct rtt_hist *h, double p);
 
 struct ipd_stats {
 	uint64_t n;          /* gaps measured */
@@ -73,6 +47,10 @@ struct wl_counters {
 	struct ipd_stats ipd;
 	/* not a flat counter array: folded with vlan_counters_add */
 	struct vlan_counters vlans;   /* frames received per tag stack (vlan.h) */
+	struct port_ctr port[WL_MAX_PORTS];  /* by port index (ports.h) */
+	struct lat_stats lat;         /* --stamp: one-way latency of stamped arrivals */
+	struct seq_sums seq;          /* --stamp: their sequence numbers */
+	uint64_t stamped;             /* --stamp: stamped frames this engine sent */
 } __attribute__((aligned(64)));
 
 /* Add src into dst: every counter summed, RTT histograms merged, pacing
@@ -109,6 +87,7 @@ struct stats_view {
 	unsigned n_workers;
 	const struct stats_port_view *ports;
 	unsigned n_ports;
+	int stamp;                 /* --stamp: "latency" and "sequence" */
 	double duration_s;         /* summary only */
 	const char *reason;        /* summary only */
 };

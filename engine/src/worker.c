@@ -20,6 +20,7 @@
 #include "proto_dns.h"
 #include "ipv4_frag.h"
 #include "ipv6_frag.h"
+#include "stamp.h"
 
 volatile int wl_force_quit;
 
@@ -113,6 +114,12 @@ static int build_templates(struct worker *w, int proto)
 			random_message(&r, msg, &ml);
 			x.msg = (const uint8_t *)msg;
 			x.msg_len = ml;
+		}
+		uint8_t stamped[STAMP_LEN + WL_MAX_MESSAGE];
+		if (c->stamp && proto == WL_P_UDP) {
+			x.msg_len = stamp_payload(stamped, sizeof(stamped), w->stamp_stream, c->message, c->message_len,
+						  ETH_HLEN + (c->ip_version == 6 ? IPV6_HLEN : IPV4_HLEN) + UDP_HLEN, c->size);
+			x.msg = stamped;
 		}
 		x.index = i;
 		if (!ops->build(t, &x)) {
@@ -227,6 +234,8 @@ static inline void count_tx(struct worker *w, unsigned pf, uint32_t len)
 		w->c.fam[(pf & PEND_V6) != 0].tx_packets++;
 	w->c.tx_packets++;
 	w->c.tx_bytes += len;
+	w->c.port[w->cur].tx_packets++;
+	w->c.port[w->cur].tx_bytes += len;
 	w->c.p[proto].tx_packets++;
 	w->c.p[proto].tx_bytes += len;
 }
@@ -257,7 +266,7 @@ static int send_frame_tagged(struct worker *w, const uint8_t *data, size_t len, 
 	if (w->pcap_on)
 		pcap_frame(w, now, p, len);
 	for (int tries = 0; tries < 64; tries++) {
-		if (rte_eth_tx_burst(w->qport, w->queue, &m, 1) == 1) {
+		if (rte_eth_tx_burst(w->cur ? w->wp[w->cur].info->id : w->qport, w->cur ? 0 : w->queue, &m, 1) == 1) {
 			count_tx(w, (unsigned)proto | family_bits(data, len), (uint32_t)len);
 			return 0;
 		}
@@ -323,6 +332,8 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 				bytes += w->pend_len[i];
 			w->c.tx_packets += sent;
 			w->c.tx_bytes += bytes;
+			w->c.port[0].tx_packets += sent; /* the generator's port */
+			w->c.port[0].tx_bytes += bytes;
 			w->c.p[pr & PEND_PROTO].tx_packets += sent;
 			w->c.p[pr & PEND_PROTO].tx_bytes += bytes;
 			if (pr & (PEND_V4 | PEND_V6))
@@ -368,6 +379,7 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 	const int req = w->ops->is_request;
 	const int key16 = w->ops->key16;
 	const int fragmenting = w->cfg->fragment_size && proto != WL_P_ETH && proto != WL_P_ARP;
+	const int stamping = w->cfg->stamp;
 	for (unsigned i = 0; i < n; i++) {
 		const struct wl_tmpl *t = &w->tmpls[w->n_tmpls == 1 ? 0 : rng_below(&w->rng, w->n_tmpls)];
 		if (reuse_key)
@@ -397,6 +409,11 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 				key &= 0xffff;
 		}
 		tmpl_fill(t, d, key, sport);
+		if (stamping) {
+			stamp_fill(d, (uint16_t)(t->sport_off + UDP_HLEN), t->csum_off, w->stamp_seq++,
+				   ticks_to_ns(w, now - w->t0));
+			w->c.stamped++;
+		}
 		if (unlikely(req)) {
 			if (proto == WL_P_ARP) {
 				arp_push(w, now);
@@ -613,6 +630,21 @@ static int send_answer(struct worker *w, const uint8_t *data, size_t len, int pr
 	return 0;
 }
 
+/* The host of the port the frame in hand came in on. */
+static inline struct rxv_cfg *rxv_here(struct worker *w) { return w->cur ? &w->wp[w->cur].rxv : &w->rxv; }
+static inline struct resp_cfg *resp_here(struct worker *w) { return w->cur ? &w->wp[w->cur].resp : &w->resp; }
+
+/* --stamp: a stamped datagram addressed to us; its one-way latency
+ * from the same TSC that stamped it. */
+static inline void stamp_arrival(struct worker *w, const uint8_t *d, const struct pkt_info *pi, uint64_t now)
+{
+	struct stamp st;
+	if (stamp_parse(d + pi->pl_off, pi->pl_len, &st) < 0)
+		return;
+	lat_add(&w->c.lat, (int64_t)ticks_to_ns(w, now - w->t0) - (int64_t)st.tx_ns);
+	seq_add(w->seq, &w->c.seq, st.stream, st.seq);
+}
+
 /* Gratuitous ARP (RFC 826, RFC 5227 2.3): the peer's new MAC replaces the
  * resolved one (templates included); a claim on our address is a conflict. */
 static void arp_learn(struct worker *w, const uint8_t *d, const struct pkt_info *pi)
@@ -621,7 +653,8 @@ static void arp_learn(struct worker *w, const uint8_t *d, const struct pkt_info 
 	if (!arp_is_gratuitous(pi))
 		return;
 	w->c.arp_gratuitous++;
-	if ((pi->arp_spa == w->resp.ip || pi->arp_spa == w->cfg->src_ip) && memcmp(sha, w->resp.mac, ETH_ALEN))
+	const struct resp_cfg *me = resp_here(w);
+	if ((pi->arp_spa == me->ip || pi->arp_spa == w->cfg->src_ip) && memcmp(sha, me->mac, ETH_ALEN))
 		w->c.arp_conflicts++;
 	if (w->cfg->role == WL_ROLE_RX || w->cfg->has_dst_mac || pi->arp_spa != w->cfg->dst_ip ||
 	    !memcmp(sha, w->dst_mac, ETH_ALEN))
@@ -675,6 +708,8 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 		w->c.fam[pi.ethertype == ETHERTYPE_IPV6].rx_packets++;
 	if (pi.vlan)
 		vlan_count_rx(&w->c.vlans, vlan_key(pi.vlan, pi.vlan_tci));
+	w->c.port[w->cur].rx_packets++;
+	w->c.port[w->cur].rx_bytes += len;
 	if (w->pcap_on)
 		pcap_frame(w, now, d, len);
 	if (cls == WL_C_MALFORMED) {
@@ -689,15 +724,17 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 	w->c.p[cls].rx_packets++;
 	w->c.p[cls].rx_bytes += len;
 	if (cls == WL_C_TCP && (pi.tcp_flags & TCP_RST) &&
-	    (pi.ip6 ? !memcmp(pi.ip6_dst, w->cfg->src_ip6, IPV6_ALEN) || !memcmp(pi.ip6_dst, w->resp.ip6, IPV6_ALEN)
-		    : pi.ip_dst == w->cfg->src_ip || pi.ip_dst == w->resp.ip))
+	    (pi.ip6 ? !memcmp(pi.ip6_dst, w->cfg->src_ip6, IPV6_ALEN) || !memcmp(pi.ip6_dst, resp_here(w)->ip6, IPV6_ALEN)
+		    : pi.ip_dst == w->cfg->src_ip || pi.ip_dst == resp_here(w)->ip))
 		w->c.resets++;
 
-	int why = rxv_check(&w->rxv, d, len, &pi);
+	int why = rxv_check(rxv_here(w), d, len, &pi);
 	if (why) {
 		w->c.refused[why]++;
 		return;
 	}
+	if (w->seq && cls == WL_C_UDP && !pi.frag)
+		stamp_arrival(w, d, &pi, now);
 	if (cls == WL_C_ARP) {
 		if (w->dad_active)
 			arp_dad_on_arp(&w->dad, d, &pi);
@@ -717,7 +754,7 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 			w->c.refused[rxv_malformed_reason(&pi)] += cls == WL_C_MALFORMED;
 			return;
 		}
-		why = rxv_check(&w->rxv, d, len, &pi);
+		why = rxv_check(rxv_here(w), d, len, &pi);
 		if (why) {
 			w->c.refused[why]++;
 			return;
@@ -730,13 +767,14 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 	if (w->tcp_to_client)
 		return;
 
-	if (!w->resp.ip && !w->resp.has_ip6)
+	struct resp_cfg *resp = resp_here(w);
+	if (!resp->ip && !resp->has_ip6)
 		return;
 	unsigned ev = 0;
 	w->tcps.now_ms = ticks_to_ns(w, now - w->t0) / 1000000;
 	int big = len > ETH_MAX_FRAME;
 	uint8_t *o = big ? w->big_out : out;
-	size_t olen = respond(&w->resp, d, len, &pi, o, big ? REASM_MAX_FRAME : WL_MAX_FRAME, &ev);
+	size_t olen = respond(resp, d, len, &pi, o, big ? REASM_MAX_FRAME : WL_MAX_FRAME, &ev);
 	if (ev & RESP_TCP_HANDSHAKE)
 		w->c.handshakes++;
 	if (ev & RESP_ERROR)
@@ -747,22 +785,32 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 	}
 }
 
-static inline unsigned rx_poll(struct worker *w, uint64_t now)
+static inline unsigned rx_poll_port(struct worker *w, unsigned k, uint64_t now)
 {
 	struct rte_mbuf *rx[RX_BURST];
-	uint16_t n = rte_eth_rx_burst(w->qport, w->queue, rx, RX_BURST);
+	uint16_t n = k ? rte_eth_rx_burst(w->wp[k].info->id, 0, rx, RX_BURST) : rte_eth_rx_burst(w->qport, w->queue, rx, RX_BURST);
 	if (!n)
 		return 0;
-	now = rte_rdtsc(); /* arrival time of this burst, for RTT and pcap */
+	now = rte_rdtsc(); /* arrival time of this burst, for RTT, latency and pcap */
+	w->cur = k;
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
 		rx_one(w, rx[i], now);
 	}
+	w->cur = 0;
 	/* received data overwrote whatever template these mbufs held */
 	for (uint16_t i = 0; i < n; i++)
 		*RTE_MBUF_DYNFIELD(rx[i], w->stamp_off, uint32_t *) = 0;
 	rte_pktmbuf_free_bulk(rx, n);
+	return n;
+}
+
+static inline unsigned rx_poll(struct worker *w, uint64_t now)
+{
+	unsigned n = rx_poll_port(w, 0, now);
+	for (unsigned k = 1; k < w->n_ports; k++)
+		n += rx_poll_port(w, k, now);
 	return n;
 }
 
@@ -1177,6 +1225,18 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 		w->tcps.idle_ms = cfg->tcp_idle_ms;
 		w->resp.tcp = &w->tcps;
 	}
+	w->n_ports = 1;
+	w->wp[0].info = port;
+	if (cfg->stamp) {
+		w->seq = rte_zmalloc("wl_seq", sizeof(*w->seq), 64);
+		if (!w->seq) {
+			fprintf(stderr, "wirelab-engine: out of memory for --stamp sequence tracking (raise -m)\n");
+			return -1;
+		}
+		seq_init(w->seq);
+		lat_init(&w->c.lat);
+		w->stamp_stream = (uint16_t)index; /* tx port index 0 << 8 | worker */
+	}
 	memcpy(w->rxv.mac, cfg->src_mac, ETH_ALEN);
 	w->rxv.vlan = cfg->vlan;
 	vlan_counters_init(&w->c.vlans, &cfg->vlan);
@@ -1218,8 +1278,41 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	return 0;
 }
 
+/* The addresses one port answers for; TCP stays with the single-port responder. */
+static void port_host(struct rxv_cfg *v, struct resp_cfg *r, uint32_t ip, int arp_only, const uint8_t *ip6)
+{
+	r->ip = ip;
+	r->arp_only = (uint8_t)arp_only;
+	r->tcp = NULL;
+	r->has_ip6 = v->has_ip6 = ip6 != NULL;
+	if (ip6) {
+		memcpy(r->ip6, ip6, IPV6_ALEN);
+		memcpy(v->ip6, ip6, IPV6_ALEN);
+	}
+}
+
+int worker_add_port(struct worker *w, const struct port_info *port)
+{
+	const struct wl_config *c = w->cfg;
+	if (w->n_ports == WL_MAX_PORTS)
+		return -1;
+	struct worker_port *p = &w->wp[w->n_ports];
+	p->info = port;
+	p->rxv = w->rxv;
+	p->resp = w->resp;
+	memcpy(p->rxv.mac, port->mac, ETH_ALEN);
+	memcpy(p->resp.mac, port->mac, ETH_ALEN);
+	port_host(&p->rxv, &p->resp, c->ip, 0, c->has_ip6 ? c->ip6 : NULL);
+	/* the generator's port is the host of --src-ip alone: it answers ARP/NDP for it */
+	if (w->n_ports == 1)
+		port_host(&w->rxv, &w->resp, c->src_ip, 1, c->has_src_ip6 ? c->src_ip6 : NULL);
+	w->n_ports++;
+	return 0;
+}
+
 void worker_fini(struct worker *w)
 {
+	rte_free(w->seq);
 	if (w->pcap_on) {
 		pcapw_close(&w->pcap);
 		if (w->pcap.failed)

@@ -17,6 +17,8 @@
 #include "ipv4_reasm.h"
 #include "arp_dad.h"
 #include "proto.h"
+#include "latency.h"
+#include "ports.h"
 
 #define WL_MAX_TMPLS 64
 #define WL_REQ_SLOTS 65536
@@ -142,6 +144,21 @@ struct worker {
 	struct pcapw pcap;
 	int pcap_on;
 
+	/* several ports: wp[0].info is `port`, whose host is rxv/resp above;
+	 * every other port answers as its own host (its MAC, --ip) */
+	unsigned n_ports;
+	unsigned cur;              /* port index the frame in hand came in on (answers leave there) */
+	struct worker_port {
+		const struct port_info *info;
+		struct rxv_cfg rxv;
+		struct resp_cfg resp;
+	} wp[WL_MAX_PORTS];
+
+	/* --stamp (stamp.h): the stream this worker sends, the receiving side's tracker */
+	uint32_t stamp_seq;
+	uint16_t stamp_stream;
+	struct seq_track *seq;
+
 	/* unsent tx */
 	struct rte_mbuf *pend[WL_MAX_BURST];
 	unsigned n_pend, pend_gen;  /* pend_gen: how many pending are generator packets */
@@ -165,6 +182,8 @@ struct worker {
 int worker_init(struct worker *w, const struct wl_config *cfg, const struct port_info *port,
 		struct rte_mempool *pool, unsigned index, unsigned n, uint64_t hz, uint64_t t0, uint64_t wall0_ns);
 uint64_t worker_calibrate_tsc_hz(void);
+/* Another port (after worker_init): receives and answers as its own host. */
+int worker_add_port(struct worker *w, const struct port_info *port);
 int worker_main(void *arg);
 void worker_event(struct worker *w, const char *event, const char *extra_json);
 void worker_fini(struct worker *w);

@@ -83,13 +83,24 @@ void engine_emit_stats(struct engine *e, uint64_t now, const char *reason)
 		have_rtt |= w->have_rtt;
 		have_backoff |= w->have_backoff;
 	}
-	port_stats(e->port, &imissed, &oerrors);
-	struct stats_port_view pv = {
-		.port = e->port->id, .name = e->port->name,
-		.tx_packets = total.tx_packets, .tx_bytes = total.tx_bytes,
-		.rx_packets = total.rx_packets, .rx_bytes = total.rx_bytes,
-		.rx_missed = imissed, .tx_dropped = total.tx_dropped + oerrors,
-	};
+	struct stats_port_view pv[WL_MAX_PORTS];
+	unsigned n_ports = e->w[0].n_ports;
+	imissed = oerrors = 0;
+	for (unsigned k = 0; k < n_ports; k++) {
+		/* the other ports (--port) are worker 0's */
+		const struct port_info *pi = k ? e->w[0].wp[k].info : e->port;
+		uint64_t m, o;
+		port_stats(pi, &m, &o);
+		imissed += m;
+		oerrors += o;
+		const struct port_ctr *pc = &total.port[k];
+		pv[k] = (struct stats_port_view){
+			.port = pi->id, .name = pi->name,
+			.tx_packets = pc->tx_packets, .tx_bytes = pc->tx_bytes,
+			.rx_packets = pc->rx_packets, .rx_bytes = pc->rx_bytes,
+			.rx_missed = m, .tx_dropped = o + (k ? 0 : total.tx_dropped),
+		};
+	}
 	double t = (double)(now - e->t0) / (double)e->hz;
 	struct stats_view v = {
 		.type = reason ? "summary" : "stats",
@@ -106,8 +117,9 @@ void engine_emit_stats(struct engine *e, uint64_t now, const char *reason)
 		.achieved_pps = e->n > 1 ? achieved : 0,
 		.workers = wv,
 		.n_workers = e->n,
-		.ports = &pv,
-		.n_ports = 1,
+		.ports = pv,
+		.n_ports = n_ports,
+		.stamp = e->cfg->stamp,
 		.duration_s = t,
 		.reason = reason,
 	};

@@ -20,4 +20,16 @@ static inline int split_args(const char *line, char *buf, size_t cap, char **arg
 	argv[argc] = NULL;
 	return argc;
 }
+/* stderr to /dev/null around calls whose one-line refusal is expected */
+static inline FILE *stderr_mute(void)
+{
+	FILE *saved = stderr;
+	stderr = fopen("/dev/null", "w");
+	return saved;
+}
+static inline void stderr_restore(FILE *saved)
+{
+	fclose(stderr);
+	stderr = saved;
+}
 #endif

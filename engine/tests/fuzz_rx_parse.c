@@ -7,7 +7,9 @@
  * a scripted TCP conversation: each step a segment whose sequence and
  * acknowledgment numbers are offsets from what the server last said, so
  * the fuzzer reaches every connection state; over IPv6 when the first
- * byte also has bit 1 set. Built with -Dfuzz=true. */
+ * byte also has bit 1 set. A UDP payload goes through the --stamp reader
+ * and the sequence tracker and latency histogram it feeds (one tracker
+ * across inputs, so streams meet). Built with -Dfuzz=true. */
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
@@ -24,6 +26,8 @@
 #include "csum.h"
 #include "ipv6.h"
 #include "vlan.h"
+#include "stamp.h"
+#include "latency.h"
 
 static struct dns_record recs[3] = {
 	{ "www.example.com", 0x0a000001, 0, { 0 } },
@@ -81,6 +85,36 @@ static void to_client(const uint8_t *o, size_t n, int our_syn)
 	}
 }
 
+/* --stamp's receiving side (worker.c stamp_arrival) on a datagram. */
+static void stamped(const uint8_t *f, const struct pkt_info *pi)
+{
+	static struct seq_track tr;
+	static struct seq_sums sums;
+	static struct lat_stats lat;
+	static int init;
+	if (!init) {
+		seq_init(&tr);
+		lat_init(&lat);
+		init = 1;
+	}
+	struct stamp st;
+	if (stamp_parse(f + pi->pl_off, pi->pl_len, &st) < 0)
+		return;
+	/* what was read writes back to the same bytes */
+	uint8_t again[STAMP_LEN];
+	stamp_write(again, &st);
+	if (memcmp(again, f + pi->pl_off, STAMP_LEN))
+		__builtin_trap();
+	uint64_t before = sums.received + sums.duplicates + sums.untracked;
+	seq_add(&tr, &sums, st.stream, st.seq);
+	lat_add(&lat, (int64_t)(st.tx_ns & 0xffffffffffull) - (int64_t)(st.seq & 0xffff));
+	/* every arrival is counted exactly once, in one of three places */
+	if (sums.received + sums.duplicates + sums.untracked != before + 1 || tr.n > SEQ_STREAMS)
+		__builtin_trap();
+	if (lat.h.count && (lat.min_ns > lat.h.max_ns))
+		__builtin_trap();
+}
+
 static void one_frame(uint8_t *f, size_t size)
 {
 	static uint8_t out[WL_MAX_FRAME];
@@ -133,6 +167,8 @@ static void one_frame(uint8_t *f, size_t size)
 	int why = rxv_check(&vc, f, size, &pi);
 	if (pi.vlan && !(size & 2) && vlan_key(pi.vlan, pi.vlan_tci) != (1u << 24) && why != RXV_VLAN)
 		__builtin_trap();
+	if (cls == WL_C_UDP && !pi.frag)
+		stamped(f, &pi);
 	if (pi.frag) {
 		const uint8_t *whole;
 		size_t wl = reasm_add(ra, f, size, &pi, clock++, &whole);

@@ -2,9 +2,11 @@
 """Seed frames for the rx fuzz target: the fragments of echo requests and
 UDP datagrams (in order, overlapping, duplicated), ARP probes and
 announcements, IPv6 (echo, NS, UDP behind extension headers, a fragment, a TCP6 SYN,
-DNS6 queries for AAAA over UDP and TCP, a TCP6 scripted conversation), and
-802.1Q/QinQ-tagged frames (well-formed, cut inside a tag, three deep), so the fuzzer
-starts inside reassembly, ARP, NDP, the extension-header walk, TCP/DNS over IPv6 and the tag walk.
+DNS6 queries for AAAA over UDP and TCP, a TCP6 scripted conversation),
+802.1Q/QinQ-tagged frames (well-formed, cut inside a tag, three deep), and --stamp
+datagrams (engine/src/stamp.h: in order, late, repeated, IPv4 and IPv6), so the fuzzer
+starts inside reassembly, ARP, NDP, the extension-header walk, TCP/DNS over IPv6, the
+tag walk and the sequence tracker.
 Usage: fuzz_seeds.py DIR"""
 import os
 import struct
@@ -118,6 +120,20 @@ seeds.append(tagged(echo, tag(0x8100, 100))[:16])                             # 
 seeds.append(tagged(echo, tag(0x88a8, 100), tag(0x8100, 200))[:20])           # cut before the inner type
 seeds.append(tagged(echo, tag(0x8100, 4095))[:18 + 10])                       # reserved VID, IPv4 cut short
 seeds.append(ME + PEER + tag(0x8100, 100) + b"\x81\x00")                      # a tag announcing another, then nothing
+
+# --stamp: magic "WLS1", stream, seq, tx_ns (stamp.h), the whole payload of a 60-byte frame
+def stamp(stream, seq, ns):
+    return struct.pack("!IHIQ", 0x574C5331, stream, seq, ns)
+
+def udp4(payload):
+    body = struct.pack("!HHHH", 10000, 9000, 8 + len(payload), 0) + payload
+    c = csum(SRC + DST + struct.pack("!xBH", 17, len(body)) + body)
+    return ETH + ip(17, body[:6] + struct.pack("!H", c or 0xFFFF) + body[8:], 9, 0, False)
+
+for seq in (0, 1, 3, 2, 2, 0xFFFFFFFF):
+    seeds.append(udp4(stamp(0, seq, 1000 + seq)))
+seeds.append(udp4(stamp(0x0101, 5, 7) + b"after the stamp"))
+seeds.append(ip6(17, l4_6(17, struct.pack("!HHHH", 10000, 9000, 26, 0) + stamp(1, 4, 99), 6)))
 os.makedirs(sys.argv[1], exist_ok=True)
 for i, s in enumerate(seeds):
     with open(os.path.join(sys.argv[1], "seed-%02d" % i), "wb") as f:

@@ -19,6 +19,7 @@
 #include "json_out.h"
 
 #include "check.h"
+#include "parse_args.h"
 
 static const struct parse_cfg PCFG = { ETHERTYPE_WL_DEFAULT, 0 };
 static struct wl_l2l3 A = {
@@ -400,18 +401,6 @@ static void test_counters_add(void)
 	CHECK_EQ(a.ipd.t0_tsc, 50);
 	CHECK_EQ(a.ipd.t1_tsc, 950);
 	CHECK(a.ipd.target_pps == 1000); /* the workers' shares add up to the target */
-}
-
-static int parse_args(struct wl_config *c, const char *line)
-{
-	char buf[1024], *argv[64];
-	int argc = split_args(line, buf, sizeof(buf), argv, 64);
-	FILE *saved = stderr;
-	stderr = fopen("/dev/null", "w");
-	int rc = options_parse(c, argc, argv);
-	fclose(stderr);
-	stderr = saved;
-	return rc;
 }
 
 static void test_options(void)

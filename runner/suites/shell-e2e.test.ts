@@ -26,6 +26,7 @@ const SUITES: readonly ShellSuite[] = [
   { script: "engine/tests/e2e_ipv6.sh", timeoutMs: 180_000 },
   { script: "engine/tests/e2e_workers.sh", timeoutMs: 240_000 },
   { script: "engine/tests/e2e_vlan.sh", timeoutMs: 300_000 },
+  { script: "engine/tests/e2e_ports.sh", timeoutMs: 180_000 },
   { script: "xdp/tests/e2e.sh", timeoutMs: 300_000 },
   { script: "xdp/tests/v6-vlan.sh", timeoutMs: 180_000 },
 ];

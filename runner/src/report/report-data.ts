@@ -10,6 +10,8 @@ import type { CounterTotals, RunRow, RunStore, SampleRow } from "../store/run-st
 import { findXdpBench, type XdpBench } from "./xdp-bench-source.ts";
 import { breakdownOf, hasBreakdown, type IpVersion } from "../traffic/breakdown.ts";
 import type { HostBreakdown } from "./breakdown-section.ts";
+import { findRfc2544 } from "./rfc2544-report.ts";
+import type { Rfc2544Result } from "../scenario/rfc2544.ts";
 
 export interface HostTotals {
   host: string;
@@ -39,6 +41,8 @@ export interface ReportData {
   xdpBench: XdpBench | null;
   /** Per host: workers, ports, families, VLANs, one-way latency (only hosts with something to show). */
   breakdowns: HostBreakdown[];
+  /** RFC 2544 throughput searches of a scenario run (rfc2544_<step>.json in its directory). */
+  rfc2544: Rfc2544Result[];
 }
 
 export class UnknownRunError extends Error {
@@ -122,6 +126,7 @@ export function loadReportData(runDir: string, store: RunStore, runId: string, o
     traffic,
     xdpBench: findXdpBench(runDir, options.xdpBench),
     breakdowns: hostBreakdowns(traffic, store.finalBreakdowns(runId)),
+    rfc2544: findRfc2544(runDir),
   };
 }
 

@@ -1,6 +1,7 @@
 // report.html: one self-contained page (inline CSS and SVG, no script, no
 // network) with rate-over-time per host, RTT percentiles, XDP-vs-baseline
 // bars when a bench result is present, and the tables of results.md.
+import { rfc2544Html } from "./rfc2544-report.ts";
 import type { SampleRow } from "../store/run-store.ts";
 import type { BenchPoint } from "../xdp/bench/bench-point.ts";
 import { escapeXml as esc, num } from "./format.ts";
@@ -128,6 +129,7 @@ export function renderHtml(data: ReportData): string {
 <section><h2>Rates and RTT</h2>${charts.length ? `<div class="charts">${charts.join("\n")}</div>` : `<p class="note">No samples were stored for this run.</p>`}
 ${rtt ? "" : `<p class="note">No RTT measured: this protocol got no answers to time (e.g. UDP without --udp-echo).</p>`}</section>
 ${xdp.length ? `<section><h2>XDP vs baseline</h2><div class="charts">${xdp.join("\n")}</div><p class="note">From ${esc(data.xdpBench!.source)} (${esc(data.xdpBench!.preset)}, ${esc(data.xdpBench!.state)}).</p></section>` : ""}
+${rfc2544Html(data.rfc2544)}
 <section><h2>Totals per host and protocol</h2>${data.totals.length ? table(TOTALS_HEAD, data.totals.map(totalsRow)) : `<p class="note">No packets counted.</p>`}
 <p class="note">${esc(totalsSource(data))}${data.rtt ? ` RTT p50 ${esc(num(data.rtt.p50))} us, p99 ${esc(num(data.rtt.p99))} us.` : ""}</p></section>
 ${breakdownTables(data.breakdowns).map((t) => `<section><h2>${esc(t.title)}</h2>${table(t.head, t.rows, 2)}${t.note ? `<p class="note">${esc(t.note)}</p>` : ""}</section>`).join("\n")}

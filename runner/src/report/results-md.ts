@@ -1,5 +1,6 @@
 // results.md: the summary a person reads first.
 import { markdownTable, num } from "./format.ts";
+import { rfc2544Markdown } from "./rfc2544-report.ts";
 import type { ReportData } from "./report-data.ts";
 import { breakdownTables } from "./breakdown-section.ts";
 import { durationOf, keyValues, TOTALS_HEAD, totalsRow, totalsSource } from "./run-summary.ts";
@@ -31,6 +32,7 @@ export function renderMarkdown(data: ReportData): string {
     out.push("## XDP vs baseline", "", `From ${b.source} (${b.preset}, ${b.state}).`, "",
       markdownTable(["mode", "target pps", "absorbed pps", "loss", "task ms/Mpkt"], b.points.map((p) => [p.mode, num(p.target_pps), num(p.absorbed_pps), `${(p.loss * 100).toFixed(2)}%`, num(p.task_ms_per_mpkt, 1)])), "");
   }
+  out.push(...rfc2544Markdown(data.rfc2544));
   out.push("## Spec", "", ...keyValues(run.spec).map(([k, v]) => `- ${k}: \`${v}\``), "", "## Provenance", "", ...keyValues(run.provenance).map(([k, v]) => `- ${k}: \`${v}\``), "");
   out.push("Files: results.json (engine summaries), results.csv (one row per sample), breakdown.csv (per worker, port, IP family and VLAN, per sample), junit.xml, report.html (charts), samples.jsonl, run.log.", "");
   return out.join("\n");

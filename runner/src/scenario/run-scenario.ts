@@ -15,6 +15,8 @@ import type { AppliedPoint } from "../../../infra/src/netns/impairments.ts";
 import { lossOnPath, setStepImpairments, type StepImpairments } from "./impair-step.ts";
 import { replayPcap, type ReplayResult } from "./pcap-replay.ts";
 import { answerChecks } from "./engine-replay.ts";
+import { RFC2544_FILE } from "../report/rfc2544-report.ts";
+import { runRfc2544, type Rfc2544Result } from "./rfc2544.ts";
 import { checkHosts, readScenario } from "./scenario-file.ts";
 import type { Flow, Scenario, Step } from "./scenario-schema.ts";
 import { flowCounts, lossCheck, lossWithinCheck, rxRatioCheck, trafficChecks } from "./step-checks.ts";
@@ -41,6 +43,8 @@ export interface StepRun {
   readonly reason?: string;
   readonly flows: FlowOutcome[];
   readonly replay?: ReplayResult & { readonly checks: CheckResult[] };
+  /** The throughput search of an rfc2544 step, and its checks (a rate found per frame size). */
+  readonly rfc2544?: Rfc2544Result & { readonly checks: CheckResult[] };
   /** What every host of the lab spent during this run. */
   readonly hostSamples: HostSample[];
 }
@@ -82,7 +86,7 @@ export interface RunScenarioOptions {
 /** Every check of every step and sweep rate, named `<step>[@<pps>]/<check>`: a scenario run's verdicts. */
 export function scenarioChecks(result: ScenarioResult): CheckResult[] {
   return result.steps.flatMap((s) =>
-    s.runs.flatMap((r) => [...r.flows.flatMap((f) => f.checks), ...(r.replay?.checks ?? [])].map((c) => ({ ...c, name: `${s.name}${r.pps !== undefined ? `@${r.pps}` : ""}/${c.name}` }))),
+    s.runs.flatMap((r) => [...r.flows.flatMap((f) => f.checks), ...(r.replay?.checks ?? []), ...(r.rfc2544?.checks ?? [])].map((c) => ({ ...c, name: `${s.name}${r.pps !== undefined ? `@${r.pps}` : ""}/${c.name}` }))),
   );
 }
 
@@ -153,7 +157,8 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
             })
           : undefined;
         try {
-          if (step.replay) runs.push({ ...(await replayRun(sc, step, runId)), hostSamples });
+          if (step.rfc2544) runs.push({ ...(await rfc2544Run(step, runId)), hostSamples });
+          else if (step.replay) runs.push({ ...(await replayRun(sc, step, runId)), hostSamples });
           else runs.push({ ...(await flowsRun(sc, step, runId, pps, onPath)), hostSamples });
         } finally {
           await mon?.stop();
@@ -203,6 +208,24 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
       const bad = flows.filter((f) => f.verdict !== "passed");
       const verdict: Verdict = flows.some((f) => f.verdict === "interrupted") ? "interrupted" : bad.length ? "failed" : "passed";
       return { ...(pps !== undefined ? { pps } : {}), verdict, ...(bad.length ? { reason: bad.map((f) => `${f.tx}->${f.rx} ${f.protocol}: ${f.reason}`).join("; ") } : {}), flows };
+    }
+
+    async function rfc2544Run(step: Step, runId: string): Promise<Omit<StepRun, "hostSamples">> {
+      const r = await runRfc2544(inv, step.rfc2544!, {
+        step: step.name,
+        runId,
+        transport: (h) => fixture.transport(h),
+        ...(options.signal ? { signal: options.signal } : {}),
+        log: (line) => appendFileSync(join(dir, "run.log"), `${new Date().toISOString()} [${step.name}] ${line}\n`),
+      });
+      writeFileSync(join(dir, RFC2544_FILE(step.name)), JSON.stringify(r, null, 2) + "\n");
+      const checks: CheckResult[] = r.sizes.map((s) => ({
+        name: `throughput ${s.frameSize} B`,
+        ok: s.pps > 0,
+        detail: s.pps > 0 ? `${Math.round(s.pps)} pps (${s.mbps.toFixed(1)} Mbit/s) with no loss, ${s.trials.length} trials` : `no rate without loss${s.error ? `: ${s.error}` : ` in ${s.trials.length} trials`}`,
+      }));
+      const bad = checks.filter((c) => !c.ok);
+      return { verdict: options.signal?.aborted ? "interrupted" : bad.length ? "failed" : "passed", ...(bad.length ? { reason: bad.map((c) => `${c.name}: ${c.detail}`).join("; ") } : {}), flows: [], rfc2544: { ...r, checks } };
     }
 
     async function replayRun(sc: Scenario, step: Step, runId: string): Promise<Omit<StepRun, "hostSamples">> {

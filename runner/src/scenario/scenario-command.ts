@@ -16,6 +16,7 @@ import { clientToken } from "../remote/remote-token.ts";
 import { runScenario, scenarioChecks, type StepResult } from "./run-scenario.ts";
 import { readScenario } from "./scenario-file.ts";
 import { newRunId } from "../store/run-id.ts";
+import { writeRunReports } from "../report/write-reports.ts";
 
 export { SCENARIOS_DIR };
 
@@ -26,7 +27,7 @@ given), then each step — concurrent flows on separate host pairs, once per rat
 of a sweep, or a PCAP replay — with CPU, memory and interface counters sampled
 on every host. Exit 0 only when every step met its checks.
 
-Presets (scenarios/*.yaml): quick, performance, stress, dut-forwarding, dual-stack
+Presets (scenarios/*.yaml): quick, performance, stress, dut-forwarding, dual-stack, rfc2544
 
 Options:
   --inventory FILE         run on this lab's inventory (VMs, metal) instead
@@ -47,7 +48,7 @@ export function resolveScenarioFile(arg: string): string {
   if (existsSync(arg)) return arg;
   const preset = join(SCENARIOS_DIR, arg.endsWith(".yaml") ? arg : `${arg}.yaml`);
   if (!arg.includes("/") && existsSync(preset)) return preset;
-  throw new UsageError(`no scenario file '${arg}' (give a path, or a preset: quick, performance, stress, dut-forwarding)`);
+  throw new UsageError(`no scenario file '${arg}' (give a path, or a preset: quick, performance, stress, dut-forwarding, rfc2544)`);
 }
 
 export async function scenarioCommand(argv: string[]): Promise<number> {
@@ -97,6 +98,10 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
         const short = achieved !== undefined && achieved < 0.95 * run.pps! ? `, achieved ${Math.round(achieved).toLocaleString("en-US")} pps (${((100 * achieved) / run.pps!).toFixed(0)}% of the rate)` : "";
         console.log(`       ${f.tx} -> ${f.rx} ${f.protocol}${rate}: sent ${f.sent}, received ${f.received}${short}${f.traffic.rtt ? `, rtt p99 ${f.traffic.rtt.p99.toFixed(0)} us` : ""}${f.reason ? ` — ${f.reason}` : ""}`);
       }
+      for (const z of run.rfc2544?.sizes ?? []) {
+        const lat = z.latency ? `, latency p50 ${z.latency.p50_us.toFixed(1)} us, p99 ${z.latency.p99_us.toFixed(1)} us` : "";
+        console.log(`       rfc2544 ${z.frameSize} B: ${Math.round(z.pps).toLocaleString("en-US")} pps (${z.mbps.toFixed(1)} Mbit/s, ${z.percentOfMax.toFixed(1)}% of max, limited by ${z.limitedBy === "tester" ? "the tester's rate" : z.limitedBy === "loss" ? "loss at the DUT" : "max_rate"})${lat}, ${z.trials.length} trials${z.error ? ` — ${z.error}` : ""}`);
+      }
       if (run.replay) {
         const v = run.replay.validation;
         const answers = v ? `; answers: ${v.matched} matched, ${v.missing} missing, ${v.different} different, ${v.unexpected} unexpected (of ${v.expected})` : "";
@@ -118,6 +123,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     store.startRun({ id: runId, kind: "scenario", name: scenario.name, dir, lab: result.lab, spec: scenario, provenance: lab ? provenance(lab.inventory) : {} });
     for (const step of result.steps) for (const run of step.runs) for (const f of run.flows) for (const s of f.traffic.hosts.flatMap((h) => h.samples.map((stats) => ({ host: h.host, role: h.role, stats, ipVersion: f.traffic.spec.ipVersion ?? 4, engine: `${f.traffic.runId}-${h.role}` })))) store.addSample(runId, s);
     store.finishRun(runId, result.verdict, result.reason, scenarioChecks(result));
+    writeRunReports(dir, store, runId);
     if (values.json) console.log(JSON.stringify({ type: "result", name: result.name, verdict: result.verdict, reason: result.reason, dir: result.dir }));
     else {
       console.log(`${result.verdict}: scenario ${result.name} on lab ${result.lab}${result.reason ? ` — ${result.reason}` : ""}`);

@@ -1,5 +1,5 @@
-// Reads a scenario file: YAML → zod → rules zod cannot say (one of flows or
-// replay, distinct hosts per step, sweeps over rate flows, hosts the lab has).
+// Reads a scenario file: YAML → zod → rules zod cannot say (one of flows,
+// replay or rfc2544, distinct hosts per step, sweeps over rate flows, hosts the lab has).
 // Every error is one line naming the file, the line and the field.
 import { readFileText } from "../../../infra/src/read-file-text.ts";
 import { parseYamlFile, type Path } from "../../../infra/src/yaml-file.ts";
@@ -30,7 +30,11 @@ function checkRules(s: Scenario, fail: (path: Path, problem: string) => never): 
     const at = ["steps", i] as const;
     if (names.has(step.name)) fail([...at, "name"], `'${step.name}' is already the name of an earlier step`);
     names.add(step.name);
-    if (!step.flows === !step.replay) fail([...at], "a step has either 'flows' or 'replay'");
+    if ([step.flows, step.replay, step.rfc2544].filter((x) => x !== undefined).length !== 1) fail([...at], "a step has one of 'flows', 'replay' or 'rfc2544'");
+    if (step.rfc2544) {
+      if (step.sweep) fail([...at, "sweep"], "an rfc2544 step searches its own rates: set rfc2544.max_rate");
+      return;
+    }
     if (step.replay) {
       if (step.replay.tx === step.replay.rx) fail([...at, "replay", "rx"], `must differ from tx ('${step.replay.tx}')`);
       if (step.sweep) fail([...at, "sweep"], "a replay step has one rate: set replay.pps");
@@ -76,6 +80,10 @@ export function checkHosts(parsed: ParsedScenario, hosts: readonly string[], ipv
       const without = f.ip_version === 6 && ipv6Hosts ? [f.tx, f.rx].find((h) => !ipv6Hosts.includes(h)) : undefined;
       if (without) parsed.fail(["steps", i, "flows", j, "ip_version"], `host '${without}' has no IPv6 address in lab '${parsed.scenario.lab}' (its lab file needs ipv6: true)`);
     });
+    if (step.rfc2544) {
+      known(step.rfc2544.tester, ["steps", i, "rfc2544", "tester"]);
+      if (step.rfc2544.dut !== undefined) known(step.rfc2544.dut, ["steps", i, "rfc2544", "dut"]);
+    }
     if (step.replay) {
       known(step.replay.tx, ["steps", i, "replay", "tx"]);
       known(step.replay.rx, ["steps", i, "replay", "rx"]);

@@ -7,6 +7,7 @@ import { MAX_WORKERS, MODES } from "../traffic/traffic-spec.ts";
 import { vlanTagsSchema } from "../traffic/vlan-schema.ts";
 import { stepImpairSchema } from "./impair-step.ts";
 import { EXPECT_RULES } from "./engine-replay.ts";
+import { rfc2544Schema } from "./rfc2544.ts";
 
 const positive = z.number().positive();
 const ratio = z.number().min(0).max(1);
@@ -95,6 +96,8 @@ export const stepSchema = z
     description: z.string().optional(),
     flows: z.array(flowSchema).min(1, "a step needs at least one flow").optional(),
     replay: replaySchema.optional(),
+    /** RFC 2544 throughput search through a DUT from one tester with two ports (rfc2544.ts). */
+    rfc2544: rfc2544Schema.optional(),
     /** Runs the step once per rate; every flow's pps is replaced (flows must be in rate mode). */
     sweep: z.strictObject({ pps: z.array(positive).min(1, "give at least one rate") }).optional(),
     /** Link impairments for this step (a lab file's impair: fields, plus where), put back after it. */
