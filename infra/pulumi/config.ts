@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
-import { parseLab, type Lab } from "../src/lab-model.ts";
+import { impairedDpdkNic, parseLab, type Lab } from "../src/lab-model.ts";
 import { FINGERPRINT_RE } from "../src/ssh-host-key.ts";
 
 const fingerprint = z.string().regex(FINGERPRINT_RE, "must be an OpenSSH SHA256 fingerprint (ssh-keyscan HOST | ssh-keygen -lf -)");
@@ -112,9 +112,15 @@ export function resolveStackConfig(raw: Record<string, unknown>, projectDir: str
     }
   }
   const lab = parseLab(text, labFile ?? "wirelab:labYaml");
-  // Only the netns backend applies link impairments so far: a VM or metal lab must not lose them silently.
+  const where = labFile ?? "wirelab:labYaml";
   const impaired = lab.impairments[0];
-  if (impaired) throw new Error(`${labFile ?? "wirelab:labYaml"}: ${impaired.source}: link impairments are applied by the netns backend only, not yet by ${c.backend}`);
+  // VMs get netem in their own kernels; metal hosts not yet: a lab must not lose its impairments silently.
+  if (impaired && c.backend === "metal") throw new Error(`${where}: ${impaired.source}: link impairments are applied by the netns and libvirt backends only, not yet by metal`);
+  if (impaired) {
+    const held = impairedDpdkNic(lab);
+    if (held) throw new Error(`${where}: ${held}`);
+    if (!c.waitForSsh) throw new Error(`stack config wirelab:waitForSsh: ${where}: ${impaired.source}: impairments are applied over SSH once the VM answers; set waitForSsh true`);
+  }
   if (c.backend === "metal") {
     for (const host of lab.hosts) {
       if (!host.metal) throw new Error(`backend metal: host '${host.name}' has no 'metal' block in the lab file`);
@@ -126,13 +132,13 @@ export function resolveStackConfig(raw: Record<string, unknown>, projectDir: str
     if (extras.sshPrivateKey === undefined) throw new Error("backend metal: set the secret wirelab:sshPrivateKey (pulumi config set --secret)");
   }
   let sshPrivateKey = extras.sshPrivateKey;
-  if (c.backend === "libvirt" && c.installTools) {
-    if (!c.waitForSsh) throw new Error("stack config wirelab:installTools: needs wirelab:waitForSsh true (the tools are copied over SSH), or set installTools false");
+  if (c.backend === "libvirt" && (c.installTools || impaired)) {
+    if (c.installTools && !c.waitForSsh) throw new Error("stack config wirelab:installTools: needs wirelab:waitForSsh true (the tools are copied over SSH), or set installTools false");
     if (sshPrivateKey === undefined) {
       try {
         sshPrivateKey = readFileSync(c.sshPrivateKeyPath, "utf8");
       } catch (err) {
-        throw new Error(`stack config wirelab:sshPrivateKeyPath: cannot read ${c.sshPrivateKeyPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): installTools needs the key; set the secret wirelab:sshPrivateKey or wirelab:installTools false`);
+        throw new Error(`stack config wirelab:sshPrivateKeyPath: cannot read ${c.sshPrivateKeyPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${c.installTools ? "installTools needs" : "impairments need"} the key; set the secret wirelab:sshPrivateKey${c.installTools ? " or wirelab:installTools false" : ""}`);
       }
     }
   }

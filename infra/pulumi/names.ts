@@ -22,7 +22,4 @@ export function testNicGuestPci(interfaceIndex: number): string {
   return guestPciAddress(GUEST_SLOTS.firstTest + interfaceIndex);
 }
 
-/** Roles whose first test NIC is handed to DPDK; the others keep it in the kernel (XDP programs, DUT routing). */
-export function bindsDpdk(host: Host): boolean {
-  return host.role === "tx" || host.role === "rx" || host.role === "both" || host.role === "sink";
-}
+export { bindsDpdk } from "../src/lab-model.ts";

@@ -9,6 +9,7 @@ import { LabNetwork } from "./components/lab-network.ts";
 import { LabPool } from "./components/lab-pool.ts";
 import { LabVm } from "./components/lab-vm.ts";
 import { MetalHost } from "./components/metal-host.ts";
+import { VmImpairments } from "./components/vm-impairments.ts";
 import type { StackConfig } from "./config.ts";
 import { libvirtInventory, metalInventory, type InventoryMeta, type MetalHostFacts } from "./inventory.ts";
 
@@ -64,8 +65,17 @@ function defineLibvirt(cfg: StackConfig, meta: InventoryMeta): LabProgram {
       }),
   );
   const fingerprints = pulumi.all(Object.fromEntries(vms.map((vm, i) => [lab.hosts[i]!.name, vm.hostKeyFingerprint])));
-  // The inventory is published once every VM is up (and its tools built), so a consumer never reads a lab still booting.
-  const ready = pulumi.all(vms.map((vm) => (vm.build ?? vm.ready ?? vm.domain).id));
+  const impairments =
+    lab.impairments.length > 0
+      ? new VmImpairments(`${lab.prefix}-impair`, {
+          lab,
+          vms: new Map(vms.map((vm, i) => [lab.hosts[i]!.name, vm])),
+          sshUser: cfg.sshUser,
+          privateKey: pulumi.secret(cfg.sshPrivateKey as pulumi.Input<string>),
+        })
+      : undefined;
+  // The inventory is published once every VM is up (its tools built, its links impaired), so a consumer never reads a lab still booting.
+  const ready = pulumi.all([...vms.map((vm) => (vm.build ?? vm.ready ?? vm.domain).id), ...(impairments?.commands ?? []).map((c) => c.id)]);
   const inventory = pulumi
     .all([fingerprints, ready])
     .apply(([fps]) => libvirtInventory(lab, { ...meta, hugepages: cfg.hugepages }, fps as Record<string, string>));

@@ -7,7 +7,7 @@
 // impair it: that is refused with one line, never passed over.
 import { unsupportedOn } from "./impair-paths.ts";
 import type { Direction, ImpairPoint } from "./impair-points.ts";
-import { describeImpairment, kindsOf } from "./impair-spec.ts";
+import { describeImpairment, kindsOf, type Impairment } from "./impair-spec.ts";
 import { netemArgs } from "./netns/impairments.ts";
 
 export interface CommandResult {
@@ -32,6 +32,28 @@ export async function remoteNetemMissing(exec: RemoteExec, host: string): Promis
   const r = await exec(["unshare", "-n", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"]);
   return r.code === 0 ? undefined : `${host}: no sch_netem in its kernel (${(r.stderr || r.stdout).trim().split("\n")[0]})`;
 }
+
+/**
+ * The tc and ip command lines for one point, the single source of them: applyRemoteImpairments runs
+ * them one by one over SSH, remotePointScript joins them into the script the Pulumi program declares.
+ */
+export const remoteLines = {
+  link: (dev: string) => ["ip", "link", "show", "dev", dev],
+  qdiscs: (dev: string) => ["tc", "qdisc", "show", "dev", dev],
+  filters: (dev: string) => ["tc", "filter", "show", "dev", dev, "parent", "ffff:"],
+  netem: (dev: string, spec: Impairment) => ["tc", "qdisc", "replace", "dev", dev, "root", "netem", ...netemArgs(spec)],
+  delRoot: (dev: string) => ["tc", "qdisc", "del", "dev", dev, "root"],
+  addIfb: (ifb: string) => ["ip", "link", "add", ifb, "type", "ifb"],
+  upIfb: (ifb: string) => ["ip", "link", "set", ifb, "up"],
+  delIfb: (ifb: string) => ["ip", "link", "del", ifb],
+  addIngress: (dev: string) => ["tc", "qdisc", "add", "dev", dev, "handle", "ffff:", "ingress"],
+  delIngress: (dev: string) => ["tc", "qdisc", "del", "dev", dev, "ingress"],
+  redirect: (dev: string, ifb: string) => ["tc", "filter", "add", "dev", dev, "parent", "ffff:", "protocol", "all", "pref", "1", "matchall", "action", "mirred", "egress", "redirect", "dev", ifb],
+} as const;
+
+/** The one-line refusal for an interface the kernel does not have (a DPDK-held NIC, a missing one). */
+export const notInKernel = (host: string, ifname: string) =>
+  `${host} has no kernel interface ${ifname} (a NIC bound to DPDK is not the kernel's to impair; release it first: systemctl stop wirelab-dpdk-bind)`;
 
 interface Qdisc {
   kind: string;
@@ -73,31 +95,29 @@ export async function applyRemoteImpairments(execOf: (host: string) => RemoteExe
     if (why) throw new Error(`${asked.find((p) => p.host === host)!.source}: ${why}`);
   }
   for (const p of points) {
-    const link = await execOf(p.host)(["ip", "-j", "link", "show", "dev", p.ifname]);
-    if (link.code !== 0) {
-      throw new Error(`${p.source}: ${p.host} has no kernel interface ${p.ifname} (a NIC bound to DPDK is not the kernel's to impair; release it first: systemctl stop wirelab-dpdk-bind)`);
-    }
+    const link = await execOf(p.host)(remoteLines.link(p.ifname));
+    if (link.code !== 0) throw new Error(`${p.source}: ${notInKernel(p.host, p.ifname)}`);
   }
   const out: RemoteApplied[] = [];
   for (const p of points) {
     const exec = execOf(p.host);
     const any = kindsOf(p.spec).length > 0;
     if (p.direction === "egress") {
-      if (any) await must(exec, p.host, ["tc", "qdisc", "replace", "dev", p.ifname, "root", "netem", ...netemArgs(p.spec)], `netem on ${p.ifname}`);
-      else if ((await qdiscs(exec, p.ifname)).some((q) => q.root && q.kind === "netem")) await must(exec, p.host, ["tc", "qdisc", "del", "dev", p.ifname, "root"], `removing netem from ${p.ifname}`);
+      if (any) await must(exec, p.host, remoteLines.netem(p.ifname, p.spec), `netem on ${p.ifname}`);
+      else if ((await qdiscs(exec, p.ifname)).some((q) => q.root && q.kind === "netem")) await must(exec, p.host, remoteLines.delRoot(p.ifname), `removing netem from ${p.ifname}`);
     } else {
       const ifb = remoteIfb(p.ifname);
       if (any) {
-        if ((await exec(["ip", "link", "show", "dev", ifb])).code !== 0) await must(exec, p.host, ["ip", "link", "add", ifb, "type", "ifb"], `creating ${ifb}`);
-        await must(exec, p.host, ["ip", "link", "set", ifb, "up"], `setting ${ifb} up`);
-        if (!(await qdiscs(exec, p.ifname)).some((q) => q.kind === "ingress")) await must(exec, p.host, ["tc", "qdisc", "add", "dev", p.ifname, "handle", "ffff:", "ingress"], `an ingress qdisc on ${p.ifname}`);
+        if ((await exec(remoteLines.link(ifb))).code !== 0) await must(exec, p.host, remoteLines.addIfb(ifb), `creating ${ifb}`);
+        await must(exec, p.host, remoteLines.upIfb(ifb), `setting ${ifb} up`);
+        if (!(await qdiscs(exec, p.ifname)).some((q) => q.kind === "ingress")) await must(exec, p.host, remoteLines.addIngress(p.ifname), `an ingress qdisc on ${p.ifname}`);
         const filters = await exec(["tc", "-j", "filter", "show", "dev", p.ifname, "parent", "ffff:"]);
         const redirected = filters.code === 0 && filters.stdout.trim() !== "" && (JSON.parse(filters.stdout) as { kind?: string }[]).some((f) => f.kind === "matchall");
-        if (!redirected) await must(exec, p.host, ["tc", "filter", "add", "dev", p.ifname, "parent", "ffff:", "protocol", "all", "pref", "1", "matchall", "action", "mirred", "egress", "redirect", "dev", ifb], `redirecting ${p.ifname} to ${ifb}`);
-        await must(exec, p.host, ["tc", "qdisc", "replace", "dev", ifb, "root", "netem", ...netemArgs(p.spec)], `netem on ${ifb}`);
+        if (!redirected) await must(exec, p.host, remoteLines.redirect(p.ifname, ifb), `redirecting ${p.ifname} to ${ifb}`);
+        await must(exec, p.host, remoteLines.netem(ifb, p.spec), `netem on ${ifb}`);
       } else {
-        if ((await qdiscs(exec, p.ifname)).some((q) => q.kind === "ingress")) await must(exec, p.host, ["tc", "qdisc", "del", "dev", p.ifname, "ingress"], `removing the ingress qdisc of ${p.ifname}`);
-        if ((await exec(["ip", "link", "show", "dev", ifb])).code === 0) await must(exec, p.host, ["ip", "link", "del", ifb], `removing ${ifb}`);
+        if ((await qdiscs(exec, p.ifname)).some((q) => q.kind === "ingress")) await must(exec, p.host, remoteLines.delIngress(p.ifname), `removing the ingress qdisc of ${p.ifname}`);
+        if ((await exec(remoteLines.link(ifb))).code === 0) await must(exec, p.host, remoteLines.delIfb(ifb), `removing ${ifb}`);
       }
     }
     out.push({ host: p.host, ifname: p.ifname, direction: p.direction, asked: describeImpairment(p.spec), applied: await readRemotePoint(exec, p.ifname, p.direction) });
@@ -112,3 +132,40 @@ export async function remoteLeftovers(exec: RemoteExec, ifname: string): Promise
   return left;
 }
 
+
+const sh = (argv: readonly string[]) => argv.map((a) => (/^[A-Za-z0-9_.:\/%=@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+const quiet = (argv: readonly string[]) => `${sh(argv)} >/dev/null 2>&1`;
+
+/** Shell lines (POSIX sh) that take a point's netem off its interface; nothing there is not an error. */
+function deleteLines(p: Pick<ImpairPoint, "ifname" | "direction">): string[] {
+  if (p.direction === "egress") return [`if ${sh(remoteLines.qdiscs(p.ifname))} 2>/dev/null | grep -q '^qdisc netem '; then ${sh(remoteLines.delRoot(p.ifname))}; fi`];
+  const ifb = remoteIfb(p.ifname);
+  return [
+    `if ${sh(remoteLines.qdiscs(p.ifname))} 2>/dev/null | grep -q '^qdisc ingress '; then ${sh(remoteLines.delIngress(p.ifname))}; fi`,
+    `if ${quiet(remoteLines.link(ifb))}; then ${sh(remoteLines.delIfb(ifb))}; fi`,
+  ];
+}
+
+/**
+ * One point as a create and a delete script for a command run on the host (the Pulumi program's
+ * remote.Command): the same lines applyRemoteImpairments runs, guarded so that running either twice
+ * is harmless. A create that fails part way takes back what it made; an interface the kernel does not
+ * hold (bound to DPDK) is the one-line refusal, before anything is touched.
+ */
+export function remotePointScript(p: ImpairPoint): { create: string; delete: string } {
+  const refuse = `${p.source}: ${notInKernel(p.host, p.ifname)}`;
+  const undo = deleteLines(p).join("; ");
+  const lines = ["set -eu", `if ! ${quiet(remoteLines.link(p.ifname))}; then echo ${sh([refuse])} >&2; exit 1; fi`, `trap 'rc=$?; if [ "$rc" -ne 0 ]; then set +e; ${undo.replace(/'/g, `'\\''`)}; fi; exit $rc' EXIT`];
+  if (p.direction === "egress") lines.push(sh(remoteLines.netem(p.ifname, p.spec)));
+  else {
+    const ifb = remoteIfb(p.ifname);
+    lines.push(
+      `${quiet(remoteLines.link(ifb))} || ${sh(remoteLines.addIfb(ifb))}`,
+      sh(remoteLines.upIfb(ifb)),
+      `${sh(remoteLines.qdiscs(p.ifname))} | grep -q '^qdisc ingress ' || ${sh(remoteLines.addIngress(p.ifname))}`,
+      `${sh(remoteLines.filters(p.ifname))} | grep -q matchall || ${sh(remoteLines.redirect(p.ifname, ifb))}`,
+      sh(remoteLines.netem(ifb, p.spec)),
+    );
+  }
+  return { create: lines.join("\n") + "\n", delete: deleteLines(p).join("\n") + "\n" };
+}

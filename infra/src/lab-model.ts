@@ -93,6 +93,8 @@ export interface Host {
   readonly forwarding: boolean;
   readonly vm?: HostFile["vm"];
   readonly metal?: HostFile["metal"];
+  /** false: the test NICs stay the kernel's on a VM or metal host, whatever the role. */
+  readonly dpdk?: false;
 }
 
 export interface Lab {
@@ -284,6 +286,7 @@ function buildLab(file: LabFile, fail: (path: Path, problem: string) => never): 
       forwarding: h.role === "dut",
       ...(h.vm ? { vm: h.vm } : {}),
       ...(h.metal ? { metal: h.metal } : {}),
+      ...(h.dpdk === false ? { dpdk: false as const } : {}),
     };
   });
 
@@ -440,4 +443,20 @@ function dutRoutes(host: Host, hosts: readonly Host[], segments: readonly Segmen
 
 export function findHost(lab: Lab, name: string): Host | undefined {
   return lab.hosts.find((h) => h.name === name);
+}
+
+/** Whether a VM or metal host's boot unit hands its test NICs to DPDK: by role (xdp and dut keep them in the kernel), unless `dpdk: false`. */
+export function bindsDpdk(host: Pick<Host, "role" | "dpdk">): boolean {
+  return host.dpdk !== false && (host.role === "tx" || host.role === "rx" || host.role === "both" || host.role === "sink");
+}
+
+/**
+ * Impairments on a VM are netem in its kernel, on the host's own interface: one on a NIC the boot
+ * unit hands to DPDK cannot be done. The first such point as one line naming host and interface.
+ */
+export function impairedDpdkNic(lab: Lab): string | undefined {
+  const p = lab.impairments.find((i) => bindsDpdk(lab.hosts.find((h) => h.name === i.host)!));
+  if (!p) return undefined;
+  const host = lab.hosts.find((h) => h.name === p.host)!;
+  return `${p.source}: ${p.host} ${p.ifname} is bound to DPDK in the VM (role ${host.role}); netem needs it in the kernel: set 'dpdk: false' on host ${p.host}`;
 }

@@ -61,6 +61,8 @@ export const hostSchema = z.strictObject({
   routes: z.array(routeSchema).optional(),
   vm: vmSchema.optional(),
   metal: metalSchema.optional(),
+  /** false: the VM/metal boot unit leaves this host's test NICs to the kernel (netem impairments need them there). */
+  dpdk: z.literal(false).optional(),
 });
 
 export const segmentSchema = z.strictObject({

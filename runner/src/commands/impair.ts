@@ -7,10 +7,12 @@ import type { Lab } from "../../../infra/src/lab-model.ts";
 import { applyImpairments, detectImpairPath, readImpairments } from "../../../infra/src/netns/impairments.ts";
 import { namespaces } from "../../../infra/src/netns/system.ts";
 import { parseCommandArgs } from "../cli-args.ts";
-import { loadLab } from "../lab-files.ts";
+import { loadInventory, loadLab } from "../lab-files.ts";
+import { applyOverSsh, labOfInventory, readOverSsh } from "./impair-over-ssh.ts";
+import type { Inventory } from "../../../infra/src/inventory.ts";
 import { UsageError } from "../paths.ts";
 
-export const IMPAIR_HELP = `Usage: bun run lab impair --lab FILE|NAME [--host H [--iface ethN] [--dir egress|ingress] | --network N]
+export const IMPAIR_HELP = `Usage: bun run lab impair --lab FILE|NAME | --inventory FILE [--host H [--iface ethN] [--dir egress|ingress] | --network N]
                       [--loss P] [--corrupt P] [--duplicate P] [--reorder P [--gap N]]
                       [--delay T [--jitter T [--distribution D]]] [--rate R] [--clear] [--json]
 
@@ -18,6 +20,10 @@ Shows or changes the impairments of a running lab's links, in place: traffic
 keeps flowing while they change. The flags given replace the point's whole
 impairment (what is not given is no longer impaired); without any, it shows
 what the kernel holds now, with the impairing program's own counters.
+
+A libvirt (or metal) lab is named by its inventory (pulumi stack output --json
+inventory > FILE): there the impairments are netem in each host's kernel, set
+over SSH, on interfaces the kernel holds (a host with 'dpdk: false').
 
 Where:
   --host H          a host; with --iface (default: its first test interface, eth1)
@@ -65,6 +71,7 @@ export async function impairCommand(argv: string[]): Promise<number> {
     rate: { type: "string" },
     clear: { type: "boolean" },
     json: { type: "boolean" },
+    inventory: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -72,6 +79,10 @@ export async function impairCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`lab impair: unexpected argument '${positionals[0]}'`);
+  if (values.inventory !== undefined) {
+    const inv = loadInventory({ inventory: values.inventory });
+    if (inv.backend !== "netns") return overSsh(inv, values);
+  }
   const { lab } = loadLab(values.lab ?? "two-host");
   const mustBeUp = () => {
     if (!namespaces().has(lab.switchNamespace)) {
@@ -105,6 +116,40 @@ export async function impairCommand(argv: string[]): Promise<number> {
     console.log(`lab ${lab.name}: impairments set on the ${result.path} path`);
     for (const p of result.points) console.log(`  ${p.host} ${p.ifname} ${p.direction}: asked ${p.asked}; kernel holds ${p.applied}`);
     if (result.points.length === 0) console.log("  nothing was impaired");
+  }
+  return 0;
+}
+
+type ImpairValues = Parameters<typeof specFromFlags>[0] & { host?: string; iface?: string; dir?: string; network?: string; clear?: boolean; json?: boolean };
+
+/** A VM or metal lab: the same flags, applied with netem in the hosts' kernels over SSH. */
+async function overSsh(inv: Inventory, values: ImpairValues): Promise<number> {
+  const lab = labOfInventory(inv);
+  const given = SPEC_FLAGS.filter((f) => values[f] !== undefined);
+  if (values.clear && given.length > 0) throw new UsageError(`--clear: not with --${given[0]} (--clear removes the impairment; the flags alone replace it)`);
+  if (given.length === 0 && !values.clear) {
+    const points = await readOverSsh(inv, lab);
+    if (values.json) console.log(JSON.stringify({ lab: lab.name, path: "netem", points }));
+    else {
+      console.log(`lab ${lab.name} (${inv.backend}): impairment path netem, in each host's kernel over SSH`);
+      for (const p of points) console.log(`  ${p.host} ${p.ifname} ${p.direction}: ${p.applied}`);
+      if (points.length === 0) console.log("  no link is impaired");
+    }
+    return 0;
+  }
+  let points: ImpairPoint[];
+  if (!values.host && !values.network) {
+    if (given.length > 0) throw new UsageError("lab impair: say where: --host H (with --iface, --dir) or --network N");
+    points = lab.hosts.flatMap((h) => h.interfaces.flatMap((i) => (["egress", "ingress"] as const).map((direction) => ({ host: h.name, ifname: i.ifname, direction, spec: {}, source: "--clear" }))));
+  } else {
+    const spec = values.clear ? {} : specFromFlags(values);
+    points = where(lab, values).map((w) => ({ ...w, spec, source: `lab impair ${w.host} ${w.ifname} ${w.direction}` }));
+  }
+  const result = await applyOverSsh(inv, points);
+  if (values.json) console.log(JSON.stringify({ lab: lab.name, path: "netem", points: result }));
+  else {
+    console.log(`lab ${lab.name} (${inv.backend}): impairments set with netem over SSH`);
+    for (const p of result) console.log(`  ${p.host} ${p.ifname} ${p.direction}: asked ${p.asked}; kernel holds ${p.applied}`);
   }
   return 0;
 }
