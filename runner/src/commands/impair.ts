@@ -82,6 +82,7 @@ export async function impairCommand(argv: string[]): Promise<number> {
   if (values.inventory !== undefined) {
     const inv = loadInventory({ inventory: values.inventory });
     if (inv.backend !== "netns") return overSsh(inv, values);
+    values.lab ??= inv.lab.file;
   }
   const { lab } = loadLab(values.lab ?? "two-host");
   const mustBeUp = () => {
