@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 
 	/* each further worker, or port, fills another rx ring and keeps another tx ring busy */
-	unsigned nq = replay ? 1 : cfg.workers; /* replay sends and validates from one lcore */
+	unsigned nq = replay ? rcfg.workers : cfg.workers;
 	unsigned more = nq - 1 + (replay || cfg.n_ports < 2 ? 0 : cfg.n_ports - 1);
 	struct rte_mempool *pool = rte_pktmbuf_pool_create("wl_pool", POOL_MBUFS + more * POOL_PER_WORKER, POOL_CACHE, 0,
 							   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());

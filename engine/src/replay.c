@@ -215,16 +215,76 @@ oom:
 	return 1;
 }
 
+/* One sending lcore: its frames (every nw-th of the file), its share of
+ * the rate and limit, its tx queue and counters (written by it alone). */
+struct rworker {
+	unsigned index, lcore;
+	uint16_t qport, qid;
+	struct rte_mbuf **frames;
+	size_t n;
+	uint64_t *gaps, first_gap; /* --mbps/--speed: its part of the schedule */
+	uint64_t limit;            /* frames to send, 0: no limit */
+	double pps;
+	uint64_t sent, bytes, retries, queued, first_tx, last_tx;
+	uint64_t snap_sent, snap_bytes; /* read once per line, so the parts add up (the emitter's) */
+	uint64_t prev_sent;        /* at the last stats line (the emitter's) */
+	const char *reason;
+	volatile int done;
+	struct replay_run_state *s;
+};
+
 struct replay_run_state {
 	const struct replay_cfg *c;
 	struct replay_frames *fr;
 	struct rte_mempool *arp_pool;  /* answers to ARP requests for our addresses */
 	uint64_t rx_frames;
 	const struct port_info *pi;
-	uint64_t hz, t0, first_tx, last_tx;
-	uint64_t sent, bytes, retries;
+	uint64_t hz, t0, end_tsc;
+	struct rworker *w;
+	unsigned nw;
+	int printer;                   /* index of the worker that prints the stats lines, -1: main lcore */
+	uint64_t stats_step, next_stats;
+	uint64_t sent, bytes, retries, first_tx, last_tx; /* totals, summed at each line */
 	uint64_t prev_sent, prev_bytes, prev_tsc;
 };
+
+static void sum_workers(struct replay_run_state *s)
+{
+	s->sent = s->bytes = s->retries = s->first_tx = s->last_tx = 0;
+	for (unsigned i = 0; i < s->nw; i++) {
+		struct rworker *w = &s->w[i];
+		w->snap_sent = w->sent;
+		w->snap_bytes = w->bytes;
+		s->sent += w->snap_sent;
+		s->bytes += w->snap_bytes;
+		s->retries += w->retries;
+		if (w->sent && (!s->first_tx || w->first_tx < s->first_tx))
+			s->first_tx = w->first_tx;
+		if (w->last_tx > s->last_tx)
+			s->last_tx = w->last_tx;
+	}
+}
+
+static void emit_workers(struct jbuf *j, struct replay_run_state *s, double dt)
+{
+	jb_key(j, "workers");
+	jb_arr_open(j);
+	for (unsigned i = 0; i < s->nw; i++) {
+		struct rworker *w = &s->w[i];
+		uint64_t sent = w->snap_sent;
+		jb_obj_open(j);
+		jb_ku64(j, "worker", w->index);
+		jb_ku64(j, "lcore", w->lcore);
+		jb_ku64(j, "frames_per_loop", w->n);
+		jb_ku64(j, "frames_sent", sent);
+		jb_ku64(j, "bytes_sent", w->snap_bytes);
+		jb_ku64(j, "tx_retries", w->retries);
+		jb_kdbl(j, "pps", dt > 0 ? (double)(sent - w->prev_sent) / dt : 0, 1);
+		w->prev_sent = sent;
+		jb_obj_close(j);
+	}
+	jb_arr_close(j);
+}
 
 static void emit_counts(struct jbuf *j, const struct replay_run_state *s)
 {
@@ -250,6 +310,8 @@ static void emit_stats(struct replay_run_state *s, uint64_t now, const char *rea
 {
 	static struct jbuf j;
 	double t = (double)(now - s->t0) / (double)s->hz;
+	double dt = (double)(now - s->prev_tsc) / (double)s->hz;
+	sum_workers(s);
 	jb_reset(&j);
 	jb_obj_open(&j);
 	jb_kstr(&j, "type", reason ? "summary" : "stats");
@@ -258,7 +320,7 @@ static void emit_stats(struct replay_run_state *s, uint64_t now, const char *rea
 	emit_counts(&j, s);
 	if (reason) {
 		const struct rewrite_stats *rw = &s->fr->rw;
-		struct rte_eth_stats es;
+		uint64_t imissed, oerrors;
 		jb_kstr(&j, "reason", reason);
 		jb_kdbl(&j, "duration", t, 6);
 		double span = s->last_tx > s->first_tx ? (double)(s->last_tx - s->first_tx) / (double)s->hz : 0;
@@ -274,18 +336,28 @@ static void emit_stats(struct replay_run_state *s, uint64_t now, const char *rea
 		jb_ku64(&j, "csum_full", rw->csum_full);
 		jb_ku64(&j, "csum_incremental", rw->csum_incr);
 		jb_obj_close(&j);
-		if (rte_eth_stats_get(s->pi->id, &es) == 0)
-			jb_ku64(&j, "port_tx_errors", es.oerrors);
+		port_stats(s->pi, &imissed, &oerrors);
+		jb_ku64(&j, "port_tx_errors", oerrors);
 	} else {
-		double dt = (double)(now - s->prev_tsc) / (double)s->hz;
 		jb_kdbl(&j, "pps", dt > 0 ? (double)(s->sent - s->prev_sent) / dt : 0, 1);
 		jb_kdbl(&j, "mbps", dt > 0 ? (double)(s->bytes - s->prev_bytes) * 8e-6 / dt : 0, 3);
 		s->prev_sent = s->sent;
 		s->prev_bytes = s->bytes;
-		s->prev_tsc = now;
 	}
+	emit_workers(&j, s, dt);
+	s->prev_tsc = now;
 	jb_obj_close(&j);
 	jb_emit(&j);
+}
+
+static void stats_tick(struct replay_run_state *s, uint64_t now)
+{
+	if (now < s->next_stats)
+		return;
+	emit_stats(s, now, NULL);
+	s->next_stats += s->stats_step;
+	if (s->next_stats < now)
+		s->next_stats = now + s->stats_step;
 }
 
 static void emit_start(const struct replay_cfg *c, const struct port_info *pi, uint64_t hz)
@@ -297,6 +369,7 @@ static void emit_start(const struct replay_cfg *c, const struct port_info *pi, u
 	jb_kstr(&j, "version", WL_VERSION);
 	jb_kstr(&j, "role", "replay");
 	port_json(&j, pi);
+	jb_ku64(&j, "lcores", rte_lcore_count());
 	jb_kdbl(&j, "tsc_hz", (double)hz, 0);
 	jb_key(&j, "config");
 	replay_options_json(&j, c);
@@ -317,38 +390,37 @@ static void answer_arp(struct replay_run_state *s, const uint8_t *req, uint32_t 
 	const uint8_t *sha = req + pi.l3_off + 8;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	size_t len = arp_build(d, rte_pktmbuf_tailroom(m), ARP_OP_REPLY, sha, mac, ip, sha, pi.arp_spa);
-	if (!len || !rte_pktmbuf_append(m, (uint16_t)len) || !rte_eth_tx_burst(s->pi->id, 0, &m, 1))
+	if (!len || !rte_pktmbuf_append(m, (uint16_t)len) || !rte_eth_tx_burst(s->w[0].qport, s->w[0].qid, &m, 1))
 		rte_pktmbuf_free(m);
 }
 
+/* Validation runs with one worker only (replay_opts.c): its queue, its count. */
 static void receive(struct replay_run_state *s)
 {
 	struct rte_mbuf *rx[WL_MAX_BURST];
-	uint16_t n = rte_eth_rx_burst(s->pi->id, 0, rx, WL_MAX_BURST);
+	uint16_t n = rte_eth_rx_burst(s->w[0].qport, s->w[0].qid, rx, WL_MAX_BURST);
 	for (uint16_t i = 0; i < n; i++) {
 		const uint8_t *d = rte_pktmbuf_mtod(rx[i], const uint8_t *);
 		uint32_t ip;
 		const uint8_t *mac;
 		s->rx_frames++;
-		if (validator_rx(&s->fr->v, d, rte_pktmbuf_data_len(rx[i]), s->sent, &ip, &mac) == VRX_ARP_REQUEST)
+		if (validator_rx(&s->fr->v, d, rte_pktmbuf_data_len(rx[i]), s->w[0].sent, &ip, &mac) == VRX_ARP_REQUEST)
 			answer_arp(s, d, ip, mac);
 		rte_pktmbuf_free(rx[i]);
 	}
 }
 
 /* After the last frame: answers until all are in, the wait is over or a signal. */
-static void await_answers(struct replay_run_state *s, uint64_t stats_step, uint64_t *next_stats)
+static void await_answers(struct replay_run_state *s, int prints)
 {
 	uint64_t start = rte_rdtsc(), until = start + (uint64_t)(s->c->expect_wait_s * (double)s->hz);
 	uint64_t next_check = start;
 	for (uint64_t now = start; now < until && !wl_force_quit; now = rte_rdtsc()) {
 		receive(s);
-		if (now >= *next_stats) {
-			emit_stats(s, now, NULL);
-			*next_stats = now + stats_step;
-		}
+		if (prints)
+			stats_tick(s, now);
 		if (now >= next_check) {
-			if (!validator_outstanding(&s->fr->v, s->sent))
+			if (!validator_outstanding(&s->fr->v, s->w[0].sent))
 				break;
 			next_check = now + s->hz / 1000;
 		}
@@ -383,95 +455,174 @@ static struct rte_mbuf **preload(const struct replay_frames *fr)
 	return m;
 }
 
-int replay_run(const struct replay_cfg *c, struct replay_frames *fr, const struct port_info *pi)
+/* One worker's loop: its frames in order, paced by its share. */
+static int rworker_main(void *arg)
 {
-	struct rte_mbuf **frames = preload(fr);
-	if (!frames)
-		return 1;
-	struct replay_run_state s = { .c = c, .fr = fr, .pi = pi, .hz = rte_get_tsc_hz(),
-				      .arp_pool = fr->validating ? rte_mempool_lookup("wl_pool") : NULL };
-	uint64_t *gaps = replay_gaps(c, fr->pf.recs, fr->len, fr->n, s.hz);
-	if ((c->pace == RP_MBPS || c->pace == RP_SPEED) && !gaps) {
-		fprintf(stderr, "wirelab-engine: out of memory for the replay schedule\n");
-		return 1;
-	}
-	emit_start(c, pi, s.hz);
-	s.t0 = s.prev_tsc = rte_rdtsc();
-	uint64_t stats_step = (uint64_t)(c->stats_interval_s * (double)s.hz);
-	uint64_t next_stats = s.t0 + stats_step;
-	uint64_t end_tsc = c->duration_s > 0 ? s.t0 + (uint64_t)(c->duration_s * (double)s.hz) : 0;
-	uint64_t limit = c->count;
-	if (c->loops && (!limit || limit > c->loops * fr->n))
-		limit = c->loops * fr->n;
+	struct rworker *w = arg;
+	struct replay_run_state *s = w->s;
+	const struct replay_cfg *c = s->c;
+	int prints = s->printer == (int)w->index, validating = s->fr->validating;
 	struct pacer pc;
-	if (c->pace == RP_PPS)
-		pacer_init(&pc, s.hz, c->pps, s.t0, s.hz / 100);
-	uint64_t rel = 0;           /* next departure, ticks after t0 (48.16) */
-	uint64_t queued = 0;        /* frames handed to pend[] so far */
+	/* up to 200 ms behind is caught up: a worker descheduled on a busy
+	 * host keeps its share of the average rate (bursts stay --tx-burst) */
+	if (c->pace == RP_PPS && w->pps > 0)
+		pacer_init(&pc, s->hz, w->pps, s->t0, s->hz / 5);
+	uint64_t rel = w->first_gap; /* next departure, ticks after t0 (48.16) */
 	size_t idx = 0;
 	struct rte_mbuf *pend[WL_MAX_BURST];
 	unsigned n_pend = 0;
-	const char *reason = NULL;
 
-	for (;;) {
+	while (w->n) {
 		uint64_t now = rte_rdtsc();
-		if (now >= next_stats) {
-			emit_stats(&s, now, NULL);
-			next_stats += stats_step;
-			if (next_stats < now)
-				next_stats = now + stats_step;
-		}
-		if (fr->validating)
-			receive(&s);
-		if (wl_force_quit) { reason = "signal"; break; }
-		if (end_tsc && now >= end_tsc) { reason = "duration"; break; }
+		if (prints)
+			stats_tick(s, now);
+		if (validating)
+			receive(s);
+		if (wl_force_quit) { w->reason = "signal"; break; }
+		if (s->end_tsc && now >= s->end_tsc) { w->reason = "duration"; break; }
 		if (!n_pend) {
-			if (limit && queued >= limit) {
-				reason = c->count && queued == c->count ? "count" : "loops";
+			if (w->limit && w->queued >= w->limit)
 				break;
-			}
 			unsigned want = c->tx_burst;
-			if (limit && limit - queued < want)
-				want = (unsigned)(limit - queued);
+			if (w->limit && w->limit - w->queued < want)
+				want = (unsigned)(w->limit - w->queued);
 			if (c->pace == RP_PPS)
 				want = pacer_due(&pc, now, want);
 			for (unsigned k = 0; k < want; k++) {
-				if (gaps) {
-					if (((now - s.t0) << 16) < rel)
+				if (w->gaps) {
+					if (((now - s->t0) << 16) < rel)
 						break;
-					rel += gaps[idx];
+					rel += w->gaps[idx];
 				}
-				rte_mbuf_refcnt_update(frames[idx], 1);
-				pend[n_pend++] = frames[idx];
-				if (++idx == fr->n)
+				rte_mbuf_refcnt_update(w->frames[idx], 1);
+				pend[n_pend++] = w->frames[idx];
+				if (++idx == w->n)
 					idx = 0;
 			}
-			queued += n_pend;
+			w->queued += n_pend;
 			if (!n_pend)
 				continue;
 		} else {
-			s.retries++;
+			w->retries++;
 		}
-		uint16_t done = rte_eth_tx_burst(pi->id, 0, pend, (uint16_t)n_pend);
+		uint16_t done = rte_eth_tx_burst(w->qport, w->qid, pend, (uint16_t)n_pend);
 		if (done) {
-			uint64_t t = rte_rdtsc();
-			if (!s.sent)
-				s.first_tx = t;
-			s.last_tx = t;
+			uint64_t t = rte_rdtsc(), bytes = 0;
+			if (!w->sent)
+				w->first_tx = t;
+			w->last_tx = t;
 			for (unsigned k = 0; k < done; k++)
-				s.bytes += rte_pktmbuf_pkt_len(pend[k]);
-			s.sent += done;
+				bytes += rte_pktmbuf_pkt_len(pend[k]);
+			w->bytes += bytes;
+			w->sent += done;
 			n_pend -= done;
 			memmove(pend, pend + done, n_pend * sizeof(pend[0]));
 		}
 	}
 	for (unsigned k = 0; k < n_pend; k++)
 		rte_pktmbuf_free(pend[k]); /* our reference only */
-	if (fr->validating) {
-		await_answers(&s, stats_step, &next_stats);
-		validator_finish(&fr->v, s.sent);
+	if (validating) {
+		await_answers(s, prints);
+		validator_finish(&s->fr->v, w->sent);
 	}
+	w->done = 1;
+	return 0;
+}
+
+/* Worker i's frames (every nw-th, from i), share of the rate and limit, schedule. */
+static int rworker_setup(struct replay_run_state *s, struct rworker *w, unsigned i, struct rte_mbuf **all,
+			 const uint64_t *gaps, uint64_t limit)
+{
+	size_t n = s->fr->n;
+	*w = (struct rworker){ .index = i, .qport = s->pi->qport[i], .qid = s->pi->qid[i], .s = s };
+	w->n = replay_worker_frames(n, i, s->nw);
+	w->frames = calloc(w->n ? w->n : 1, sizeof(*w->frames));
+	if (!w->frames)
+		return -1;
+	for (size_t k = 0; k < w->n; k++)
+		w->frames[k] = all[i + k * s->nw];
+	/* by its frames' share: with a limit every worker ends at the same time */
+	w->pps = s->c->pps * (double)w->n / (double)n;
+	w->limit = replay_worker_limit(limit, n, i, s->nw);
+	if (gaps) {
+		w->gaps = replay_worker_gaps(gaps, n, i, s->nw, &w->first_gap);
+		if (w->n && !w->gaps)
+			return -1;
+	}
+	return 0;
+}
+
+int replay_run(const struct replay_cfg *c, struct replay_frames *fr, const struct port_info *pi)
+{
+	unsigned nw = c->workers ? c->workers : 1;
+	if (rte_lcore_count() < nw) {
+		fprintf(stderr, "wirelab-engine: --workers %u needs %u lcores, EAL has %u (-l or --lcores)\n", nw, nw,
+			rte_lcore_count());
+		return 1;
+	}
+	struct rte_mbuf **frames = preload(fr);
+	if (!frames)
+		return 1;
+	static struct replay_run_state s;
+	s = (struct replay_run_state){ .c = c, .fr = fr, .pi = pi, .hz = rte_get_tsc_hz(), .nw = nw,
+				       .arp_pool = fr->validating ? rte_mempool_lookup("wl_pool") : NULL };
+	uint64_t *gaps = replay_gaps(c, fr->pf.recs, fr->len, fr->n, s.hz);
+	s.w = calloc(nw, sizeof(*s.w));
+	if (((c->pace == RP_MBPS || c->pace == RP_SPEED) && !gaps) || !s.w) {
+		fprintf(stderr, "wirelab-engine: out of memory for the replay schedule\n");
+		return 1;
+	}
+	uint64_t limit = c->count;
+	if (c->loops && (!limit || limit > c->loops * fr->n))
+		limit = c->loops * fr->n;
+	for (unsigned i = 0; i < nw; i++)
+		if (rworker_setup(&s, &s.w[i], i, frames, gaps, limit) < 0) {
+			fprintf(stderr, "wirelab-engine: out of memory for the replay schedule\n");
+			return 1;
+		}
+	/* with a spare lcore the main one prints the lines, else the last worker runs there and does */
+	unsigned lc = rte_get_next_lcore(-1, 1, 0);
+	for (unsigned i = 0; i < nw; i++) {
+		int on_main = rte_lcore_count() == nw && i == nw - 1;
+		s.w[i].lcore = on_main ? rte_get_main_lcore() : lc;
+		if (!on_main)
+			lc = rte_get_next_lcore(lc, 1, 0);
+	}
+	s.printer = rte_lcore_count() == nw ? (int)nw - 1 : -1;
+	emit_start(c, pi, s.hz);
+	s.t0 = s.prev_tsc = rte_rdtsc();
+	s.stats_step = (uint64_t)(c->stats_interval_s * (double)s.hz);
+	s.next_stats = s.t0 + s.stats_step;
+	s.end_tsc = c->duration_s > 0 ? s.t0 + (uint64_t)(c->duration_s * (double)s.hz) : 0;
+	for (unsigned i = 0; i < nw; i++)
+		if ((int)i != s.printer && rte_eal_remote_launch(rworker_main, &s.w[i], s.w[i].lcore) < 0) {
+			fprintf(stderr, "wirelab-engine: cannot start replay worker %u on lcore %u\n", i, s.w[i].lcore);
+			wl_force_quit = 1;
+			s.w[i].done = 1;
+		}
+	if (s.printer >= 0)
+		rworker_main(&s.w[s.printer]);
+	for (unsigned i = 0; i < nw; i++)
+		while (!s.w[i].done) {
+			stats_tick(&s, rte_rdtsc());
+			rte_delay_us_sleep(1000);
+		}
+	rte_eal_mp_wait_lcore();
+	const char *reason = NULL;
+	uint64_t queued = 0;
+	for (unsigned i = 0; i < nw; i++) {
+		queued += s.w[i].queued;
+		if (s.w[i].reason && (!reason || !strcmp(s.w[i].reason, "signal")))
+			reason = s.w[i].reason;
+	}
+	if (!reason)
+		reason = c->count && queued == c->count ? "count" : "loops";
 	emit_stats(&s, rte_rdtsc(), reason);
+	for (unsigned i = 0; i < nw; i++) {
+		free(s.w[i].frames);
+		free(s.w[i].gaps);
+	}
+	free(s.w);
 	free(gaps);
 	free(frames);
 	return 0;

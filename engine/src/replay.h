@@ -1,5 +1,6 @@
 /* --role replay: a capture preloaded into mbufs (rewritten once, at
- * load) and sent in a loop, at full speed or paced, from one lcore. */
+ * load) and sent in a loop, at full speed or paced, from one lcore or
+ * several (frame i from worker i mod N, each on its own tx queue). */
 #ifndef WL_REPLAY_H
 #define WL_REPLAY_H
 #include <stdint.h>

@@ -1,6 +1,7 @@
 #include "replay_opts.h"
 #include "options.h"
 #include "opt_table.h"
+#include "workers_max.h"
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -264,6 +265,9 @@ static const struct wl_optdef replay_opts[] = {
 	  .help = "period of the stats lines" },
 	{ .name = "tx-burst", .arg = "N", WHOLE(tx_burst, 1, 256, "'%s' is out of range (1..256)"), .def = "32",
 	  .group = G_REPLAY, .help = "packets per tx burst" },
+	{ .name = "workers", .arg = "N", WHOLE(workers, 1, WL_MAX_WORKERS, "'%s' is out of range (1..64)"), .def = "1",
+	  .key = "workers", .group = G_REPLAY,
+	  .help = "lcores sending, each on its own tx queue: frame i\nleaves from worker i mod N, rates split between them" },
 	{ .name = "role", .arg = "replay", FUNC(set_role), .group = G_REPLAY, .help = "this mode" },
 };
 
@@ -300,6 +304,10 @@ int replay_options_parse(struct replay_cfg *c, int argc, char **argv)
 		fprintf(stderr, "wirelab-engine: --pps, --mbps and --speed exclude each other: give one\n");
 		return 2;
 	}
+	if (c->workers > 1 && replay_validates(c)) {
+		fprintf(stderr, "wirelab-engine: --workers > 1 and --expect/--expect-split/--expect-rules exclude each other: answers are paired on one lcore\n");
+		return 2;
+	}
 	return 0;
 }
 
@@ -330,6 +338,37 @@ uint64_t *replay_gaps(const struct replay_cfg *c, const struct pcap_rec *recs, c
 		if (ticks > 2.8e14) /* 48 bits of whole ticks: about a day */
 			ticks = 2.8e14;
 		g[i] = (uint64_t)(ticks * 65536.0);
+	}
+	return g;
+}
+
+size_t replay_worker_frames(size_t n, unsigned w, unsigned nw)
+{
+	return w < n ? (n - w + nw - 1) / nw : 0;
+}
+
+uint64_t replay_worker_limit(uint64_t limit, size_t n, unsigned w, unsigned nw)
+{
+	if (!limit || !n)
+		return 0;
+	return limit / n * replay_worker_frames(n, w, nw) + replay_worker_frames((size_t)(limit % n), w, nw);
+}
+
+uint64_t *replay_worker_gaps(const uint64_t *gaps, size_t n, unsigned w, unsigned nw, uint64_t *first)
+{
+	size_t k = replay_worker_frames(n, w, nw);
+	*first = 0;
+	if (!gaps || !k)
+		return NULL;
+	uint64_t *g = calloc(k, sizeof(*g));
+	if (!g)
+		return NULL;
+	for (size_t i = 0; i < w; i++)
+		*first += gaps[i];
+	for (size_t j = 0; j < k; j++) {
+		size_t from = w + j * nw, to = j + 1 < k ? from + nw : w + n; /* wrap: its first frame, next loop */
+		for (size_t i = from; i < to; i++)
+			g[j] += gaps[i % n];
 	}
 	return g;
 }

@@ -25,6 +25,7 @@ struct replay_cfg {
 	uint64_t count;          /* frames; 0: no limit */
 	double stats_interval_s;
 	uint32_t tx_burst;
+	unsigned workers;        /* lcores sending, frame i on worker i mod workers */
 	struct rewrite_cfg rw;
 	/* response validation (validate.h) */
 	char expect[1024];       /* expected-answers capture */
@@ -54,4 +55,16 @@ void replay_options_json(struct jbuf *j, const struct replay_cfg *c);
  * loop. Returns NULL (no schedule) for top speed and --pps. */
 uint64_t *replay_gaps(const struct replay_cfg *c, const struct pcap_rec *recs, const uint32_t *lens,
 		      size_t n, uint64_t hz);
+
+/* Several workers: frame i of the file goes to worker i mod nw. */
+/* Frames of n that worker w sends per loop. */
+size_t replay_worker_frames(size_t n, unsigned w, unsigned nw);
+/* Worker w's part of a limit counted in the global send order (frame
+ * index i of loop L is departure L*n+i), so the parts sum to limit. */
+uint64_t replay_worker_limit(uint64_t limit, size_t n, unsigned w, unsigned nw);
+/* Worker w's own gaps (same units as replay_gaps): the sum of the global
+ * gaps from each of its frames to its next one, wrapping into the next
+ * loop, so each frame leaves when the single-worker schedule sends it.
+ * *first: the global time of its first frame. NULL without gaps or frames. */
+uint64_t *replay_worker_gaps(const uint64_t *gaps, size_t n, unsigned w, unsigned nw, uint64_t *first);
 #endif

@@ -276,6 +276,72 @@ static void test_gaps(void)
 	CHECK(replay_gaps(&c, r, lens, 3, 1000000000ull) == NULL);
 }
 
+/* --workers: frame i on worker i mod N; the parts add up to the whole and
+ * every frame keeps its single-worker departure time. */
+static void test_worker_split(void)
+{
+	const size_t n = 7;
+	const unsigned nw = 3;
+	size_t frames = 0;
+	for (unsigned w = 0; w < nw; w++)
+		frames += replay_worker_frames(n, w, nw);
+	CHECK_EQ(frames, n);
+	CHECK_EQ(replay_worker_frames(n, 0, nw), 3); /* 0 3 6 */
+	CHECK_EQ(replay_worker_frames(n, 2, nw), 2); /* 2 5 */
+	CHECK_EQ(replay_worker_frames(2, 2, nw), 0); /* fewer frames than workers */
+	/* limits counted in the global order, for every cut of a few loops */
+	for (uint64_t limit = 1; limit < 4 * n; limit++) {
+		uint64_t sum = 0;
+		for (unsigned w = 0; w < nw; w++)
+			sum += replay_worker_limit(limit, n, w, nw);
+		CHECK_EQ(sum, limit);
+	}
+	CHECK_EQ(replay_worker_limit(7 * 3, n, 1, nw), 2 * 3); /* 3 loops of frames 1 and 4 */
+	CHECK_EQ(replay_worker_limit(9, n, 1, nw), 2 + 1);     /* one loop, then frame 1 of the next */
+	CHECK_EQ(replay_worker_limit(0, n, 1, nw), 0);
+
+	/* gaps 1..7: departure of global frame i (loop L) is L*28 + 1+..+i */
+	uint64_t gaps[7], first;
+	uint64_t at[7] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		gaps[i] = i + 1;
+		if (i)
+			at[i] = at[i - 1] + gaps[i - 1];
+	}
+	for (unsigned w = 0; w < nw; w++) {
+		uint64_t *g = replay_worker_gaps(gaps, n, w, nw, &first);
+		size_t k = replay_worker_frames(n, w, nw);
+		uint64_t t = first;
+		for (size_t loop = 0; loop < 2; loop++)
+			for (size_t j = 0; j < k; j++) {
+				CHECK_EQ(t, loop * 28 + at[w + j * nw]);
+				t += g[j];
+			}
+		free(g);
+	}
+	CHECK(replay_worker_gaps(NULL, n, 0, nw, &first) == NULL);
+	CHECK(replay_worker_gaps(gaps, 2, 2, nw, &first) == NULL);
+}
+
+/* --workers with response validation is refused: answers pair on one lcore */
+static void test_workers_options(void)
+{
+	char buf[512], *argv[32];
+	struct replay_cfg c;
+	int argc = split_args("--role replay --pcap x.pcap --workers 2", buf, sizeof(buf), argv, 32);
+	CHECK_EQ(replay_options_parse(&c, argc, argv), 0);
+	CHECK_EQ(c.workers, 2);
+	argc = split_args("--role replay --pcap x.pcap", buf, sizeof(buf), argv, 32);
+	CHECK_EQ(replay_options_parse(&c, argc, argv), 0);
+	CHECK_EQ(c.workers, 1);
+	FILE *saved = stderr_mute();
+	argc = split_args("--role replay --pcap x.pcap --workers 2 --expect-rules icmp", buf, sizeof(buf), argv, 32);
+	CHECK_EQ(replay_options_parse(&c, argc, argv), 2);
+	argc = split_args("--role replay --pcap x.pcap --workers 0", buf, sizeof(buf), argv, 32);
+	CHECK_EQ(replay_options_parse(&c, argc, argv), 2);
+	stderr_restore(saved);
+}
+
 int main(void)
 {
 	test_classic_good_and_truncated();
@@ -283,6 +349,8 @@ int main(void)
 	test_pcapng();
 	test_rewrite_checksums();
 	test_gaps();
+	test_worker_split();
+	test_workers_options();
 	printf("unit_replay: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }
