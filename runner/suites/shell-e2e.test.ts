@@ -22,6 +22,7 @@ const SUITES: readonly ShellSuite[] = [
   { script: "engine/tests/e2e_kernel.sh", timeoutMs: 180_000 },
   { script: "engine/tests/e2e_malformed.sh", args: ["5000"], timeoutMs: 120_000 },
   { script: "engine/tests/e2e_replay.sh", timeoutMs: 180_000 },
+  { script: "engine/tests/e2e_replay_workers.sh", timeoutMs: 180_000 },
   { script: "engine/tests/e2e_validate.sh", timeoutMs: 180_000 },
   { script: "engine/tests/e2e_ipv6.sh", timeoutMs: 180_000 },
   { script: "engine/tests/e2e_workers.sh", timeoutMs: 240_000 },
