@@ -14,25 +14,10 @@ setup_pair
 
 PCAP="$TMP/in.pcap"
 FRAMES=$(/usr/bin/python3 "$ENGINE_DIR/tests/replay_pcap.py" "$PCAP")
-MAC1=02:77:72:70:00:01 MAC2=02:77:72:70:00:02
-MAPS=(--map 10.0.0.5="$IP_A" --map 10.0.0.9="$IP_B" --map-mac 02:00:00:00:00:05=$MAC1 --map-mac 02:00:00:00:00:09=$MAC2)
 log "capture: $FRAMES frames"
-
-cap_start() {
-  ip netns exec "$NS_B" tcpdump -i eth1 -Q in -n -U -w "$TMP/$1.rx.pcap" "ether src $MAC1 or ether src $MAC2" 2>"$TMP/$1.tcpdump.err" &
-  PIDS+=($!)
-  local i
-  for i in $(seq 1 50); do grep -q "listening on" "$TMP/$1.tcpdump.err" 2>/dev/null && { sleep 0.5; return 0; }; sleep 0.1; done
-  log "tcpdump did not start: $(head -2 "$TMP/$1.tcpdump.err")"; return 1
-}
-cap_stop() { sleep 1; kill -INT "${PIDS[-1]}" || true; wait "${PIDS[-1]}" || true; }
-rx_count() { capinfos -c -M "$TMP/$1.rx.pcap" | awk '/Number of packets/ {print $NF}'; }
-replay() { # NAME args...
-  local name="$1"; shift
-  cap_start "$name"
-  engine_run "$NS_A" 0,1 "$TMP/$name.json" -- --role replay --workers 2 --stats-interval 0.5 "$@" || log "replay exited $?"
-  cap_stop
-}
+REPLAY_LCORES=0,1
+REPLAY_ARGS=(--workers 2)
+source "$ENGINE_DIR/tests/replay_lib.sh"
 # both workers sent, their counters add up to the totals (every line: stats and summary)
 SUM="len(s['workers'])==2 and all(len(l['workers'])==2 and sum(w['frames_sent'] for w in l['workers'])==l['replay']['frames_sent'] and sum(w['bytes_sent'] for w in l['workers'])==l['replay']['bytes_sent'] for l in lines if l['type'] in ('stats','summary')) and all(w['frames_sent']>0 for w in s['workers'])"
 
@@ -50,7 +35,7 @@ PPS=2000 COUNT=6000
 replay pps --pcap "$PCAP" --loop 0 --count $COUNT --pps $PPS "${MAPS[@]}"
 n=$(rx_count pps)
 check "$TMP/pps.json" "s['reason']=='count' and s['replay']['frames_sent']==$COUNT and abs(s['pps']-$PPS)<=0.01*$PPS and $SUM" "--pps $PPS: $COUNT sent by both workers, engine-measured rate within 1%"
-rate=$(tshark -r "$TMP/pps.rx.pcap" -T fields -e frame.time_epoch 2>/dev/null | sort -n | awk 'NR==1{a=$1} {b=$1; n++} END {if (n>1) printf "%.1f", (n-1)/(b-a)}')
+rate=$(rx_rate pps)
 log "receiver: $n frames at $rate pps"
 check_cmd "--pps $PPS: receiver got $COUNT (got $n)" test "$n" -eq $COUNT
 check_cmd "--pps $PPS: rate at the receiver within 1% ($rate)" python3 -c "import sys; sys.exit(0 if abs(float('${rate:-0}')-$PPS)<=0.01*$PPS else 1)"
@@ -59,7 +44,7 @@ check_cmd "--pps $PPS: rate at the receiver within 1% ($rate)" python3 -c "impor
 #    loops span the same (N-1 gaps of 2 ms per loop, the wrap gap 0)
 replay speed --pcap "$PCAP" --loop 2 --speed 0.5 "${MAPS[@]}"
 n=$(rx_count speed)
-span=$(tshark -r "$TMP/speed.rx.pcap" -T fields -e frame.time_epoch 2>/dev/null | sort -n | awk 'NR==1{a=$1} {b=$1} END {printf "%.4f", b-a}')
+span=$(rx_span speed)
 want=$(( (FRAMES - 1) * 2 * 2 ))
 check_cmd "--speed 0.5: receiver counted $((FRAMES * 2)) (got $n)" test "$n" -eq $((FRAMES * 2))
 check_cmd "--speed 0.5: 2 loops span $want ms +-3 ms at the receiver ($span s)" python3 -c "import sys; sys.exit(0 if abs(float('$span')*1000-$want)<=3 else 1)"
