@@ -71,15 +71,15 @@ test("bad tags and worker counts are refused by the spec, naming the option", ()
   expect(() => validateSpec({ ...base, ipVersion: 5 as 4 })).toThrow("--ip-version: '5' is not 4 or 6");
 });
 
-test("--workers N: both engines get it, and N+1 lcores laid out from their own core in a netns lab", () => {
+test("--workers N: both engines get it; N lcores laid out from their own core in a netns lab, N+1 on a host of its own", () => {
   const inv = inventory(false);
   const spec = validateSpec({ tx: "tx", rx: "rx", protocol: "udp", mode: "rate", workers: 2 });
   const txArgv = txInvocation(inv, spec, inv.hosts[0]!, inv.hosts[1]!, { runId: "r" }).argv;
   const rxArgv = rxInvocation(inv, spec, inv.hosts[1]!, { runId: "r" }).argv;
   expect(after(engineArgs(txArgv), "--workers")).toEqual(["2"]);
   expect(after(engineArgs(rxArgv), "--workers")).toEqual(["2"]);
-  expect(lcoreArgs(0, 2, true, 2)).toEqual(["--lcores", "0@0,1@0,2@1"]);
-  expect(lcoreArgs(1, 2, true, 2)).toEqual(["--lcores", "0@1,1@1,2@0"]);
+  expect(lcoreArgs(0, 2, true, 2)).toEqual(["--lcores", "0@0,1@1"]);
+  expect(lcoreArgs(1, 2, true, 2)).toEqual(["--lcores", "0@1,1@0"]);
   expect(lcoreArgs(1, 1, true, 2)).toEqual(["-l", "1"]);
   expect(lcoreArgs(0, 3, false)).toEqual(["-l", "0-3"]);
   expect(txArgv).toContain("--lcores");

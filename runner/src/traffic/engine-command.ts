@@ -47,16 +47,17 @@ function inSubnet(ip: string, cidr: string): boolean {
 }
 
 /**
- * One lcore runs everything for a single worker. With N workers the engine gets N+1 lcores: its main one (stats
- * lines) and one per worker. In a netns lab they are threads on this machine's CPUs, laid out from the role's own
- * core and wrapping round (`--lcores ID@CPU`), so two engines of two workers each on two cores share them evenly;
- * elsewhere the host is a machine of its own, whose first N+1 cores are taken.
+ * One lcore runs everything for a single worker. On a host of its own, N workers get N+1 lcores: the main one
+ * prints the stats lines. In a netns lab both engines are threads on this machine's CPUs, so each gets N lcores
+ * (its last worker runs on the main lcore and prints the lines itself), laid out from the role's own core and
+ * wrapping round (`--lcores ID@CPU`): a third busy-polling thread per engine on a two-core machine starved a
+ * worker sharing a core with the peer's poller (a 2-worker run never finished its --count).
  */
 export function lcoreArgs(lcore: number, workers: number, netns: boolean, cpuCount = cpus().length): string[] {
   if (workers <= 1) return ["-l", String(lcore)];
   if (!netns) return ["-l", `${lcore}-${lcore + workers}`];
   const n = Math.max(1, cpuCount);
-  const map = [`0@${lcore % n}`, ...Array.from({ length: workers }, (_, i) => `${i + 1}@${(lcore + i) % n}`)];
+  const map = Array.from({ length: workers }, (_, i) => `${i}@${(lcore + i) % n}`);
   return ["--lcores", map.join(",")];
 }
 
