@@ -166,7 +166,7 @@ describe("bad scenario files give one-line errors", () => {
     ["bad protocol", "name: x\nlab: two-host\nsteps:\n  - name: a\n    flows:\n      - tx: tx\n        rx: rx\n        protocol: sctp\n", /^bad\.yaml:8: steps\[0\]\.flows\[0\]\.protocol: /],
     ["host in two flows", "name: x\nlab: two-host\nsteps:\n  - name: a\n    flows:\n      - { tx: tx, rx: rx }\n      - { tx: tx, rx: rx2 }\n", /^bad\.yaml:7: steps\[0\]\.flows\[1\]\.tx: host 'tx' is already in flow 0 .*protocol: random$/],
     ["sweep over a continuous flow", "name: x\nlab: two-host\nsteps:\n  - name: a\n    flows:\n      - { tx: tx, rx: rx, mode: continuous }\n    sweep: { pps: [1, 2] }\n", /^bad\.yaml:6: steps\[0\]\.flows\[0\]\.mode: a sweep sets pps/],
-    ["neither flows nor replay", "name: x\nlab: two-host\nsteps:\n  - name: a\n", /^bad\.yaml:4: steps\[0\]: a step has either 'flows' or 'replay'$/],
+    ["no flows, replay or rfc2544", "name: x\nlab: two-host\nsteps:\n  - name: a\n", /^bad\.yaml:4: steps\[0\]: a step has one of 'flows', 'replay' or 'rfc2544'$/],
     ["replay of nothing", "name: x\nlab: two-host\nsteps:\n  - name: a\n    replay: { tx: tx, rx: rx, pcap: { step: b, host: tx }, pps: 10 }\n", /^bad\.yaml:5: steps\[0\]\.replay\.pcap\.step: no earlier step 'b'$/],
     ["negative ratio", "name: x\nlab: two-host\nsteps:\n  - name: a\n    flows: [{ tx: tx, rx: rx }]\n    checks:\n      max_loss: -1\n", /^bad\.yaml:7: steps\[0\]\.checks\.max_loss: /],
   ];

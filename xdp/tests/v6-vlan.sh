@@ -60,7 +60,8 @@ crafted() { in_gen "$WL_PY" "$HERE/tagged-frames.py" --iface eth1 --src-mac "$GE
 	--src4 "$GEN_IP" --dst4 "$DST_IP" --src6 "$GEN_IP6" --dst6 "$DST_IP6" "$@"; }
 # capture NS FILE: tcpdump on eth1 in NS until stop_capture; sets CAP_PID.
 capture() {
-	ip netns exec "$1" tcpdump -i eth1 -U -n -w "$2" 2>"$2.log" &
+	# --immediate-mode: otherwise frames in the ring block not yet handed over (TPACKET_V3, 1 s timeout) are lost on SIGINT
+	ip netns exec "$1" tcpdump -i eth1 --immediate-mode -U -n -w "$2" 2>"$2.log" &
 	CAP_PID=$!; WL_PIDS+=("$CAP_PID")
 	for _ in $(seq 50); do grep -q listening "$2.log" && return; sleep 0.1; done
 }
