@@ -32,7 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import("./commands/demo.ts")).demoCommand,
   bench: async () => (await import("./commands/bench.ts")).benchCommand,
   traffic: async () => (await import("./commands/traffic.ts")).trafficCommand,
-  scenario: async () => (await import("./scenario/scenario-command.ts")).scenarioCommand,
+  scenario: async () => (await import("./commands/scenario.ts")).scenarioCommand,
   xdp: async () => (await import("./commands/xdp.ts")).xdpCommand,
   serve: async () => (await import("./commands/serve.ts")).serveCommand,
   report: async () => (await import("./commands/report.ts")).reportCommand,

@@ -13,12 +13,10 @@ import { withServerInterrupt } from "../remote/ctrl-c.ts";
 import { parseServerUrl, RemoteClient } from "../remote/remote-client.ts";
 import { remoteScenario } from "../remote/remote-scenario.ts";
 import { clientToken } from "../remote/remote-token.ts";
-import { runScenario, scenarioChecks, type StepResult } from "./run-scenario.ts";
-import { readScenario } from "./scenario-file.ts";
+import { runScenario, scenarioChecks, type StepResult } from "../scenario/run-scenario.ts";
+import { readScenario } from "../scenario/scenario-file.ts";
 import { newRunId } from "../store/run-id.ts";
 import { writeRunReports } from "../report/write-reports.ts";
-
-export { SCENARIOS_DIR };
 
 const HELP = `Usage: bun run scenario FILE|PRESET [options]
 
