@@ -16,6 +16,8 @@ import { toolsOf, type Inventory } from "../src/inventory.ts";
 import { settingWithin } from "../../runner/src/scenario/binomial.ts";
 import { runTraffic, type TrafficResult } from "../../runner/src/traffic/run-traffic.ts";
 import type { TrafficSpec } from "../../runner/src/traffic/traffic-spec.ts";
+import { auth, testApp } from "../../runner/src/api/test-app.ts";
+import { setStepImpairments } from "../../runner/src/scenario/impair-step.ts";
 import { SshTransport } from "../../runner/src/transport/ssh-transport.ts";
 import { resolveStackConfig } from "./config.ts";
 import { CommandExecutor } from "./testing/executor.ts";
@@ -264,8 +266,11 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
         const links = JSON.parse(await sh(host.name, "ip -j link show")) as { ifname: string; address: string }[];
         const name = links.find((l) => l.address === nic.mac)?.ifname;
         if (!name) throw new Error(`${host.name}: no kernel interface with ${nic.mac} after releasing it from DPDK`);
-        ifname.set(host.name, name);
-        await sh(host.name, `ip link set ${name} up && ip addr replace ${nic.ipv4}/${nic.prefixLen} dev ${name}`);
+        // Back under the lab's name (cloud-init names it only at boot), so the lab file's points, which
+        // the runner's SSH control uses, are the kernel's interfaces.
+        if (name !== nic.name) await sh(host.name, `ip link set ${name} down && ip link set ${name} name ${nic.name}`);
+        ifname.set(host.name, nic.name);
+        await sh(host.name, `ip link set ${nic.name} up && ip addr replace ${nic.ipv4}/${nic.prefixLen} dev ${nic.name}`);
       }
       // The engine on the kernel's interface, through its qdiscs (AF_PACKET without qdisc bypass).
       kinv = { ...inv, hosts: inv.hosts.map((h) => ({ ...h, interfaces: h.interfaces.map((i, k) => (k ? i : { ...i, pci: null, dpdk: { vdev: `net_af_packet0,iface=${ifname.get(h.name)},qdisc_bypass=0`, eal: ["--no-pci", "--no-huge", "-m", "256"] } })) })) };
@@ -380,6 +385,34 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
       expect(pairs).toBeGreaterThan(2500);
       within(early, pairs, 0.25 * 0.75);
     }, 180_000);
+
+    // The runner's own entry points on this lab (impair/control.ts's SSH control): the API's
+    // /lab/impairments and a scenario step's impair:, from the lab file the inventory names.
+    test("POST /lab/impairments and a scenario step set netem in the VMs over SSH, and clear it", async () => {
+      const labFile = join(work, `${PREFIX}.yaml`);
+      writeFileSync(labFile, LAB);
+      const withFile: Inventory = { ...inv, lab: { ...inv.lab, file: labFile } };
+      const t = testApp({ inventory: withFile });
+      try {
+        const res = await t.app.request("/lab/impairments", { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ host: "tx", loss: "5%" }) });
+        const body = (await res.json()) as { path: string; points: { applied: string }[] };
+        log(`api: ${res.status} ${JSON.stringify(body)}`);
+        expect(res.status).toBe(200);
+        expect(body.path).toBe("netem");
+        expect(body.points[0]!.applied).toContain('"loss"');
+        const m = await send();
+        within(m.sent - m.received, m.sent, 0.05);
+        expect((await t.app.request("/lab/impairments", { method: "DELETE", headers: auth })).status).toBe(200);
+      } finally {
+        t.cleanup();
+      }
+      const step = await setStepImpairments(labFile, withFile, [{ where: { host: "rx", direction: "ingress" }, spec: { duplicate: 5 } }], 0);
+      expect(step.points[0]!.applied).toContain("duplicate");
+      const m = await send();
+      within(m.received - m.sent, m.sent, 0.05);
+      await step.restore();
+      for (const host of inv.hosts) expect(await remoteLeftovers(execOf(host.name), ifname.get(host.name)!)).toEqual([]);
+    }, 240_000);
 
     test("cleared: no netem, ingress qdisc or ifb left on either VM", async () => {
       await impair("tx", "egress", {});

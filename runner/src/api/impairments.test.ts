@@ -9,7 +9,7 @@ import type { ImpairPath } from "../../../infra/src/impair-paths.ts";
 import type { ImpairPoint } from "../../../infra/src/impair-points.ts";
 import { describeImpairment } from "../../../infra/src/impair-spec.ts";
 import { loadLab } from "../lab-files.ts";
-import type { ImpairmentControl } from "./impairments.ts";
+import type { ImpairmentControl } from "../impair/control.ts";
 import { auth, testApp } from "./test-app.ts";
 
 type Json = Record<string, any>;
@@ -27,6 +27,7 @@ function recording(path: ImpairPath | null, fail?: string) {
   let overlapped = false;
   const control: ImpairmentControl = {
     lab,
+    where: "a map in this test",
     path: async () => (path ? { path, why: path === "tc-bpf" ? "no sch_netem in this kernel" : "the kernel has sch_netem" } : { why: "no sch_netem in this kernel; and build/xdp/impair.bpf.o is not built (bun run build)" }),
     read: async () => [...held.values()].map((p) => ({ host: p.host, ifname: p.ifname, direction: p.direction, applied: describeImpairment(p.spec), objects: [] })),
     apply: async (points) => {
@@ -185,11 +186,11 @@ describe("other paths and failures", () => {
     expect(((await res.json()) as Json).error).toBe("impairments: setting tbf on apit-b0i0 failed: RTNETLINK answers: Invalid argument");
   });
 
-  test("a server whose lab is not netns answers 503 saying so", async () => {
+  test("a libvirt lab whose inventory names no lab file answers 503 saying so", async () => {
     const t = testApp();
     const res = await t.app.request("/lab/impairments", { headers: auth });
     expect(res.status).toBe(503);
-    expect(((await res.json()) as Json).error).toBe("impairments: lab 'api-test' is libvirt: this server changes impairments on netns labs only");
+    expect(((await res.json()) as Json).error).toBe("impairments: lab 'api-test': inventory of lab 'api-test' names no lab file: pass the libvirt lab's inventory written by 'pulumi stack output'");
     const post = await t.app.request("/lab/impairments", { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: "{}" });
     expect(post.status).toBe(503);
     t.cleanup();

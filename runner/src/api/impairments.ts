@@ -4,7 +4,6 @@
 // point's whole impairment. Every check a person gets from the CLI happens
 // before the kernel is touched: a bad value, an unknown host, and an
 // impairment this machine's path cannot do are a 400 naming the field.
-import { existsSync } from "node:fs";
 import { Hono } from "hono";
 import { z } from "zod";
 import { unsupportedOn } from "../../../infra/src/impair-paths.ts";
@@ -13,33 +12,16 @@ import { DIRECTION_ALIASES, type Direction } from "../../../infra/src/impair-sch
 import { DISTRIBUTIONS, ImpairFieldError, kindsOf, parseImpairment } from "../../../infra/src/impair-spec.ts";
 import type { Inventory } from "../../../infra/src/inventory.ts";
 import type { Lab } from "../../../infra/src/lab-model.ts";
-import { applyImpairments, detectImpairPath, readImpairments, type AppliedPoint, type PathChoice, type PointState } from "../../../infra/src/netns/impairments.ts";
-import { loadLab } from "../lab-files.ts";
+import { controlFor, type ImpairmentControl } from "../impair/control.ts";
 import { ApiError } from "./errors.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { fieldOf } from "./run-request.ts";
 
-/** What the routes need of a lab: its model, the path this machine gets, and the kernel's state. */
-export interface ImpairmentControl {
-  readonly lab: Lab;
-  path(): Promise<PathChoice>;
-  read(): Promise<PointState[]>;
-  apply(points: readonly ImpairPoint[]): Promise<{ path: string; points: AppliedPoint[] }>;
-}
-
-/** The netns backend's impairments on `lab` (the kernel objects in its switch namespace). */
-export function netnsImpairments(lab: Lab): ImpairmentControl {
-  return { lab, path: detectImpairPath, read: () => readImpairments(lab), apply: (points) => applyImpairments(lab, points) };
-}
-
 /** The server's lab as a control, or why there is none (answered as 503). */
 export function impairmentsOf(inventory: Inventory | undefined): ImpairmentControl | string {
   if (!inventory) return "this server has no lab (start it with --lab or --inventory)";
-  if (inventory.backend !== "netns") return `lab '${inventory.lab.name}' is ${inventory.backend}: this server changes impairments on netns labs only`;
-  const file = inventory.lab.file;
-  if (!file || !existsSync(file)) return `lab '${inventory.lab.name}': its lab file ${file ?? "(none in the inventory)"} is not readable here`;
   try {
-    return netnsImpairments(loadLab(file).lab);
+    return controlFor(inventory);
   } catch (err) {
     return `lab '${inventory.lab.name}': ${(err as Error).message.split("\n")[0]}`;
   }

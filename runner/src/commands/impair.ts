@@ -1,15 +1,14 @@
-// `wirelab lab impair`: show or change the link impairments of a running netns lab.
+// `wirelab lab impair`: show or change the link impairments of a running lab
+// (netns here, or VMs and metal hosts over SSH: impair/control.ts).
 import { supportTable } from "../../../infra/src/impair-paths.ts";
 import { pointsWhere, type Direction, type ImpairPoint } from "../../../infra/src/impair-points.ts";
 import { DIRECTION_ALIASES } from "../../../infra/src/impair-schema.ts";
 import { ImpairFieldError, parseImpairment } from "../../../infra/src/impair-spec.ts";
 import type { Lab } from "../../../infra/src/lab-model.ts";
-import { applyImpairments, detectImpairPath, readImpairments } from "../../../infra/src/netns/impairments.ts";
 import { namespaces } from "../../../infra/src/netns/system.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { loadInventory, loadLab } from "../lab-files.ts";
-import { applyOverSsh, labOfInventory, readOverSsh } from "./impair-over-ssh.ts";
-import type { Inventory } from "../../../infra/src/inventory.ts";
+import { controlFor, netnsControl, type ImpairmentControl } from "../impair/control.ts";
 import { UsageError } from "../paths.ts";
 
 export const IMPAIR_HELP = `Usage: bun run lab impair --lab FILE|NAME | --inventory FILE [--host H [--iface ethN] [--dir egress|ingress] | --network N]
@@ -79,17 +78,22 @@ export async function impairCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`lab impair: unexpected argument '${positionals[0]}'`);
-  if (values.inventory !== undefined) {
-    const inv = loadInventory({ inventory: values.inventory });
-    if (inv.backend !== "netns") return overSsh(inv, values);
-    values.lab ??= inv.lab.file;
+  let control: ImpairmentControl;
+  let mustBeUp = () => {};
+  const inv = values.inventory !== undefined ? loadInventory({ inventory: values.inventory }) : undefined;
+  if (inv && inv.backend !== "netns") {
+    control = controlFor(inv);
+  } else {
+    if (inv) values.lab ??= inv.lab.file;
+    const { lab } = loadLab(values.lab ?? "two-host");
+    control = netnsControl(lab);
+    mustBeUp = () => {
+      if (!namespaces().has(lab.switchNamespace)) {
+        throw new Error(`lab '${lab.name}' is not up (no namespace ${lab.switchNamespace}): run 'bun run lab up --lab ${values.lab ?? "two-host"}' first`);
+      }
+    };
   }
-  const { lab } = loadLab(values.lab ?? "two-host");
-  const mustBeUp = () => {
-    if (!namespaces().has(lab.switchNamespace)) {
-      throw new Error(`lab '${lab.name}' is not up (no namespace ${lab.switchNamespace}): run 'bun run lab up --lab ${values.lab ?? "two-host"}' first`);
-    }
-  };
+  const lab = control.lab;
   const given = SPEC_FLAGS.filter((f) => values[f] !== undefined);
   if (values.gap !== undefined && values.reorder === undefined) throw new UsageError("--gap: goes with --reorder");
   if (values.clear && given.length > 0) throw new UsageError(`--clear: not with --${given[0]} (--clear removes the impairment; the flags alone replace it)`);
@@ -98,59 +102,25 @@ export async function impairCommand(argv: string[]): Promise<number> {
 
   if (given.length === 0 && !values.clear) {
     mustBeUp();
-    return show(lab, values.json ?? false);
+    return show(control, values.json ?? false);
   }
 
   let points: ImpairPoint[];
   if (!values.host && !values.network) {
     if (given.length > 0) throw new UsageError("lab impair: say where: --host H (with --iface, --dir) or --network N");
     mustBeUp();
-    points = (await readImpairments(lab)).map((p) => ({ host: p.host, ifname: p.ifname, direction: p.direction, spec: {}, source: "--clear" }));
+    points = (await control.read()).map((p) => ({ host: p.host, ifname: p.ifname, direction: p.direction, spec: {}, source: "--clear" }));
   } else {
     const spec = values.clear ? {} : specFromFlags(values);
     points = where(lab, values).map((w) => ({ ...w, spec, source: `lab impair ${w.host} ${w.ifname} ${w.direction}` }));
   }
   mustBeUp();
-  const result = await applyImpairments(lab, points);
+  const result = await control.apply(points);
   if (values.json) console.log(JSON.stringify({ lab: lab.name, path: result.path, points: result.points }));
   else {
-    console.log(`lab ${lab.name}: impairments set on the ${result.path} path`);
+    console.log(`lab ${lab.name}: impairments set on the ${result.path} path, in ${control.where}`);
     for (const p of result.points) console.log(`  ${p.host} ${p.ifname} ${p.direction}: asked ${p.asked}; kernel holds ${p.applied}`);
     if (result.points.length === 0) console.log("  nothing was impaired");
-  }
-  return 0;
-}
-
-type ImpairValues = Parameters<typeof specFromFlags>[0] & { host?: string; iface?: string; dir?: string; network?: string; clear?: boolean; json?: boolean };
-
-/** A VM or metal lab: the same flags, applied with netem in the hosts' kernels over SSH. */
-async function overSsh(inv: Inventory, values: ImpairValues): Promise<number> {
-  const lab = labOfInventory(inv);
-  const given = SPEC_FLAGS.filter((f) => values[f] !== undefined);
-  if (values.clear && given.length > 0) throw new UsageError(`--clear: not with --${given[0]} (--clear removes the impairment; the flags alone replace it)`);
-  if (given.length === 0 && !values.clear) {
-    const points = await readOverSsh(inv, lab);
-    if (values.json) console.log(JSON.stringify({ lab: lab.name, path: "netem", points }));
-    else {
-      console.log(`lab ${lab.name} (${inv.backend}): impairment path netem, in each host's kernel over SSH`);
-      for (const p of points) console.log(`  ${p.host} ${p.ifname} ${p.direction}: ${p.applied}`);
-      if (points.length === 0) console.log("  no link is impaired");
-    }
-    return 0;
-  }
-  let points: ImpairPoint[];
-  if (!values.host && !values.network) {
-    if (given.length > 0) throw new UsageError("lab impair: say where: --host H (with --iface, --dir) or --network N");
-    points = lab.hosts.flatMap((h) => h.interfaces.flatMap((i) => (["egress", "ingress"] as const).map((direction) => ({ host: h.name, ifname: i.ifname, direction, spec: {}, source: "--clear" }))));
-  } else {
-    const spec = values.clear ? {} : specFromFlags(values);
-    points = where(lab, values).map((w) => ({ ...w, spec, source: `lab impair ${w.host} ${w.ifname} ${w.direction}` }));
-  }
-  const result = await applyOverSsh(inv, points);
-  if (values.json) console.log(JSON.stringify({ lab: lab.name, path: "netem", points: result }));
-  else {
-    console.log(`lab ${lab.name} (${inv.backend}): impairments set with netem over SSH`);
-    for (const p of result) console.log(`  ${p.host} ${p.ifname} ${p.direction}: asked ${p.asked}; kernel holds ${p.applied}`);
   }
   return 0;
 }
@@ -183,11 +153,12 @@ function where(lab: Lab, values: { host?: string; iface?: string; dir?: string; 
   }
 }
 
-async function show(lab: Lab, json: boolean): Promise<number> {
-  const [choice, points] = await Promise.all([detectImpairPath(), readImpairments(lab)]);
+async function show(control: ImpairmentControl, json: boolean): Promise<number> {
+  const lab = control.lab;
+  const [choice, points] = await Promise.all([control.path(), control.read()]);
   if (json) console.log(JSON.stringify({ lab: lab.name, path: choice.path ?? null, why: choice.why, points }));
   else {
-    console.log(`lab ${lab.name}: impairment path ${choice.path ?? "none"} (${choice.why})`);
+    console.log(`lab ${lab.name}: impairment path ${choice.path ?? "none"}, in ${control.where} (${choice.why})`);
     for (const p of points) {
       const c = p.counters ? `  [program: ${p.counters.seen} seen, ${p.counters.dropped} dropped, ${p.counters.corrupted} corrupted, ${p.counters.duplicated} duplicated]` : "";
       console.log(`  ${p.host} ${p.ifname} ${p.direction}: ${p.applied}${c}`);

@@ -7,7 +7,7 @@ import { DIRECTION_ALIASES } from "../../../infra/src/impair-schema.ts";
 import { expectedLossPercent, ImpairFieldError, kindsOf, parseImpairment, type Impairment } from "../../../infra/src/impair-spec.ts";
 import type { Inventory } from "../../../infra/src/inventory.ts";
 import type { Lab } from "../../../infra/src/lab-model.ts";
-import { applyImpairments, type AppliedPoint } from "../../../infra/src/netns/impairments.ts";
+import { controlFor, type AppliedPoint } from "../impair/control.ts";
 import { loadLab } from "../lab-files.ts";
 import { burstInflation } from "./binomial.ts";
 
@@ -66,10 +66,10 @@ export interface StepImpairments {
   restore(): Promise<void>;
 }
 
-/** Sets a step's impairments on the scenario's lab (the netns backend only); throws one line when it cannot. */
+/** Sets a step's impairments on the scenario's lab, whatever built it; throws one line when it cannot. */
 export async function setStepImpairments(labArg: string, inv: Inventory, items: readonly StepImpair[], stepIndex: number): Promise<StepImpairments> {
-  if (inv.backend !== "netns") throw new Error(`impairments are applied by the netns backend only, and lab '${inv.lab.name}' is ${inv.backend}`);
   const { lab } = loadLab(labArg);
+  const control = controlFor(inv, lab);
   const points: ImpairPoint[] = items.flatMap((item, k) => {
     try {
       return pointsWhere(lab, item.where).map((p) => ({ ...p, spec: item.spec, source: `steps[${stepIndex}].impair[${k}]` }));
@@ -78,7 +78,7 @@ export async function setStepImpairments(labArg: string, inv: Inventory, items: 
       throw err;
     }
   });
-  const applied = await applyImpairments(lab, points);
+  const applied = await control.apply(points);
   const same = (a: ImpairPoint, b: ImpairPoint) => a.host === b.host && a.ifname === b.ifname && a.direction === b.direction;
   return {
     points: applied.points,
@@ -86,7 +86,7 @@ export async function setStepImpairments(labArg: string, inv: Inventory, items: 
     effective: [...lab.impairments.filter((o) => !points.some((p) => same(o, p))), ...points],
     restore: async () => {
       const own = (p: ImpairPoint) => lab.impairments.find((o) => o.host === p.host && o.ifname === p.ifname && o.direction === p.direction);
-      await applyImpairments(lab, points.map((p) => own(p) ?? { ...p, spec: {} }));
+      await control.apply(points.map((p) => own(p) ?? { ...p, spec: {} }));
     },
   };
 }
