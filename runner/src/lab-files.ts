@@ -6,7 +6,7 @@ import { parseInventory, type Inventory } from "../../infra/src/inventory.ts";
 import { LabError } from "../../infra/src/lab-error.ts";
 import { readFileText } from "../../infra/src/read-file-text.ts";
 import { parseLab, type Lab } from "../../infra/src/lab-model.ts";
-import { inventoryPath } from "../../infra/src/netns/backend.ts";
+import { inventoryPath } from "../../infra/src/netns-lab.ts";
 import { labStateDir, REPO_ROOT, resolveLabFile } from "./paths.ts";
 
 export interface LoadedLab {

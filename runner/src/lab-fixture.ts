@@ -2,17 +2,23 @@
 // netns lab brought up here and torn down by the suite that brought it up.
 import { existsSync, readFileSync } from "node:fs";
 import { parseInventory, inventoryHost, type Inventory } from "../../infra/src/inventory.ts";
-import { NetnsBackend } from "../../infra/src/netns/backend.ts";
+import { NetnsBackend } from "../../infra/src/netns-lab.ts";
 import { loadLab } from "./lab-files.ts";
 import { labStateDir } from "./paths.ts";
 import { transportFor, type TransportKind } from "./transport/index.ts";
 import type { Transport } from "./transport/transport.ts";
 
-export interface LabFixture {
+/** A lab reached through its inventory: one transport per host and kind, opened on first use. */
+export interface ReachedLab {
   readonly inventory: Inventory;
+  transport(host: string, kind?: TransportKind): Transport;
+  closeTransports(): Promise<void>;
+}
+
+export interface LabFixture extends ReachedLab {
   /** True when this fixture brought the lab up and so tears it down. */
   readonly owned: boolean;
-  transport(host: string, kind?: TransportKind): Transport;
+  /** Closes the transports and, when this fixture brought the lab up, brings it down. */
   down(): Promise<void>;
 }
 
@@ -39,8 +45,9 @@ export async function startLab(name = "two-host", options: { ssh?: boolean } = {
     inventory,
     owned,
     transport: reached.transport,
+    closeTransports: reached.closeTransports,
     async down() {
-      await reached.down();
+      await reached.closeTransports();
       if (owned) {
         const { lab, file } = loadLab(name);
         await new NetnsBackend().down(lab, { stateDir: labStateDir(lab.name), labFile: file });
@@ -51,14 +58,13 @@ export async function startLab(name = "two-host", options: { ssh?: boolean } = {
 
 /**
  * A lab given by its inventory (VMs, metal, a netns lab someone else runs): reached,
- * never brought up or torn down here; `down` only closes the transports it opened.
- * `kind` is the transport when a caller asks for none [each host's default].
+ * never brought up or torn down here. `kind` is the transport when a caller asks for
+ * none [each host's default].
  */
-export function inventoryLab(inventory: Inventory, kind?: TransportKind): LabFixture {
+export function inventoryLab(inventory: Inventory, kind?: TransportKind): ReachedLab {
   const transports = new Map<string, Transport>();
   return {
     inventory,
-    owned: false,
     transport(host, k) {
       const h = inventoryHost(inventory, host);
       const chosen = k ?? kind;
@@ -67,7 +73,7 @@ export function inventoryLab(inventory: Inventory, kind?: TransportKind): LabFix
       if (!t) transports.set(key, (t = transportFor(h, chosen)));
       return t;
     },
-    async down() {
+    async closeTransports() {
       await Promise.all([...transports.values()].map((t) => t.close()));
       transports.clear();
     },

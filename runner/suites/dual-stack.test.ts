@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NetnsBackend } from "../../infra/src/netns/backend.ts";
+import { NetnsBackend } from "../../infra/src/netns-lab.ts";
 import { loadLab } from "../src/lab-files.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { LABS_DIR, labStateDir, REPO_ROOT } from "../src/paths.ts";

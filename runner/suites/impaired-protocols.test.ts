@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toolsOf } from "../../infra/src/inventory.ts";
 import { IMPAIR_SUPPORT } from "../../infra/src/impair-paths.ts";
-import { applyImpairments, detectImpairPath } from "../../infra/src/netns/impairments.ts";
+import { applyImpairments, detectImpairPath } from "../../infra/src/netns-lab.ts";
 import { loadLab } from "../src/lab-files.ts";
 import { normalQuantile, settingWithin } from "../src/scenario/binomial.ts";
 import { runScenario, type FlowOutcome } from "../src/scenario/run-scenario.ts";

@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NetnsBackend } from "../../infra/src/netns/backend.ts";
+import { namespaces, NetnsBackend, OwnershipError, pidsInNamespace } from "../../infra/src/netns-lab.ts";
+// The one suite that reaches behind netns-lab.ts: it tests the backend's own lock, prefix registry and record.
 import { tryLock } from "../../infra/src/netns/file-lock.ts";
 import { REGISTRY_DIR } from "../../infra/src/netns/lab-registry.ts";
-import { OwnershipError } from "../../infra/src/netns/ownership.ts";
-import { namespaces, pidsInNamespace, processStartTime, rootLinks } from "../../infra/src/netns/system.ts";
+import { processStartTime, rootLinks } from "../../infra/src/netns/system.ts";
 import { loadLab } from "../src/lab-files.ts";
 import { BUN, REPO_ROOT } from "../src/paths.ts";
 import { ownTwoHostLab } from "./own-lab.ts";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { inventoryPath } from "../../infra/src/netns/backend.ts";
+import { inventoryPath } from "../../infra/src/netns-lab.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { labStateDir, REPO_ROOT } from "../src/paths.ts";
 import { RunStore } from "../src/store/run-store.ts";

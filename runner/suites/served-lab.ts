@@ -5,7 +5,7 @@
 // suite runs on its own lab, never a given one.
 import { afterAll, beforeAll } from "bun:test";
 import { rmSync } from "node:fs";
-import { inventoryPath } from "../../infra/src/netns/backend.ts";
+import { inventoryPath } from "../../infra/src/netns-lab.ts";
 import { startServe, type ServeProcess } from "../src/api/serve-process.ts";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { labStateDir } from "../src/paths.ts";

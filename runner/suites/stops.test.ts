@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pidsInNamespace } from "../../infra/src/netns/system.ts";
+import { pidsInNamespace } from "../../infra/src/netns-lab.ts";
 import { readEvents } from "../src/api/test-app.ts";
 import { BUN, REPO_ROOT } from "../src/paths.ts";
 import { RunStore } from "../src/store/run-store.ts";

@@ -23,6 +23,7 @@ export function useLab(name: string, options: { ssh?: boolean } = {}): LabFixtur
       return get().owned;
     },
     transport: (host, kind) => get().transport(host, kind),
+    closeTransports: () => get().closeTransports(),
     down: () => get().down(),
   };
 }

@@ -3,8 +3,7 @@
 import { expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { NetnsBackend, BPF_PIN_ROOT } from "../../infra/src/netns/backend.ts";
-import { pidsInNamespace } from "../../infra/src/netns/system.ts";
+import { BPF_PIN_ROOT, NetnsBackend, pidsInNamespace } from "../../infra/src/netns-lab.ts";
 import { loadLab } from "../src/lab-files.ts";
 import { labStateDir, REPO_ROOT } from "../src/paths.ts";
 import { startLab } from "../src/lab-fixture.ts";

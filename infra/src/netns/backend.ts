@@ -4,13 +4,12 @@
 // is made and carries the lab's mark (ownership.ts); `down` removes exactly that.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { DownReport, LabBackend, LabOptions, StatusReport, UpOptions } from "../backend.ts";
 import type { Inventory } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
 import { isImpairLinkName, planLabImpairments } from "./impairments.ts";
 import { awaitIpv6Ready, hostIpv6Drift } from "./ipv6-host.ts";
-import { removeStaleDpdkFiles } from "./dpdk-runtime.ts";
+import { removeStaleDpdkFiles } from "../dpdk-runtime.ts";
 import { withFileLock } from "./file-lock.ts";
 import { claimPrefix, releasePrefix, type RegisteredLab } from "./lab-registry.ts";
 import { netnsInventory } from "./netns-inventory.ts";
@@ -24,6 +23,39 @@ import { run, which } from "../process.ts";
 
 export { BPF_PIN_ROOT } from "./pins.ts";
 export { netnsInventory } from "./netns-inventory.ts";
+
+/** Where a lab's state lives and which file it is: the file is the lab's identity (two files may share a name). */
+export interface LabOptions {
+  /** Directory for this lab's runtime state (keys, pid files, inventory, the record of what it made). */
+  readonly stateDir: string;
+  readonly labFile?: string;
+}
+
+export interface UpOptions extends LabOptions {
+  /** Start an OpenSSH server on each host and put SSH transports in the inventory. */
+  readonly ssh?: boolean;
+  readonly labSha256?: string;
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface StatusReport {
+  readonly lab: string;
+  readonly backend: Inventory["backend"];
+  readonly state: "up" | "down" | "degraded";
+  /** Objects the lab should have and does not, each a short phrase naming the object and what it is for. */
+  readonly missing: string[];
+  /** Objects this lab made (its record or mark) that the lab file does not describe. */
+  readonly extra: string[];
+  /** `ipv6`: the global IPv6 addresses found on the host's test interfaces, where the lab has IPv6. */
+  readonly hosts: { name: string; present: boolean; ssh?: boolean; ipv6?: { ifname: string; address: string }[] }[];
+}
+
+export interface DownReport {
+  readonly removed: string[];
+  readonly processesStopped: number[];
+  /** Objects named like the lab's that are not its own, each "what: why", left untouched. */
+  readonly leftAlone: string[];
+}
 
 export function inventoryPath(stateDir: string): string {
   return join(stateDir, "inventory.json");
@@ -181,9 +213,7 @@ function recordMade(record: OwnershipRecord, lab: Lab): void {
   }
 }
 
-export class NetnsBackend implements LabBackend {
-  readonly kind = "netns" as const;
-
+export class NetnsBackend {
   up(lab: Lab, options: UpOptions): Promise<Inventory> {
     preflight(lab);
     const labId = labIdOf(options.labFile, options.stateDir);

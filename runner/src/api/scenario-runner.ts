@@ -27,7 +27,7 @@ export function scenarioRunner(inventory: Inventory, options: { transport?: Tran
       });
       return { state: result.verdict, ...(result.reason ? { reason: result.reason } : {}), checks: scenarioChecks(result) };
     } finally {
-      await lab.down();
+      await lab.closeTransports();
     }
   };
 }

@@ -39,7 +39,7 @@ export function trafficRunner(inventory: Inventory, options: { transport?: Trans
       return { state: result.state, ...(result.reason ? { reason: result.reason } : {}), checks: result.checks };
     } finally {
       await monitor.stop();
-      await lab.down();
+      await lab.closeTransports();
     }
   };
 }

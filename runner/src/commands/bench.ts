@@ -1,14 +1,13 @@
 // `wirelab bench <name>`: benchmark scripts that print a table of ratios against
-// a reference run in the same invocation. Each lives beside what it measures.
-import { existsSync } from "node:fs";
+// a reference run in the same invocation. Each lives in runner/src/bench/.
 import { join } from "node:path";
 import { BUN, REPO_ROOT, UsageError } from "../paths.ts";
 import { ensureProvisioned, streamed } from "../setup.ts";
 
 /** A bench that needs reference tools names the images/provision.sh profile that installs them. */
 const BENCHES: Record<string, { file: string; what: string; profile?: "bench" }> = {
-  lab: { file: "infra/src/netns/lab.bench.ts", what: "lab up+down vs Mininet and a plain ip script (two-host, scale8)", profile: "bench" },
-  engine: { file: "engine/bench/engine.bench.ts", what: "engine tx rate vs dpdk-testpmd txonly; rate-mode accuracy" },
+  lab: { file: "runner/src/bench/lab.bench.ts", what: "lab up+down vs Mininet and a plain ip script (two-host, scale8)", profile: "bench" },
+  engine: { file: "runner/src/bench/engine.bench.ts", what: "engine tx rate vs dpdk-testpmd txonly; rate-mode accuracy" },
   replay: { file: "runner/src/bench/replay.bench.ts", what: "engine replay pps vs tcpreplay --topspeed and dpdk-testpmd txonly on one veth pair; --pps accuracy" },
   runner: { file: "runner/src/bench/runner.bench.ts", what: "runner CPU overhead with 8 hosts at 1 s stats" },
   api: { file: "runner/src/bench/api.bench.ts", what: "control API under wrk: /health, /metrics, /runs req/s and p50/p99 vs a bare Bun.serve", profile: "bench" },
@@ -29,10 +28,6 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const bench = BENCHES[name];
   if (!bench) throw new UsageError(`bench: unknown benchmark '${name}' (${Object.keys(BENCHES).join(", ")})`);
   const file = join(REPO_ROOT, bench.file);
-  if (!existsSync(file)) {
-    console.error(`wirelab bench ${name}: not built yet: ${bench.what} arrives with its issue.`);
-    return 2;
-  }
   const wantsHelp = argv.slice(1).some((a) => a === "--help" || a === "-h");
   if (bench.profile && !wantsHelp) await ensureProvisioned((line) => console.error(`bench ${name}: ${line}`), bench.profile, `bench ${name}`);
   return streamed([BUN, file, ...argv.slice(1)]);

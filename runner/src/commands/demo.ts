@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { inventoryHost } from "../../../infra/src/inventory.ts";
-import { NetnsBackend } from "../../../infra/src/netns/backend.ts";
+import { NetnsBackend } from "../../../infra/src/netns-lab.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { loadLab } from "../lab-files.ts";
 import { BUN, labStateDir, REPO_ROOT } from "../paths.ts";

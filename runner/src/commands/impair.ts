@@ -5,7 +5,7 @@ import { pointsWhere, type Direction, type ImpairPoint } from "../../../infra/sr
 import { DIRECTION_ALIASES } from "../../../infra/src/impair-schema.ts";
 import { ImpairFieldError, parseImpairment } from "../../../infra/src/impair-spec.ts";
 import type { Lab } from "../../../infra/src/lab-model.ts";
-import { namespaces } from "../../../infra/src/netns/system.ts";
+import { namespaces } from "../../../infra/src/netns-lab.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { loadInventory, loadLab } from "../lab-files.ts";
 import { controlFor, netnsControl, type ImpairmentControl } from "../impair/control.ts";

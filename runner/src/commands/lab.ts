@@ -1,8 +1,7 @@
 // `wirelab lab up|down|status`: the netns backend from the command line.
 import { relative } from "node:path";
 import type { Lab } from "../../../infra/src/lab-model.ts";
-import { NetnsBackend, inventoryPath } from "../../../infra/src/netns/backend.ts";
-import { OwnershipError } from "../../../infra/src/netns/ownership.ts";
+import { inventoryPath, NetnsBackend, OwnershipError } from "../../../infra/src/netns-lab.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { loadLab } from "../lab-files.ts";
 import { labStateDir, REPO_ROOT, UsageError } from "../paths.ts";

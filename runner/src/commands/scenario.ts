@@ -132,6 +132,6 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     store?.close();
-    await lab?.down();
+    await lab?.closeTransports();
   }
 }

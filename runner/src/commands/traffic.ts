@@ -248,7 +248,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   await monitor.stop();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  await lab.down();
+  await lab.closeTransports();
   writeFileSync(join(dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
   store.finishRun(runId, result.state, result.reason, result.checks);
   writeRunReports(dir, store, runId);

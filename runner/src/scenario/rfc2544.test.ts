@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseLab } from "../../../infra/src/lab-model.ts";
-import { netnsInventory } from "../../../infra/src/netns/netns-inventory.ts";
+import { netnsInventory } from "../../../infra/src/netns-lab.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { findRfc2544, RFC2544_FILE, rfc2544Html, rfc2544Markdown } from "../report/rfc2544-report.ts";
 import { limitOf, mbps, readTrial, rfc2544Schema, searchThroughput, trialCommand, trialPassed, type Rfc2544Result, type Trial } from "./rfc2544.ts";

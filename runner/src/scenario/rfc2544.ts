@@ -6,7 +6,7 @@
 // binary search between 0 and max_rate narrows on the zero-loss rate.
 import { z } from "zod";
 import { toolsOf, type Inventory, type InventoryHost, type InventoryInterface } from "../../../infra/src/inventory.ts";
-import { dpdkFilePrefix, dpdkRuntimeDir, holdDpdkRuntimeDirs } from "../../../infra/src/netns/dpdk-runtime.ts";
+import { dpdkFilePrefix, dpdkRuntimeDir, holdDpdkRuntimeDirs } from "../../../infra/src/dpdk-runtime.ts";
 import type { ExecResult, Transport } from "../transport/transport.ts";
 
 /** RFC 2544 section 9.1's Ethernet frame sizes, FCS included. */

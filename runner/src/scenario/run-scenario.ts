@@ -5,13 +5,13 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { loadLab } from "../lab-files.ts";
-import { startLab, type LabFixture } from "../lab-fixture.ts";
+import { startLab, type ReachedLab } from "../lab-fixture.ts";
 import { REPO_ROOT } from "../paths.ts";
 import type { HostSample } from "../monitor/host-sample.ts";
 import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
 import { runTraffic, type CheckResult, type Sample, type TrafficResult } from "../traffic/run-traffic.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
-import type { AppliedPoint } from "../../../infra/src/netns/impairments.ts";
+import type { AppliedPoint } from "../../../infra/src/netns-lab.ts";
 import { lossOnPath, setStepImpairments, type StepImpairments } from "./impair-step.ts";
 import { replayPcap, type ReplayResult } from "./pcap-replay.ts";
 import { answerChecks } from "./engine-replay.ts";
@@ -70,7 +70,7 @@ export interface ScenarioResult {
 
 export interface RunScenarioOptions {
   /** A lab already up (its name must be the scenario's); otherwise the scenario's lab is brought up and, if this made it, torn down. */
-  readonly lab?: LabFixture;
+  readonly lab?: ReachedLab;
   /** Where the run directory goes [results/<time>_scenario-<name>]. */
   readonly dir?: string;
   readonly signal?: AbortSignal;
@@ -98,7 +98,8 @@ export function scenarioLabArg(file: string, lab: string): string {
 export async function runScenario(file: string, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
   const parsed = readScenario(file);
   const s = parsed.scenario;
-  const fixture = options.lab ?? (await startLab(scenarioLabArg(file, s.lab), { ssh: false }));
+  const started = options.lab ? undefined : await startLab(scenarioLabArg(file, s.lab), { ssh: false });
+  const fixture = options.lab ?? started!;
   try {
     const inv = fixture.inventory;
     checkHosts(parsed, inv.hosts.map((h) => h.name), inv.hosts.filter((h) => h.interfaces[0]?.ipv6).map((h) => h.name));
@@ -271,7 +272,7 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
       return { verdict: bad.length ? "failed" : "passed", ...(bad.length ? { reason: bad.map((c) => `${c.name}: ${c.detail}`).join("; ") } : {}), flows: [], replay: { ...replay, checks } };
     }
   } finally {
-    if (!options.lab) await fixture.down();
+    await started?.down();
   }
 }
 

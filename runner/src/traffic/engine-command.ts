@@ -1,12 +1,12 @@
 // The engine's command line for a host in a run: EAL arguments from the
 // inventory's DPDK attachment, engine arguments from the traffic spec.
 import { toolsOf, type Inventory, type InventoryHost, type InventoryInterface } from "../../../infra/src/inventory.ts";
-import { dpdkFilePrefix } from "../../../infra/src/netns/dpdk-runtime.ts";
+import { dpdkFilePrefix } from "../../../infra/src/dpdk-runtime.ts";
 import type { TrafficSpec } from "./traffic-spec.ts";
 import { vlanArg } from "./vlan-tag.ts";
 import { cpus } from "node:os";
 
-export { dpdkFilePrefix, dpdkRuntimeDir } from "../../../infra/src/netns/dpdk-runtime.ts";
+export { dpdkFilePrefix, dpdkRuntimeDir } from "../../../infra/src/dpdk-runtime.ts";
 
 export interface EngineInvocation {
   readonly host: string;

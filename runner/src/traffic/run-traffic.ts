@@ -8,7 +8,7 @@ import { dpdkRuntimeDir, rxInvocation, txInvocation, type EngineInvocation } fro
 import { runStop } from "./run-stop.ts";
 import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
 import { toolsOf } from "../../../infra/src/inventory.ts";
-import { holdDpdkRuntimeDirs, removeStaleDpdkFiles } from "../../../infra/src/netns/dpdk-runtime.ts";
+import { holdDpdkRuntimeDirs, removeStaleDpdkFiles } from "../../../infra/src/dpdk-runtime.ts";
 import { pinDirFor, startXdp } from "../xdp/xdp-session.ts";
 import type { XdpStats } from "../xdp/xdp-output.ts";
 import { breakdownOf, sumBreakdowns, type Breakdown, type IpVersion } from "./breakdown.ts";

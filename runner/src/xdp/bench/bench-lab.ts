@@ -3,7 +3,7 @@
 // here and taken down again at the end. Hosts and tools resolved once.
 import { existsSync } from "node:fs";
 import { inventoryHost, toolsOf, type Inventory, type InventoryHost } from "../../../../infra/src/inventory.ts";
-import { inventoryPath } from "../../../../infra/src/netns/backend.ts";
+import { inventoryPath } from "../../../../infra/src/netns-lab.ts";
 import { loadInventory, loadLab } from "../../lab-files.ts";
 import { startLab } from "../../lab-fixture.ts";
 import { labStateDir } from "../../paths.ts";

@@ -7,12 +7,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release } from "node:os";
-import { inventoryHost, toolsOf, type InventoryHost, type InventoryInterface } from "../../infra/src/inventory.ts";
-import { startLab, type LabFixture } from "../../runner/src/lab-fixture.ts";
-import { BUN, UsageError } from "../../runner/src/paths.ts";
-import { parseEngineLine, type EngineStats } from "../../runner/src/traffic/engine-output.ts";
-import type { RemoteProcess, Transport } from "../../runner/src/transport/transport.ts";
-import { benchArgs } from "../../runner/src/bench/bench-args.ts";
+import { inventoryHost, toolsOf, type InventoryHost, type InventoryInterface } from "../../../infra/src/inventory.ts";
+import { startLab, type LabFixture } from "../lab-fixture.ts";
+import { BUN, UsageError } from "../paths.ts";
+import { parseEngineLine, type EngineStats } from "../traffic/engine-output.ts";
+import type { RemoteProcess, Transport } from "../transport/transport.ts";
+import { benchArgs } from "./bench-args.ts";
 import { cpuNs, startBackgroundLoad, type BackgroundLoad } from "./cpu-cost.ts";
 import { ipv6RowText, measureIpv6Row, type Ipv6Row } from "./engine-v6-row.ts";
 

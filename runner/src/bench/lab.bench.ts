@@ -5,12 +5,12 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseLab, type Lab } from "../lab-model.ts";
-import { BUILD_DIR, BUN } from "../repo.ts";
-import { NetnsBackend } from "./backend.ts";
-import { run } from "../process.ts";
-import { benchArgs, wholeNumber } from "../../../runner/src/bench/bench-args.ts";
-import { UsageError } from "../../../runner/src/paths.ts";
+import { parseLab, type Lab } from "../../../infra/src/lab-model.ts";
+import { BUILD_DIR, BUN } from "../../../infra/src/repo.ts";
+import { NetnsBackend } from "../../../infra/src/netns-lab.ts";
+import { run } from "../../../infra/src/process.ts";
+import { benchArgs, wholeNumber } from "./bench-args.ts";
+import { UsageError } from "../paths.ts";
 
 const REPO = resolve(import.meta.dir, "..", "..", "..");
 const COMPILED_CLI = join(BUILD_DIR, "wirelab");
