@@ -1,5 +1,6 @@
 // The runner's import graph, read from its sources: it reaches the netns backend only
-// through infra/src/netns-lab.ts (the backend's internals stay free to change).
+// through infra/src/netns-lab.ts (the backend's internals stay free to change), and every
+// command the CLI dispatches to lives in commands/.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -7,6 +8,7 @@ import { REPO_ROOT } from "./paths.ts";
 
 const RUNNER_SRC = join(REPO_ROOT, "runner", "src");
 const NETNS_INTERNALS = join(REPO_ROOT, "infra", "src", "netns") + "/";
+const COMMANDS = join(RUNNER_SRC, "commands") + "/";
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -47,5 +49,17 @@ describe("the runner's import graph", () => {
   test("no arrow from the runner into infra/src/netns/ (the netns backend's internals)", () => {
     const into = files.flatMap((f) => arrows(f).filter((to) => to.startsWith(NETNS_INTERNALS)).map((to) => `${rel(f)} -> ${rel(to)}`));
     expect(into).toEqual([]);
+  });
+
+  test("every command the CLI dispatches to lives in runner/src/commands/", () => {
+    const cli = join(RUNNER_SRC, "cli.ts");
+    const targets = [...readFileSync(cli, "utf8").matchAll(/\bimport\s*\(\s*["'](\.[^"']+)["']\s*\)/g)].map((m) => resolve(RUNNER_SRC, m[1]!));
+    expect(targets.length).toBeGreaterThanOrEqual(11);
+    expect(targets.filter((to) => !to.startsWith(COMMANDS)).map(rel)).toEqual([]);
+  });
+
+  test("no module outside runner/src/commands/ defines a command (an exported xCommand(argv))", () => {
+    const outside = files.filter((f) => !f.startsWith(COMMANDS) && /export\s+async\s+function\s+\w+Command\s*\(\s*argv\s*:\s*string\[\]\s*\)\s*:\s*Promise<number>/.test(readFileSync(f, "utf8")));
+    expect(outside.map(rel)).toEqual([]);
   });
 });
