@@ -40,6 +40,7 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "impaired-protocols.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; impairs its switch ports for DNS, TCP and loss checks under bad links` },
   "ownership.test.ts": { lab: "own", backends: ["netns"], why: "makes foreign namespaces and links beside labs of its own on this machine" },
   "replay.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; replays captures with the engine and validates the answers` },
+  "workers.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; two workers a side on two-queue interfaces across its bridge` },
   "dut.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; one tester on two ports through a routing dut (dut-tester shape): stamping, one-way latency, RFC 2544` },
   "ipv6-conformance.test.ts": { lab: "own", backends: ["netns"], why: "compares the engine's IPv6 with the Linux kernel of a dual-stack netns host of its own lab, on the same link" },
   "vlan.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; tagged frames across its bridge (whose ports it knows put tags back in the frame)` },

@@ -15,6 +15,7 @@ import { claimPrefix, releasePrefix, type RegisteredLab } from "./lab-registry.t
 import { netnsInventory } from "./netns-inventory.ts";
 import { labIdOf, labMark, newRecord, OwnershipError, PENDING, readRecord, removeRecord, writeRecord, type OwnershipRecord, type RecordedProcess } from "./ownership.ts";
 import { removePins } from "./pins.ts";
+import { keepQueues } from "./queue-keep.ts";
 import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch, type LiveState } from "./plan.ts";
 import { prepareSshFiles, sshdPid, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
 import { foreignLine, namespaceLinks, recordLive, survey, type NamespaceLink, type Survey } from "./survey.ts";
@@ -266,6 +267,7 @@ export class NetnsBackend {
     );
     await awaitIpv6Ready(lab);
     progress("addresses and routes set");
+    await keepQueues(lab);
     await impairments.apply();
     let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
     if (options.ssh) {

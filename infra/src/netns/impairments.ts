@@ -138,7 +138,8 @@ async function readSite(site: Site): Promise<SiteState> {
     ...(prog !== undefined ? { progId: prog } : {}),
     redirect: filters.some((f) => f.kind === "u32" && f.pref === PREF_IFB),
     clsact: qdiscs.some((q) => q.kind === "clsact"),
-    otherHookFilters: otherFilters.some((f) => f.kind !== undefined),
+    // Filters on the point's own hook that are not the impairment's (queue-keep.ts) keep the clsact too.
+    otherHookFilters: otherFilters.some((f) => f.kind !== undefined) || filters.some((f) => f.kind !== undefined && f.pref !== PREF_BPF && f.pref !== PREF_IFB),
     ...(queue ? { queue } : {}),
     ifb,
   };

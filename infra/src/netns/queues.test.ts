@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Inventory } from "../inventory.ts";
 import { parseLab, type Lab } from "../lab-model.ts";
 import { NetnsBackend } from "./backend.ts";
+import { PREF_QUEUE_KEEP, QUEUE_KEEP_PROG, queueKeepPorts } from "./queue-keep.ts";
 import { run } from "../process.ts";
 
 const PREFIX = "wlhq";
@@ -81,6 +82,17 @@ describe("queues on a netns lab", () => {
     expect(await sysfsQueues(lab.switchNamespace, port)).toEqual({ rx: 4, tx: 4 });
   });
 
+  test("the switch port of each multi-queue interface keeps the queue (queue_keep on its ingress), a one-queue port has no filter", async () => {
+    const filters = async (port: string) =>
+      JSON.parse((await inNamespace(lab.switchNamespace, ["tc", "-j", "filter", "show", "dev", port, "ingress"])) || "[]") as { pref?: number; options?: { prog?: { name?: string } } }[];
+    for (const ifc of [lab.hosts[0]!.interfaces[0]!, lab.hosts[1]!.interfaces[0]!]) {
+      const f = await filters(ifc.switchPort);
+      expect(f.filter((x) => x.options?.prog?.name === QUEUE_KEEP_PROG).map((x) => x.pref)).toEqual([PREF_QUEUE_KEEP]);
+    }
+    expect(await filters(lab.hosts[0]!.interfaces[1]!.switchPort)).toEqual([]);
+    expect(queueKeepPorts(lab)).toEqual([lab.hosts[0]!.interfaces[0]!.switchPort, lab.hosts[1]!.interfaces[0]!.switchPort]);
+  });
+
   test("the inventory carries each interface's queues", () => {
     expect(inv.hosts.map((h) => h.interfaces.map((i) => i.queues))).toEqual([[4, 1], [3]]);
   });
@@ -88,5 +100,8 @@ describe("queues on a netns lab", () => {
   test("up again is idempotent and keeps the queues", async () => {
     await backend.up(lab, { stateDir: join(work, "state"), labFile });
     expect(await sysfsQueues(lab.hosts[0]!.namespace, "eth1")).toEqual({ rx: 4, tx: 4 });
+    // still one queue_keep filter on the port, not a second
+    const f = JSON.parse(await inNamespace(lab.switchNamespace, ["tc", "-j", "filter", "show", "dev", lab.hosts[0]!.interfaces[0]!.switchPort, "ingress"])) as { options?: { prog?: { name?: string } } }[];
+    expect(f.filter((x) => x.options?.prog?.name === QUEUE_KEEP_PROG)).toHaveLength(1);
   }, 60_000);
 });
