@@ -1,7 +1,8 @@
 // The stack's `inventory` output: the same schema the netns backend writes,
 // built from the lab model plus what only exists after `up` (host keys, metal
 // capabilities and bindings).
-import { INVENTORY_SCHEMA, testInterfaceFields, parseInventory, type Capabilities, type Inventory, type InventoryHost, type InventoryInterface } from "../src/inventory.ts";
+import { INVENTORY_SCHEMA, testInterfaceFields, type Capabilities, type Inventory, type InventoryHost, type InventoryInterface } from "../src/inventory.ts";
+import { parseInventory } from "../src/inventory-schema.ts";
 import type { Host, Lab } from "../src/lab-model.ts";
 import { bindsDpdk, testNicGuestPci } from "./names.ts";
 

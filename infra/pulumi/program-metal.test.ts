@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
-import { parseInventory, type Inventory } from "../src/inventory.ts";
+import { type Inventory } from "../src/inventory.ts";
+import { parseInventory } from "../src/inventory-schema.ts";
 import { installMocks, valueOf, type Recorder } from "./testing/harness.ts";
 import { cannedResponder, testKeyPair, USER_KEY } from "./testing/fixtures.ts";
 

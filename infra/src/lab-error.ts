@@ -1,4 +1,4 @@
-import { FileError } from "./yaml-file.ts";
+import { FileError } from "./file-error.ts";
 
 /** A problem in a lab file: renders as one line naming the file, the line, the field and the problem. */
 export class LabError extends FileError {

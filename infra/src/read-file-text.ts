@@ -1,6 +1,6 @@
 // Reading a file a person named (lab file, scenario): any failure is one line naming the file and what is wrong with it.
 import { readFileSync } from "node:fs";
-import type { FileErrorClass } from "./yaml-file.ts";
+import type { FileErrorClass } from "./file-error.ts";
 
 /** The text of file; ErrorClass names `shown` (the path as the person gave it) and the problem, e.g. "is a directory, not a lab file". */
 export function readFileText(file: string, shown: string, ErrorClass: FileErrorClass, what: string): string {

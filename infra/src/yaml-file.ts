@@ -3,24 +3,10 @@
 // line, the field and the problem. Pure: the caller reads the file.
 import { isMap, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
+import type { FileErrorClass } from "./file-error.ts";
 
 export type Path = readonly (string | number)[];
 export type Fail = (path: Path, problem: string) => never;
-
-/** A problem in a file a person wrote: `file:line: field: problem`, one line. */
-export class FileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly field: string,
-    readonly problem: string,
-    readonly line?: number,
-  ) {
-    super(`${file}${line !== undefined ? `:${line}` : ""}: ${field ? `${field}: ` : ""}${problem}`);
-    this.name = "FileError";
-  }
-}
-
-export type FileErrorClass = new (file: string, field: string, problem: string, line?: number) => FileError;
 
 export function formatPath(path: Path): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
-// wirelab's one command line. Each command lives in commands/<name>.ts.
-import { LabError } from "../../infra/src/lab-error.ts";
+// wirelab's one command line. Each command lives in commands/<name>.ts and is loaded
+// only when named: what one command imports (zod, yaml, Hono) costs the others nothing.
 import { UsageError } from "./paths.ts";
 
 const HELP = `wirelab: lab-as-code for network protocol, DPDK and XDP testing
@@ -56,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`wirelab ${name}: ${err.message}`);
       return 2;
     }
-    const message = err instanceof LabError ? err.message : (err as Error).message ?? String(err);
+    const message = err instanceof Error ? err.message : String(err);
     console.error(`wirelab ${name}: ${message.split("\n")[0]}`);
     if (process.env.WIRELAB_DEBUG) console.error(err);
     return 1;

@@ -1,12 +1,13 @@
 // Reading lab files and inventories from disk for the runner.
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { parseInventory, type Inventory } from "../../infra/src/inventory.ts";
+import { type Inventory } from "../../infra/src/inventory.ts";
+import { parseInventory } from "../../infra/src/inventory-schema.ts";
 import { LabError } from "../../infra/src/lab-error.ts";
 import { readFileText } from "../../infra/src/read-file-text.ts";
 import { parseLab, type Lab } from "../../infra/src/lab-model.ts";
 import { inventoryPath } from "../../infra/src/netns-lab.ts";
+import { labFileSha256 } from "./built-lab.ts";
 import { labStateDir, REPO_ROOT, resolveLabFile } from "./paths.ts";
 
 export interface LoadedLab {
@@ -20,7 +21,7 @@ export function loadLab(arg: string): LoadedLab {
   const rel = relative(process.cwd(), file) || file;
   const shown = rel.startsWith("..") ? file : rel;
   const text = readFileText(file, shown, LabError, "a lab file");
-  return { lab: parseLab(text, shown), file, sha256: createHash("sha256").update(text).digest("hex") };
+  return { lab: parseLab(text, shown), file, sha256: labFileSha256(text) };
 }
 
 /** The inventory from --inventory, or the one `lab up` wrote for the lab. */

@@ -1,7 +1,8 @@
 // The lab a test suite runs on: the inventory given in WIRELAB_INVENTORY, or a
 // netns lab brought up here and torn down by the suite that brought it up.
 import { existsSync, readFileSync } from "node:fs";
-import { parseInventory, inventoryHost, type Inventory } from "../../infra/src/inventory.ts";
+import { inventoryHost, type Inventory } from "../../infra/src/inventory.ts";
+import { parseInventory } from "../../infra/src/inventory-schema.ts";
 import { NetnsBackend } from "../../infra/src/netns-lab.ts";
 import { loadLab } from "./lab-files.ts";
 import { labStateDir } from "./paths.ts";

@@ -62,6 +62,17 @@ export function inventoryPath(stateDir: string): string {
   return join(stateDir, "inventory.json");
 }
 
+/** The lab model `up` built, with the file and digest it came from: what `down` removes, without reading the file again. */
+export interface BuiltLab {
+  readonly file: string;
+  readonly sha256: string;
+  readonly lab: Lab;
+}
+
+export function builtLabPath(stateDir: string): string {
+  return join(stateDir, "lab.json");
+}
+
 async function liveState(lab: Lab): Promise<LiveState & { switchDetail: NamespaceLink[] }> {
   const ns = namespaces();
   const switchDetail = ns.has(lab.switchNamespace) ? await namespaceLinks(lab.switchNamespace) : [];
@@ -290,6 +301,10 @@ export class NetnsBackend {
       ...(ssh ? { ssh } : {}),
     });
     writeFileAtomic(inventoryPath(options.stateDir), JSON.stringify(inventory, null, 2) + "\n");
+    if (options.labFile && options.labSha256) {
+      const built: BuiltLab = { file: options.labFile, sha256: options.labSha256, lab };
+      writeFileAtomic(builtLabPath(options.stateDir), JSON.stringify(built) + "\n");
+    }
     return inventory;
   }
 
@@ -319,6 +334,7 @@ export class NetnsBackend {
       ];
       if (left.length > 0) throw new Error(`lab '${lab.name}' not fully removed: ${left.join(", ")} remain (${r.stderr.trim().split("\n")[0] ?? ""})`);
       rmSync(inventoryPath(options.stateDir), { force: true });
+      rmSync(builtLabPath(options.stateDir), { force: true });
       for (const host of lab.hosts) rmSync(sshdPidFile({ dir: join(options.stateDir, "ssh"), clientKey: "" }, host), { force: true });
       removeRecord(options.stateDir);
       releasePrefix(labId, lab.prefix);

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseInventory, type Inventory } from "../../../infra/src/inventory.ts";
+import { type Inventory } from "../../../infra/src/inventory.ts";
+import { parseInventory } from "../../../infra/src/inventory-schema.ts";
 import { RunStore } from "../store/run-store.ts";
 import { emptyCounters, PROTOCOLS, type EngineStats, type Protocol, type ProtocolCounters } from "../traffic/engine-output.ts";
 import { createApp, type AppOptions, type RunOutcome, type StartRunRequest } from "./app.ts";

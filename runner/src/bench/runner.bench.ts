@@ -41,7 +41,7 @@ const PAIRS_ALL: [string, string][] = [["tx1", "rx1"], ["tx2", "rx2"], ["tx3", "
 function runnerScript(inventoryFile: string, pairs: [string, string][], dbFile: string): string {
   return `
     const { readFileSync } = await import("node:fs");
-    const { parseInventory } = await import(${JSON.stringify(join(REPO_ROOT, "infra/src/inventory.ts"))});
+    const { parseInventory } = await import(${JSON.stringify(join(REPO_ROOT, "infra/src/inventory-schema.ts"))});
     const { transportFor } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/transport/index.ts"))});
     const { runTraffic } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/traffic/run-traffic.ts"))});
     const { startHostMonitor, monitoredHosts } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/monitor/host-monitor.ts"))});

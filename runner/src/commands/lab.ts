@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import type { Lab } from "../../../infra/src/lab-model.ts";
 import { inventoryPath, NetnsBackend, OwnershipError } from "../../../infra/src/netns-lab.ts";
 import { parseCommandArgs } from "../cli-args.ts";
-import { loadLab } from "../lab-files.ts";
+import { builtLabOf } from "../built-lab.ts";
 import { labStateDir, REPO_ROOT, UsageError } from "../paths.ts";
 
 export const LAB_HELP = `Usage: bun run lab <up|down|status|impair> [--lab FILE|NAME] [--ssh] [--json]
@@ -52,7 +52,9 @@ export async function labCommand(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (positionals.length > 1) throw new UsageError(`lab: unexpected argument '${positionals[1]}'`);
-  const { lab, file, sha256 } = loadLab(values.lab ?? "two-host");
+  const arg = values.lab ?? "two-host";
+  // `down` takes the model `up` built while the file is unchanged; anything else parses the file.
+  const { lab, file, sha256 } = (action === "down" ? builtLabOf(arg) : undefined) ?? (await import("../lab-files.ts")).loadLab(arg);
   const backend = new NetnsBackend();
   const stateDir = labStateDir(lab.name);
   const started = performance.now();

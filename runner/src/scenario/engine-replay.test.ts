@@ -1,7 +1,7 @@
 // The replay sender's command line (automatic mapping onto tx/rx, validation
 // options) and the validation read back as the step's answer checks.
 import { expect, test } from "bun:test";
-import { parseInventory } from "../../../infra/src/inventory.ts";
+import { parseInventory } from "../../../infra/src/inventory-schema.ts";
 import { answerChecks, engineReplayInvocation, parseReplayLine, type ReplayValidation } from "./engine-replay.ts";
 import { parseScenario } from "./scenario-file.ts";
 

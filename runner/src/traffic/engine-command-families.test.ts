@@ -1,6 +1,7 @@
 // The engine's arguments for the run's IP family, VLAN tags and workers.
 import { expect, test } from "bun:test";
-import { parseInventory, type Inventory } from "../../../infra/src/inventory.ts";
+import { type Inventory } from "../../../infra/src/inventory.ts";
+import { parseInventory } from "../../../infra/src/inventory-schema.ts";
 import { validateSpec, type TrafficSpec } from "./traffic-spec.ts";
 import { attachArgs, lcoreArgs, rxInvocation, txInvocation } from "./engine-command.ts";
 

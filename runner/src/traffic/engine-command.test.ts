@@ -1,7 +1,8 @@
 // The engine's EAL arguments as they depend on the backend: lcores, and the
 // device allowed exactly once.
 import { expect, test } from "bun:test";
-import { parseInventory, type Inventory } from "../../../infra/src/inventory.ts";
+import { type Inventory } from "../../../infra/src/inventory.ts";
+import { parseInventory } from "../../../infra/src/inventory-schema.ts";
 import { validateSpec } from "./traffic-spec.ts";
 import { rxInvocation, txInvocation } from "./engine-command.ts";
 

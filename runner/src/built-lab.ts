@@ -1,0 +1,38 @@
+// The lab `lab up` built from a file, found again by the file's path and digest: `lab down`
+// removes what up made from that model, and so loads neither the YAML parser nor the lab
+// schema (about half of a `lab down` process's time otherwise). A file changed since `up`
+// has no built lab: the caller parses it.
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { builtLabPath, type BuiltLab } from "../../infra/src/netns-lab.ts";
+import { resolveLabFile, stateRoot } from "./paths.ts";
+
+export function labFileSha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** The built lab of the lab file `arg` names, while that file is what was built; undefined otherwise (or when unreadable). */
+export function builtLabOf(arg: string): BuiltLab | undefined {
+  let file: string;
+  let sha256: string;
+  try {
+    file = resolveLabFile(arg);
+    sha256 = labFileSha256(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+  const labs = join(stateRoot(), "labs");
+  if (!existsSync(labs)) return undefined;
+  for (const name of readdirSync(labs)) {
+    const path = builtLabPath(join(labs, name));
+    if (!existsSync(path)) continue;
+    try {
+      const built = JSON.parse(readFileSync(path, "utf8")) as BuiltLab;
+      if (built.file === file && built.sha256 === sha256 && built.lab?.name === name) return built;
+    } catch {
+      // Half-written by a crash: the file is parsed instead.
+    }
+  }
+  return undefined;
+}
