@@ -98,6 +98,42 @@ void seq_add(struct seq_track *t, struct seq_sums *sums, uint16_t stream, uint32
 	sums->received++;
 }
 
+uint64_t seq_split_excess(const struct seq_track *const *t, unsigned n)
+{
+	uint64_t excess = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!t[i])
+			continue;
+		/* a tracker being filled may grow meanwhile: read its count once */
+		unsigned ni = __atomic_load_n(&t[i]->n, __ATOMIC_RELAXED);
+		for (unsigned a = 0; a < ni; a++) {
+			const struct seq_stream *s = &t[i]->s[a];
+			int earlier = 0;
+			for (unsigned k = 0; k < i && !earlier; k++)
+				for (unsigned b = 0; t[k] && b < t[k]->n && !earlier; b++)
+					earlier = t[k]->s[b].id == s->id;
+			if (earlier)
+				continue; /* counted with the first tracker that has it */
+			uint32_t hi = s->next;
+			uint64_t sum = s->next;
+			unsigned shared = 1;
+			for (unsigned k = i + 1; k < n; k++)
+				for (unsigned b = 0; t[k] && b < t[k]->n; b++) {
+					if (t[k]->s[b].id != s->id)
+						continue;
+					uint32_t nx = t[k]->s[b].next;
+					sum += nx;
+					shared++;
+					if ((int32_t)(nx - hi) > 0)
+						hi = nx;
+				}
+			if (shared > 1)
+				excess += sum - hi;
+		}
+	}
+	return excess;
+}
+
 uint64_t seq_lost(const struct seq_sums *s, uint64_t sent)
 {
 	uint64_t expected = s->expected > sent ? s->expected : sent;

@@ -60,6 +60,14 @@ void seq_init(struct seq_track *t);
 /* One stamped arrival; updates *sums. */
 void seq_add(struct seq_track *t, struct seq_sums *sums, uint16_t stream, uint32_t seq);
 
+/* Several workers track on their own: a stream whose frames reached more
+ * than one worker's queue (a path that spreads one sender's flows over the
+ * receiver's queues) counts its numbers up to each worker's highest in
+ * each worker's `expected`. What the summed `expected` holds beyond the
+ * highest over all of them, to subtract from it. Reordering and duplicates
+ * across two workers' shares of a stream are not seen. */
+uint64_t seq_split_excess(const struct seq_track *const *t, unsigned n);
+
 /* Frames lost: gaps below the highest number seen; `sent` (stamped
  * frames that left this engine, or 0 when unknown) also counts the tail
  * that never arrived, which only the summary, after the linger, may use. */

@@ -28,9 +28,12 @@ static struct port_info more_ports[WL_MAX_PORTS]; /* --port 2nd, 3rd, ... */
 static int open_more_ports(struct rte_mempool *pool)
 {
 	for (unsigned i = 1; i < cfg.n_ports; i++) {
-		/* one queue: several ports run on one worker (options.c) */
-		if (port_init(cfg.ports[i], pool, 1, &more_ports[i]) < 0 || worker_add_port(&eng.w[0], &more_ports[i]) < 0) {
-			for (unsigned k = 1; k < i; k++)
+		/* a queue pair per worker on every port, as on the first */
+		int opened = port_init(cfg.ports[i], pool, cfg.workers, &more_ports[i]) == 0, rc = opened ? 0 : -1;
+		for (unsigned k = 0; rc == 0 && k < eng.n; k++)
+			rc = worker_add_port(&eng.w[k], &more_ports[i]);
+		if (rc < 0) {
+			for (unsigned k = 1; k < i + (unsigned)opened; k++)
 				port_close(&more_ports[k]);
 			return -1;
 		}
@@ -134,7 +137,7 @@ int main(int argc, char **argv)
 
 	/* each further worker, or port, fills another rx ring and keeps another tx ring busy */
 	unsigned nq = replay ? rcfg.workers : cfg.workers;
-	unsigned more = nq - 1 + (replay || cfg.n_ports < 2 ? 0 : cfg.n_ports - 1);
+	unsigned more = nq * (replay || cfg.n_ports < 2 ? 1 : cfg.n_ports) - 1;
 	struct rte_mempool *pool = rte_pktmbuf_pool_create("wl_pool", POOL_MBUFS + more * POOL_PER_WORKER, POOL_CACHE, 0,
 							   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!pool) {

@@ -128,8 +128,6 @@ static int options_check_ports(struct wl_config *c)
 		return wl_opt_fail("port", "%s", "the first port generates, the others receive: use --role tx or both");
 	if (c->n_ports > 1 && (c->protocol == WL_P_TCP || c->protocol == WL_PROTO_RANDOM || c->mode == WL_MODE_RANDOM))
 		return wl_opt_fail("port", "%s", "several ports carry eth, arp, icmp, udp or dns (no tcp, no random draws)");
-	if (c->workers > 1 && (c->n_ports > 1 || c->stamp))
-		return wl_opt_fail("workers", "%s", "several ports and --stamp run on one worker (a stream's sequence is read by one tracker)");
 	if (!c->stamp)
 		return 0;
 	if (c->role == WL_ROLE_RX)

@@ -266,7 +266,7 @@ static int send_frame_tagged(struct worker *w, const uint8_t *data, size_t len, 
 	if (w->pcap_on)
 		pcap_frame(w, now, p, len);
 	for (int tries = 0; tries < 64; tries++) {
-		if (rte_eth_tx_burst(w->cur ? w->wp[w->cur].info->id : w->qport, w->cur ? 0 : w->queue, &m, 1) == 1) {
+		if (rte_eth_tx_burst(w->wp[w->cur].qport, w->wp[w->cur].queue, &m, 1) == 1) {
 			count_tx(w, (unsigned)proto | family_bits(data, len), (uint32_t)len);
 			return 0;
 		}
@@ -788,7 +788,7 @@ static void rx_one(struct worker *w, struct rte_mbuf *m, uint64_t now)
 static inline unsigned rx_poll_port(struct worker *w, unsigned k, uint64_t now)
 {
 	struct rte_mbuf *rx[RX_BURST];
-	uint16_t n = k ? rte_eth_rx_burst(w->wp[k].info->id, 0, rx, RX_BURST) : rte_eth_rx_burst(w->qport, w->queue, rx, RX_BURST);
+	uint16_t n = rte_eth_rx_burst(w->wp[k].qport, w->wp[k].queue, rx, RX_BURST);
 	if (!n)
 		return 0;
 	now = rte_rdtsc(); /* arrival time of this burst, for RTT, latency and pcap */
@@ -1227,6 +1227,8 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	}
 	w->n_ports = 1;
 	w->wp[0].info = port;
+	w->wp[0].qport = w->qport;
+	w->wp[0].queue = w->queue;
 	if (cfg->stamp) {
 		w->seq = rte_zmalloc("wl_seq", sizeof(*w->seq), 64);
 		if (!w->seq) {
@@ -1298,6 +1300,8 @@ int worker_add_port(struct worker *w, const struct port_info *port)
 		return -1;
 	struct worker_port *p = &w->wp[w->n_ports];
 	p->info = port;
+	p->qport = port->qport[w->index];
+	p->queue = port->qid[w->index];
 	p->rxv = w->rxv;
 	p->resp = w->resp;
 	memcpy(p->rxv.mac, port->mac, ETH_ALEN);

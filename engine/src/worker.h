@@ -144,12 +144,14 @@ struct worker {
 	struct pcapw pcap;
 	int pcap_on;
 
-	/* several ports: wp[0].info is `port`, whose host is rxv/resp above;
+	/* several ports, each with a queue pair of this worker's: wp[0] is
+	 * `port` (qport, queue), whose host is rxv/resp above;
 	 * every other port answers as its own host (its MAC, --ip) */
 	unsigned n_ports;
 	unsigned cur;              /* port index the frame in hand came in on (answers leave there) */
 	struct worker_port {
 		const struct port_info *info;
+		uint16_t qport, queue;     /* this worker's rx and tx queue on the port */
 		struct rxv_cfg rxv;
 		struct resp_cfg resp;
 	} wp[WL_MAX_PORTS];

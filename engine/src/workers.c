@@ -83,6 +83,13 @@ void engine_emit_stats(struct engine *e, uint64_t now, const char *reason)
 		have_rtt |= w->have_rtt;
 		have_backoff |= w->have_backoff;
 	}
+	if (e->cfg->stamp && e->n > 1) {
+		const struct seq_track *t[WL_MAX_WORKERS];
+		for (unsigned i = 0; i < e->n; i++)
+			t[i] = e->w[i].seq;
+		uint64_t x = seq_split_excess(t, e->n);
+		total.seq.expected = total.seq.expected > x ? total.seq.expected - x : 0;
+	}
 	struct stats_port_view pv[WL_MAX_PORTS];
 	unsigned n_ports = e->w[0].n_ports;
 	imissed = oerrors = 0;

@@ -1,7 +1,8 @@
 /* --stamp and --port: the stamp's layout and parsing, its incremental
  * checksum against a full recomputation (IPv4 and IPv6), sequence
  * tracking (loss, reordering, duplicates, wrap, window edge), latency
- * percentiles, the "ports" array, and the options' combinations. */
+ * percentiles, the "ports" array, streams split over two workers'
+ * trackers, and the options' combinations. */
 #include <string.h>
 #include <stdlib.h>
 #include "check.h"
@@ -227,6 +228,42 @@ static void test_ports(void)
 	CHECK_EQ(n, WL_MAX_PORTS);
 }
 
+/* Two workers' trackers: streams each worker has alone add up; a stream
+ * split between them (its frames on both queues) counts to its highest
+ * number once, so loss stays right. */
+static void test_split_streams(void)
+{
+	static struct seq_track a, b;
+	struct seq_sums sa = { 0 }, sb = { 0 }, t = { 0 };
+	seq_init(&a);
+	seq_init(&b);
+	/* stream 0 on worker 0 only, stream 1 on worker 1 only: 100 each, 3 lost of stream 1 */
+	for (uint32_t i = 0; i < 100; i++)
+		seq_add(&a, &sa, 0, i);
+	for (uint32_t i = 0; i < 100; i++)
+		if (i != 10 && i != 20 && i != 30)
+			seq_add(&b, &sb, 1, i);
+	const struct seq_track *tr2[2] = { &a, &b };
+	CHECK_EQ(seq_split_excess(tr2, 2), 0);
+	/* stream 2 split by parity; 40 and 41 lost */
+	for (uint32_t i = 0; i < 50; i++) {
+		if (i == 40 || i == 41)
+			continue;
+		seq_add(i % 2 ? &b : &a, i % 2 ? &sb : &sa, 2, i);
+	}
+	seq_sums_add(&t, &sa);
+	seq_sums_add(&t, &sb);
+	CHECK_EQ(t.expected, 100 + 100 + 49 + 50);    /* each worker's highest + 1 */
+	uint64_t x = seq_split_excess(tr2, 2);
+	CHECK_EQ(x, 49);
+	t.expected -= x;
+	CHECK_EQ(seq_lost(&t, 0), 3 + 2);
+	CHECK_EQ(t.reordered + t.duplicates, 0);
+	/* a NULL tracker (a worker without --stamp's tracker) is skipped */
+	const struct seq_track *tr3[3] = { &a, NULL, &b };
+	CHECK_EQ(seq_split_excess(tr3, 3), 49);
+}
+
 /* The stats line adds the workers' counters: per-port counts, latency
  * (histogram, exact min) and sequence figures too. */
 static void test_counters_add(void)
@@ -280,8 +317,13 @@ static void test_options(void)
 	CHECK_EQ(parse_args(&c, "--stamp --fragment-size 512 --src-ip 198.18.10.1 --dst-ip 198.18.11.2"), 2);
 	CHECK_EQ(parse_args(&c, "--port 0 --port 1 --role rx --ip 198.18.10.1"), 2);
 	CHECK_EQ(parse_args(&c, "--port 0 --port 1 --protocol tcp --src-ip 198.18.10.1 --dst-ip 198.18.11.2"), 2);
-	CHECK_EQ(parse_args(&c, "--port 0 --port 1 --workers 2 --src-ip 198.18.10.1 --dst-ip 198.18.11.2"), 2);
-	CHECK_EQ(parse_args(&c, "--stamp --workers 2 --src-ip 198.18.10.1 --dst-ip 198.18.11.2"), 2);
+	CHECK_EQ(parse_args(&c, "--port 0 --port 1 --stamp --workers 2 --protocol tcp --src-ip 198.18.10.1 --dst-ip 198.18.11.2"), 2);
+	/* workers x ports x stamps: each worker a queue pair on every port, its own stream */
+	CHECK_EQ(parse_args(&c, "--port 0 --port 2 --workers 2 --stamp --src-ip 198.18.10.1 --dst-ip 198.18.11.2"), 0);
+	CHECK_EQ(c.n_ports, 2);
+	CHECK_EQ(c.workers, 2);
+	CHECK(c.stamp);
+	CHECK_EQ(parse_args(&c, "--stamp --workers 2 --src-ip 198.18.10.1 --dst-ip 198.18.11.2"), 0);
 	CHECK_EQ(parse_args(&c, "--port 0 --port 0 --src-ip 198.18.10.1 --dst-ip 198.18.11.2"), 2);
 }
 
@@ -293,6 +335,7 @@ int main(void)
 	test_latency();
 	test_ports();
 	test_counters_add();
+	test_split_streams();
 	test_options();
 	printf("unit_stamp: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
