@@ -11,7 +11,7 @@ import type { Inventory, InventoryInterface } from "../../infra/src/inventory.ts
 import { LABS_DIR } from "../src/paths.ts";
 import { writeReports } from "../src/report/write-reports.ts";
 import { execTwoPort, twoPortCommand, type Latency, type Sequence } from "../src/scenario/rfc2544.ts";
-import { runScenario, scenarioChecks } from "../src/scenario/run-scenario.ts";
+import { runScenarioFile } from "../src/run/scenario-run.ts";
 import { RunStore } from "../src/store/run-store.ts";
 import { useOwnLab } from "./own-lab.ts";
 
@@ -133,7 +133,7 @@ steps:
 `,
     );
     const dir = join(work, "run");
-    const result = await runScenario(file, { lab: fx, dir });
+    const result = await runScenarioFile(file, { lab: fx, resultsDir: dir });
     expect(result.verdict).toBe("passed");
     const search = result.steps[0]!.runs[0]!.rfc2544!;
     expect(search.sizes.map((s) => s.frameSize)).toEqual([64, 512, 1518]);
@@ -147,18 +147,11 @@ steps:
       expect(s.latency!.p99_us).toBeGreaterThanOrEqual(s.latency!.p50_us);
       expect(s.mbps).toBeCloseTo((s.pps * s.frameSize * 8) / 1e6, 6);
     }
-    const store = RunStore.open(join(work, "wirelab.sqlite"));
-    try {
-      store.startRun({ id: "sdut-rfc", kind: "scenario", name: "sdut-rfc", dir, lab: result.lab, spec: {}, provenance: {} });
-      store.finishRun("sdut-rfc", result.verdict, result.reason, scenarioChecks(result));
-      writeReports(dir, store, "sdut-rfc");
-    } finally {
-      store.close();
-    }
-    const html = readFileSync(join(dir, "report.html"), "utf8");
+    // The run wrote its own reports when it finished.
+    const html = readFileSync(join(result.dir, "report.html"), "utf8");
     expect(html).toContain('data-chart="rfc2544-throughput-throughput"');
     expect(html).toContain('data-chart="rfc2544-latency-throughput"');
     for (const s of search.sizes) expect(html).toContain(`data-group="${s.frameSize} B" data-value="${s.pps}"`);
-    expect(readFileSync(join(dir, "results.md"), "utf8")).toContain("## RFC 2544 throughput (throughput)");
+    expect(readFileSync(join(result.dir, "results.md"), "utf8")).toContain("## RFC 2544 throughput (throughput)");
   }, 240_000);
 });

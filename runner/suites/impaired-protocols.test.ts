@@ -23,7 +23,8 @@ import { IMPAIR_SUPPORT } from "../../infra/src/impair-paths.ts";
 import { applyImpairments, detectImpairPath } from "../../infra/src/netns-lab.ts";
 import { loadLab } from "../src/lab-files.ts";
 import { normalQuantile, settingWithin } from "../src/scenario/binomial.ts";
-import { runScenario, type FlowOutcome } from "../src/scenario/run-scenario.ts";
+import { type FlowOutcome } from "../src/scenario/run-scenario.ts";
+import { runScenarioFile } from "../src/run/scenario-run.ts";
 import type { EngineStats } from "../src/traffic/engine-output.ts";
 import { useOwnLab } from "./own-lab.ts";
 
@@ -54,7 +55,7 @@ let seq = 0;
 async function step(body: string) {
   const file = join(work, `step${seq++}.yaml`);
   writeFileSync(file, `name: impc${seq}\nlab: ${LAB}\nmonitor: false\nsteps:\n${body}`);
-  const r = await runScenario(file, { lab: own.fixture, dir: join(work, `run${seq}`) });
+  const r = await runScenarioFile(file, { lab: own.fixture, resultsDir: join(work, `run${seq}`) });
   return r.steps[0]!;
 }
 

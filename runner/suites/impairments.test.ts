@@ -20,7 +20,7 @@ import { auth, testApp } from "../src/api/test-app.ts";
 import { loadLab } from "../src/lab-files.ts";
 import { REPO_ROOT } from "../src/paths.ts";
 import { burstInflation, settingWithin } from "../src/scenario/binomial.ts";
-import { runScenario } from "../src/scenario/run-scenario.ts";
+import { runScenarioFile } from "../src/run/scenario-run.ts";
 import { runTraffic } from "../src/traffic/run-traffic.ts";
 import { useOwnLab } from "./own-lab.ts";
 
@@ -224,7 +224,7 @@ describe("a scenario step under impairment", () => {
     const sc = join(work, "lossy.yaml");
     const flow = "      - { tx: tx, rx: rx, protocol: udp, mode: rate, pps: 2000, count: 10000 }";
     writeFileSync(sc, `name: lossy\nlab: ${LAB}\nmonitor: false\nsteps:\n  - name: under-loss\n    impair:\n      - { host: tx, loss: 30% }\n    flows:\n${flow}\n    checks: { max_loss: 0.36, min_rx_ratio: 0.64 }\n  - name: after\n    flows:\n${flow}\n`);
-    const r = await runScenario(sc, { lab: own.fixture, dir: join(work, "scenario") });
+    const r = await runScenarioFile(sc, { lab: own.fixture, resultsDir: join(work, "scenario") });
     expect(r.steps.map((st) => [st.name, st.verdict, st.reason])).toEqual([["under-loss", "passed", undefined], ["after", "passed", undefined]]);
     const [lossy, after] = r.steps.map((st) => st.runs[0]!.flows[0]!);
     expect(r.steps[0]!.impairments?.map((p) => `${p.host} ${p.direction}: ${p.asked}`)).toEqual(["tx egress: loss 30%"]);

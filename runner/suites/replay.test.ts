@@ -8,7 +8,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runScenario, scenarioChecks } from "../src/scenario/run-scenario.ts";
+import { scenarioChecks } from "../src/scenario/run-scenario.ts";
+import { runScenarioFile } from "../src/run/scenario-run.ts";
 import { ownTwoHostLab, useOwnLab } from "./own-lab.ts";
 
 const work = mkdtempSync(join(tmpdir(), "wirelab-replay-suite-"));
@@ -54,7 +55,7 @@ steps:
     replay: { tx: tx, rx: rx, pcap: { step: record, host: tx }, pps: 2000, loop: 2, expect_split: true }
 `,
     );
-    const r = await runScenario(file, { lab: lab.fixture, dir: join(work, "capture-run") });
+    const r = await runScenarioFile(file, { lab: lab.fixture, resultsDir: join(work, "capture-run") });
     const run = r.steps[1]!.runs[0]!;
     const rp = run.replay!;
     expect(rp.sender).toBe("engine");
@@ -96,7 +97,7 @@ steps:
       domains: [www.example.com]
 `,
     );
-    const r = await runScenario(file, { lab: lab.fixture, dir: join(work, "mapped-run") });
+    const r = await runScenarioFile(file, { lab: lab.fixture, resultsDir: join(work, "mapped-run") });
     const step = r.steps[0]!;
     const v = step.runs[0]!.replay!.validation!;
     expect(step.runs[0]!.replay!.rewrite!.ip_mapped).toBeGreaterThan(0);

@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { startLab, type LabFixture } from "../src/lab-fixture.ts";
 import { LABS_DIR, labStateDir } from "../src/paths.ts";
 import { monitoredHosts, startHostMonitor } from "../src/monitor/host-monitor.ts";
-import { runScenario, type StepRun } from "../src/scenario/run-scenario.ts";
+import { type StepRun } from "../src/scenario/run-scenario.ts";
+import { runScenarioFile } from "../src/run/scenario-run.ts";
+import type { SegmentSummary } from "../src/run/segment-summary.ts";
 import { parseScenario, readScenario } from "../src/scenario/scenario-file.ts";
 import { runTraffic } from "../src/traffic/run-traffic.ts";
 
@@ -97,7 +99,7 @@ steps:
     checks: { min_rx_ratio: 0.95 }
 `,
     );
-    const r = await runScenario(file, { lab: scn!, dir: join(work, "small-run") });
+    const r = await runScenarioFile(file, { lab: scn!, resultsDir: join(work, "small-run") });
     expect(r.steps.map((s) => s.name)).toEqual(["two-pairs", "sweep", "replay"]);
     expect(r.steps[0]!.reason).toBeUndefined();
     expect(r.steps[0]!.runs[0]!.flows.map((f) => f.verdict)).toEqual(["passed", "passed"]);
@@ -112,6 +114,19 @@ steps:
     expect(r.steps[2]!.reason).toBeUndefined();
     expect(r.verdict).toBe("passed");
     expect(readFileSync(join(r.dir, "host-samples.jsonl"), "utf8").split("\n").length).toBeGreaterThan(4);
+    // results.json lists each step and sweep rate as a segment of the run, with that segment's engines' totals.
+    const saved = JSON.parse(readFileSync(join(r.dir, "results.json"), "utf8")) as { segments: SegmentSummary[] };
+    expect(saved.segments.map((g) => [g.seq, g.name, g.step, g.pps])).toEqual([
+      [1, "two-pairs", "two-pairs", null], [2, "sweep @ 500 pps", "sweep", 500], [3, "sweep @ 2000 pps", "sweep", 2000], [4, "replay", "replay", null],
+    ]);
+    const runs = r.steps.flatMap((s) => s.runs);
+    for (const [i, run] of runs.entries()) {
+      for (const f of run.flows) {
+        const count = (host: string, role: string) => saved.segments[i]!.totals.find((c) => c.host === host && c.role === role && c.protocol === f.protocol);
+        expect([count(f.tx, "tx")?.tx_packets, count(f.rx, "rx")?.rx_packets], `${saved.segments[i]!.name}: ${f.tx} -> ${f.rx} ${f.protocol}`).toEqual([f.sent, f.received]);
+      }
+    }
+    for (const [a, b] of saved.segments.slice(1).map((g, i) => [saved.segments[i]!, g] as const)) expect(b.startedS).toBeGreaterThanOrEqual(a.endedS!);
   }, 60000);
 
   test("a DUT forwards tx's frames to rx, and its interface counters show it", async () => {
@@ -126,7 +141,7 @@ steps:
     checks: { min_rx_ratio: 0.99, max_loss: 0.01 }
 `,
     );
-    const r = await runScenario(file, { lab: scd!, dir: join(work, "dut-run") });
+    const r = await runScenarioFile(file, { lab: scd!, resultsDir: join(work, "dut-run") });
     const run = r.steps[0]!.runs[0]!;
     expect(r.steps[0]!.reason).toBeUndefined();
     expect(r.verdict).toBe("passed");
@@ -151,7 +166,7 @@ steps:
     checks: { max_rtt_p99_us: 0.001 }
 `,
     );
-    const r = await runScenario(file, { lab: scn!, dir: join(work, "failing-run") });
+    const r = await runScenarioFile(file, { lab: scn!, resultsDir: join(work, "failing-run") });
     expect(r.verdict).toBe("failed");
     expect(r.steps[0]!.verdict).toBe("failed");
     expect(r.reason).toMatch(/^impossible-rtt: tx->rx icmp: max_rtt_p99_us: p99 .* us \(at most 0.001\)/);
@@ -185,7 +200,7 @@ describe("bad scenario files give one-line errors", () => {
 
   test("a host the lab does not have, at run time, before any traffic", async () => {
     const file = scenario("nohost", "name: nohost\nlab: ./scn.yaml\nsteps:\n  - name: a\n    flows:\n      - { tx: tx, rx: rx9, duration: 1 }\n");
-    await expect(runScenario(file, { lab: scn! })).rejects.toThrow(/nohost\.yaml:6: steps\[0\]\.flows\[0\]\.rx: no host 'rx9' in lab '\.\/scn\.yaml'/);
+    await expect(runScenarioFile(file, { lab: scn!, resultsDir: work })).rejects.toThrow(/nohost\.yaml:6: steps\[0\]\.flows\[0\]\.rx: no host 'rx9' in lab '\.\/scn\.yaml'/);
   });
 
   test("the shipped presets parse", () => {

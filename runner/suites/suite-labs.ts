@@ -34,6 +34,7 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "dashboard.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "remote.test.ts": { lab: "own", backends: ["netns"], why: OWN },
   "stops.test.ts": { lab: "own", backends: ["netns"], why: OWN },
+  "run-lifecycle.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; SIGKILLs traffic, scenario and demo runners and reads what the store kept` },
   "shell-e2e.test.ts": { lab: "own", backends: ["netns"], why: "the shell suites build private veth namespaces of their own on this machine" },
   "host-conformance.test.ts": { lab: "own", backends: ["netns"], why: "compares the engine with the Linux kernel of a netns host of its own lab, on the same link" },
   "impairments.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; impairs its switch ports and checks that down removes every qdisc and program` },

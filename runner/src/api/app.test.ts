@@ -281,7 +281,7 @@ describe("strings are valid Unicode", () => {
     const { id } = (await res.json()) as Json;
     const listed = await (await t.app.request("/runs", { headers: auth })).text();
     const run = (JSON.parse(listed) as Json).runs.find((r: Json) => r.id === id);
-    expect(run.spec.message).toBe("héllo 🚀");
+    expect(run.spec.settings.message).toBe("héllo 🚀");
     t.fake.finish(id);
   });
 });

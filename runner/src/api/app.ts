@@ -2,12 +2,10 @@
 // store, an optional lab inventory, a token, a function that starts runs, a
 // host probe) so tests drive it in-process with app.request() and `serve` puts
 // it on Bun.serve.
-import { join } from "node:path";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Inventory } from "../../../infra/src/inventory.ts";
 import type { RunStore, RunSummaryRow } from "../store/run-store.ts";
-import type { CheckResult, RunState } from "../traffic/run-traffic.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import { bearerAuth } from "./auth.ts";
 import { dashboardResponse } from "./dashboard.ts";
@@ -26,36 +24,38 @@ import { RunEvents, stateEvent, summaryEvent } from "./run-events.ts";
 import { runEventStream } from "./run-stream.ts";
 import { listResultFiles, resultFileResponse } from "./results-files.ts";
 import { SSE_HEADERS } from "./sse.ts";
-import { newRunId } from "../store/run-id.ts";
+import { Run, type RunOutcome } from "../run/run.ts";
+
+export type { RunOutcome };
+import { runSpec, type RunSpec, type ScenarioRunSpec, type TrafficRunSpec } from "../run/run-spec.ts";
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-export interface StartRunRequest {
-  readonly runId: string;
-  readonly spec: TrafficSpec;
-  /** The run's directory (results files). */
-  readonly dir: string;
+interface Driven<S extends RunSpec> {
+  /** The run, begun: id, directory, stored row; its samples also reach GET /runs/:id/events subscribers. */
+  readonly run: Run<S>;
   /** Fires when DELETE /runs/:id asks the run to stop; the run should end gracefully and resolve. */
   readonly signal: AbortSignal;
-  /** The app's store; its addSample/addHostSample also reach GET /runs/:id/events subscribers as they are written. */
-  readonly store: RunStore;
 }
 
-export interface RunOutcome {
-  readonly state: RunState;
-  readonly reason?: string;
-  readonly checks?: readonly CheckResult[];
+export interface StartRunRequest extends Driven<TrafficRunSpec> {
+  readonly spec: TrafficSpec;
 }
 
-/** Drives one run to its end; the app records start and finish in the store around it. */
-export type StartRun = (request: StartRunRequest) => Promise<RunOutcome>;
+/** How a run ended, and what its results.json says (the app adds the segments' totals). */
+export interface DrivenOutcome extends RunOutcome {
+  readonly results?: object;
+}
 
-export interface StartScenarioRequest extends Omit<StartRunRequest, "spec"> {
+/** Drives one run to its end; the app begins and finishes the run around it. */
+export type StartRun = (request: StartRunRequest) => Promise<DrivenOutcome>;
+
+export interface StartScenarioRequest extends Driven<ScenarioRunSpec> {
   readonly request: ScenarioRequest;
 }
 
 /** Drives one scenario preset on the lab to its end, like StartRun. */
-export type StartScenario = (request: StartScenarioRequest) => Promise<RunOutcome>;
+export type StartScenario = (request: StartScenarioRequest) => Promise<DrivenOutcome>;
 
 /** GET /health's body; `serve` also answers it as a static route, before any JavaScript runs. */
 export const HEALTH = { ok: true } as const;
@@ -73,7 +73,9 @@ export interface AppOptions {
   readonly bodyLimitBytes?: number;
   /** How long DELETE waits for a run to finish before answering 202 [10 s]. */
   readonly stopWaitMs?: number;
-  /** After a run's finish is recorded (reports, notifications); the SSE summary goes out after it, so its files exist. */
+  /** Write each run's reports (report.html, results.csv…) when it ends [false]. */
+  readonly reports?: boolean;
+  /** After a run's finish is recorded (and its reports written); the SSE summary goes out after it, so its files exist. */
   readonly onRunFinished?: (runId: string, dir: string) => void;
   /** Live run events; `serve` passes its own to end every stream at shutdown. */
   readonly events?: RunEvents;
@@ -119,9 +121,9 @@ export function createApp(options: AppOptions) {
    * Starts a run in the background once its hosts are free (else 409 naming the holder):
    * store row, registry entry, event channel; its end is recorded and streamed by `finish`.
    */
-  const launch = (
-    what: { hosts: readonly string[]; kind: "traffic" | "scenario"; name: string; idPart: string; spec: unknown },
-    drive: (common: Omit<StartRunRequest, "spec">) => Promise<RunOutcome>,
+  const launch = <S extends RunSpec>(
+    what: { hosts: readonly string[]; name: string; idPart: string; spec: S },
+    drive: (common: Driven<S>) => Promise<DrivenOutcome>,
   ): string => {
     const hosts = [...what.hosts];
     const holder = registry.holder(hosts);
@@ -129,16 +131,19 @@ export function createApp(options: AppOptions) {
       const busy = hosts.filter((h) => holder.hosts.includes(h));
       throw new ApiError(409, `host${busy.length > 1 ? "s" : ""} ${busy.join(", ")} busy with run ${holder.id}`, { runId: holder.id });
     }
-    const id = newRunId(what.idPart);
-    const dir = join(resultsDir, id);
-    store.startRun({ id, kind: what.kind, name: what.name, dir, ...(inventory ? { lab: inventory.lab.name } : {}), spec: what.spec, provenance: { via: "api" } });
+    const run = Run.begin({
+      store, resultsDir, spec: what.spec, name: what.name, what: what.idPart, ...(inventory ? { lab: inventory.lab.name } : {}), provenance: { via: "api" },
+      reports: options.reports ?? false, warn: (line) => console.error(`wirelab serve: ${line}`),
+    });
+    const { id, dir } = run;
+    run.addSink(events.sink(id));
     const controller = new AbortController();
     const active: ActiveRun = { id, hosts, controller, startedAt: Date.now(), done: Promise.resolve() };
     registry.add(active);
     events.open(id);
-    const finish = (state: RunState, reason: string | undefined, checks: readonly CheckResult[]) => {
+    const finish = (outcome: DrivenOutcome) => {
       try {
-        store.finishRun(id, state, reason, checks);
+        run.finish(outcome, outcome.results);
       } catch (err) {
         console.error(`wirelab serve: run ${id}: recording its end failed: ${(err as Error).message}`);
       }
@@ -161,10 +166,9 @@ export function createApp(options: AppOptions) {
     };
     active.done = (async () => {
       try {
-        const outcome = await drive({ runId: id, dir, signal: controller.signal, store: events.publishingStore(store, id) });
-        finish(outcome.state, outcome.reason, outcome.checks ?? []);
+        finish(await drive({ run, signal: controller.signal }));
       } catch (err) {
-        finish(controller.signal.aborted ? "interrupted" : "failed", (err as Error).message?.split("\n")[0] ?? String(err), []);
+        finish({ state: controller.signal.aborted ? "interrupted" : "failed", reason: (err as Error).message?.split("\n")[0] ?? String(err) });
       } finally {
         registry.delete(id);
       }
@@ -233,7 +237,8 @@ export function createApp(options: AppOptions) {
         const run = options.startScenario;
         if (!run || !inventory) throw new ApiError(503, "this server cannot start runs: it was started without a lab (--inventory or --lab)");
         // A scenario may use and monitor every host of the lab: it holds them all.
-        const id = launch({ hosts: hostNames!, kind: "scenario", name: `scenario ${request.name}`, idPart: `scenario-${request.preset}`, spec: { scenario: request.preset } }, (common) =>
+        const spec = runSpec("scenario", { file: request.file, preset: request.preset, scenario: request.scenario });
+        const id = launch({ hosts: hostNames!, name: `scenario ${request.name}`, idPart: `scenario-${request.preset}`, spec }, (common) =>
           run({ ...common, request }),
         );
         return c.json({ id, state: "running" as const, scenario: request.preset }, 202, { Location: `/runs/${id}` });
@@ -242,7 +247,7 @@ export function createApp(options: AppOptions) {
       const run = startRun;
       if (!run) throw new ApiError(503, "this server cannot start runs: it was started without a lab (--inventory or --lab)");
       const id = launch(
-        { hosts: [spec.tx, spec.rx], kind: "traffic", name: `${spec.protocol}/${spec.mode} ${spec.tx} -> ${spec.rx}`, idPart: `${spec.protocol}-${spec.mode}`, spec },
+        { hosts: [spec.tx, spec.rx], name: `${spec.protocol}/${spec.mode} ${spec.tx} -> ${spec.rx}`, idPart: `${spec.protocol}-${spec.mode}`, spec: runSpec("traffic", spec) },
         (common) => run({ ...common, spec }),
       );
       return c.json({ id, state: "running" as const, spec }, 202, { Location: `/runs/${id}` });

@@ -27,7 +27,7 @@ describe(`fuzz (seed ${SEED}, ${ROUNDS} requests each)`, () => {
   const t = testApp({ bodyLimitBytes: 4096 });
   afterAll(async () => {
     // Stop whatever a lucky valid body started.
-    for (const call of t.fake.calls) await t.app.request(`/runs/${call.runId}`, { method: "DELETE", headers: auth });
+    for (const call of t.fake.calls) await t.app.request(`/runs/${call.run.id}`, { method: "DELETE", headers: auth });
     t.cleanup();
   });
   const r = rng(SEED);
@@ -80,7 +80,7 @@ describe(`fuzz (seed ${SEED}, ${ROUNDS} requests each)`, () => {
       const res = await t.app.request("/runs", { method: "POST", headers: { ...auth, "Content-Type": r.next() < 0.85 ? r.pick(["application/json", "application/json; charset=utf-8"]) : r.pick(["text/plain", "application/x-www-form-urlencoded"]) }, body: b });
       await check(res, `#${i} body ${JSON.stringify(b.slice(0, 120))}`);
       // Keep hosts free so valid bodies keep reaching validation, not 409.
-      if (res.status === 202) for (const call of t.fake.calls) if (!call.signal.aborted) await t.app.request(`/runs/${call.runId}`, { method: "DELETE", headers: auth });
+      if (res.status === 202) for (const call of t.fake.calls) if (!call.signal.aborted) await t.app.request(`/runs/${call.run.id}`, { method: "DELETE", headers: auth });
     }
   });
 

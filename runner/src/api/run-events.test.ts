@@ -17,24 +17,18 @@ function hostSample(host: string): HostSample {
   return { host, at: new Date().toISOString(), intervalS: 1, cpu: { cpu: { user: 1, system: 2, softirq: 3, idle: 94, busy: 6 } }, memory: { totalKb: 1000, availableKb: 500, usedPct: 50 }, interfaces: {} };
 }
 
-/** A startRun the test drives by hand, writing samples the way traffic-runner does: samples.jsonl, then the store. */
+/** A startRun the test drives by hand, its samples through the run (samples.jsonl, the store, the event stream). */
 function manualRuns() {
   const runs = new Map<string, { req: StartRunRequest; end: (o: RunOutcome) => void }>();
   return {
     runs,
     startRun: (req: StartRunRequest) =>
       new Promise<RunOutcome>((resolve) => {
-        runs.set(req.runId, { req, end: resolve });
+        runs.set(req.run.id, { req, end: resolve });
         req.signal.addEventListener("abort", () => resolve({ state: "interrupted", reason: "stopped through the API" }), { once: true });
       }),
-    sample(runId: string, host: "tx" | "rx", t: number, packets: number, file = true) {
-      const { req } = runs.get(runId)!;
-      const sample = { host, role: host, stats: stats(t, { udp: host === "tx" ? { tx_packets: packets } : { rx_packets: packets } }) };
-      if (file) {
-        mkdirSync(req.dir, { recursive: true });
-        appendFileSync(join(req.dir, "samples.jsonl"), JSON.stringify({ host, ...sample.stats }) + "\n");
-      }
-      req.store.addSample(runId, sample);
+    sample(runId: string, host: "tx" | "rx", t: number, packets: number) {
+      runs.get(runId)!.req.run.sample({ host, role: host, stats: stats(t, { udp: host === "tx" ? { tx_packets: packets } : { rx_packets: packets } }) });
     },
   };
 }
@@ -113,7 +107,7 @@ describe("GET /runs/:id/events for a run this server drives", () => {
     await Bun.sleep(20);
     expect(events.subscriberCount(id)).toBe(2);
     m.sample(id, "rx", 2, 198);
-    m.runs.get(id)!.req.store.addHostSample(id, hostSample("tx"));
+    m.runs.get(id)!.req.run.hostSample(hostSample("tx"));
     m.sample(id, "tx", 3, 300);
     m.runs.get(id)!.end({ state: "passed", checks: [{ name: "min-rx-ratio", ok: true, detail: "0.99 >= 0.9" }] });
 
@@ -140,7 +134,7 @@ describe("GET /runs/:id/events for a run this server drives", () => {
     await Bun.sleep(10);
     m.sample(id, "rx", 1, 42);
     const { events: es } = await read;
-    const line = JSON.parse((await Bun.file(join(m.runs.get(id)!.req.dir, "samples.jsonl")).text()).trim());
+    const line = JSON.parse((await Bun.file(join(m.runs.get(id)!.req.run.dir, "samples.jsonl")).text()).trim());
     expect(es.at(-1)!.data).toEqual({ ...line, role: "rx" });
     expect(Object.keys(es.at(-1)!.data).slice(0, 2)).toEqual(["host", "role"]);
     await t.app.request(`/runs/${id}`, { method: "DELETE", headers: auth });
@@ -150,7 +144,7 @@ describe("GET /runs/:id/events for a run this server drives", () => {
     const id = ((await (await postRun(t.app, { tx: "tx", rx: "rx" })).json()) as Json).id as string;
     const read = readEvents(await t.app.request(`/runs/${id}/events`, { headers: auth }), { timeoutMs: 5000 });
     await Bun.sleep(10);
-    m.sample(id, "tx", 1, 5, false);
+    m.sample(id, "tx", 1, 5);
     expect((await t.app.request(`/runs/${id}`, { method: "DELETE", headers: auth })).status).toBe(200);
     const { events: es, closed } = await read;
     expect(closed).toBe(true);

@@ -1,10 +1,11 @@
 // The live side of GET /runs/:id/events: one channel per run this server
-// drives, fed by the run's own store writes (samples, host samples) and by the
-// app (state changes, the final summary), so the runner core stays the one
-// runTraffic and every subscriber sees what the store saw, in the same order.
+// drives, fed by the run lifecycle as a sink (samples, host samples) and by the
+// app (state changes, the final summary), so every subscriber sees what the
+// store saw, in the same order.
 import type { HostSample } from "../monitor/host-sample.ts";
 import type { RunRow, RunStore, StoredState } from "../store/run-store.ts";
-import type { CheckResult, Sample } from "../traffic/run-traffic.ts";
+import type { CheckResult } from "../traffic/run-traffic.ts";
+import type { RunSink, SampleLine } from "../run/run.ts";
 
 export interface StateEvent {
   id: string;
@@ -18,8 +19,8 @@ export interface SummaryEvent extends StateEvent {
   endedAt: string | null;
 }
 
-/** One line of samples.jsonl plus the role: `{ host, role, ...EngineStats }`. */
-export type SampleEvent = { host: string; role: string } & Record<string, unknown>;
+/** One line of samples.jsonl: `{ host, role, segment?, step?, pps?, ...EngineStats }`. */
+export type SampleEvent = SampleLine;
 
 export type RunEvent =
   | { type: "state"; data: StateEvent }
@@ -33,12 +34,6 @@ interface Channel {
   readonly subscribers: Set<Subscriber>;
   /** Called once when the channel closes (run finished, server stopping). */
   readonly enders: Set<() => void>;
-}
-
-export function sampleEvent(sample: Sample): SampleEvent {
-  // The same object traffic-runner appends to samples.jsonl, with the role the runner knows (the engine's may be "both").
-  const { role: _engineRole, ...stats } = sample.stats;
-  return { host: sample.host, role: sample.role, ...stats };
 }
 
 export class RunEvents {
@@ -94,38 +89,15 @@ export class RunEvents {
   }
 
   /**
-   * The store a run is handed: the same store, whose addSample/addHostSample also publish. Publishing happens in the
-   * same synchronous call that wrote the row (and, in traffic-runner, right after the samples.jsonl line), so a
-   * subscriber that reads what is stored and subscribes in one tick never misses or repeats a sample.
+   * Where a run sends its samples and host samples besides the store: published in the same synchronous call that
+   * stored them (after the samples.jsonl line), so a subscriber that reads what is stored and subscribes in one tick
+   * never misses or repeats a sample.
    */
-  publishingStore(store: RunStore, runId: string): RunStore {
-    // A store that fails a write (disk full, corrupt) must not kill the run's engine reader or the server: the run
-    // goes on, its samples.jsonl still has every sample, subscribers still get them; the failure is said once.
-    let failed = false;
-    const write = (fn: () => void) => {
-      try {
-        fn();
-      } catch (err) {
-        if (!failed) console.error(`wirelab serve: run ${runId}: storing its samples failed, the run goes on: ${(err as Error).message?.split("\n")[0]}`);
-        failed = true;
-      }
+  sink(runId: string): RunSink {
+    return {
+      sample: (line) => this.publish(runId, { type: "sample", data: line }),
+      hostSample: (sample) => this.publish(runId, { type: "host", data: sample }),
     };
-    const addSample: RunStore["addSample"] = (id, sample) => {
-      write(() => store.addSample(id, sample));
-      if (id === runId) this.publish(runId, { type: "sample", data: sampleEvent(sample) });
-    };
-    const addHostSample: RunStore["addHostSample"] = (id, sample) => {
-      write(() => store.addHostSample(id, sample));
-      if (id === runId) this.publish(runId, { type: "host", data: sample });
-    };
-    return new Proxy(store, {
-      get(target, prop) {
-        if (prop === "addSample") return addSample;
-        if (prop === "addHostSample") return addHostSample;
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
   }
 }
 

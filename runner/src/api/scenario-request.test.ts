@@ -36,7 +36,7 @@ const status400 = (fn: () => unknown): string => {
 test("a preset is read and checked against the lab's hosts", () => {
   const dir = presetDir();
   expect(scenarioPresets(dir)).toEqual(["dut", "pair"]);
-  expect(parseScenarioRequest({ scenario: "pair" }, ["tx", "rx"], dir)).toEqual({ preset: "pair", name: "pair", file: join(dir, "pair.yaml") });
+  expect(parseScenarioRequest({ scenario: "pair" }, ["tx", "rx"], dir)).toMatchObject({ preset: "pair", name: "pair", file: join(dir, "pair.yaml"), scenario: { name: "pair" } });
   // The repository's own presets are what a server offers.
   expect(scenarioPresets()).toEqual(expect.arrayContaining(["quick", "performance", "stress", "dut-forwarding"]));
 });
@@ -62,7 +62,7 @@ function fakeScenarios() {
     startScenario: (req: StartScenarioRequest) => {
       calls.push(req);
       return new Promise<RunOutcome>((resolve) => {
-        enders.set(req.runId, resolve);
+        enders.set(req.run.id, resolve);
         req.signal.addEventListener("abort", () => resolve({ state: "interrupted", reason: "stopped through the API" }), { once: true });
       });
     },
@@ -81,7 +81,7 @@ test("POST /runs {scenario}: 202, a scenario row, every host held (a traffic run
     expect(scen.calls.map((c) => c.request.preset)).toEqual(["quick"]);
     const row = t.store.getRun(body.id)!;
     expect([row.kind, row.name, row.state]).toEqual(["scenario", "scenario quick", "running"]);
-    expect(row.spec).toEqual({ scenario: "quick" });
+    expect(row.spec).toMatchObject({ kind: "scenario", version: 1, settings: { preset: "quick", scenario: { name: "quick" } } });
 
     // quick uses tx and rx only, but monitors every host: tx2/rx2 are held too.
     const busy = await postRun(t.app, { tx: "tx2", rx: "rx2", protocol: "udp", mode: "rate", pps: 10, duration: 1 });

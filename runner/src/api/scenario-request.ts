@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { SCENARIOS_DIR } from "../paths.ts";
 import { checkHosts, readScenario } from "../scenario/scenario-file.ts";
+import type { Scenario } from "../scenario/scenario-schema.ts";
 import { ApiError } from "./errors.ts";
 
 export const scenarioRequestSchema = z.strictObject({
@@ -18,6 +19,7 @@ export interface ScenarioRequest {
   readonly preset: string;
   readonly name: string;
   readonly file: string;
+  readonly scenario: Scenario;
 }
 
 export function isScenarioRequest(body: unknown): boolean {
@@ -48,5 +50,5 @@ export function parseScenarioRequest(body: unknown, hosts: readonly string[] | u
     // The scenario's own one-line error (file, line, field) says what does not fit this lab.
     throw new ApiError(400, `scenario: ${(err as Error).message}`);
   }
-  return { preset, name: scenario.scenario.name, file };
+  return { preset, name: scenario.scenario.name, file, scenario: scenario.scenario };
 }

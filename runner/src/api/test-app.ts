@@ -72,7 +72,7 @@ export function fakeStartRun(): FakeRuns & { startRun: NonNullable<AppOptions["s
     startRun: (req) => {
       calls.push(req);
       return new Promise<RunOutcome>((resolve) => {
-        enders.set(req.runId, resolve);
+        enders.set(req.run.id, resolve);
         req.signal.addEventListener("abort", () => resolve({ state: "interrupted", reason: "stopped through the API" }), { once: true });
       });
     },

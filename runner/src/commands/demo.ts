@@ -2,7 +2,7 @@
 // checks reachability both ways over br-test through both transports, runs
 // traffic in every protocol through the DPDK engine, tears the lab down, runs
 // the XDP-vs-baseline comparison on xdp-pair, and writes one report.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { inventoryHost } from "../../../infra/src/inventory.ts";
 import { NetnsBackend } from "../../../infra/src/netns-lab.ts";
@@ -10,7 +10,6 @@ import { parseCommandArgs } from "../cli-args.ts";
 import { loadLab } from "../lab-files.ts";
 import { BUN, labStateDir, REPO_ROOT } from "../paths.ts";
 import { provenance } from "../provenance.ts";
-import { writeRunReports } from "../report/write-reports.ts";
 import { RunStore } from "../store/run-store.ts";
 import { ensureProvisioned } from "../setup.ts";
 import { transportFor } from "../transport/index.ts";
@@ -19,9 +18,10 @@ import { PROTOCOLS, type Protocol } from "../traffic/engine-output.ts";
 import type { IpVersion } from "../traffic/breakdown.ts";
 import type { Inventory } from "../../../infra/src/inventory.ts";
 import { startLab, type LabFixture } from "../lab-fixture.ts";
-import { runTraffic } from "../traffic/run-traffic.ts";
 import { buildAll } from "./build.ts";
-import { newRunId, runStamp } from "../store/run-id.ts";
+import { Run } from "../run/run.ts";
+import { runSpec } from "../run/run-spec.ts";
+import { trafficSegment } from "../run/traffic-segment.ts";
 
 /** What the engine sends over IPv6 today (TCP and DNS over IPv6 are on their way). */
 const IPV6_PROTOCOLS = ["icmp", "udp"] as const satisfies readonly Protocol[];
@@ -35,9 +35,9 @@ interface Step {
 }
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { lab: { type: "string" }, "no-xdp": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, false);
+  const { values } = parseCommandArgs(argv, { lab: { type: "string" }, "no-xdp": { type: "boolean" }, json: { type: "boolean" }, results: { type: "string" }, help: { type: "boolean", short: "h" } }, false);
   if (values.help) {
-    console.log(`Usage: bun run demo [--lab FILE|NAME] [--json]
+    console.log(`Usage: bun run demo [--lab FILE|NAME] [--json] [--results DIR]
 
 The main job, end to end on this machine (root): installs what is missing,
 builds the C parts, brings up the lab (default two-host) with an OpenSSH
@@ -46,10 +46,11 @@ test network through both transports (netns and SSH), runs traffic in every
 protocol (eth, arp, icmp, udp, tcp, dns) through the DPDK engine, then ICMPv6
 and UDP over IPv6 (on the lab itself when it is dual stack, else on the
 dual-stack lab), tears the labs down, runs the XDP-vs-baseline comparison (xdp bench --preset quick) on
-the xdp-pair lab, and writes results/<time>_demo/report.html (charts, totals,
+the xdp-pair lab, and writes results/<time>-demo-<id>/report.html (charts, totals,
 verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
 
-  --no-xdp   skip the XDP comparison`);
+  --no-xdp         skip the XDP comparison
+  --results DIR    where the run directory and the run store go [results/]`);
     return 0;
   }
   const say = (line: string) => !values.json && console.log(line);
@@ -70,23 +71,11 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
   };
 
   let v6Done = false;
-  /** One protocol through the engine between two hosts, its samples (offset in time so steps follow each other) into the demo's run. */
+  /** One protocol through the engine between two hosts: a segment of the demo's run. */
   const trafficStep = (inv: Inventory, txName: string, rxName: string, protocol: Protocol, ipVersion: IpVersion, transport: (h: string) => Transport) =>
     timed(`traffic ${protocol}${ipVersion === 6 ? " over IPv6" : ""} ${txName} -> ${rxName} (engine, rate 1000 pps, 2 s)`, async () => {
-      const r = await runTraffic(
-        inv,
-        { tx: txName, rx: rxName, protocol, mode: "rate", pps: 1000, duration: 2, udpEcho: true, checks: { minRxRatio: 0.99 }, ...(ipVersion === 6 ? { ipVersion } : {}) },
-        {
-          runId: `demo-${protocol}${ipVersion === 6 ? "6" : ""}`,
-          transport,
-          onSample: (sample) => store.addSample(demoId, { ...sample, stats: { ...sample.stats, t: sample.stats.t + timeOffset } }),
-        },
-      );
-      // The engines' final summaries are the run's last samples: the report's totals are theirs.
-      for (const h of r.hosts) {
-        if (h.summary) store.addSample(demoId, { host: h.host, role: h.role, ipVersion, engine: `${r.runId}-${h.role}`, stats: { ...h.summary, t: (h.summary.duration_s ?? 2) + timeOffset } });
-      }
-      timeOffset += 3;
+      const spec = { tx: txName, rx: rxName, protocol, mode: "rate", pps: 1000, duration: 2, udpEcho: true, checks: { minRxRatio: 0.99 }, ...(ipVersion === 6 ? { ipVersion } : {}) } as const;
+      const r = await trafficSegment(run, inv, spec, transport, { name: `traffic ${protocol}${ipVersion === 6 ? " over IPv6" : ""}`, monitor: false });
       const sent = r.tx[protocol].tx_packets;
       const got = r.rx[protocol].rx_packets;
       const answered = r.tx[protocol].answers_matched;
@@ -101,14 +90,13 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
   const backend = new NetnsBackend();
   const stateDir = labStateDir(lab.name);
   const transports: Transport[] = [];
-  const started = new Date();
-  const demoId = newRunId("demo", started);
-  const dir = join(REPO_ROOT, "results", `${runStamp(started)}_demo`);
-  mkdirSync(dir, { recursive: true });
-  // The demo is one run in the store: every protocol's samples (offset in time so they follow each other), its steps as verdicts.
-  const store = RunStore.open(join(REPO_ROOT, "results", "wirelab.sqlite"));
-  let storedRun = false;
-  let timeOffset = 0;
+  // The demo is one run in the store from here on: each protocol a segment, its steps as verdicts.
+  const resultsDir = values.results ?? join(REPO_ROOT, "results");
+  const store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
+  const run = Run.begin({ store, resultsDir, spec: runSpec("demo", { lab: lab.name, xdp: !values["no-xdp"] }), name: `demo on ${lab.name}`, what: "demo", lab: lab.name, provenance: {} });
+  const dir = run.dir;
+  const started = run.startedAt;
+  let labUp = false;
   try {
     let inventory: Awaited<ReturnType<NetnsBackend["up"]>> | undefined;
     await timed("lab up", async () => {
@@ -117,8 +105,8 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
     });
     if (inventory) {
       const inv = inventory;
-      store.startRun({ id: demoId, kind: "demo", name: `demo on ${lab.name}`, dir, lab: lab.name, spec: { lab: lab.name }, provenance: provenance(inv) });
-      storedRun = true;
+      run.update({ provenance: provenance(inv) });
+      labUp = true;
       for (const kind of ["netns", "ssh"] as const) {
         for (const from of inventory.hosts) {
           const t = transportFor(from, kind);
@@ -156,7 +144,7 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
   }
 
   // IPv6 through the engine on the dual-stack lab (its own prefix), into the same run, when the demo lab is IPv4 only.
-  if (storedRun && !v6Done) {
+  if (labUp && !v6Done) {
     let six: LabFixture | undefined;
     const up = await timed("lab up dual-stack (IPv6: 2001:2:0:42::/64)", async () => {
       six = await startLab("dual-stack", { ssh: false });
@@ -200,11 +188,8 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
     "",
   ].join("\n");
   writeFileSync(join(dir, "steps.md"), md);
-  let html: string | undefined;
-  if (storedRun) {
-    store.finishRun(demoId, ok ? "passed" : "failed", ok ? undefined : steps.find((s) => !s.ok)?.detail, steps.map((s) => ({ name: s.step, ok: s.ok, detail: s.detail })));
-    if (writeRunReports(dir, store, demoId)) html = join(dir, "report.html");
-  }
+  const reported = run.finish({ state: ok ? "passed" : "failed", ...(ok ? {} : { reason: steps.find((s) => !s.ok)?.detail }), checks: steps.map((s) => ({ name: s.step, ok: s.ok, detail: s.detail })) });
+  const html = reported ? join(dir, "report.html") : undefined;
   store.close();
   const shown = relative(process.cwd(), html ?? join(dir, "steps.md"));
   if (values.json) console.log(JSON.stringify({ ok, report: html ?? join(dir, "steps.md"), steps }));

@@ -1,22 +1,19 @@
 // `wirelab scenario FILE|PRESET`: runs a scenario file (or a preset from
 // scenarios/), prints a verdict per step and run, exit 0 only when every step passed.
 import { existsSync } from "node:fs";
-import { join, relative } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { oneOf, parseCommandArgs } from "../cli-args.ts";
 import { inventoryLab } from "../lab-fixture.ts";
 import { loadInventory } from "../lab-files.ts";
 import { REPO_ROOT, SCENARIOS_DIR, UsageError } from "../paths.ts";
-import { provenance } from "../provenance.ts";
-import { RunStore } from "../store/run-store.ts";
 import type { TransportKind } from "../transport/index.ts";
 import { withServerInterrupt } from "../remote/ctrl-c.ts";
 import { parseServerUrl, RemoteClient } from "../remote/remote-client.ts";
 import { remoteScenario } from "../remote/remote-scenario.ts";
 import { clientToken } from "../remote/remote-token.ts";
-import { runScenario, scenarioChecks, type StepResult } from "../scenario/run-scenario.ts";
-import { readScenario } from "../scenario/scenario-file.ts";
-import { newRunId } from "../store/run-id.ts";
-import { writeRunReports } from "../report/write-reports.ts";
+import type { StepResult } from "../scenario/run-scenario.ts";
+import { runScenarioFile } from "../run/scenario-run.ts";
+import { stopOnSignals } from "../run/signals.ts";
 
 const HELP = `Usage: bun run scenario FILE|PRESET [options]
 
@@ -72,18 +69,9 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     );
   }
   const file = resolveScenarioFile(positionals[0]!);
-  const { scenario } = readScenario(file);
   const kind = values.transport === undefined ? undefined : (oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns") as TransportKind);
   const lab = values.inventory ? inventoryLab(loadInventory({ inventory: values.inventory }), kind) : undefined;
 
-  const runId = newRunId(`scenario-${scenario.name}`);
-  const resultsDir = values.results ?? join(REPO_ROOT, "results");
-  const dir = join(resultsDir, runId);
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  let store: RunStore | undefined;
   const print = (step: StepResult) => {
     if (values.json) return console.log(JSON.stringify({ type: "step", ...step, runs: step.runs.map(({ hostSamples, ...r }) => ({ ...r, hostSamples: hostSamples.length })) }));
     console.log(`${step.verdict === "passed" ? "ok  " : "FAIL"} ${step.name}`);
@@ -109,19 +97,17 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
       if (Object.keys(busiest).length) console.log(`       cpu busy (max): ${Object.entries(busiest).map(([h, b]) => `${h} ${b.toFixed(0)}%`).join(", ")}`);
     }
   };
+  const stop = stopOnSignals();
   try {
-    const result = await runScenario(file, {
+    const result = await runScenarioFile(file, {
+      resultsDir: values.results ?? join(REPO_ROOT, "results"),
       ...(lab ? { lab } : {}),
-      dir,
-      signal: controller.signal,
+      ...(dirname(resolve(file)) === SCENARIOS_DIR ? { preset: basename(file, ".yaml") } : {}),
+      signal: stop.signal,
       onStep: print,
+      warn: (line) => console.error(`wirelab scenario: ${line}`),
     });
-    // The store opens once the lab is known, so a lab that fails to come up leaves no 'running' row behind.
-    store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
-    store.startRun({ id: runId, kind: "scenario", name: scenario.name, dir, lab: result.lab, spec: scenario, provenance: lab ? provenance(lab.inventory) : {} });
-    for (const step of result.steps) for (const run of step.runs) for (const f of run.flows) for (const s of f.traffic.hosts.flatMap((h) => h.samples.map((stats) => ({ host: h.host, role: h.role, stats, ipVersion: f.traffic.spec.ipVersion ?? 4, engine: `${f.traffic.runId}-${h.role}` })))) store.addSample(runId, s);
-    store.finishRun(runId, result.verdict, result.reason, scenarioChecks(result));
-    writeRunReports(dir, store, runId);
+    const dir = result.dir;
     if (values.json) console.log(JSON.stringify({ type: "result", name: result.name, verdict: result.verdict, reason: result.reason, dir: result.dir }));
     else {
       console.log(`${result.verdict}: scenario ${result.name} on lab ${result.lab}${result.reason ? ` — ${result.reason}` : ""}`);
@@ -129,9 +115,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     }
     return result.verdict === "passed" ? 0 : result.verdict === "interrupted" ? 130 : 1;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    store?.close();
+    stop.release();
     await lab?.closeTransports();
   }
 }

@@ -6,7 +6,6 @@ import { loadInventory } from "../lab-files.ts";
 import { REPO_ROOT, stateRoot, UsageError } from "../paths.ts";
 import { RunStore } from "../store/run-store.ts";
 import type { TransportKind } from "../transport/index.ts";
-import { writeRunReports } from "../report/write-reports.ts";
 import type { Inventory } from "../../../infra/src/inventory.ts";
 import { createApp, HEALTH, type StartRun, type StartScenario } from "../api/app.ts";
 import { scenarioRunner } from "../api/scenario-runner.ts";
@@ -124,26 +123,21 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const traffic = trafficRunner(inventory, how);
     const scenario = scenarioRunner(inventory, how);
     startRun = (req) => {
-      pending.set(req.runId, () => {});
+      pending.set(req.run.id, () => {});
       return traffic({ ...req, signal: AbortSignal.any([req.signal, shutdown.signal]) });
     };
     startScenario = (req) => {
-      pending.set(req.runId, () => {});
+      pending.set(req.run.id, () => {});
       return scenario({ ...req, signal: AbortSignal.any([req.signal, shutdown.signal]) });
     };
   }
   const events = new RunEvents();
   const app = createApp({
-    store, token: token.token, resultsDir, events,
+    store, token: token.token, resultsDir, events, reports: true,
     ...(inventory ? { inventory, probeHost: transportProbe(inventory, values.transport as TransportKind | undefined) } : {}),
     ...(startRun ? { startRun } : {}),
     ...(startScenario ? { startScenario } : {}),
-    onRunFinished: (id, dir) => {
-      try {
-        writeRunReports(dir, store, id);
-      } catch (err) {
-        console.error(`wirelab serve: run ${id}: reports: ${(err as Error).message}`);
-      }
+    onRunFinished: (id) => {
       pending.get(id)?.();
       pending.delete(id);
     },

@@ -1,6 +1,5 @@
 // `wirelab traffic`: the old `run-traffic --rx-vm --tx-vm --protocol --mode`,
 // over any inventory. Receiver first, then sender; live table or JSON lines.
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { oneOf, parseCommandArgs, positiveNumber } from "../cli-args.ts";
 import { loadInventory } from "../lab-files.ts";
@@ -10,21 +9,21 @@ import type { TransportKind } from "../transport/index.ts";
 import { inventoryHost } from "../../../infra/src/inventory.ts";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
 import { LiveView, resultBreakdownLines } from "../traffic/live-view.ts";
-import { runTraffic } from "../traffic/run-traffic.ts";
 import { MAX_WORKERS, MODES, type ProtocolChoice } from "../traffic/traffic-spec.ts";
 import { vlanFlags, wholeInRange } from "../traffic/traffic-flags.ts";
 import { vlanArg } from "../traffic/vlan-tag.ts";
 import { provenance } from "../provenance.ts";
 import { RunStore } from "../store/run-store.ts";
-import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
-import { writeRunReports } from "../report/write-reports.ts";
 import type { RunRequest } from "../api/run-request.ts";
 import { UsageError } from "../paths.ts";
 import { parseServerUrl, RemoteClient } from "../remote/remote-client.ts";
 import { clientToken } from "../remote/remote-token.ts";
 import { remoteTraffic } from "../remote/remote-traffic.ts";
 import { withServerInterrupt } from "../remote/ctrl-c.ts";
-import { engineRunId, newRunId } from "../store/run-id.ts";
+import { Run } from "../run/run.ts";
+import { runSpec } from "../run/run-spec.ts";
+import { stopOnSignals } from "../run/signals.ts";
+import { trafficSegment } from "../run/traffic-segment.ts";
 
 const HELP = `Usage: bun run traffic --tx HOST --rx HOST [options]
        bun run traffic --server URL --tx HOST --rx HOST [options]
@@ -193,65 +192,32 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     if (ipVersion === 6 && !host.interfaces[0]?.ipv6) throw new UsageError(`--ip-version: host '${name}' has no IPv6 address in lab '${inventory.lab.name}' (a lab with ipv6: true gives one, e.g. --lab dual-stack)`);
   }
 
-  // Listening before the run exists: a Ctrl-C at any moment from here on ends the run as 'interrupted', with
-  // whatever engines it had started stopped, instead of killing the process around them.
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const started = new Date();
-  const runId = newRunId(`${protocol}-${mode}`, started);
-  const dir = join(values.results ?? join(REPO_ROOT, "results"), runId);
-  mkdirSync(dir, { recursive: true });
-  const samplesFile = join(dir, "samples.jsonl");
-  const logFile = join(dir, "run.log");
-  const lab = inventoryLab(inventory, kind as TransportKind | undefined);
-  const transport = (host: string) => lab.transport(host);
-  // Runs and their samples also go to the run store, committed as they arrive.
-  const store = RunStore.open(join(values.results ?? join(REPO_ROOT, "results"), "wirelab.sqlite"));
-  store.startRun({ id: runId, kind: "traffic", name: `${protocol}/${mode} ${values.tx} -> ${values.rx}`, dir, lab: inventory.lab.name, spec: { ...values }, provenance: provenance(inventory) });
-  // What every host spends while it moves traffic: CPU, memory, interface counters, each interval.
-  const monitor = startHostMonitor(transport, monitoredHosts(inventory, [values.tx, values.rx]), 1, (h) => {
-    appendFileSync(join(dir, "host-samples.jsonl"), JSON.stringify(h) + "\n");
-    store.addHostSample(runId, h);
-  });
+  // Listening before the run exists: a Ctrl-C at any moment from here on ends the run as 'interrupted'.
+  const stop = stopOnSignals();
+  const resultsDir = values.results ?? join(REPO_ROOT, "results");
+  const store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
   const view = !values.json && process.stdout.isTTY ? new LiveView(process.stdout, liveDuration) : undefined;
-
-  const result = await runTraffic(
-    inventory,
-    {
-      ...spec,
-      ...(values.xdp
-        ? {
-            xdp: {
-              ...(["count", "drop", "reflect"].includes(values.xdp) ? { prog: values.xdp as "count" | "drop" | "reflect" } : { obj: values.xdp }),
-              ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}),
-            },
-          }
-        : {}),
-    },
-    {
-      runId: engineRunId(runId),
-      transport,
-      signal: controller.signal,
-      pcapPath: (host) => join(dir, `${runId}_${host}.pcap`),
-      log: (line) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`),
-      onSample: (sample) => {
-        // Every sample reaches the disk as it arrives: a crash loses nothing already seen.
-        appendFileSync(samplesFile, JSON.stringify({ host: sample.host, ...sample.stats }) + "\n");
-        store.addSample(runId, sample);
-        if (values.json) console.log(JSON.stringify({ type: "sample", host: sample.host, role: sample.role, stats: sample.stats }));
-        else view?.update(sample);
-      },
-    },
-  );
-  await monitor.stop();
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
-  await lab.closeTransports();
-  writeFileSync(join(dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
-  store.finishRun(runId, result.state, result.reason, result.checks);
-  writeRunReports(dir, store, runId);
+  const xdp = values.xdp
+    ? { ...(["count", "drop", "reflect"].includes(values.xdp) ? { prog: values.xdp as "count" | "drop" | "reflect" } : { obj: values.xdp }), ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}) }
+    : undefined;
+  const run = Run.begin({
+    store, resultsDir, spec: runSpec("traffic", { ...spec, ...(xdp ? { xdp } : {}) }), name: `${protocol}/${mode} ${values.tx} -> ${values.rx}`, what: `${protocol}-${mode}`,
+    lab: inventory.lab.name, provenance: provenance(inventory), warn: (line) => console.error(`wirelab traffic: ${line}`),
+    sinks: [{ sample: (_line, sample) => (values.json ? console.log(JSON.stringify({ type: "sample", host: sample.host, role: sample.role, stats: sample.stats })) : view?.update(sample)) }],
+  });
+  const lab = inventoryLab(inventory, kind as TransportKind | undefined);
+  const dir = run.dir;
+  let result: Awaited<ReturnType<typeof trafficSegment>>;
+  try {
+    result = await trafficSegment(run, inventory, run.spec.settings, (host) => lab.transport(host), { signal: stop.signal });
+  } catch (err) {
+    run.finish({ state: stop.signal.aborted ? "interrupted" : "failed", reason: (err as Error).message.split("\n")[0]! });
+    throw err;
+  } finally {
+    stop.release();
+    await lab.closeTransports();
+  }
+  run.finish(result, result);
   store.close();
 
   if (values.json) {

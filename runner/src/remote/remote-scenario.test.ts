@@ -20,8 +20,8 @@ const startScenario: StartScenario = async (req) => {
   presets.push(req.request.preset);
   for (let i = 1; i <= 4; i++) {
     if (req.signal.aborted) return { state: "interrupted", reason: "stopped through the API" };
-    req.store.addSample(req.runId, { host: "tx", role: "tx", stats: { ...stats(i, { udp: { tx_packets: 100 * i } }), role: "tx" } });
-    req.store.addSample(req.runId, { host: "rx", role: "rx", stats: { ...stats(i, { udp: { rx_packets: 100 * i } }), role: "rx" } });
+    req.run.sample({ host: "tx", role: "tx", stats: { ...stats(i, { udp: { tx_packets: 100 * i } }), role: "tx" } });
+    req.run.sample({ host: "rx", role: "rx", stats: { ...stats(i, { udp: { rx_packets: 100 * i } }), role: "rx" } });
     await Bun.sleep(req.request.preset === "performance" ? 2000 : 30);
   }
   const fails = req.request.preset === "stress";

@@ -26,12 +26,12 @@ const started: { id: string; signal: AbortSignal; spec: unknown }[] = [];
  * The message "fail" makes the run fail its check.
  */
 const startRun: StartRun = async (req) => {
-  started.push({ id: req.runId, signal: req.signal, spec: req.spec });
+  started.push({ id: req.run.id, signal: req.signal, spec: req.spec });
   const forever = (req.spec.duration ?? 0) >= 100;
   for (let i = 1; forever || i <= 3; i++) {
     if (req.signal.aborted) return { state: "interrupted", reason: "stopped through the API" } satisfies RunOutcome;
-    req.store.addSample(req.runId, { host: req.spec.tx, role: "tx", stats: { ...stats(i, { udp: { tx_packets: 100 * i, tx_bytes: 6400 * i } }, 100), role: "tx" } });
-    req.store.addSample(req.runId, { host: req.spec.rx, role: "rx", stats: { ...stats(i, { udp: { rx_packets: 100 * i - 1, rx_bytes: 6400 * i - 64 } }, 99), role: "rx" } });
+    req.run.sample({ host: req.spec.tx, role: "tx", stats: { ...stats(i, { udp: { tx_packets: 100 * i, tx_bytes: 6400 * i } }, 100), role: "tx" } });
+    req.run.sample({ host: req.spec.rx, role: "rx", stats: { ...stats(i, { udp: { rx_packets: 100 * i - 1, rx_bytes: 6400 * i - 64 } }, 99), role: "rx" } });
     await Bun.sleep(50);
   }
   const ok = req.spec.message !== "fail";

@@ -12,6 +12,7 @@ import { breakdownOf, hasBreakdown, type IpVersion } from "../traffic/breakdown.
 import type { HostBreakdown } from "./breakdown-section.ts";
 import { findRfc2544 } from "./rfc2544-report.ts";
 import type { Rfc2544Result } from "../scenario/rfc2544.ts";
+import { segmentSummaries, type SegmentSummary } from "../run/segment-summary.ts";
 
 export interface HostTotals {
   host: string;
@@ -43,6 +44,8 @@ export interface ReportData {
   breakdowns: HostBreakdown[];
   /** RFC 2544 throughput searches of a scenario run (rfc2544_<step>.json in its directory). */
   rfc2544: Rfc2544Result[];
+  /** The run's parts with engines of their own (demo steps, scenario steps and sweep rates), each with its totals. */
+  segments: SegmentSummary[];
 }
 
 export class UnknownRunError extends Error {
@@ -127,6 +130,7 @@ export function loadReportData(runDir: string, store: RunStore, runId: string, o
     xdpBench: findXdpBench(runDir, options.xdpBench),
     breakdowns: hostBreakdowns(traffic, store.finalBreakdowns(runId)),
     rfc2544: findRfc2544(runDir),
+    segments: segmentSummaries(store, runId),
   };
 }
 

@@ -17,8 +17,8 @@ const HOST_DASH = [false, true];
 /** One point per interval per host: the rates repeat on each protocol row. */
 function perInterval(samples: readonly SampleRow[], host: string): SampleRow[] {
   const byT = new Map<number, SampleRow>();
-  for (const s of samples) if (s.host === host) byT.set(s.t, s);
-  return [...byT.values()].sort((a, b) => a.t - b.t);
+  for (const s of samples) if (s.host === host) byT.set(s.run_t, s);
+  return [...byT.values()].sort((a, b) => a.run_t - b.run_t);
 }
 
 export function rateCharts(data: ReportData): string[] {
@@ -29,10 +29,10 @@ export function rateCharts(data: ReportData): string[] {
     const rows = perInterval(data.samples, host);
     const role = rows[0]?.role ?? "";
     const series: LineSeries[] = [
-      { name: "tx pps", color: COLORS.tx, points: rows.map((r) => [r.t, r.tx_pps]) },
-      { name: "rx pps", color: COLORS.rx, points: rows.map((r) => [r.t, r.rx_pps]) },
+      { name: "tx pps", color: COLORS.tx, points: rows.map((r) => [r.run_t, r.tx_pps]) },
+      { name: "rx pps", color: COLORS.rx, points: rows.map((r) => [r.run_t, r.rx_pps]) },
     ];
-    return lineChart(`rate-${host}`, `${host} (${role}): packets per second`, series, { x: "seconds since engine start", y: "pps" });
+    return lineChart(`rate-${host}`, `${host} (${role}): packets per second`, series, { x: "seconds since the run started", y: "pps" });
   });
 }
 
@@ -43,11 +43,11 @@ export function rttChart(data: ReportData): string | undefined {
     const rows = perInterval(data.samples, host).filter((r) => r.rtt_p50_us !== null && r.rtt_p99_us !== null);
     const suffix = hosts.length > 1 ? ` ${host}` : "";
     return [
-      { name: `p50${suffix}`, color: COLORS.p50, points: rows.map((r) => [r.t, r.rtt_p50_us!] as const), dashed: HOST_DASH[i % 2]! },
-      { name: `p99${suffix}`, color: COLORS.p99, points: rows.map((r) => [r.t, r.rtt_p99_us!] as const), dashed: HOST_DASH[i % 2]! },
+      { name: `p50${suffix}`, color: COLORS.p50, points: rows.map((r) => [r.run_t, r.rtt_p50_us!] as const), dashed: HOST_DASH[i % 2]! },
+      { name: `p99${suffix}`, color: COLORS.p99, points: rows.map((r) => [r.run_t, r.rtt_p99_us!] as const), dashed: HOST_DASH[i % 2]! },
     ];
   });
-  return lineChart("rtt", "RTT percentiles over time", series, { x: "seconds since engine start", y: "microseconds" });
+  return lineChart("rtt", "RTT percentiles over time", series, { x: "seconds since the run started", y: "microseconds" });
 }
 
 export function rttBars(data: ReportData): string | undefined {

@@ -19,9 +19,9 @@ export function rebuildResults(data: ReportData): Record<string, unknown> {
   };
   const hosts = [...new Set(data.samples.map((s) => s.host))].map((host) => ({ host, role: data.samples.find((s) => s.host === host)!.role, samples: [], exitCode: null, stderrTail: "" }));
   return {
-    runId: data.run.id, spec: data.run.spec, startedAt: data.run.started_at, endedAt: data.run.ended_at ?? data.run.started_at,
+    runId: data.run.id, spec: data.run.spec.settings, startedAt: data.run.started_at, endedAt: data.run.ended_at ?? data.run.started_at,
     state: data.run.state, ...(data.run.reason ? { reason: data.run.reason } : {}), hosts, tx: side("tx"), rx: side("rx"),
-    rtt: data.rtt, checks: data.verdicts, reconstructed: true,
+    rtt: data.rtt, checks: data.verdicts, reconstructed: true, segments: data.segments,
     breakdown: Object.fromEntries((["tx", "rx"] as const).map((role) => [role, sumBreakdowns(data.breakdowns.filter((b) => b.role === role).map((b) => b.breakdown))])),
   };
 }

@@ -2,14 +2,13 @@
 // in order — concurrent flows once per swept rate, or a PCAP replay — with the
 // hosts monitored throughout, and a verdict per step. A failing check is a
 // failed verdict, never an exception; only a bad file or lab throws.
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { loadLab } from "../lab-files.ts";
 import { startLab, type ReachedLab } from "../lab-fixture.ts";
-import { REPO_ROOT } from "../paths.ts";
 import type { HostSample } from "../monitor/host-sample.ts";
-import { monitoredHosts, startHostMonitor } from "../monitor/host-monitor.ts";
-import { runTraffic, type CheckResult, type Sample, type TrafficResult } from "../traffic/run-traffic.ts";
+import { monitoredHosts } from "../monitor/host-monitor.ts";
+import type { CheckResult, TrafficResult } from "../traffic/run-traffic.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import type { AppliedPoint } from "../../../infra/src/netns-lab.ts";
 import { lossOnPath, setStepImpairments, type StepImpairments } from "./impair-step.ts";
@@ -20,7 +19,10 @@ import { runRfc2544, type Rfc2544Result } from "./rfc2544.ts";
 import { checkHosts, readScenario } from "./scenario-file.ts";
 import type { Flow, Scenario, Step } from "./scenario-schema.ts";
 import { flowCounts, lossCheck, lossWithinCheck, rxRatioCheck, trafficChecks } from "./step-checks.ts";
-import { runStamp } from "../store/run-id.ts";
+import { provenance } from "../provenance.ts";
+import type { Run, Segment } from "../run/run.ts";
+import type { ScenarioRunSpec } from "../run/run-spec.ts";
+import { runEngines } from "../run/traffic-segment.ts";
 
 export type Verdict = "passed" | "failed" | "interrupted";
 
@@ -71,13 +73,8 @@ export interface ScenarioResult {
 export interface RunScenarioOptions {
   /** A lab already up (its name must be the scenario's); otherwise the scenario's lab is brought up and, if this made it, torn down. */
   readonly lab?: ReachedLab;
-  /** Where the run directory goes [results/<time>_scenario-<name>]. */
-  readonly dir?: string;
   readonly signal?: AbortSignal;
-  readonly onSample?: (step: string, sample: Sample) => void;
-  readonly onHostSample?: (step: string, sample: HostSample) => void;
   readonly onStep?: (step: StepResult) => void;
-  readonly log?: (line: string) => void;
   /** lcores for the engines; on a two-core machine every engine shares them. */
   readonly lcores?: { tx: number; rx: number };
 }
@@ -95,17 +92,21 @@ export function scenarioLabArg(file: string, lab: string): string {
   return existsSync(local) ? local : lab;
 }
 
-export async function runScenario(file: string, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
+/**
+ * Runs the scenario of `run` (its spec's file) as segments of that run: one per step, or per swept rate of a step.
+ * The caller finishes the run with the result.
+ */
+export async function runScenario(run: Run<ScenarioRunSpec>, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
+  const file = run.spec.settings.file;
   const parsed = readScenario(file);
   const s = parsed.scenario;
+  const dir = run.dir;
   const started = options.lab ? undefined : await startLab(scenarioLabArg(file, s.lab), { ssh: false });
   const fixture = options.lab ?? started!;
   try {
     const inv = fixture.inventory;
+    run.update({ lab: inv.lab.name, provenance: provenance(inv) });
     checkHosts(parsed, inv.hosts.map((h) => h.name), inv.hosts.filter((h) => h.interfaces[0]?.ipv6).map((h) => h.name));
-    const dir = options.dir ?? join(REPO_ROOT, "results", `${runStamp()}_scenario-${s.name}`);
-    mkdirSync(dir, { recursive: true });
-    const base = `sc${(Date.now() % 1e6).toString(36)}`;
     const captures = new Map<string, string>();
     const steps: StepResult[] = [];
     for (const [i, step] of s.steps.entries()) {
@@ -117,9 +118,7 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
     const failed = steps.filter((r) => r.verdict !== "passed");
     const verdict: Verdict = options.signal?.aborted ? "interrupted" : failed.length ? "failed" : "passed";
     const reason = verdict === "interrupted" ? "stopped by signal" : failed.length ? failed.map((r) => `${r.name}: ${r.reason}`).join("; ") : undefined;
-    const result: ScenarioResult = { name: s.name, file, lab: inv.lab.name, verdict, ...(reason ? { reason } : {}), dir, steps };
-    writeFileSync(join(dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
-    return result;
+    return { name: s.name, file, lab: inv.lab.name, verdict, ...(reason ? { reason } : {}), dir, steps };
 
     async function runStep(sc: Scenario, step: Step, index: number): Promise<StepResult> {
       let impaired: StepImpairments | undefined;
@@ -145,25 +144,24 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
     async function stepRuns(sc: Scenario, step: Step, index: number, onPath?: Pick<StepImpairments, "lab" | "effective">): Promise<StepResult> {
       const rates: (number | undefined)[] = step.sweep ? step.sweep.pps : [undefined];
       const runs: StepRun[] = [];
-      for (const [j, pps] of rates.entries()) {
+      for (const pps of rates) {
         if (options.signal?.aborted) break;
-        const runId = `${base}${index}${j}`;
-        options.log?.(`step ${step.name}${pps !== undefined ? ` at ${pps} pps` : ""}`);
-        const hostSamples: HostSample[] = [];
-        const mon = sc.monitor
-          ? startHostMonitor(fixture.transport, monitoredHosts(inv), sc.stats_interval, (h) => {
-              hostSamples.push(h);
-              appendFileSync(join(dir, "host-samples.jsonl"), JSON.stringify({ step: step.name, ...(pps !== undefined ? { pps } : {}), ...h }) + "\n");
-              options.onHostSample?.(step.name, h);
-            })
-          : undefined;
-        try {
-          if (step.rfc2544) runs.push({ ...(await rfc2544Run(step, runId)), hostSamples });
-          else if (step.replay) runs.push({ ...(await replayRun(sc, step, runId)), hostSamples });
-          else runs.push({ ...(await flowsRun(sc, step, runId, pps, onPath)), hostSamples });
-        } finally {
-          await mon?.stop();
-        }
+        run.log(`step ${step.name}${pps !== undefined ? ` at ${pps} pps` : ""}`);
+        const name = pps !== undefined ? `${step.name} @ ${pps} pps` : step.name;
+        runs.push(
+          await run.inSegment(name, { step: step.name, ...(pps !== undefined ? { pps } : {}) }, async (segment) => {
+            const mon = sc.monitor ? run.monitor(fixture.transport, monitoredHosts(inv), sc.stats_interval, segment) : undefined;
+            const engines = `${run.engineId}-${segment.seq}`;
+            let done: Omit<StepRun, "hostSamples">;
+            try {
+              done = step.rfc2544 ? await rfc2544Run(step, engines) : step.replay ? await replayRun(sc, step, engines) : await flowsRun(sc, step, segment, pps, onPath);
+            } catch (err) {
+              await mon?.stop();
+              throw err;
+            }
+            return { ...done, hostSamples: (await mon?.stop()) ?? [] };
+          }),
+        );
       }
       const bad = runs.filter((r) => r.verdict !== "passed");
       const verdict: Verdict = runs.some((r) => r.verdict === "interrupted") ? "interrupted" : bad.length || runs.length === 0 ? "failed" : "passed";
@@ -171,13 +169,13 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
       return { name: step.name, verdict, ...(verdict !== "passed" && reason ? { reason } : {}), runs };
     }
 
-    async function flowsRun(sc: Scenario, step: Step, runId: string, pps: number | undefined, onPath?: Pick<StepImpairments, "lab" | "effective">): Promise<Omit<StepRun, "hostSamples">> {
+    async function flowsRun(sc: Scenario, step: Step, segment: Segment, pps: number | undefined, onPath?: Pick<StepImpairments, "lab" | "effective">): Promise<Omit<StepRun, "hostSamples">> {
       const flows = await Promise.all(
         step.flows!.map(async (f, k): Promise<FlowOutcome> => {
           const spec = flowSpec(sc, f, step, pps);
-          const traffic = await runTraffic(inv, spec, {
-            runId: `${runId}${k}`,
-            transport: (h) => fixture.transport(h),
+          const traffic = await runEngines(run, segment, inv, spec, (h) => fixture.transport(h), {
+            flow: k,
+            tag: step.name,
             ...(options.signal ? { signal: options.signal } : {}),
             ...(options.lcores ? { lcores: options.lcores } : {}),
             pcapPath: (host) => {
@@ -186,11 +184,6 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
               captures.set(`${step.name}/${host}`, path);
               return path;
             },
-            onSample: (sample) => {
-              appendFileSync(join(dir, "samples.jsonl"), JSON.stringify({ step: step.name, ...(pps !== undefined ? { pps } : {}), ...sample.stats, host: sample.host, role: sample.role }) + "\n");
-              options.onSample?.(step.name, sample);
-            },
-            log: (line) => appendFileSync(join(dir, "run.log"), `${new Date().toISOString()} [${step.name}] ${line}\n`),
           });
           const { sent, received } = flowCounts(traffic);
           const checks = [...traffic.checks];
@@ -217,7 +210,7 @@ export async function runScenario(file: string, options: RunScenarioOptions = {}
         runId,
         transport: (h) => fixture.transport(h),
         ...(options.signal ? { signal: options.signal } : {}),
-        log: (line) => appendFileSync(join(dir, "run.log"), `${new Date().toISOString()} [${step.name}] ${line}\n`),
+        log: (line) => run.log(line, step.name),
       });
       writeFileSync(join(dir, RFC2544_FILE(step.name)), JSON.stringify(r, null, 2) + "\n");
       const checks: CheckResult[] = r.sizes.map((s) => ({

@@ -7,6 +7,7 @@ import type { Database } from "bun:sqlite";
 import { breakdownOf, emptyBreakdown, type Breakdown } from "../traffic/breakdown.ts";
 import type { Family } from "../traffic/engine-output.ts";
 import type { Sample } from "../traffic/run-traffic.ts";
+import { engineEnds } from "./engine-ends.ts";
 
 export const BREAKDOWN_KINDS = ["worker", "port", "family", "vlan"] as const;
 export type BreakdownKind = (typeof BREAKDOWN_KINDS)[number];
@@ -74,14 +75,8 @@ export interface BreakdownTotalsRow {
 
 const SUMMED = ["tx_packets", "rx_packets", "tx_bytes", "rx_bytes", "answers_matched", "rx_missed", "tx_dropped"] as const;
 
-// As the protocol counters (run-store.ts ENGINE_ENDS): per host, role, kind, key and engine, each row the next one
-// does not continue ends one engine's run; those rows summed are the run's final figures.
-const ENGINE_ENDS = `
-  SELECT * FROM (
-    SELECT host, role, kind, key, label, ${SUMMED.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, kind, key, engine ORDER BY rowid) AS next_t
-    FROM breakdown_samples WHERE run_id = $id
-  )
-  WHERE next_t IS NULL OR next_t < t`;
+// As the protocol counters: the last row of each engine, per host, role, kind and key, summed.
+const ENGINE_ENDS = engineEnds("breakdown_samples", ["host", "role", "kind", "key"], `host, role, kind, key, label, ${SUMMED.join(", ")}`);
 
 const FINALS = `
 SELECT host, role, kind, key, MAX(label) AS label, ${SUMMED.map((c) => `SUM(${c}) AS ${c}`).join(", ")}, NULL AS tx_pps, NULL AS rx_pps

@@ -8,6 +8,9 @@ import { hostTotals } from "../report/report-data.ts";
 import { corruptHeader } from "./corrupt-store.ts";
 import { runnerThatStored } from "./test-runner.ts";
 import { METRICS_QUERIES, RunStore } from "./run-store.ts";
+import { runSpec } from "../run/run-spec.ts";
+
+const UDP_RATE = runSpec("traffic", { tx: "tx", rx: "rx", protocol: "udp", mode: "rate", pps: 1000 });
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -45,12 +48,12 @@ function stats(t: number, udpTx: number): EngineStats {
 describe("run store", () => {
   test("keeps a run, its samples (one row per protocol that moved) and its verdicts", () => {
     const store = RunStore.open(tempDb());
-    store.startRun({ id: "r1", kind: "traffic", name: "udp/rate", dir: "/tmp/r1", lab: "two-host", spec: { pps: 1000 }, provenance: { kernel: "6.18" } });
+    store.startRun({ id: "r1", kind: "traffic", name: "udp/rate", dir: "/tmp/r1", lab: "two-host", spec: UDP_RATE, provenance: { kernel: "6.18" } });
     store.addSample("r1", { host: "tx", role: "tx", stats: stats(1, 1000) });
     store.addSample("r1", { host: "tx", role: "tx", stats: stats(2, 2000) });
     store.finishRun("r1", "passed", undefined, [{ name: "sent", ok: true, detail: "2000 sent" }]);
     const run = store.getRun("r1")!;
-    expect(run).toMatchObject({ state: "passed", kind: "traffic", lab: "two-host", spec: { pps: 1000 }, provenance: { kernel: "6.18" } });
+    expect(run).toMatchObject({ state: "passed", kind: "traffic", lab: "two-host", spec: UDP_RATE, provenance: { kernel: "6.18" } });
     expect(run.ended_at).not.toBeNull();
     expect(store.samples("r1").map((s) => [s.t, s.protocol, s.tx_packets])).toEqual([[1, "udp", 1000], [2, "udp", 2000]]);
     expect(store.verdicts("r1")).toEqual([{ name: "sent", ok: true, detail: "2000 sent" }]);
@@ -119,14 +122,14 @@ describe("run store", () => {
   test("run summaries for listings: the newest first, the same fields as the full rows but provenance", () => {
     const store = RunStore.open(tempDb());
     for (const [i, at] of ["2026-01-01T00:00:02.000Z", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:03.000Z"].entries()) {
-      store.startRun({ id: `s${i}`, kind: "traffic", name: `run ${i}`, dir: `/tmp/s${i}`, spec: { pps: i }, provenance: { big: "x".repeat(1000) }, startedAt: at });
+      store.startRun({ id: `s${i}`, kind: "traffic", name: `run ${i}`, dir: `/tmp/s${i}`, spec: runSpec("traffic", { ...UDP_RATE.settings, pps: i }), provenance: { big: "x".repeat(1000) }, startedAt: at });
     }
     store.finishRun("s0", "failed", "answers 0/10", []);
     const summaries = store.listRunSummaries(2);
     expect(summaries.map((r) => r.id)).toEqual(["s2", "s0"]);
     const pick = ({ id, kind, name, state, reason, started_at, ended_at, lab, spec }: ReturnType<RunStore["listRuns"]>[number]) => ({ id, kind, name, state, reason, started_at, ended_at, lab, spec });
     expect(summaries).toEqual(store.listRuns(2).map(pick));
-    expect(summaries[1]).toMatchObject({ state: "failed", reason: "answers 0/10", spec: { pps: 0 } });
+    expect(summaries[1]).toMatchObject({ state: "failed", reason: "answers 0/10", spec: { kind: "traffic", version: 1, settings: { pps: 0 } } });
     expect("provenance" in summaries[0]!).toBe(false);
     store.close();
   });
@@ -206,8 +209,18 @@ describe("run store totals (what /metrics reads)", () => {
   test("a scenario's engines (one per step and rate, each counting from zero) all join the totals", () => {
     const store = RunStore.open(tempDb());
     store.startRun({ id: "sc", kind: "scenario", name: "quick", dir: "/tmp/sc", spec: {}, provenance: {} });
-    // Step 1: an engine for 3 s, its summary last (t 3.0); step 2: a new engine from t 1 again; step 3: a 1 s one.
-    for (const [t, n] of [[1, 100], [2, 200], [3, 300], [3, 310], [1, 50], [2, 120], [1, 40], [1.02, 45]] as const) store.addSample("sc", { host: "tx", role: "tx", stats: stats(t, n) });
+    // Step 1: an engine for 3 s, its summary last (t 3.0); step 2: a new engine; step 3: a 1 s one. Each a segment.
+    const steps = [[[1, 100], [2, 200], [3, 300], [3, 310]], [[1, 50], [2, 120]], [[1, 40], [1.02, 45]]] as const;
+    for (const [i, rows] of steps.entries()) {
+      const seq = store.startSegment("sc", { name: `step${i}`, step: `step${i}`, startedS: 4 * i });
+      for (const [t, n] of rows) store.addSample("sc", { host: "tx", role: "tx", stats: stats(t, n), engine: `e${i}-tx` }, seq);
+      store.endSegment("sc", seq, 4 * i + 3);
+    }
+    expect(store.segments("sc").map((g) => [g.seq, g.name, g.started_s, g.ended_s, g.totals.map((c) => c.tx_packets)])).toEqual([
+      [1, "step0", 0, 3, [310]], [2, "step1", 4, 7, [120]], [3, "step2", 8, 11, [45]],
+    ]);
+    // The run's timeline: each segment's samples after the one before.
+    expect(store.samples("sc").map((r) => r.run_t)).toEqual([1, 2, 3, 3, 5, 6, 9, 9.02]);
     store.finishRun("sc", "passed", undefined, []);
     expect(store.metricsSnapshot().totals.map((r) => [r.host, r.protocol, r.tx_packets])).toEqual([["tx", "udp", 310 + 120 + 45]]);
     // The same sum is what the run's report shows as its totals.
@@ -237,6 +250,23 @@ describe("run store totals (what /metrics reads)", () => {
     expect(a.getRun("crash")!.state).toBe("failed");
     expect(a.metricsSnapshot().totals[0]!.tx_packets).toBe(900);
     for (const s of [a, b, watcher]) s.close();
+  });
+
+  test("rows from before engines were named get names where t starts again, once; the totals stay the same", () => {
+    const path = tempDb();
+    const old = RunStore.open(path);
+    old.startRun({ id: "sc", kind: "scenario", name: "quick", dir: "/tmp/sc", spec: { name: "quick", steps: [] }, provenance: {} });
+    for (const [t, n] of [[1, 100], [2, 200], [3, 300], [3, 310], [1, 50], [2, 120], [1, 40], [1.02, 45]] as const) old.addSample("sc", { host: "tx", role: "tx", stats: stats(t, n) });
+    old.close();
+    // What an older wirelab left: no engine names, the store at version 1.
+    rawDb(path, (db) => db.exec("UPDATE samples SET engine = NULL; UPDATE breakdown_samples SET engine = NULL; PRAGMA user_version = 1;"));
+    const reopened = RunStore.open(path);
+    expect(reopened.finalCounters("sc").map((r) => r.tx_packets)).toEqual([310 + 120 + 45]);
+    // Its spec, from before the versioned document, is read as version 0 with what it held.
+    expect(reopened.getRun("sc")!.spec).toEqual({ kind: "scenario", version: 0, settings: { name: "quick", steps: [] } });
+    reopened.finishRun("sc", "passed", undefined, []);
+    expect(reopened.metricsSnapshot().totals.map((r) => r.tx_packets)).toEqual([475]);
+    reopened.close();
   });
 
   test("a store from before the totals is backfilled once from the runs it already finished", () => {

@@ -11,6 +11,8 @@ import { ownStart, runnerAlive } from "./runner-process.ts";
 import type { CheckResult, RunState, Sample } from "../traffic/run-traffic.ts";
 import type { Breakdown } from "../traffic/breakdown.ts";
 import { BREAKDOWN_METRICS_QUERIES, BREAKDOWN_SCHEMA, BreakdownTables, type BreakdownRow, type BreakdownTotalsRow } from "./breakdown-tables.ts";
+import { engineEnds, nameLegacyEngines } from "./engine-ends.ts";
+import { readRunSpec, type StoredRunSpec } from "../run/run-spec.ts";
 
 export type StoredState = RunState | "running";
 
@@ -27,7 +29,7 @@ export interface RunRow {
   /** The runner process's start time (see runner-process.ts); null for runs stored before it was kept. */
   pid_start: number | null;
   lab: string | null;
-  spec: unknown;
+  spec: StoredRunSpec;
   provenance: unknown;
 }
 
@@ -42,6 +44,26 @@ export interface SampleRow extends ProtocolCounters {
   rx_pps: number;
   rtt_p50_us: number | null;
   rtt_p99_us: number | null;
+  /** The run segment (demo step, scenario step or sweep rate) the sample belongs to; null for rows from before segments. */
+  segment: number | null;
+  /** Seconds since the run started: the segment's start plus the engine's t (t alone counts from each engine's start). */
+  run_t: number;
+}
+
+/** One part of a run with engines of its own: the traffic run, a demo step, a scenario step or one of its sweep rates. */
+export interface SegmentRow {
+  seq: number;
+  name: string;
+  step: string | null;
+  pps: number | null;
+  /** Seconds since the run started. */
+  started_s: number;
+  ended_s: number | null;
+}
+
+/** A segment with its final counters: per host, role and protocol, the last row of each of its engines summed. */
+export interface SegmentTotals extends SegmentRow {
+  totals: (CounterTotals & { role: string })[];
 }
 
 const SCHEMA = `
@@ -71,9 +93,21 @@ CREATE TABLE IF NOT EXISTS samples (
   requests INTEGER NOT NULL, answers_sent INTEGER NOT NULL, answers_matched INTEGER NOT NULL, errors INTEGER NOT NULL,
   tx_pps REAL NOT NULL, rx_pps REAL NOT NULL,
   rtt_p50_us REAL, rtt_p99_us REAL,
-  engine TEXT
+  engine TEXT,
+  segment INTEGER
 );
 CREATE INDEX IF NOT EXISTS samples_by_run ON samples(run_id, host, t);
+-- The parts of a run that start engines of their own (a demo step, a scenario step or sweep rate), in order.
+CREATE TABLE IF NOT EXISTS segments (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  seq INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  step TEXT,
+  pps REAL,
+  started_s REAL NOT NULL,
+  ended_s REAL,
+  PRIMARY KEY (run_id, seq)
+);
 -- What each host spent per stats interval (runner/src/monitor): machine-wide CPU, memory, and per test
 -- interface the interval's packet deltas; per-core figures and every counter stay in 'detail' (JSON).
 CREATE TABLE IF NOT EXISTS host_samples (
@@ -120,27 +154,24 @@ CREATE TABLE IF NOT EXISTS duration_sum (
 `;
 /** Upper bounds (seconds) of the run duration histogram the store keeps; +Inf is the count. */
 export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
-/** Bumped when the totals tables appear: an older store is backfilled once from the runs it already has. */
+/** 1: the totals tables (an older store is backfilled once); 2: every sample row names its engine. */
 const TOTALS_VERSION = 1;
+const STORE_VERSION = 2;
 const COUNTERS = ["tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "requests", "answers_sent", "answers_matched", "errors"] as const;
 
-// A run's final counters. An engine's counters only grow, so its last row holds its totals; a scenario starts
-// a new engine on a host for each step (and sweep rate). Rows name their engine where the runner knew it; rows
-// from before that are told apart by t, which starts again from the beginning with each engine. So per host,
-// role, protocol and engine, in the order stored, every row that the next one does not continue (no next row, or
-// the next one's t is smaller) ends one engine's run: those rows, summed, are the run's final counters.
-const ENGINE_ENDS = `
-  SELECT * FROM (
-    SELECT host, role, protocol, ${COUNTERS.join(", ")}, t, LEAD(t) OVER (PARTITION BY host, role, protocol, engine ORDER BY rowid) AS next_t
-    FROM samples WHERE run_id = $id
-  )
-  WHERE next_t IS NULL OR next_t < t`;
-
+const ENGINE_ENDS = engineEnds("samples", ["host", "role", "protocol"], `host, role, protocol, segment, ${COUNTERS.join(", ")}`);
 const FINAL_COUNTERS = `
 SELECT host, role, protocol, ${COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
 FROM (${ENGINE_ENDS})
 GROUP BY host, role, protocol
 ORDER BY host, role, protocol`;
+
+const SEGMENT_COUNTERS = `
+SELECT segment, host, role, protocol, ${COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
+FROM (${ENGINE_ENDS})
+WHERE segment IS NOT NULL
+GROUP BY segment, host, role, protocol
+ORDER BY segment, host, role, protocol`;
 
 const FOLD_COUNTERS = `
 INSERT INTO counter_totals (host, protocol, ${COUNTERS.join(", ")})
@@ -224,9 +255,9 @@ export class RunStore {
     this.dataVersion = this.db.prepare<{ data_version: number }, []>("PRAGMA data_version");
     this.insertSample = this.db.prepare(
       `INSERT INTO samples (run_id, t, host, role, protocol, tx_packets, tx_bytes, rx_packets, rx_bytes, requests, answers_sent,
-         answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us, engine)
+         answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us, engine, segment)
        VALUES ($run, $t, $host, $role, $protocol, $tx_packets, $tx_bytes, $rx_packets, $rx_bytes, $requests, $answers_sent,
-         $answers_matched, $errors, $tx_pps, $rx_pps, $p50, $p99, $engine)`,
+         $answers_matched, $errors, $tx_pps, $rx_pps, $p50, $p99, $engine, $segment)`,
     );
   }
 
@@ -276,8 +307,40 @@ export class RunStore {
       });
   }
 
-  /** One row per protocol that has moved anything, committed at once. */
-  addSample(runId: string, sample: Sample): void {
+  /** What a run learns once it is under way (a scenario's lab once it is up, its provenance). */
+  updateRun(runId: string, update: { lab?: string; provenance?: unknown }): void {
+    this.writes++;
+    this.db
+      .prepare("UPDATE runs SET lab = COALESCE($lab, lab), provenance = COALESCE($provenance, provenance) WHERE id = $id")
+      .run({ id: runId, lab: update.lab ?? null, provenance: update.provenance === undefined ? null : JSON.stringify(update.provenance) });
+  }
+
+  /** A new segment of a run, numbered from 1 in the order they start. */
+  startSegment(runId: string, segment: { name: string; step?: string; pps?: number; startedS: number }): number {
+    this.writes++;
+    return this.db.transaction(() => {
+      const seq = this.db.query<{ n: number }, { id: string }>("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM segments WHERE run_id = $id").get({ id: runId })!.n;
+      this.db
+        .prepare("INSERT INTO segments (run_id, seq, name, step, pps, started_s) VALUES ($id, $seq, $name, $step, $pps, $started)")
+        .run({ id: runId, seq, name: segment.name, step: segment.step ?? null, pps: segment.pps ?? null, started: segment.startedS });
+      return seq;
+    }).immediate();
+  }
+
+  endSegment(runId: string, seq: number, endedS: number): void {
+    this.writes++;
+    this.db.prepare("UPDATE segments SET ended_s = $ended WHERE run_id = $id AND seq = $seq").run({ id: runId, seq, ended: endedS });
+  }
+
+  /** The run's segments in order, each with its own final counters. */
+  segments(runId: string): SegmentTotals[] {
+    const rows = this.db.query<SegmentRow, { id: string }>("SELECT seq, name, step, pps, started_s, ended_s FROM segments WHERE run_id = $id ORDER BY seq").all({ id: runId });
+    const counters = this.db.query<CounterTotals & { role: string; segment: number }, { id: string }>(SEGMENT_COUNTERS).all({ id: runId });
+    return rows.map((r) => ({ ...r, totals: counters.filter((c) => c.segment === r.seq).map(({ segment: _, ...c }) => c) }));
+  }
+
+  /** One row per protocol that has moved anything, committed at once; `segment` is the run segment it belongs to. */
+  addSample(runId: string, sample: Sample, segment?: number): void {
     this.writes++;
     const s = sample.stats;
     const insert = this.db.transaction(() => {
@@ -288,7 +351,7 @@ export class RunStore {
           run: runId, t: s.t, host: sample.host, role: sample.role, protocol: p,
           tx_packets: c.tx_packets, tx_bytes: c.tx_bytes, rx_packets: c.rx_packets, rx_bytes: c.rx_bytes,
           requests: c.requests, answers_sent: c.answers_sent, answers_matched: c.answers_matched, errors: c.errors,
-          tx_pps: s.rates.tx_pps, rx_pps: s.rates.rx_pps, p50: s.rtt_us?.p50 ?? null, p99: s.rtt_us?.p99 ?? null, engine: sample.engine ?? null,
+          tx_pps: s.rates.tx_pps, rx_pps: s.rates.rx_pps, p50: s.rtt_us?.p50 ?? null, p99: s.rtt_us?.p99 ?? null, engine: sample.engine ?? null, segment: segment ?? null,
         });
       }
       this.breakdowns.add(runId, sample);
@@ -358,7 +421,7 @@ export class RunStore {
 
   /**
    * A store from before runner start times gets the column (its runs keep NULL: their PID alone is checked); one
-   * from before samples named their engine gets that column (its rows keep NULL: told apart by t, as before).
+   * from before samples named their engine or segment gets those columns (see ensureTotals for the engine names).
    */
   private ensureRunnerStart(): void {
     this.db.transaction(() => {
@@ -366,18 +429,26 @@ export class RunStore {
       if (!columns.includes("pid_start")) this.db.exec("ALTER TABLE runs ADD COLUMN pid_start INTEGER");
       const sampleColumns = this.db.query<{ name: string }, []>("PRAGMA table_info(samples)").all().map((c) => c.name);
       if (!sampleColumns.includes("engine")) this.db.exec("ALTER TABLE samples ADD COLUMN engine TEXT");
+      if (!sampleColumns.includes("segment")) this.db.exec("ALTER TABLE samples ADD COLUMN segment INTEGER");
     }).immediate();
   }
 
-  /** Creates the totals tables; a store from before them gets every run it already finished folded in, once. */
+  /**
+   * Brings an older store up to date, once: rows from before samples named their engine are given names (where t
+   * starts again), then a store from before the totals tables gets every run it already finished folded in.
+   */
   private ensureTotals(): void {
     this.db.transaction(() => {
       const version = this.db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
-      if (version >= TOTALS_VERSION) return;
-      this.db.exec(TOTALS_SCHEMA);
-      const finished = this.db.query<{ id: string }, []>("SELECT id FROM runs WHERE state != 'running'").all();
-      for (const r of finished) this.foldTotals(r.id);
-      this.db.exec(`PRAGMA user_version = ${TOTALS_VERSION}`);
+      if (version >= STORE_VERSION) return;
+      nameLegacyEngines(this.db, "samples", ["host", "role", "protocol"]);
+      nameLegacyEngines(this.db, "breakdown_samples", ["host", "role", "kind", "key"]);
+      if (version < TOTALS_VERSION) {
+        this.db.exec(TOTALS_SCHEMA);
+        const finished = this.db.query<{ id: string }, []>("SELECT id FROM runs WHERE state != 'running'").all();
+        for (const r of finished) this.foldTotals(r.id);
+      }
+      this.db.exec(`PRAGMA user_version = ${STORE_VERSION}`);
     }).immediate();
   }
 
@@ -437,10 +508,10 @@ export class RunStore {
     return this.db
       .query<Record<string, unknown>, { limit: number }>("SELECT id, kind, name, state, reason, started_at, ended_at, lab, spec FROM runs ORDER BY started_at DESC LIMIT $limit")
       .all({ limit })
-      .map((row) => ({ ...(row as unknown as RunSummaryRow), spec: JSON.parse(row.spec as string) }));
+      .map((row) => ({ ...(row as unknown as RunSummaryRow), spec: readRunSpec(row.kind as string, JSON.parse(row.spec as string)) }));
   }
 
-  /** Per host, role and protocol: the run's final counters, every engine it started summed (see ENGINE_ENDS). */
+  /** Per host, role and protocol: the run's final counters, every engine it started summed (see engine-ends.ts). */
   finalCounters(runId: string): (CounterTotals & { role: string })[] {
     return this.db.query<CounterTotals & { role: string }, { id: string }>(FINAL_COUNTERS).all({ id: runId });
   }
@@ -455,7 +526,12 @@ export class RunStore {
   }
 
   samples(runId: string): SampleRow[] {
-    return this.db.query<SampleRow, { id: string }>("SELECT * FROM samples WHERE run_id = $id ORDER BY t, host, protocol").all({ id: runId });
+    return this.db
+      .query<SampleRow, { id: string }>(
+        `SELECT s.*, s.t + COALESCE(g.started_s, 0) AS run_t FROM samples s LEFT JOIN segments g ON g.run_id = s.run_id AND g.seq = s.segment
+         WHERE s.run_id = $id ORDER BY run_t, s.host, s.protocol`,
+      )
+      .all({ id: runId });
   }
 
   verdicts(runId: string): CheckResult[] {
@@ -482,5 +558,5 @@ export const METRICS_QUERIES = {
 } as const;
 
 function decode(row: Record<string, unknown>): RunRow {
-  return { ...(row as unknown as RunRow), spec: JSON.parse(row.spec as string), provenance: JSON.parse(row.provenance as string) };
+  return { ...(row as unknown as RunRow), spec: readRunSpec(row.kind as string, JSON.parse(row.spec as string)), provenance: JSON.parse(row.provenance as string) };
 }
