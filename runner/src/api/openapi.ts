@@ -20,7 +20,7 @@ const authErrors = { "401": err("missing or wrong bearer token") };
 export const EVENTS_DESCRIPTION = [
   "Server-sent events (Content-Type: text/event-stream). Each event is `id: <n>` (increasing per stream), `event: <type>`, `data: <one-line JSON>`.",
   "`state`: {id, state: running|passed|failed|interrupted, reason?}; sent first with the current state, and on each change.",
-  "`sample`: {host, role: tx|rx, ...EngineStats}: one line of the run's samples.jsonl plus the role (runs without samples.jsonl are replayed from the store: protocols, rates.tx_pps/rx_pps, rtt_us.p50/p99).",
+  "`sample`: {host, role: tx|rx, segment, step?, pps?, ...EngineStats}: one line of the run's samples.jsonl; segment numbers the part of the run it came from (a scenario step or sweep rate, a demo protocol), step and pps name it (runs without samples.jsonl are replayed from the store: protocols, rates.tx_pps/rx_pps, rtt_us.p50/p99).",
   "`host`: one host monitor sample (CPU, memory, interface deltas); optional.",
   "`summary`: {id, state, reason?, verdicts: [{name, ok, detail}], startedAt, endedAt}; the last event, then the server closes the stream.",
   "`error`: {error}: the server could not go on with this stream (its run store failed); the last event, then the server closes the stream.",

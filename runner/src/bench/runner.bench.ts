@@ -4,7 +4,7 @@
 // one invocation on the scale8 lab. Prints a table; asserts nothing.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { BUN, REPO_ROOT, UsageError } from "../paths.ts";
 import { benchArgs, wholeNumber } from "./bench-args.ts";
 import { startLab } from "../lab-fixture.ts";
@@ -43,8 +43,9 @@ function runnerScript(inventoryFile: string, pairs: [string, string][], dbFile: 
     const { readFileSync } = await import("node:fs");
     const { parseInventory } = await import(${JSON.stringify(join(REPO_ROOT, "infra/src/inventory-schema.ts"))});
     const { transportFor } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/transport/index.ts"))});
-    const { runTraffic } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/traffic/run-traffic.ts"))});
-    const { startHostMonitor, monitoredHosts } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/monitor/host-monitor.ts"))});
+    const { Run } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/run/run.ts"))});
+    const { runSpec } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/run/run-spec.ts"))});
+    const { trafficSegment } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/run/traffic-segment.ts"))});
     const { RunStore } = await import(${JSON.stringify(join(REPO_ROOT, "runner/src/store/run-store.ts"))});
     const inv = parseInventory(JSON.parse(readFileSync(${JSON.stringify(inventoryFile)}, "utf8")));
     const pairs = ${JSON.stringify(pairs)};
@@ -53,24 +54,24 @@ function runnerScript(inventoryFile: string, pairs: [string, string][], dbFile: 
     const transport = (h) => transports.get(h);
     const store = RunStore.open(${JSON.stringify(dbFile)});
     const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-    let first = 0, firstCpu = 0, last = 0, lastCpu = 0, samples = 0;
+    let first = 0, firstCpu = 0, last = 0, lastCpu = 0, samples = 0, hostSamples = 0;
     const onSample = (s) => {
       samples++;
       const now = performance.now() / 1000;
       if (!first && samples >= pairs.length * 2) { first = now; firstCpu = cpu(); }
       last = now; lastCpu = cpu();
     };
-    const monitor = startHostMonitor(transport, monitoredHosts(inv, names), 1, () => {});
-    await Promise.all(pairs.map(([tx, rx], i) => {
-      const id = "bench-" + i + "-" + Date.now();
-      store.startRun({ id, kind: "bench", name: tx + "->" + rx, dir: "/tmp", spec: {}, provenance: {} });
-      return runTraffic(inv, { tx, rx, protocol: "udp", mode: "rate", pps: 200, duration: ${SECONDS}, statsInterval: 1 },
-        { runId: "rb" + i, transport, lcores: { tx: 0, rx: 1 }, onSample: (s) => { store.addSample(id, s); onSample(s); } })
-        .then((r) => store.finishRun(id, r.state, r.reason, r.checks));
+    // Each pair is a run as bun run traffic makes it: the one lifecycle, its samples fanned out to samples.jsonl and the store.
+    await Promise.all(pairs.map(([tx, rx]) => {
+      const spec = { tx, rx, protocol: "udp", mode: "rate", pps: 200, duration: ${SECONDS}, statsInterval: 1 };
+      const run = Run.begin({
+        store, resultsDir: ${JSON.stringify(dirname(dbFile))}, spec: runSpec("traffic", spec), name: tx + "->" + rx, what: "bench", provenance: {}, reports: false,
+        sinks: [{ sample: (_line, s) => onSample(s), hostSample: () => hostSamples++ }],
+      });
+      return trafficSegment(run, inv, spec, transport, { lcores: { tx: 0, rx: 1 } }).then((r) => run.finish(r, r));
     }));
-    await monitor.stop();
     store.close();
-    console.log(JSON.stringify({ window: last - first, cpu: lastCpu - firstCpu, samples, hostSamples: monitor.samples.length }));
+    console.log(JSON.stringify({ window: last - first, cpu: lastCpu - firstCpu, samples, hostSamples }));
     process.exit(0);
   `;
 }

@@ -61,7 +61,7 @@ Events (GET /runs/:id/events, Content-Type: text/event-stream): each event is
 'id: N' (increasing per stream), 'event: TYPE', 'data: ONE-LINE-JSON'.
   state    {"id","state":"running"|"passed"|"failed"|"interrupted","reason"?}
            first (the current state), and on each change
-  sample   {"host","role":"tx"|"rx",...EngineStats}: a line of samples.jsonl
+  sample   {"host","role":"tx"|"rx","segment",...EngineStats}: a line of samples.jsonl
   host     one host monitor sample (CPU, memory, interfaces)
   summary  {"id","state","reason"?,"verdicts":[...],"startedAt","endedAt"}: the
            last event; then the server closes the stream
