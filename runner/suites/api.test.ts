@@ -249,8 +249,10 @@ scrape_configs:
     expect(result.name).toBe("quick");
     expect(result.verdict).toBe("passed");
     expect((result.steps as Json[]).map((s) => s.name)).toEqual(["all-protocols", "icmp-answers", "udp-sweep", "udp-replay"]);
+    // Each step and sweep rate is a segment of the one run.
+    expect((result.segments as Json[]).map((g) => g.name)).toEqual(["all-protocols", "icmp-answers", "udp-sweep @ 1000 pps", "udp-sweep @ 5000 pps", "udp-replay"]);
     const run = (await (await api(`/runs/${id}`)).json()) as Json;
-    expect([run.kind, run.state, run.spec]).toEqual(["scenario", "passed", { scenario: "quick" }]);
+    expect([run.kind, run.state, run.spec.kind, run.spec.version, run.spec.settings.preset]).toEqual(["scenario", "passed", "scenario", 1, "quick"]);
   }, 180_000);
 
   test("the server's own output never carries the token", () => {

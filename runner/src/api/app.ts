@@ -25,9 +25,9 @@ import { runEventStream } from "./run-stream.ts";
 import { listResultFiles, resultFileResponse } from "./results-files.ts";
 import { SSE_HEADERS } from "./sse.ts";
 import { Run, type RunOutcome } from "../run/run.ts";
+import { runSpec, type RunSpec, type ScenarioRunSpec, type TrafficRunSpec } from "../run/run-spec.ts";
 
 export type { RunOutcome };
-import { runSpec, type RunSpec, type ScenarioRunSpec, type TrafficRunSpec } from "../run/run-spec.ts";
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -119,7 +119,7 @@ export function createApp(options: AppOptions) {
 
   /**
    * Starts a run in the background once its hosts are free (else 409 naming the holder):
-   * store row, registry entry, event channel; its end is recorded and streamed by `finish`.
+   * the run begun (its store row), registry entry, event channel; its end is recorded and streamed by `finish`.
    */
   const launch = <S extends RunSpec>(
     what: { hosts: readonly string[]; name: string; idPart: string; spec: S },
