@@ -5,7 +5,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Inventory } from "../../../infra/src/inventory.ts";
-import type { RunStore, RunSummaryRow } from "../store/run-store.ts";
+import type { RunStore } from "../store/run-store.ts";
+import { runListBody, runSummary as summary, type RunListResponse } from "./run-list.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import { bearerAuth } from "./auth.ts";
 import { dashboardResponse } from "./dashboard.ts";
@@ -88,13 +89,6 @@ export interface AppOptions {
   readonly ssePollMs?: number;
   /** /lab/impairments: the lab's impairments, or why there are none [from the inventory: netns labs]. */
   readonly impairments?: ImpairmentControl | string;
-}
-
-function summary(run: RunSummaryRow, active: boolean) {
-  return {
-    id: run.id, kind: run.kind, name: run.name, state: run.state, reason: run.reason,
-    startedAt: run.started_at, endedAt: run.ended_at, lab: run.lab, spec: run.spec, active,
-  };
 }
 
 export function createApp(options: AppOptions) {
@@ -206,7 +200,7 @@ export function createApp(options: AppOptions) {
       const raw = c.req.query("limit");
       const n = raw === undefined ? 50 : Number(raw);
       if (!Number.isInteger(n) || n < 1 || n > 500) throw new ApiError(400, `limit: '${raw}' is not an integer between 1 and 500`);
-      return c.json({ runs: store.listRunSummaries(n).map((r) => summary(r, registry.get(r.id) !== undefined)) });
+      return c.body(runListBody(store, registry, n), 200, { "Content-Type": "application/json" }) as unknown as RunListResponse;
     })
     .get("/runs/:id", (c) => {
       const id = c.req.param("id");
