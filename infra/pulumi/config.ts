@@ -76,7 +76,6 @@ export const stackConfigSchema = z
   })
   .refine((c) => c.lab !== undefined || c.labYaml !== undefined, { message: "set wirelab:lab (a lab file) or wirelab:labYaml", path: ["lab"] });
 
-export type StackConfigInput = z.input<typeof stackConfigSchema>;
 
 export interface StackConfig extends Omit<z.output<typeof stackConfigSchema>, "lab" | "labYaml" | "repoDir"> {
   readonly lab: Lab;

@@ -8,7 +8,6 @@ import type {
   inventoryHostSchema,
   inventoryInterfaceSchema,
   inventorySchema,
-  netnsTransportSchema,
   sshTransportSchema,
   toolsSchema,
 } from "./inventory-schema.ts";
@@ -20,7 +19,6 @@ export type Inventory = z.infer<typeof inventorySchema>;
 export type InventoryHost = z.infer<typeof inventoryHostSchema>;
 export type InventoryInterface = z.infer<typeof inventoryInterfaceSchema>;
 export type SshTransportSpec = z.infer<typeof sshTransportSchema>;
-export type NetnsTransportSpec = z.infer<typeof netnsTransportSchema>;
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
 export type Tools = z.infer<typeof toolsSchema>;
 

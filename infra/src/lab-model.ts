@@ -441,10 +441,6 @@ function dutRoutes(host: Host, hosts: readonly Host[], segments: readonly Segmen
   return routes;
 }
 
-export function findHost(lab: Lab, name: string): Host | undefined {
-  return lab.hosts.find((h) => h.name === name);
-}
-
 /** Whether a VM or metal host's boot unit hands its test NICs to DPDK: by role (xdp and dut keep them in the kernel), unless `dpdk: false`. */
 export function bindsDpdk(host: Pick<Host, "role" | "dpdk">): boolean {
   return host.dpdk !== false && (host.role === "tx" || host.role === "rx" || host.role === "both" || host.role === "sink");

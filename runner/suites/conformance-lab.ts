@@ -283,7 +283,3 @@ export function decodeCapture(pcap: string): DecodedFrame[] {
   });
 }
 
-/** The frames a given MAC sent in a capture. */
-export function framesFrom(pcap: string, mac: string): DecodedFrame[] {
-  return decodeCapture(pcap).filter((f) => f.src.toLowerCase() === mac.toLowerCase());
-}

@@ -10,14 +10,6 @@ export function namespaces(): Set<string> {
   return existsSync("/run/netns") ? new Set(readdirSync("/run/netns")) : new Set();
 }
 
-export function linkMaster(name: string): string | undefined {
-  try {
-    return readlinkSync(`/sys/class/net/${name}/master`).split("/").pop();
-  } catch {
-    return undefined;
-  }
-}
-
 export function linkIsUp(name: string): boolean {
   try {
     return (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, "utf8"), 16) & 1) === 1;
