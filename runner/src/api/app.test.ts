@@ -125,7 +125,8 @@ describe("POST /runs", () => {
     [{ tx: "tx", rx: "rx", ipVersion: "6" }, "ipVersion: must be 4 or 6"],
     // The fixture lab is IPv4 only.
     [{ tx: "tx", rx: "rx", ipVersion: 6 }, "ipVersion: host 'tx' has no IPv6 address in the lab"],
-    [{ tx: "tx", rx: "rx", vlan: [100, "4095"] }, "vlan[1]: VLAN ID 4095 is outside 0..4094"],
+    [{ tx: "tx", rx: "rx", vlan: [100, "4095"] }, "vlan[1]: VLAN ID 4095 is outside 1..4094"],
+    [{ tx: "tx", rx: "rx", vlan: [0] }, "vlan[0]: VLAN ID 0 is outside 1..4094"],
     [{ tx: "tx", rx: "rx", vlan: ["100,9"] }, "vlan[0]: PCP 9 is outside 0..7"],
     [{ tx: "tx", rx: "rx", vlan: ["1x"] }, "vlan[0]: '1x' is not ID or ID,PCP"],
     [{ tx: "tx", rx: "rx", vlan: [1, 2, 3] }, "vlan: at most 2 tags"],

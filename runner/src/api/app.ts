@@ -17,9 +17,9 @@ import { HostReachability, type ProbeHost, type ReachabilityOptions } from "./ho
 import { publicInventory } from "./lab-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
-import { parseJsonBody } from "./json-body.ts";
-import { parseRunRequest } from "./run-request.ts";
-import { isScenarioRequest, parseScenarioRequest, type ScenarioRequest } from "./scenario-request.ts";
+import { jsonObjectBody } from "./json-body.ts";
+import { postRunsValidator, trafficSpecOf } from "./run-request.ts";
+import { scenarioPreset, type ScenarioRequest } from "./scenario-request.ts";
 import { RunRegistry, type ActiveRun } from "./run-registry.ts";
 import { RunEvents, stateEvent, summaryEvent } from "./run-events.ts";
 import { runEventStream } from "./run-stream.ts";
@@ -221,13 +221,10 @@ export function createApp(options: AppOptions) {
       const run = knownRun(c.req.param("id"));
       return resultFileResponse(run.id, run.dir, resultsDir, c.req.param("file"));
     })
-    .post("/runs", async (c) => {
-      if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json")) {
-        throw new ApiError(415, "body: send Content-Type: application/json");
-      }
-      const body = parseJsonBody(await c.req.text());
-      if (isScenarioRequest(body)) {
-        const request = parseScenarioRequest(body, hostNames);
+    .post("/runs", jsonObjectBody, postRunsValidator, async (c) => {
+      const body = c.req.valid("json");
+      if ("scenario" in body) {
+        const request = scenarioPreset(body.scenario, hostNames);
         const run = options.startScenario;
         if (!run || !inventory) throw new ApiError(503, "this server cannot start runs: it was started without a lab (--inventory or --lab)");
         // A scenario may use and monitor every host of the lab: it holds them all.
@@ -237,7 +234,7 @@ export function createApp(options: AppOptions) {
         );
         return c.json({ id, state: "running" as const, scenario: request.preset }, 202, { Location: `/runs/${id}` });
       }
-      const spec = parseRunRequest(body, hostNames, ipv6Hosts);
+      const spec = trafficSpecOf(body, hostNames, ipv6Hosts);
       const run = startRun;
       if (!run) throw new ApiError(503, "this server cannot start runs: it was started without a lab (--inventory or --lab)");
       const id = launch(

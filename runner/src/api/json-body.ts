@@ -2,8 +2,9 @@
 // Unicode. JSON's \ud800 escape makes a lone surrogate, which no store or
 // UTF-8 file can keep: stored, it would come back as text no JSON reader
 // takes. It is refused here with a 400 naming the field.
+import { createMiddleware } from "hono/factory";
 import { ApiError } from "./errors.ts";
-import { fieldOf } from "./run-request.ts";
+import { jsonPath as fieldOf } from "../traffic/spec-schema.ts";
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -33,3 +34,18 @@ export function parseJsonBody(text: string): unknown {
   if (bad) throw new ApiError(400, `${fieldOf(bad)}: not valid Unicode (a lone UTF-16 surrogate such as \\ud800)`);
   return body;
 }
+
+/** The media types @hono/zod-validator parses as JSON (any other body it would validate as {}). */
+const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Before a route's json validator: 415 for a body not typed JSON, 400 for one that is not a JSON object or not
+ * valid Unicode. The validator then parses the same text again (hono keeps it).
+ */
+export const jsonObjectBody = createMiddleware(async (c, next) => {
+  const media = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
+  if (!JSON_MEDIA.test(media)) throw new ApiError(415, "body: send Content-Type: application/json");
+  const body = parseJsonBody(await c.req.text());
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ApiError(400, "body: must be a JSON object");
+  await next();
+});

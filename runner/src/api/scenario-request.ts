@@ -30,15 +30,22 @@ export function scenarioPresets(dir = SCENARIOS_DIR): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5)).sort() : [];
 }
 
+/** A scenario body's first problem, as its 400 says it. */
+export function scenarioRequestIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  if (issue.code === "unrecognized_keys") return `${issue.keys[0]}: unknown field (a scenario run takes only 'scenario')`;
+  return `scenario: ${issue.message}`;
+}
+
 /** The preset, read and checked against the lab's hosts, or an ApiError(400) naming the field. */
 export function parseScenarioRequest(body: unknown, hosts: readonly string[] | undefined, dir = SCENARIOS_DIR): ScenarioRequest {
   const parsed = scenarioRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    if (issue.code === "unrecognized_keys") throw new ApiError(400, `${issue.keys[0]}: unknown field (a scenario run takes only 'scenario')`);
-    throw new ApiError(400, `scenario: ${issue.message}`);
-  }
-  const preset = parsed.data.scenario;
+  if (!parsed.success) throw new ApiError(400, scenarioRequestIssue(parsed.error));
+  return scenarioPreset(parsed.data.scenario, hosts, dir);
+}
+
+/** A validated preset name, read and checked against the lab's hosts, or an ApiError(400). */
+export function scenarioPreset(preset: string, hosts: readonly string[] | undefined, dir = SCENARIOS_DIR): ScenarioRequest {
   const presets = scenarioPresets(dir);
   if (!presets.includes(preset)) throw new ApiError(400, `scenario: no preset '${preset}' (presets: ${presets.join(", ")})`);
   const file = join(dir, `${preset}.yaml`);

@@ -1,17 +1,16 @@
 // `wirelab traffic`: the old `run-traffic --rx-vm --tx-vm --protocol --mode`,
 // over any inventory. Receiver first, then sender; live table or JSON lines.
 import { join, relative } from "node:path";
-import { oneOf, parseCommandArgs, positiveNumber } from "../cli-args.ts";
+import { oneOf, parseCommandArgs } from "../cli-args.ts";
 import { loadInventory } from "../lab-files.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { inventoryLab } from "../lab-fixture.ts";
 import type { TransportKind } from "../transport/index.ts";
-import { inventoryHost } from "../../../infra/src/inventory.ts";
 import { PROTOCOLS } from "../traffic/engine-output.ts";
 import { LiveView, resultBreakdownLines } from "../traffic/live-view.ts";
-import { MAX_WORKERS, MODES, type ProtocolChoice } from "../traffic/traffic-spec.ts";
-import { vlanFlags, wholeInRange } from "../traffic/traffic-flags.ts";
-import { vlanArg } from "../traffic/vlan-tag.ts";
+import { MODES, validateSpec, type TrafficSpec } from "../traffic/traffic-spec.ts";
+import { SPEC_OPTIONS, specRequest } from "../traffic/traffic-flags.ts";
+import { flagOf, labIssue, LIMITS, runRequestSchema, specIssue } from "../traffic/spec-schema.ts";
 import { provenance } from "../provenance.ts";
 import { RunStore } from "../store/run-store.ts";
 import type { RunRequest } from "../api/run-request.ts";
@@ -37,18 +36,21 @@ Traffic:
   --tx HOST --rx HOST      hosts from the inventory (e.g. tx and rx in two-host)
   --protocol P             ${[...PROTOCOLS, "random"].join("|")} [udp]
   --mode M                 ${MODES.join("|")} [continuous]
-  --pps N                  rate mode: packets per second [1000]
-  --interval USEC          continuous mode: gap between packets [0 = as fast as possible]
-  --burst-size N --burst-gap USEC
+  --pps N                  rate mode: packets per second, up to ${LIMITS.maxPps} [1000]
+  --interval USEC          continuous mode: gap between packets, up to ${LIMITS.maxMicros} [0 = as fast as possible]
+  --burst-size N --burst-gap USEC   burst mode: N packets (1..${LIMITS.maxBurstSize}), then a pause
   --duration SEC           [5, unless --count]     --count N    stop after N packets
-  --size BYTES             frame size 60..1514 [64]
-  --flows N                vary the source port over N flows
-  --message STR            UDP/TCP payload        --domain NAME  DNS name (repeatable)
-  --seed N                 random mode: reproducible protocol/mode phases
+  --size BYTES             frame size ${LIMITS.minSize}..${LIMITS.maxSize} [64]
+  --flows N                vary the source port over N flows (1..${LIMITS.maxFlows})
+  --dst-port N             UDP/TCP/DNS destination port [udp 9000, tcp 8080, dns 53]
+  --message STR            UDP/TCP payload, 1..${LIMITS.maxMessageBytes} bytes
+  --domain NAME            DNS name to query (repeatable, at most ${LIMITS.maxDomains}; ${LIMITS.maxDomains / 2} with --ip-version 6)
+  --seed N                 random mode: reproducible protocol/mode phases (0..2^64-1)
+  --phase-duration SEC     random mode: length of a phase (>= ${LIMITS.minPhaseDuration}) [5]
   --ip-version 4|6         IP family [4]; 6 sends between the hosts' IPv6 addresses (a lab with
                            ipv6: true, e.g. dual-stack); the receiver answers for both families
-  --vlan ID[,PCP]          802.1Q tag on the sent frames (ID 0..4094, PCP 0..7); twice for QinQ, outer first
-  --workers N              engine worker cores per host, each with its own queue pair [1]
+  --vlan ID[,PCP]          802.1Q tag on the sent frames (ID 1..4094, PCP 0..7); twice for QinQ, outer first
+  --workers N              engine worker cores per host (1..${LIMITS.maxWorkers}), each with its own queue pair [1]
   --udp-echo               the receiver echoes UDP back
   --capture                write a pcap per host into the run directory
   --xdp PROG|FILE.o        an XDP program receives instead of the rx engine: count, drop, reflect,
@@ -83,14 +85,9 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
     {
-      tx: { type: "string" }, rx: { type: "string" }, protocol: { type: "string" }, mode: { type: "string" },
-      pps: { type: "string" }, interval: { type: "string" }, "burst-size": { type: "string" }, "burst-gap": { type: "string" },
-      duration: { type: "string" }, count: { type: "string" }, size: { type: "string" }, flows: { type: "string" },
-      message: { type: "string" }, domain: { type: "string", multiple: true }, seed: { type: "string" },
-      "ip-version": { type: "string" }, vlan: { type: "string", multiple: true }, workers: { type: "string" },
-      "udp-echo": { type: "boolean" }, capture: { type: "boolean" }, xdp: { type: "string" }, "xdp-rule": { type: "string", multiple: true },
-      "min-rx-ratio": { type: "string" }, "min-answer-ratio": { type: "string" }, "max-rtt-p99-us": { type: "string" },
-      "max-nxdomain": { type: "string" }, "max-tcp-violations": { type: "string" },
+      ...SPEC_OPTIONS,
+      tx: { type: "string" }, rx: { type: "string" },
+      xdp: { type: "string" }, "xdp-rule": { type: "string", multiple: true },
       inventory: { type: "string" }, lab: { type: "string" }, transport: { type: "string" },
       json: { type: "boolean" }, results: { type: "string" }, server: { type: "string" }, "token-file": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -101,78 +98,32 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const num = (name: keyof typeof values) => (values[name] === undefined ? undefined : positiveNumber(values[name] as string, `--${name}`, 0));
-  const micros = (name: "interval" | "burst-gap") => {
-    const raw = values[name];
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: '${raw}' is not a whole number of microseconds`);
-    return n;
-  };
-  const ratio = (name: "min-rx-ratio" | "min-answer-ratio") => {
-    const v = num(name);
-    if (v !== undefined && v > 1) throw new Error(`--${name}: ${v} is not a ratio between 0 and 1`);
-    return v;
-  };
-  const atMost = (name: "max-nxdomain" | "max-tcp-violations") => {
-    const raw = values[name];
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: '${raw}' is not a whole number`);
-    return n;
-  };
-  const ipVersion = values["ip-version"] === undefined ? undefined : (Number(oneOf(values["ip-version"], "--ip-version", ["4", "6"] as const, "4")) as 4 | 6);
-  const vlan = vlanFlags(values.vlan);
-  const workers = wholeInRange(values.workers, "--workers", 1, MAX_WORKERS);
-  const protocol = oneOf(values.protocol, "--protocol", [...PROTOCOLS, "random"] as const, "udp") as ProtocolChoice;
-  const mode = oneOf(values.mode, "--mode", MODES, "continuous");
-  if (values["xdp-rule"] && values.xdp !== "drop") throw new Error("--xdp-rule: rules belong to --xdp drop");
-  if (values.xdp && !["count", "drop", "reflect"].includes(values.xdp) && !values.xdp.endsWith(".o")) {
-    throw new Error(`--xdp: '${values.xdp}' is neither count, drop, reflect nor a BPF object file (.o)`);
-  }
-  // What both modes run: local mode hands it to runTraffic, remote mode sends it as the POST /runs body.
-  const spec = {
-    tx: values.tx ?? "", rx: values.rx ?? "", protocol, mode,
-    ...(num("pps") !== undefined ? { pps: num("pps")! } : {}),
-    ...(micros("interval") !== undefined ? { interval: micros("interval")! } : {}),
-    ...(num("burst-size") !== undefined ? { burstSize: num("burst-size")! } : {}),
-    ...(micros("burst-gap") !== undefined ? { burstGap: micros("burst-gap")! } : {}),
-    ...(num("duration") !== undefined ? { duration: num("duration")! } : {}),
-    ...(num("count") !== undefined ? { count: num("count")! } : {}),
-    ...(num("size") !== undefined ? { size: num("size")! } : {}),
-    ...(num("flows") !== undefined ? { flows: num("flows")! } : {}),
-    ...(values.message !== undefined ? { message: values.message } : {}),
-    ...(values.domain ? { domains: values.domain } : {}),
-    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
-    ...(values["udp-echo"] ? { udpEcho: true } : {}),
-    ...(values.capture ? { capture: true } : {}),
-    ...(ipVersion !== undefined ? { ipVersion } : {}),
-    ...(vlan ? { vlan } : {}),
-    ...(workers !== undefined ? { workers } : {}),
-    checks: {
-      ...(ratio("min-rx-ratio") !== undefined ? { minRxRatio: ratio("min-rx-ratio")! } : {}),
-      ...(ratio("min-answer-ratio") !== undefined ? { minAnswerRatio: ratio("min-answer-ratio")! } : {}),
-      ...(num("max-rtt-p99-us") !== undefined ? { maxRttP99Us: num("max-rtt-p99-us")! } : {}),
-      ...(atMost("max-nxdomain") !== undefined ? { maxNxdomain: atMost("max-nxdomain")! } : {}),
-      ...(atMost("max-tcp-violations") !== undefined ? { maxTcpViolations: atMost("max-tcp-violations")! } : {}),
-    },
-  };
-  const liveDuration = num("duration") ?? (num("count") ? undefined : 5);
-
+  const xdp = values.xdp;
+  const builtIn = xdp === "count" || xdp === "drop" || xdp === "reflect" ? xdp : undefined;
+  if (xdp && !builtIn && !xdp.endsWith(".o")) throw new UsageError(`--xdp: '${xdp}' is neither count, drop, reflect nor a BPF object file (.o)`);
+  if (values["xdp-rule"] && xdp !== "drop") throw new UsageError("--xdp-rule: rules belong to --xdp drop");
+  // The flags as a POST /runs body: one schema validates both, and remote mode sends this body as it is.
+  const request = { ...specRequest(values), ...(builtIn ? { xdp: { prog: builtIn, ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}) } } : {}) };
   if (values.server !== undefined) {
-    const server = parseServerUrl(values.server);
     for (const local of ["lab", "inventory", "transport", "results"] as const) {
       if (values[local] !== undefined) throw new UsageError(`--${local}: not used with --server (the server runs the traffic on its own lab)`);
     }
-    if (values.xdp && !["count", "drop", "reflect"].includes(values.xdp)) throw new UsageError(`--xdp: a server loads only its built-in programs (count, drop, reflect), not '${values.xdp}'`);
+    if (xdp && !builtIn) throw new UsageError(`--xdp: a server loads only its built-in programs (count, drop, reflect), not '${xdp}'`);
     if (!values.tx || !values.rx) throw new UsageError("--tx and --rx name the hosts of the server's lab (GET /lab lists them)");
-    const { vlan: tags, ...rest } = spec;
-    const body: RunRequest = {
-      ...rest,
-      // The body says tags as the API takes them ("ID,PCP"), the spec holds them parsed.
-      ...(tags ? { vlan: tags.map(vlanArg) } : {}),
-      ...(values.xdp ? { xdp: { prog: values.xdp as "count" | "drop" | "reflect", ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}) } } : {}),
-    };
+  }
+  const inventory = values.server === undefined ? loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) }) : undefined;
+  if (inventory && (!values.tx || !values.rx)) throw new UsageError(`--tx and --rx name the hosts (this lab: ${inventory.hosts.map((h) => `${h.name} (${h.role})`).join(", ")})`);
+  const parsed = runRequestSchema.safeParse(request);
+  if (!parsed.success) throw new UsageError(specIssue(parsed.error, request, "cli"));
+  const { checks, xdp: _xdp, ...fields } = parsed.data;
+  const spec: TrafficSpec = validateSpec({ ...fields, ...(checks ? { checks } : {}) });
+  const { protocol, mode } = spec;
+  // validateSpec stops after 5 s unless a count is given: the live view's progress bar follows.
+  const liveDuration = spec.duration;
+
+  if (values.server !== undefined) {
+    const server = parseServerUrl(values.server);
+    const body = request as RunRequest;
     const client = new RemoteClient(server, clientToken(values["token-file"] !== undefined ? { tokenFile: values["token-file"] } : {}));
     return withServerInterrupt((interrupt) =>
       remoteTraffic({
@@ -184,24 +135,19 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     );
   }
 
-  const inventory = loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });
+  if (!inventory) throw new Error("unreachable: a local run has its inventory");
   const kind = values.transport === undefined ? undefined : oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns");
-  if (!values.tx || !values.rx) throw new Error(`--tx and --rx name the hosts (this lab: ${inventory.hosts.map((h) => `${h.name} (${h.role})`).join(", ")})`);
-  for (const name of [values.tx, values.rx]) {
-    const host = inventoryHost(inventory, name);
-    if (ipVersion === 6 && !host.interfaces[0]?.ipv6) throw new UsageError(`--ip-version: host '${name}' has no IPv6 address in lab '${inventory.lab.name}' (a lab with ipv6: true gives one, e.g. --lab dual-stack)`);
-  }
+  const bad = labIssue(spec, inventory.hosts.map((h) => h.name), inventory.hosts.filter((h) => h.interfaces[0]?.ipv6).map((h) => h.name));
+  if (bad) throw new UsageError(`${flagOf([bad.key])}: ${bad.message.replace("in the lab", `in lab '${inventory.lab.name}'`)}`);
 
   // Listening before the run exists: a Ctrl-C at any moment from here on ends the run as 'interrupted'.
   const stop = stopOnSignals();
   const resultsDir = values.results ?? join(REPO_ROOT, "results");
   const store = RunStore.open(join(resultsDir, "wirelab.sqlite"));
   const view = !values.json && process.stdout.isTTY ? new LiveView(process.stdout, liveDuration) : undefined;
-  const xdp = values.xdp
-    ? { ...(["count", "drop", "reflect"].includes(values.xdp) ? { prog: values.xdp as "count" | "drop" | "reflect" } : { obj: values.xdp }), ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}) }
-    : undefined;
+  const receiverXdp: TrafficSpec["xdp"] = xdp ? { ...(builtIn ? { prog: builtIn } : { obj: xdp }), ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}) } : undefined;
   const run = Run.begin({
-    store, resultsDir, spec: runSpec("traffic", { ...spec, ...(xdp ? { xdp } : {}) }), name: `${protocol}/${mode} ${values.tx} -> ${values.rx}`, what: `${protocol}-${mode}`,
+    store, resultsDir, spec: runSpec("traffic", { ...spec, ...(receiverXdp ? { xdp: receiverXdp } : {}) }), name: `${protocol}/${mode} ${spec.tx} -> ${spec.rx}`, what: `${protocol}-${mode}`,
     lab: inventory.lab.name, provenance: provenance(inventory), warn: (line) => console.error(`wirelab traffic: ${line}`),
     sinks: [{ sample: (_line, sample) => (values.json ? console.log(JSON.stringify({ type: "sample", host: sample.host, role: sample.role, stats: sample.stats })) : view?.update(sample)) }],
   });

@@ -10,6 +10,7 @@ import type { HostSample } from "../monitor/host-sample.ts";
 import { monitoredHosts } from "../monitor/host-monitor.ts";
 import type { CheckResult, TrafficResult } from "../traffic/run-traffic.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
+import { fromYaml } from "../traffic/spec-schema.ts";
 import type { AppliedPoint } from "../../../infra/src/netns-lab.ts";
 import { lossOnPath, setStepImpairments, type StepImpairments } from "./impair-step.ts";
 import { replayPcap, type ReplayResult } from "./pcap-replay.ts";
@@ -269,33 +270,13 @@ export async function runScenario(run: Run<ScenarioRunSpec>, options: RunScenari
   }
 }
 
-/** A flow of a step as runTraffic's spec: YAML names to the spec's, the swept rate applied. */
+/** A flow of a step as runTraffic's spec: YAML names to the spec's (one mapping, spec-schema.ts), the swept rate applied. */
 export function flowSpec(sc: Scenario, f: Flow, step: Step, pps: number | undefined): TrafficSpec {
-  const opt = <K extends keyof TrafficSpec>(key: K, value: TrafficSpec[K] | undefined) => (value === undefined ? {} : { [key]: value });
+  const rate = pps ?? f.pps;
   return {
-    tx: f.tx,
-    rx: f.rx,
-    protocol: f.protocol,
-    mode: f.mode,
+    ...fromYaml(f),
     statsInterval: sc.stats_interval,
-    ...opt("pps", pps ?? f.pps),
-    ...opt("duration", f.duration),
-    ...opt("count", f.count),
-    ...opt("interval", f.interval),
-    ...opt("burstSize", f.burst_size),
-    ...opt("burstGap", f.burst_gap),
-    ...opt("size", f.size),
-    ...opt("flows", f.flows),
-    ...opt("dstPort", f.dst_port),
-    ...opt("message", f.message),
-    ...opt("domains", f.domains),
-    ...opt("seed", f.seed),
-    ...opt("phaseDuration", f.phase_duration),
-    ...opt("udpEcho", f.udp_echo),
-    ...opt("capture", f.capture),
-    ...opt("ipVersion", f.ip_version),
-    ...opt("vlan", f.vlan),
-    ...opt("workers", f.workers),
+    ...(rate !== undefined ? { pps: rate } : {}),
     checks: trafficChecks(step.checks),
   };
 }

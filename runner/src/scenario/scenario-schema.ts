@@ -1,10 +1,9 @@
 // What a scenario file may say: a lab, then steps of concurrent flows, an
 // optional rate sweep, a PCAP replay, and checks per step. Field names are the
-// YAML's (snake_case); scenario-file.ts turns zod's first issue into one line.
+// YAML's (snake_case); a flow is the traffic spec's schema (spec-schema.ts) in
+// those names; scenario-file.ts turns zod's first issue into one line.
 import { z } from "zod";
-import { PROTOCOLS } from "../traffic/engine-output.ts";
-import { MAX_WORKERS, MODES } from "../traffic/traffic-spec.ts";
-import { vlanTagsSchema } from "../traffic/vlan-schema.ts";
+import { checksYamlShape, flowSchema, statsIntervalSchema, type Flow } from "../traffic/spec-schema.ts";
 import { stepImpairSchema } from "./impair-step.ts";
 import { EXPECT_RULES } from "./engine-replay.ts";
 import { rfc2544Schema } from "./rfc2544.ts";
@@ -14,40 +13,15 @@ const ratio = z.number().min(0).max(1);
 const hostName = z.string().min(1);
 const stepName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "must be lowercase letters, digits, '-' or '_' (at most 40)");
 
-export const flowSchema = z.strictObject({
-  tx: hostName,
-  rx: hostName,
-  protocol: z.enum([...PROTOCOLS, "random"]).default("udp"),
-  mode: z.enum(MODES).default("rate"),
-  pps: positive.optional(),
-  duration: positive.optional(),
-  count: z.number().int().positive().optional(),
-  interval: z.number().min(0).optional(),
-  burst_size: z.number().int().positive().optional(),
-  burst_gap: z.number().min(0).optional(),
-  size: z.number().int().min(60).max(1514).optional(),
-  flows: z.number().int().positive().optional(),
-  dst_port: z.number().int().min(1).max(65535).optional(),
-  message: z.string().optional(),
-  domains: z.array(z.string().min(1)).optional(),
-  seed: z.number().int().optional(),
-  phase_duration: positive.optional(),
-  udp_echo: z.boolean().optional(),
-  /** Each engine writes a pcap into the run directory; a later replay step can send it again. */
-  capture: z.boolean().optional(),
-  /** 6: between the hosts' IPv6 addresses (the lab needs ipv6: true). */
-  ip_version: z.union([z.literal(4), z.literal(6)], { error: "must be 4 or 6" }).optional(),
-  /** 802.1Q tags, outer first: 100 or "100,5" (ID,PCP). */
-  vlan: vlanTagsSchema.optional(),
-  workers: z.number().int().min(1).max(MAX_WORKERS).optional(),
-});
+export { flowSchema, type Flow };
 
+const { min_rx_ratio, min_answer_ratio, max_rtt_p99_us } = checksYamlShape;
 export const checksSchema = z.strictObject({
-  min_rx_ratio: ratio.optional(),
+  min_rx_ratio,
   /** 1 - rx/tx, at most. */
   max_loss: ratio.optional(),
-  max_rtt_p99_us: positive.optional(),
-  min_answer_ratio: ratio.optional(),
+  max_rtt_p99_us,
+  min_answer_ratio,
   /** Replay validation: answers missing, different, unexpected, at most [0 each when the replay validates]. */
   max_missing: z.number().int().min(0).optional(),
   max_different: z.number().int().min(0).optional(),
@@ -110,13 +84,12 @@ export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   /** The lab this scenario needs: an example lab's name (two-host, dut) or a path relative to the scenario file. */
   lab: z.string().min(1),
-  stats_interval: positive.default(1),
+  stats_interval: statsIntervalSchema.default(1),
   /** Sample CPU, memory and interface counters on every host of the lab. */
   monitor: z.boolean().default(true),
   steps: z.array(stepSchema).min(1, "a scenario needs at least one step"),
 });
 
-export type Flow = z.infer<typeof flowSchema>;
 export type StepChecks = z.infer<typeof checksSchema>;
 export type Replay = z.infer<typeof replaySchema>;
 export type Step = z.infer<typeof stepSchema>;

@@ -63,13 +63,13 @@ test("VLAN tags go to both engines outer first, as ID or ID,PCP: the receiver is
   expect(after(rx(inv, spec), "--vlan")).toEqual(["100,5", "200"]);
 });
 
-test("bad tags and worker counts are refused by the spec, naming the option", () => {
+test("bad tags and worker counts are refused by the spec, naming the field", () => {
   const base = { tx: "tx", rx: "rx", protocol: "udp", mode: "rate" } as const;
-  expect(() => validateSpec({ ...base, vlan: [{ id: 4095 }] })).toThrow("--vlan: VLAN ID 4095 is outside 0..4094");
-  expect(() => validateSpec({ ...base, vlan: [{ id: 1, pcp: 8 }] })).toThrow("--vlan: PCP 8 is outside 0..7");
-  expect(() => validateSpec({ ...base, vlan: [{ id: 1 }, { id: 2 }, { id: 3 }] })).toThrow("--vlan: 3 tags: at most 2 (outer, inner)");
-  expect(() => validateSpec({ ...base, workers: 0 })).toThrow("--workers: '0' is not a whole number 1..64");
-  expect(() => validateSpec({ ...base, ipVersion: 5 as 4 })).toThrow("--ip-version: '5' is not 4 or 6");
+  expect(() => validateSpec({ ...base, vlan: [{ id: 4095 }] })).toThrow("vlan: VLAN ID 4095 is outside 1..4094");
+  expect(() => validateSpec({ ...base, vlan: [{ id: 1, pcp: 8 }] })).toThrow("vlan: PCP 8 is outside 0..7");
+  expect(() => validateSpec({ ...base, vlan: [{ id: 1 }, { id: 2 }, { id: 3 }] })).toThrow("vlan: 3 tags: at most 2 (outer, inner)");
+  expect(() => validateSpec({ ...base, workers: 0 })).toThrow("workers: must be a whole number 1..64");
+  expect(() => validateSpec({ ...base, ipVersion: 5 as 4 })).toThrow("ipVersion: must be 4 or 6");
 });
 
 test("--workers N: both engines get it; N lcores laid out from their own core in a netns lab, N+1 on a host of its own", () => {

@@ -2,6 +2,7 @@
 // inventory's DPDK attachment, engine arguments from the traffic spec.
 import { toolsOf, type Inventory, type InventoryHost, type InventoryInterface } from "../../../infra/src/inventory.ts";
 import { dpdkFilePrefix } from "../../../infra/src/dpdk-runtime.ts";
+import { SPEC_FIELDS } from "./spec-schema.ts";
 import type { TrafficSpec } from "./traffic-spec.ts";
 import { vlanArg } from "./vlan-tag.ts";
 import { cpus } from "node:os";
@@ -118,6 +119,16 @@ export function engineEal(inv: Inventory, host: InventoryHost, filePrefix: strin
   return ealArgs(inv, host, filePrefix, lcoreFor(inv, role, { runId: "", ...options }), 1);
 }
 
+/** The spec's fields as the sender's options, by the engine names of the one field table (spec-schema.ts). */
+export function senderOptions(spec: TrafficSpec): string[] {
+  return Object.entries(SPEC_FIELDS).flatMap(([key, f]) => {
+    const value: unknown = spec[key as keyof TrafficSpec];
+    const engine = "engine" in f ? f.engine : undefined;
+    if (engine === undefined || value === undefined) return [];
+    return (Array.isArray(value) ? value : [value]).flatMap((v) => [engine, String(v)]);
+  });
+}
+
 const vlanArgs = (spec: TrafficSpec): string[] => (spec.vlan ?? []).flatMap((t) => ["--vlan", vlanArg(t)]);
 
 export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHost, options: EngineOptions): EngineInvocation {
@@ -144,30 +155,13 @@ export function rxInvocation(inv: Inventory, spec: TrafficSpec, rx: InventoryHos
 
 export function txInvocation(inv: Inventory, spec: TrafficSpec, tx: InventoryHost, rx: InventoryHost, options: EngineOptions): EngineInvocation {
   const pcap = spec.capture ? options.pcapPath?.(tx.name) : undefined;
-  const opt = (name: string, value: number | string | undefined) => (value === undefined ? [] : [name, String(value)]);
   const args = [
     "--role", "tx",
-    "--protocol", spec.protocol,
-    "--mode", spec.mode,
-    ...opt("--workers", spec.workers),
-    ...opt("--ip-version", spec.ipVersion),
+    ...senderOptions(spec),
     "--src-ip", addressOf(tx, spec),
     "--dst-ip", addressOf(rx, spec),
     "--dst-mac", nextHopMac(inv, tx, rx),
     ...vlanArgs(spec),
-    ...opt("--duration", spec.duration),
-    ...opt("--count", spec.count),
-    ...opt("--pps", spec.pps),
-    ...opt("--interval", spec.interval),
-    ...opt("--burst-size", spec.burstSize),
-    ...opt("--burst-gap", spec.burstGap),
-    ...opt("--size", spec.size),
-    ...opt("--flows", spec.flows),
-    ...opt("--dst-port", spec.dstPort),
-    ...opt("--message", spec.message),
-    ...opt("--seed", spec.seed),
-    ...opt("--phase-duration", spec.phaseDuration),
-    ...(spec.domains ?? []).flatMap((d) => ["--domain", d]),
     "--stats-interval", String(spec.statsInterval ?? 1),
     ...(pcap ? ["--pcap", pcap] : []),
   ];

@@ -1,14 +1,13 @@
 // What a traffic run asks for, validated once, with the defaults a user expects.
-import { PROTOCOLS, type Protocol } from "./engine-output.ts";
+import { z } from "zod";
+import type { Protocol } from "./engine-output.ts";
 import type { IpVersion } from "./breakdown.ts";
 import { vlanStackProblem, type VlanTag } from "./vlan-tag.ts";
+import { jsonPath, MODES, specRules, specShape, statsIntervalSchema } from "./spec-schema.ts";
 
-export const MODES = ["continuous", "burst", "rate", "backoff", "random"] as const;
+export { MAX_WORKERS, MODES } from "./spec-schema.ts";
 export type Mode = (typeof MODES)[number];
 export type ProtocolChoice = Protocol | "random";
-
-/** Worker lcores per engine: the engine's own limit (WL_MAX_WORKERS, engine/src/workers_max.h). */
-export const MAX_WORKERS = 64;
 
 export interface TrafficSpec {
   tx: string;
@@ -26,7 +25,8 @@ export interface TrafficSpec {
   flows?: number;
   message?: string;
   domains?: string[];
-  seed?: number;
+  /** The engine's u64: a number up to 2^53 - 1, or a decimal string beyond. */
+  seed?: number | string;
   /** random mode: seconds per drawn protocol/mode phase. */
   phaseDuration?: number;
   /** UDP/TCP/DNS destination port (the engine's default otherwise). */
@@ -65,25 +65,24 @@ export interface TrafficChecks {
   maxTcpViolations?: number;
 }
 
+// A spec already holds parsed VLAN tags: they are checked as tags here, not as the "ID,PCP" a caller writes.
+const { vlan: _vlan, ...parsedShape } = specShape;
+const specCheck = z
+  .object({ ...parsedShape, statsInterval: statsIntervalSchema.optional() })
+  .superRefine((s, ctx) => specRules(s, (key, message) => ctx.addIssue({ code: "custom", path: [key], message }), (key) => key));
+
+/** The spec against the same schema its callers validated (in the API's field names), with the defaults. */
 export function validateSpec(spec: TrafficSpec): TrafficSpec {
-  const bad = (field: string, problem: string): never => {
-    throw new Error(`${field}: ${problem}`);
-  };
-  if (!spec.tx) bad("--tx", "name the sending host");
-  if (!spec.rx) bad("--rx", "name the receiving host");
-  if (spec.tx === spec.rx) bad("--rx", `must differ from --tx ('${spec.tx}')`);
-  if (!([...PROTOCOLS, "random"] as string[]).includes(spec.protocol)) bad("--protocol", `'${spec.protocol}' is not one of ${[...PROTOCOLS, "random"].join(", ")}`);
-  if (!(MODES as readonly string[]).includes(spec.mode)) bad("--mode", `'${spec.mode}' is not one of ${MODES.join(", ")}`);
-  for (const [field, value] of Object.entries({ duration: spec.duration, count: spec.count, pps: spec.pps, flows: spec.flows, "stats-interval": spec.statsInterval })) {
-    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) bad(`--${field}`, `'${value}' must be a positive number`);
+  const { vlan, ...rest } = spec;
+  const parsed = specCheck.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${jsonPath(issue.path)}: ${issue.message}`);
   }
-  if (spec.ipVersion !== undefined && spec.ipVersion !== 4 && spec.ipVersion !== 6) bad("--ip-version", `'${spec.ipVersion}' is not 4 or 6`);
-  if (spec.vlan) {
-    const problem = vlanStackProblem(spec.vlan);
-    if (problem) bad("--vlan", problem);
+  if (vlan) {
+    const problem = vlanStackProblem(vlan);
+    if (problem) throw new Error(`vlan: ${problem}`);
   }
-  if (spec.workers !== undefined && (!Number.isInteger(spec.workers) || spec.workers < 1 || spec.workers > MAX_WORKERS)) bad("--workers", `'${spec.workers}' is not a whole number 1..${MAX_WORKERS}`);
-  if (spec.size !== undefined && (spec.size < 60 || spec.size > 1514)) bad("--size", `${spec.size} is outside 60..1514 bytes`);
   if (spec.mode === "rate" && spec.pps === undefined) spec = { ...spec, pps: 1000 };
   if (spec.duration === undefined && spec.count === undefined) spec = { ...spec, duration: 5 };
   return spec;

@@ -3,7 +3,7 @@
 // scenario files refuse the same values with the same words.
 
 export interface VlanTag {
-  /** VLAN ID, 0..4094: 0 is a priority tag (PCP only), 4095 is reserved (IEEE 802.1Q 9.6). */
+  /** VLAN ID, 1..4094: 0 and 4095 are reserved (IEEE 802.1Q Table 9-2), and the engine sends neither. */
   readonly id: number;
   /** Priority code point, 0..7. */
   readonly pcp?: number;
@@ -13,7 +13,7 @@ export const MAX_VLAN_TAGS = 2;
 
 /** The problem with one tag, or undefined when it is good. */
 export function vlanTagProblem(tag: VlanTag): string | undefined {
-  if (!Number.isInteger(tag.id) || tag.id < 0 || tag.id > 4094) return `VLAN ID ${tag.id} is outside 0..4094`;
+  if (!Number.isInteger(tag.id) || tag.id < 1 || tag.id > 4094) return `VLAN ID ${tag.id} is outside 1..4094`;
   if (tag.pcp !== undefined && (!Number.isInteger(tag.pcp) || tag.pcp < 0 || tag.pcp > 7)) return `PCP ${tag.pcp} is outside 0..7`;
   return undefined;
 }
