@@ -8,7 +8,7 @@ import { readFileText } from "../../infra/src/read-file-text.ts";
 import { parseLab, type Lab } from "../../infra/src/lab-model.ts";
 import { inventoryPath } from "../../infra/src/netns-lab.ts";
 import { labFileSha256 } from "./built-lab.ts";
-import { labStateDir, REPO_ROOT, resolveLabFile } from "./paths.ts";
+import { labStateDir, REPO_ROOT, resolveLabFile, UsageError } from "./paths.ts";
 
 export interface LoadedLab {
   readonly lab: Lab;
@@ -32,7 +32,7 @@ export function loadInventory(options: { inventory?: string; lab?: string }): In
     path = inventoryPath(labStateDir(lab.name));
     if (!existsSync(path)) throw new Error(`lab '${lab.name}' is not up (no ${relative(REPO_ROOT, path)}): run 'bun run lab up --lab ${options.lab ?? "two-host"}' or pass --inventory`);
   }
-  if (!existsSync(path)) throw new Error(`--inventory: no file '${path}'`);
+  if (!existsSync(path)) throw new UsageError(`--inventory: no file '${path}'`);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));

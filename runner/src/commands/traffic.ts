@@ -111,8 +111,8 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     if (xdp && !builtIn) throw new UsageError(`--xdp: a server loads only its built-in programs (count, drop, reflect), not '${xdp}'`);
     if (!values.tx || !values.rx) throw new UsageError("--tx and --rx name the hosts of the server's lab (GET /lab lists them)");
   }
-  const inventory = values.server === undefined ? loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) }) : undefined;
-  if (inventory && (!values.tx || !values.rx)) throw new UsageError(`--tx and --rx name the hosts (this lab: ${inventory.hosts.map((h) => `${h.name} (${h.role})`).join(", ")})`);
+  const labFiles = () => loadInventory({ ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.lab ? { lab: values.lab } : {}) });
+  if (!values.tx || !values.rx) throw new UsageError(`--tx and --rx name the hosts (this lab: ${labFiles().hosts.map((h) => `${h.name} (${h.role})`).join(", ")})`);
   const parsed = runRequestSchema.safeParse(request);
   if (!parsed.success) throw new UsageError(specIssue(parsed.error, request, "cli"));
   const { checks, xdp: _xdp, ...fields } = parsed.data;
@@ -135,7 +135,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
     );
   }
 
-  if (!inventory) throw new Error("unreachable: a local run has its inventory");
+  const inventory = labFiles();
   const kind = values.transport === undefined ? undefined : oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns");
   const bad = labIssue(spec, inventory.hosts.map((h) => h.name), inventory.hosts.filter((h) => h.interfaces[0]?.ipv6).map((h) => h.name));
   if (bad) throw new UsageError(`${flagOf([bad.key])}: ${bad.message.replace("in the lab", `in lab '${inventory.lab.name}'`)}`);
