@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseCommandArgs, positiveNumber } from "../cli-args.ts";
-import { BUN, REPO_ROOT, BUILD_DIR } from "../paths.ts";
+import { BUN, REPO_ROOT, BUILD_DIR, UsageError } from "../paths.ts";
 import { ensureProvisioned, streamed } from "../setup.ts";
 import { buildAll, COMPONENTS } from "./build.ts";
 import { loadInventory } from "../lab-files.ts";
@@ -86,6 +86,9 @@ export async function testCommand(argv: string[]): Promise<number> {
   const junitDir = values.junit ?? join(REPO_ROOT, "results", "junit");
   mkdirSync(junitDir, { recursive: true });
   const fuzzRuns = positiveNumber(values["fuzz-runs"], "--fuzz-runs", 20000);
+  // A filter that selects nothing is a typo, not a passing run of no tests.
+  const unmatched = positionals.find((p) => !kinds.some((k) => testFiles(k, [p]).length > 0) && !COMPONENTS.some((c) => c.includes(p)));
+  if (unmatched !== undefined) throw new UsageError(`'${unmatched}': no ${kinds.join(" or ")} test file and no component (${COMPONENTS.join(", ")}) matches it`);
 
   if (!onlyUnit && process.getuid?.() !== 0) {
     throw new Error("the traffic suites need root (namespaces, XDP, DPDK): run 'sudo bun run test', or 'bun run test --unit'");

@@ -102,6 +102,7 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   const builtIn = xdp === "count" || xdp === "drop" || xdp === "reflect" ? xdp : undefined;
   if (xdp && !builtIn && !xdp.endsWith(".o")) throw new UsageError(`--xdp: '${xdp}' is neither count, drop, reflect nor a BPF object file (.o)`);
   if (values["xdp-rule"] && xdp !== "drop") throw new UsageError("--xdp-rule: rules belong to --xdp drop");
+  const kind = values.transport === undefined ? undefined : oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns");
   // The flags as a POST /runs body: one schema validates both, and remote mode sends this body as it is.
   const request = { ...specRequest(values), ...(builtIn ? { xdp: { prog: builtIn, ...(values["xdp-rule"] ? { rules: values["xdp-rule"] } : {}) } } : {}) };
   if (values.server !== undefined) {
@@ -136,7 +137,6 @@ export async function trafficCommand(argv: string[]): Promise<number> {
   }
 
   const inventory = labFiles();
-  const kind = values.transport === undefined ? undefined : oneOf(values.transport, "--transport", ["netns", "ssh"] as const, "netns");
   const bad = labIssue(spec, inventory.hosts.map((h) => h.name), inventory.hosts.filter((h) => h.interfaces[0]?.ipv6).map((h) => h.name));
   if (bad) throw new UsageError(`${flagOf([bad.key])}: ${bad.message.replace("in the lab", `in lab '${inventory.lab.name}'`)}`);
 
