@@ -18,3 +18,12 @@ test("hc<AppType> reads runs and starts and stops one", async () => {
   expect(stopped.status).toBe(200);
   expect(t.fake.calls[0]!.signal.aborted).toBe(true);
 });
+
+test("hc<AppType> types the body from the schema that validates it: a wrong type does not compile, and is refused", async () => {
+  // @ts-expect-error size is a number of bytes, not text
+  const res = await client.runs.$post({ json: { tx: "tx", rx: "rx", size: "64" } });
+  // Widened: the typed client knows only the statuses the route answers on success.
+  const status: number = res.status;
+  expect(status).toBe(400);
+  expect(((await res.json()) as unknown as { error: string }).error).toStartWith("size: ");
+});
