@@ -208,7 +208,7 @@ describe("traffic --server: the command line", () => {
       [["--server", main.url, "--lab", "two-host", "--tx", "tx", "--rx", "rx"], "wirelab traffic: --lab: not used with --server (the server runs the traffic on its own lab)\n"],
       [["--server", main.url, "--xdp", "/tmp/mine.o", "--tx", "tx", "--rx", "rx"], "wirelab traffic: --xdp: a server loads only its built-in programs (count, drop, reflect), not '/tmp/mine.o'\n"],
       [["--server", main.url, "--tx", "tx", "--rx", "rx"], `wirelab traffic: no API token: give --token-file FILE, set WIRELAB_API_TOKEN, or run 'bun run serve' here once (it writes ${join(dir, "state", "api-token")})\n`],
-      [["--server", main.url, "--interval=-3", "--tx", "tx", "--rx", "rx"], "wirelab traffic: --interval: '-3' is not a whole number of microseconds\n"],
+      [["--server", main.url, "--interval=-3", "--tx", "tx", "--rx", "rx"], "wirelab traffic: --interval: '-3' must be a whole number 0..3600000000 microseconds\n"],
     ];
     for (const [args, line] of cases) {
       const r = await cli(args);

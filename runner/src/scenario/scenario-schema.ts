@@ -3,7 +3,7 @@
 // YAML's (snake_case); a flow is the traffic spec's schema (spec-schema.ts) in
 // those names; scenario-file.ts turns zod's first issue into one line.
 import { z } from "zod";
-import { checksYamlShape, flowSchema, statsIntervalSchema, type Flow } from "../traffic/spec-schema.ts";
+import { checksYamlShape, flowSchema, ppsSchema, statsIntervalSchema, type Flow } from "../traffic/spec-schema.ts";
 import { stepImpairSchema } from "./impair-step.ts";
 import { EXPECT_RULES } from "./engine-replay.ts";
 import { rfc2544Schema } from "./rfc2544.ts";
@@ -73,7 +73,7 @@ export const stepSchema = z
     /** RFC 2544 throughput search through a DUT from one tester with two ports (rfc2544.ts). */
     rfc2544: rfc2544Schema.optional(),
     /** Runs the step once per rate; every flow's pps is replaced (flows must be in rate mode). */
-    sweep: z.strictObject({ pps: z.array(positive).min(1, "give at least one rate") }).optional(),
+    sweep: z.strictObject({ pps: z.array(ppsSchema).min(1, "give at least one rate") }).optional(),
     /** Link impairments for this step (a lab file's impair: fields, plus where), put back after it. */
     impair: z.array(stepImpairSchema).min(1, "give at least one impairment").optional(),
     checks: checksSchema.default({}),

@@ -93,29 +93,31 @@ export const statsIntervalSchema = atLeast(LIMITS.minStatsInterval, " seconds");
 
 /** The spec's fields in the API's (and TrafficSpec's) names; the order is the CLI help's. */
 export const SPEC_FIELDS = {
-  tx: field("tx", "--tx", hostNameSchema),
-  rx: field("rx", "--rx", hostNameSchema),
+  tx: field("tx", "--tx", hostNameSchema.describe("sending host")),
+  rx: field("rx", "--rx", hostNameSchema.describe("receiving host")),
   protocol: field("protocol", "--protocol", oneOf([...PROTOCOLS, "random"] as const).optional(), "--protocol"),
   mode: field("mode", "--mode", oneOf(MODES).optional(), "--mode"),
-  pps: field("pps", "--pps", ppsSchema.optional(), "--pps"),
-  interval: field("interval", "--interval", whole(0, LIMITS.maxMicros, " microseconds").optional(), "--interval"),
+  pps: field("pps", "--pps", ppsSchema.optional().describe("rate mode: packets per second"), "--pps"),
+  interval: field("interval", "--interval", whole(0, LIMITS.maxMicros, " microseconds").optional().describe("continuous mode: gap between packets, microseconds"), "--interval"),
   burstSize: field("burst_size", "--burst-size", whole(1, LIMITS.maxBurstSize).optional(), "--burst-size"),
   burstGap: field("burst_gap", "--burst-gap", whole(0, LIMITS.maxMicros, " microseconds").optional(), "--burst-gap"),
   // The engine's 0 means "never stop"; a run ends, so the runner asks for more than 0.
-  duration: field("duration", "--duration", positive(" seconds").optional(), "--duration"),
+  duration: field("duration", "--duration", positive(" seconds").optional().describe("seconds; 5 unless count is given"), "--duration"),
   // The engine's 0 means "no limit"; JSON numbers are exact to 2^53 - 1, far past any count a run reaches.
-  count: field("count", "--count", whole(1, Number.MAX_SAFE_INTEGER, " packets").optional(), "--count"),
-  size: field("size", "--size", whole(LIMITS.minSize, LIMITS.maxSize, " bytes").optional(), "--size"),
-  flows: field("flows", "--flows", whole(1, LIMITS.maxFlows).optional(), "--flows"),
+  count: field("count", "--count", whole(1, Number.MAX_SAFE_INTEGER, " packets").optional().describe("stop after this many packets"), "--count"),
+  size: field("size", "--size", whole(LIMITS.minSize, LIMITS.maxSize, " bytes").optional().describe("frame size in bytes, without FCS"), "--size"),
+  flows: field("flows", "--flows", whole(1, LIMITS.maxFlows).optional().describe("source ports varied over this many flows, from 10000"), "--flows"),
   dstPort: field("dst_port", "--dst-port", whole(1, 65535).optional(), "--dst-port"),
   message: field(
     "message",
     "--message",
     z
-      .string({ error: `must be text of 1..${LIMITS.maxMessageBytes} bytes` })
+      .string({ error: `must be text of 1..${LIMITS.maxMessageBytes} bytes (UTF-8)` })
+      .min(1, { error: `must be text of 1..${LIMITS.maxMessageBytes} bytes (UTF-8)` })
       .refine((s) => s.length > 0 && utf8Bytes(s) <= LIMITS.maxMessageBytes, { error: `must be text of 1..${LIMITS.maxMessageBytes} bytes (UTF-8)` })
       .refine((s) => !s.includes("\0"), { error: "must not hold a NUL character (the engine takes it as a C string)" })
-      .optional(),
+      .optional()
+      .describe(`UDP/TCP/eth payload, 1..${LIMITS.maxMessageBytes} bytes as UTF-8`),
     "--message",
   ),
   domains: field(
@@ -147,9 +149,9 @@ export const SPEC_FIELDS = {
   phaseDuration: field("phase_duration", "--phase-duration", atLeast(LIMITS.minPhaseDuration, " seconds").optional(), "--phase-duration"),
   udpEcho: field("udp_echo", "--udp-echo", z.boolean({ error: "must be true or false" }).optional()),
   capture: field("capture", "--capture", z.boolean({ error: "must be true or false" }).optional()),
-  ipVersion: field("ip_version", "--ip-version", z.union([z.literal(4), z.literal(6)], { error: "must be 4 or 6" }).optional(), "--ip-version"),
-  vlan: field("vlan", "--vlan", vlanTagsSchema.optional()),
-  workers: field("workers", "--workers", whole(1, LIMITS.maxWorkers).optional(), "--workers"),
+  ipVersion: field("ip_version", "--ip-version", z.union([z.literal(4), z.literal(6)], { error: "must be 4 or 6" }).optional().describe("IP family [4]; 6 uses the hosts' IPv6 addresses"), "--ip-version"),
+  vlan: field("vlan", "--vlan", vlanTagsSchema.optional().describe("802.1Q tags, outer first: 100 or \"100,5\" (ID 1..4094, PCP 0..7); two for QinQ")),
+  workers: field("workers", "--workers", whole(1, LIMITS.maxWorkers).optional().describe("engine worker cores per host"), "--workers"),
 } as const;
 
 /** The checks a traffic run (CLI, API) may set, with their flags; a scenario's step checks use the same schemas. */
