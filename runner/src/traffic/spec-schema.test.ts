@@ -4,7 +4,8 @@
 import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseInventory, type Inventory } from "../../../infra/src/inventory.ts";
+import type { Inventory } from "../../../infra/src/inventory.ts";
+import { parseInventory } from "../../../infra/src/inventory-schema.ts";
 import { BUILD_DIR } from "../paths.ts";
 import { openApiDocument } from "../api/openapi.ts";
 import { rxInvocation, txInvocation } from "./engine-command.ts";
