@@ -85,8 +85,9 @@ verdicts, XDP bars) with results.json, .csv, .md and junit.xml beside it.
     });
 
   await ensureProvisioned(say);
-  await buildAll((l) => say(`build: ${l}`));
+  // The lab file first: a bad --lab is exit 2 before anything is built.
   const { lab, file, sha256 } = loadLab(values.lab ?? "two-host");
+  await buildAll((l) => say(`build: ${l}`));
   const backend = new NetnsBackend();
   const stateDir = labStateDir(lab.name);
   const transports: Transport[] = [];
