@@ -14,6 +14,7 @@
 #include "port.h"
 #include "workers.h"
 #include "replay.h"
+#include "impair.h"
 
 #define POOL_MBUFS 16383
 #define POOL_CACHE 256
@@ -108,7 +109,12 @@ int main(int argc, char **argv)
 	static struct replay_cfg rcfg;
 	static struct replay_frames rframes;
 	int replay = replay_wanted(eargc, eargv);
-	int rc = replay ? replay_options_parse(&rcfg, eargc, eargv) : options_parse(&cfg, eargc, eargv);
+	/* impair too (impair.c): a wire between two ports */
+	static struct impair_cfg icfg;
+	int impair = !replay && impair_wanted(eargc, eargv);
+	int rc = replay   ? replay_options_parse(&rcfg, eargc, eargv)
+		 : impair ? impair_options_parse(&icfg, eargc, eargv)
+			  : options_parse(&cfg, eargc, eargv);
 	if (rc == 0 && replay && replay_prepare(&rcfg, &rframes))
 		return 1;
 	if (replay)
@@ -134,6 +140,11 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (impair) {
+		rc = impair_run(&icfg);
+		rte_eal_cleanup();
+		return rc;
+	}
 
 	/* each further worker, or port, fills another rx ring and keeps another tx ring busy */
 	unsigned nq = replay ? rcfg.workers : cfg.workers;

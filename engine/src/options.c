@@ -437,7 +437,8 @@ static const struct wl_optdef engine_opts[] = {
 	{ .name = "role", .arg = "tx|rx|both", .kind = WL_OK_ENUM, F(role), .names = wl_role_names, .n_names = 3,
 	  .def = "tx", .key = "role", .group = G_TRAFFIC,
 	  .help = "tx: generate (and match replies); rx: count,\nclassify and answer; both: the two.\n"
-		  "(--role replay sends a pcap: --role replay --help)" },
+		  "(--role replay sends a pcap: --role replay --help;\n"
+		  "--role impair is a wire between two ports: --role impair --help)" },
 	{ .name = "protocol", .arg = "P", FUNC(set_protocol), .def = "udp", .json = json_protocol, .group = G_TRAFFIC,
 	  .help = "eth|arp|icmp|udp|tcp|dns|random" },
 	{ .name = "mode", .arg = "M", .kind = WL_OK_ENUM, F(mode), .names = wl_mode_names, .n_names = 5,
