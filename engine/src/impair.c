@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sched.h>
+#include <errno.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <rte_cycles.h>
@@ -250,6 +252,14 @@ int impair_run(const struct impair_cfg *c)
 	imp_rng_seed(&s.rng, c->seed);
 	/* sleeps end when asked, not up to 50 us later (the default slack) */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (c->rt_priority) {
+		/* woken when due, ahead of whatever else runs: a wire late by a time slice is a wrong delay */
+		struct sched_param sp = { .sched_priority = (int)c->rt_priority };
+		if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0) {
+			fprintf(stderr, "wirelab-engine: --rt-priority %u: cannot run SCHED_FIFO: %s\n", c->rt_priority, strerror(errno));
+			return 1;
+		}
+	}
 
 	/* every queued frame holds an mbuf: both queues full, plus both ports' rings */
 	unsigned n = 2 * c->limit + 4 * 4096 + 2 * IMP_MAX_BURST + 1024;
@@ -308,7 +318,8 @@ int impair_run(const struct impair_cfg *c)
 			reason = "duration";
 			break;
 		}
-		if (!got && c->poll_us > 0)
+		/* sleeping with frames in flight is fine: a full rx burst means more are waiting, so no sleep then */
+		if (got < c->burst && c->poll_us > 0)
 			idle_sleep(&s, rte_rdtsc());
 	}
 	emit_line(&s, rte_rdtsc(), reason);

@@ -221,8 +221,14 @@ static const struct wl_optdef impair_opts[] = {
 	  .group = G_WIRE, .help = "random seed (the same seed, the same choices)" },
 	{ .name = "poll-us", .arg = "US", .kind = WL_OK_DBL, F(poll_us), .dlo = 0, .dhi = 100000,
 	  .err = "'%s' is not a time in microseconds (0..100000)", .def = "50", .key = "poll_us", .group = G_WIRE,
-	  .help = "when idle, sleep up to US before polling again:\n"
-		  "a frame arriving meanwhile waits up to US more\n(0: busy-poll a whole core)" },
+	  .help = "between polls, unless the last rx burst was full or a\n"
+		  "frame is due sooner, sleep up to US: a frame arriving\n"
+		  "meanwhile waits up to US more (0: busy-poll a core)" },
+	{ .name = "rt-priority", .arg = "N", WHOLE(rt_priority, 0, 99, "'%s' is out of range (0..99)"), .def = "0",
+	  .key = "rt_priority", .group = G_WIRE,
+	  .help = "run the loop SCHED_FIFO at N: a sleeping wire wakes when\n"
+		  "due even on a loaded machine (it sleeps between polls,\n"
+		  "so it never holds a CPU); 0: normal scheduling" },
 	{ .name = "burst", .arg = "N", WHOLE(burst, 1, 256, "'%s' is out of range (1..256)"), .def = "32",
 	  .group = G_WIRE, .help = "frames per rx/tx burst" },
 	{ .name = "stats-interval", .arg = "SEC", .kind = WL_OK_DBL, F(stats_interval_s), .dlo = 0.01, .dhi = 3600,

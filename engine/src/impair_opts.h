@@ -19,6 +19,7 @@ struct impair_cfg {
 	uint32_t limit;          /* frames queued per direction */
 	uint64_t seed;
 	double poll_us;          /* longest idle sleep */
+	uint32_t rt_priority;    /* SCHED_FIFO priority of the forwarding loop; 0: normal scheduling */
 	double stats_interval_s;
 	double duration_s;       /* 0: until stopped */
 	uint32_t burst;

@@ -4,9 +4,10 @@
 # them (w0 <-> w1), so every frame crosses the delay line once:
 #   A eth1 -> B w0 [impair] B w1 -> A eth2
 # One-way latency from the sender's --stamp (one engine, one clock):
-#  1. delay D, uniform jitter +-J: p50 within D +- TOL, min >= D-J, max <= D+J+TOL,
-#     p90-p50 about 0.8 J (uniform's 90th percentile);
-#  2. normal jitter, sd J: p50 about D, p90-p50 about 1.28 J;
+#  1. delay D, uniform jitter +-J: p50 within [D, D + TOL], nothing before D-J,
+#     and the lower half spans J (p50 - min: the least delayed frame is near D-J);
+#  2. normal jitter, sd J: p50 within [D, D + TOL], the lower half spans about
+#     3.4 J (the least of 8000 normal draws), nothing before D - 4J;
 #  3. reorder P% (gap 1) on delay D, no jitter: the wire's own count within
 #     the binomial bounds of P, and the receiver sees frames ahead (min latency
 #     far below D) and out of order;
@@ -14,7 +15,11 @@
 #     sleeps when idle (slept most of the run: it does not burn its core).
 # TOL covers the path without impairment (veth, AF_XDP, the receiver's poll)
 # plus the wire's idle poll (--poll-us): a frame arriving while the wire
-# sleeps waits up to that long before its delay starts.
+# sleeps waits up to that long before its delay starts. Spreads are read on
+# the lower side (min to median): the path only ever adds time, so on a busy
+# machine (the sender engine descheduled, softirqs deferred) the upper tail
+# grows while nothing arrives before its delay. The wire's own lateness (how
+# long after its due time a frame left, from its stats) is checked apart.
 # Usage: engine/tests/e2e_impair.sh [COUNT] [PPS]   (root)
 WL_TEST_PREFIX="${WL_TEST_PREFIX:-wlt-imp}"
 source "$(dirname "$0")/lib.sh"
@@ -23,7 +28,7 @@ PPS="${2:-2000}"
 L="${WL_TEST_PREFIX}-${ID}"
 D_MS=5
 J_MS=1
-TOL_MS="${WL_IMPAIR_TOL_MS:-0.5}"
+TOL_MS="${WL_IMPAIR_TOL_MS:-1}"
 
 ns_iface() {  # ifname ns newname
   ip link set "$1" netns "$2"
@@ -48,7 +53,7 @@ WIRE_PID=""
 wire_start() {
   local name="$1"; shift
   ip netns exec "$NS_B" "$ENGINE" --no-huge -m 512 --no-pci --file-prefix "$L-w$name" -l 1 --log-level=user1:notice \
-    --vdev "${PMD}0,iface=w0" --vdev "${PMD}1,iface=w1" -- --role impair --port 0 --port 1 "$@" \
+    --vdev "${PMD}0,iface=w0" --vdev "${PMD}1,iface=w1" -- --role impair --port 0 --port 1 --rt-priority 10 "$@" \
     >"$TMP/wire-$name.json" 2>"$TMP/wire-$name.json.err" &
   WIRE_PID=$!
   PIDS+=("$WIRE_PID")
@@ -78,10 +83,12 @@ sender uni
 wire_stop
 lat "$TMP/tx-uni.json" "uniform"; wire_line "$TMP/wire-uni.json" "uniform"
 check "$TMP/tx-uni.json" "s['sequence']['received'] == $COUNT and s['sequence']['lost'] == 0" "uniform: all $COUNT frames arrived through the wire"
-check "$TMP/tx-uni.json" "$D - $T <= s['latency']['p50_us'] <= $D + $T" "uniform: p50 one-way latency within ${D_MS}ms +- ${TOL_MS}ms"
-check "$TMP/tx-uni.json" "s['latency']['min_us'] >= $D - $J and s['latency']['max_us'] <= $D + $J + $T" "uniform: every frame within ${D_MS}ms +- ${J_MS}ms (+${TOL_MS}ms)"
-check "$TMP/tx-uni.json" "abs((s['latency']['p90_us'] - s['latency']['p50_us']) - 0.8 * $J) <= 0.15 * $J" "uniform: p90 - p50 = 0.8 x jitter (+-15%)"
-check "$TMP/tx-uni.json" "s['latency']['min_us'] <= $D - 0.9 * $J and s['latency']['max_us'] >= $D + 0.9 * $J" "uniform: the spread fills +-jitter"
+# the histogram's quantiles are bucket middles, about 3% wide
+check "$TMP/tx-uni.json" "$D * 0.97 <= s['latency']['p50_us'] <= $D + $T" "uniform: p50 one-way latency within [${D_MS}ms, ${D_MS}ms + ${TOL_MS}ms]"
+check "$TMP/tx-uni.json" "s['latency']['min_us'] >= $D - $J" "uniform: no frame before ${D_MS}ms - ${J_MS}ms"
+check "$TMP/tx-uni.json" "0.85 * $J <= s['latency']['p50_us'] - s['latency']['min_us'] <= $J + $T" "uniform: the lower half spans the jitter (p50 - min within [0.85 J, J + ${TOL_MS}ms])"
+check "$TMP/tx-uni.json" "s['latency']['max_us'] >= $D + 0.9 * $J" "uniform: the upper half reaches D + J"
+check "$TMP/wire-uni.json" "s['directions'][0]['late_mean_us'] < 100" "uniform: the wire sent frames within 100 us of their due time on average"
 check "$TMP/tx-uni.json" "s['sequence']['reordered'] > 0" "uniform: jitter reorders frames (they leave in due order, as netem's)"
 check "$TMP/wire-uni.json" "s['directions'][0]['forwarded'] >= $COUNT and s['directions'][0]['delayed'] >= $COUNT and s['directions'][0]['dropped'] == 0 and s['directions'][0]['overflow'] == 0" "uniform: the wire forwarded and delayed every frame, dropped none"
 check "$TMP/wire-uni.json" "s['directions'][1]['forwarded'] >= 1" "uniform: the ARP answer came back through the wire"
@@ -92,9 +99,10 @@ sender nor
 wire_stop
 lat "$TMP/tx-nor.json" "normal"; wire_line "$TMP/wire-nor.json" "normal"
 check "$TMP/tx-nor.json" "s['sequence']['received'] == $COUNT" "normal: all $COUNT frames arrived"
-check "$TMP/tx-nor.json" "$D - $T <= s['latency']['p50_us'] <= $D + $T" "normal: p50 within ${D_MS}ms +- ${TOL_MS}ms"
-check "$TMP/tx-nor.json" "abs((s['latency']['p90_us'] - s['latency']['p50_us']) - 1.2816 * $J) <= 0.15 * 1.2816 * $J" "normal: p90 - p50 = 1.28 x jitter (sd) (+-15%)"
-check "$TMP/tx-nor.json" "s['latency']['min_us'] >= $D - 4 * $J and s['latency']['max_us'] <= $D + 4 * $J + $T" "normal: within 4 sd"
+check "$TMP/tx-nor.json" "$D * 0.97 <= s['latency']['p50_us'] <= $D + $T" "normal: p50 within [${D_MS}ms, ${D_MS}ms + ${TOL_MS}ms]"
+# the least of n normal draws lies about 3.4 sd below the mean for n = 8000 (2.9 to 4: cut at 4 sd)
+check "$TMP/tx-nor.json" "2.7 * $J <= s['latency']['p50_us'] - s['latency']['min_us'] <= 4 * $J + $T" "normal: the lower half spans 2.7..4 sd (sd = jitter)"
+check "$TMP/tx-nor.json" "s['latency']['min_us'] >= $D - 4 * $J" "normal: nothing before D - 4 sd (the cut)"
 
 # ---- 3. reorder 20% gap 1 on 2 ms ----
 P=20
