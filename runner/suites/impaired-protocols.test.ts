@@ -11,17 +11,22 @@
 //   - TCP handshakes from the engine's client under 5% loss each way: the
 //     engine sends one SYN per connection (no retransmission), so a handshake
 //     completes when SYN and SYN-ACK both survive, (1 - 0.05)^2 of the time;
-//   - one-way delay from the engine's two-port mode (--stamp) against delay ±
-//     jitter where the path does delay (netem); where it does not, that asking
-//     for delay is refused in one line and leaves the link as it was.
+//   - on the dut-tester lab (its own copy, impd), one-way latency from the
+//     tester's two-port mode (--stamp) against delay ± jitter (uniform and
+//     normal: median and spread) and reordering against its share, on the
+//     path this machine has for delay (netem, or the engine as a wire); `down`
+//     leaves no wire namespace, veth or engine.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toolsOf } from "../../infra/src/inventory.ts";
 import { IMPAIR_SUPPORT } from "../../infra/src/impair-paths.ts";
-import { applyImpairments, detectImpairPath } from "../../infra/src/netns-lab.ts";
+import type { ImpairPoint } from "../../infra/src/impair-points.ts";
+import type { Impairment } from "../../infra/src/impair-spec.ts";
+import { applyImpairments, detectImpairPath, namespaces, pidsInNamespace, readImpairments, rootLinks, WIRE_LOG_DIR } from "../../infra/src/netns-lab.ts";
 import { loadLab } from "../src/lab-files.ts";
+import { LABS_DIR } from "../src/paths.ts";
+import { execTwoPort, twoPortCommand } from "../src/scenario/rfc2544.ts";
 import { normalQuantile, settingWithin } from "../src/scenario/binomial.ts";
 import { type FlowOutcome } from "../src/scenario/run-scenario.ts";
 import { runScenarioFile } from "../src/run/scenario-run.ts";
@@ -153,53 +158,118 @@ describe("TCP handshakes under 5% loss", () => {
   }, 120_000);
 });
 
-describe("one-way delay", () => {
-  test("matches delay ± jitter where the path does delay (netem), from the engine's two-port --stamp mode", async () => {
-    const DELAY = 20;
-    const JITTER = 5;
-    const COUNT = 2000;
-    const { lab } = loadLab(LAB);
-    const choice = await detectImpairPath();
-    const points = [{ host: "probe", ifname: "eth1", direction: "egress" as const, spec: { delay: DELAY, jitter: JITTER }, source: `one-way delay check (${choice.path ?? "no"} path)` }];
-    if (!choice.path || !IMPAIR_SUPPORT[choice.path].delay) {
-      // This machine's path has no delay (no sch_netem): what is checked here is that asking for it is
-      // refused in one line naming the field and the path, and that nothing was half-applied. The
-      // measurement itself runs where the kernel has netem (the VM suite's links).
-      const tcState = async () => (await own.fixture.transport("probe").exec(["sh", "-c", "tc qdisc show dev eth1; tc filter show dev eth1 egress"])).stdout;
-      const before = await tcState();
-      const refusal = await applyImpairments(lab, points).then(() => undefined, (e: unknown) => String(e instanceof Error ? e.message : e));
-      console.log(`    no delay on this machine's ${choice.path ?? "(none)"} path: ${refusal}`);
-      expect(refusal).toBeDefined();
-      expect(refusal!.split("\n")).toHaveLength(1);
-      // Either the path lacks delay, or (nothing built) there is no path at all: both say so in one line.
-      expect(refusal).toMatch(/delay is not possible on this machine|no impairment path on this machine/);
-      expect(await tcState()).toBe(before);
-      return;
-    }
-    await applyImpairments(lab, points);
-    const probe = own.fixture.inventory.hosts.find((h) => h.name === "probe")!;
-    const engine = toolsOf(probe).engine;
-    const t = own.fixture.transport("probe");
-    const help = await t.exec([engine, "--help"]);
-    if (!`${help.stdout}${help.stderr}`.includes("--stamp")) throw new Error(`${engine} has no --stamp: the engine's two-port one-way latency mode is not in this build, so one-way delay cannot be measured`);
-    const [a, b] = probe.interfaces;
-    const dutA = own.fixture.inventory.hosts.find((h) => h.name === "dut")!.interfaces.find((i) => i.segment === a!.segment)!;
-    // One engine, both legs: port 0 sends through the dut to port 1, one clock stamps and reads.
-    const vdev = (k: number) => a!.dpdk.vdev!.replace(/^(net_[a-z_]+?)\d+,iface=[^,]+/, `$1${k},iface=${probe.interfaces[k]!.name}`);
-    const argv = [engine, ...a!.dpdk.eal, "--vdev", vdev(0), "--vdev", vdev(1), "--file-prefix", `wl-${NAME}_owd-probe`, "-l", "0", "--",
-      "--port", "0", "--port", "1", "--stamp", "--protocol", "udp", "--src-ip", a!.ipv4, "--dst-ip", b!.ipv4, "--dst-mac", dutA.mac,
-      "--mode", "rate", "--pps", "1000", "--count", String(COUNT), "--linger", "1000"];
-    const r = await t.exec(argv);
+describe("one-way delay, jitter and reordering on the dut-tester lab", () => {
+  // The dut-tester lab under this suite's own name and subnets: the tester's engine sends on eth1 through the
+  // routing dut to its own eth2 and reads each frame's send time (--stamp): one clock, one-way latency.
+  const dwork = mkdtempSync(join(tmpdir(), "wirelab-impd-"));
+  const DLAB = join(dwork, "impd.yaml");
+  writeFileSync(
+    DLAB,
+    readFileSync(join(LABS_DIR, "dut-tester.yaml"), "utf8")
+      .replace(/^name: dut-tester$/m, "name: impd")
+      .replace(/^prefix: dutt$/m, "prefix: impd")
+      .replace(/198\.18\.20\./g, "198.18.238.")
+      .replace(/198\.18\.21\./g, "198.18.239."),
+  );
+  const dut = useOwnLab(DLAB, dwork);
+  const COUNT = 3000;
+  const PPS = 1000;
+  const us = 1000;
+  // The latency histogram's buckets are ~3% wide (a quantile is its bucket's middle); beyond that the wire
+  // adds its idle poll (50 µs), the path without impairment (veth, the dut's kernel, AF_XDP) and scheduling
+  // on a shared machine: 2 ms covers them.
+  const TOL_US = 2 * us;
+  const BUCKET = 0.03;
+
+  /** The tester's two-port run through the dut: its latency and sequence figures. */
+  async function oneWay(runId: string) {
+    const inv = dut.fixture.inventory;
+    const dutMac = inv.hosts.find((h) => h.name === "dut")!.interfaces.find((i) => i.segment === "seg-a")!.mac;
+    const plan = twoPortCommand(inv, "tester", { pps: PPS, count: COUNT, size: 124, dstMac: dutMac, runId });
+    const r = await execTwoPort(inv, dut.fixture.transport("tester"), plan, 60_000);
     const summary = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>).findLast((l) => l.type === "summary");
     if (!summary?.latency) throw new Error(`no latency in the engine's summary (exit ${r.code}): ${r.stderr.trim().split("\n").at(-1)}`);
-    const lat = summary.latency as { samples: number; min_us: number; mean_us: number; p50_us: number; p99_us: number; max_us: number };
-    console.log(`    one-way latency over ${lat.samples} frames: ${JSON.stringify(lat)}; set ${DELAY} ms ± ${JITTER} ms`);
+    const lat = summary.latency as { samples: number; min_us: number; mean_us: number; p50_us: number; p90_us: number; p99_us: number; max_us: number };
+    const sequence = summary.sequence as { received: number; lost: number; reordered: number; duplicates: number };
+    console.log(`    ${runId}: latency ${JSON.stringify(lat)} sequence ${JSON.stringify(sequence)}`);
     expect(lat.samples).toBeGreaterThan(COUNT * 0.99);
-    const us = 1000;
-    // Uniform jitter: every frame within [delay - jitter, delay + jitter] plus the wire's own few hundred µs and timer slack.
-    expect(lat.min_us).toBeGreaterThanOrEqual((DELAY - JITTER) * us - 100);
-    expect(lat.p99_us).toBeLessThanOrEqual((DELAY + JITTER) * us + 2 * us);
-    const sd = (JITTER * us) / Math.sqrt(3);
-    expect(Math.abs(lat.mean_us - DELAY * us)).toBeLessThanOrEqual((Z * sd) / Math.sqrt(lat.samples) + us);
-  }, 120_000);
+    return { lat, sequence };
+  }
+
+  const egress = (spec: Impairment): ImpairPoint[] => [{ host: "tester", ifname: "eth1", direction: "egress", spec, source: "one-way check" }];
+
+  test("where the path has no delay, asking for it is refused in one line and changes nothing; else the wire's path is measured clean first", async () => {
+    const { lab } = loadLab(DLAB);
+    const choice = await detectImpairPath();
+    if (!choice.path || !IMPAIR_SUPPORT[choice.path].delay) {
+      const refusal = await applyImpairments(lab, egress({ delay: 10 })).then(() => undefined, (e: unknown) => String(e instanceof Error ? e.message : e));
+      expect(refusal?.split("\n")).toHaveLength(1);
+      expect(refusal).toMatch(/delay is not possible on this machine|no impairment path on this machine/);
+      throw new Error(`this machine's ${choice.path ?? "(none)"} path does no delay (${choice.why}): build the engine (the wire path) or use a kernel with netem`);
+    }
+    const clean = await oneWay("clean");
+    expect(clean.sequence).toEqual({ received: COUNT, lost: 0, reordered: 0, duplicates: 0 });
+  }, 60_000);
+
+  // Spreads are read on the lower side (the least delayed frame to the median): the path only ever adds
+  // time, so on a busy machine the upper tail grows while nothing arrives before its delay.
+  for (const [distribution, low, high] of [["uniform", 0.85, 1], ["normal", 2.5, 4]] as const) {
+    test(`delay 20ms ± 5ms ${distribution}: p50 within [D, D + J + tolerance], the lower half spanning ${low}..${high} J as the distribution's`, async () => {
+      const D = 20 * us;
+      const J = 5 * us;
+      const { lab } = loadLab(DLAB);
+      const applied = await applyImpairments(lab, egress({ delay: D / us, jitter: J / us, distribution }));
+      console.log(`    ${applied.path}: ${applied.points[0]!.applied}`);
+      const { lat, sequence } = await oneWay(`owd-${distribution}`);
+      expect(sequence.lost).toBe(0);
+      expect(lat.p50_us).toBeGreaterThanOrEqual(D * (1 - BUCKET));
+      expect(lat.p50_us).toBeLessThanOrEqual(D + J + TOL_US);
+      // uniform: the least delayed of 3000 frames is within a few µs of D - J; normal (sd J, cut at 4 sd):
+      // about 3.4 sd below D. Nothing arrives before the distribution's lowest delay.
+      const spread = lat.p50_us - lat.min_us;
+      console.log(`    p50 - min = ${(spread / J).toFixed(2)} J`);
+      expect(spread).toBeGreaterThanOrEqual(low * J);
+      expect(spread).toBeLessThanOrEqual(high * J + TOL_US);
+      expect(lat.min_us).toBeGreaterThanOrEqual(D - (distribution === "uniform" ? 1 : 4) * J);
+      // Frames leave in due order (as netem's): jitter larger than the gap between frames reorders them.
+      expect(sequence.reordered).toBeGreaterThan(0);
+    }, 60_000);
+  }
+
+  test("reorder 25% on delay 10ms: frames sent ahead arrive at once, and the share arriving out of order is what 25% ahead makes of 10 frames in flight", async () => {
+    const D = 10 * us;
+    const P = 0.25;
+    const { lab } = loadLab(DLAB);
+    await applyImpairments(lab, egress({ delay: D / us, reorder: { percent: P * 100 } }));
+    const { lat, sequence } = await oneWay("reorder");
+    expect(sequence.lost).toBe(0);
+    expect(lat.min_us).toBeLessThan(D / 2);
+    expect(lat.p50_us).toBeGreaterThanOrEqual(D * (1 - BUCKET));
+    // A delayed frame arrives after a later one when any of the K = D x PPS frames sent after it was sent
+    // ahead: (1 - P)(1 - (1 - P)^K) of all frames arrive out of order.
+    const K = Math.round((D / 1e6) * PPS);
+    const expected = (1 - P) * (1 - (1 - P) ** K);
+    const share = sequence.reordered / sequence.received;
+    console.log(`    ${sequence.reordered} of ${sequence.received} out of order (${share.toFixed(3)}), expected ${expected.toFixed(3)} for ${P * 100}% ahead`);
+    expect(Math.abs(share - expected)).toBeLessThanOrEqual(0.08);
+    // And the wire's own count of frames sent ahead, against the binomial interval of the setting.
+    const wire = (await readImpairments(lab)).find((p) => p.host === "tester" && p.direction === "egress")?.wire;
+    expect(wire).toBeDefined();
+    expectWithin(wire!.reordered, wire!.received, P);
+  }, 60_000);
+
+  test("down leaves no wire namespace, veth, engine or log", async () => {
+    const { lab } = loadLab(DLAB);
+    await applyImpairments(lab, [...egress({ delay: 5 }), { host: "dut", ifname: "eth2", direction: "ingress", spec: { delay: 1, jitter: 1 }, source: "down check" }]);
+    const wires = [...namespaces()].filter((n) => n.startsWith("impd-wire-"));
+    expect(wires.sort()).toEqual(["impd-wire-h0i1", "impd-wire-h1i2"]);
+    const engines = () => wires.flatMap((ns) => pidsInNamespace(ns));
+    const pids = engines();
+    expect(pids).toHaveLength(2);
+    await dut.down();
+    expect([...namespaces()].filter((n) => n.startsWith("impd-"))).toEqual([]);
+    expect(pids.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
+    expect([...rootLinks()].filter((l) => l.startsWith("impd-"))).toEqual([]);
+    expect(existsSync(WIRE_LOG_DIR) ? readdirSync(WIRE_LOG_DIR).filter((f) => f.startsWith("impd-")) : []).toEqual([]);
+  }, 60_000);
 });

@@ -8,6 +8,8 @@ import type { Inventory } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
 import { isImpairLinkName, planLabImpairments } from "./impairments.ts";
+import { isWireNamespaceName, removeWireLogs } from "./impair-wire.ts";
+import { recordWireChange } from "./wire-recorder.ts";
 import { awaitIpv6Ready, hostIpv6Drift } from "./ipv6-host.ts";
 import { removeStaleDpdkFiles } from "../dpdk-runtime.ts";
 import { withFileLock } from "./file-lock.ts";
@@ -279,7 +281,12 @@ export class NetnsBackend {
     await awaitIpv6Ready(lab);
     progress("addresses and routes set");
     await keepQueues(lab);
-    await impairments.apply();
+    // A wire (impair-wire.ts) is a namespace and a process of the lab's: into its record as they are made.
+    const wires = recordWireChange(record);
+    await impairments.apply({
+      namespace: (name, inode) => (wires.namespace(name, inode), writeRecord(options.stateDir, record)),
+      process: (what, proc) => (wires.process(what, proc), writeRecord(options.stateDir, record)),
+    });
     let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
     if (options.ssh) {
       const files = await prepareSshFiles(options.stateDir, lab.name);
@@ -326,6 +333,7 @@ export class NetnsBackend {
       const stopped = await stopProcesses([...procs.values()]);
       removePins(pinDevices(lab, record, own));
       removeStaleDpdkFiles(lab.prefix);
+      removeWireLogs(lab.prefix);
       const owned = [...own.namespaces.keys()];
       const r = await run(["ip", "-force", "-batch", "-"], teardownBatch(own.rootLinks, owned).join("\n") + "\n");
       const left = [
@@ -401,7 +409,7 @@ export class NetnsBackend {
     const expectedSwitch = new Set(expectedSwitchLinks(lab).map((l) => l.name));
     const extra = [
       ...own.rootLinks.filter((l) => l !== uplink).map((l) => `link ${l}`),
-      ...[...own.namespaces.keys()].filter((n) => !described.has(n)).map((n) => `namespace ${n}`),
+      ...[...own.namespaces.keys()].filter((n) => !described.has(n) && !isWireNamespaceName(lab.prefix, n)).map((n) => `namespace ${n}`),
       ...(switchUp ? live.switchDetail.filter((l) => l.ifname !== "lo" && !expectedSwitch.has(l.ifname) && !isImpairLinkName(lab.prefix, l.ifname)).map((l) => `link ${l.ifname} in ${lab.switchNamespace}`) : []),
       ...extraV6,
     ];

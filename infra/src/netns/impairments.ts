@@ -9,10 +9,12 @@ import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { IMPAIR_PATHS, unsupportedOn, type ImpairPath } from "../impair-paths.ts";
 import type { ImpairPoint, Direction } from "../impair-points.ts";
-import { describeImpairment, formatRate, type Impairment } from "../impair-spec.ts";
-import type { Lab } from "../lab-model.ts";
+import { describeImpairment, formatRate, kindsOf, type Impairment } from "../impair-spec.ts";
+import type { Lab, TestInterface } from "../lab-model.ts";
 import { BUILD_DIR } from "../repo.ts";
 import { run, runChecked } from "../process.ts";
+import { buildWire, needsWire, readWire, removeWire, startWireEngine, tcPart, wireRefusal, wirePart, WIRE_ENGINE, type WireCounters, type WireRecorder } from "./impair-wire.ts";
+import { registryRecorder } from "./wire-recorder.ts";
 
 export const IMPAIR_OBJECT = join(BUILD_DIR, "xdp", "impair.bpf.o");
 const IMPAIR_PROG = "wl_impair";
@@ -29,8 +31,9 @@ export interface PathChoice {
 let detected: Promise<PathChoice> | undefined;
 
 /**
- * The path this machine gets: netem where a throwaway namespace accepts a netem qdisc, tc-bpf where it
- * accepts clsact, the BPF classifier, TBF and an ifb; WIRELAB_IMPAIR_PATH forces one (to compare them).
+ * The path this machine gets: netem where a throwaway namespace accepts a netem qdisc; else, where it
+ * accepts clsact, the BPF classifier, TBF and an ifb, the wire (with those) when the engine is built,
+ * tc-bpf when not; WIRELAB_IMPAIR_PATH forces one (to compare them).
  */
 export function detectImpairPath(): Promise<PathChoice> {
   detected ??= probe();
@@ -56,7 +59,10 @@ async function probe(): Promise<PathChoice> {
     `tc filter add dev lo ingress pref ${PREF_IFB} u32 match u32 0 0 action mirred egress redirect dev wlimp0`,
   ].join(" && ");
   const bpf = await run(["unshare", "-n", "sh", "-c", script, IMPAIR_OBJECT]);
-  if (bpf.code === 0) return { path: "tc-bpf", why: noNetem };
+  if (bpf.code === 0) {
+    if (existsSync(WIRE_ENGINE)) return { path: "wire", why: `${noNetem}: delay, jitter and reorder by the engine as a wire` };
+    return { path: "tc-bpf", why: `${noNetem}; and ${WIRE_ENGINE} is not built (no wire for delay, jitter, reorder)` };
+  }
   return { why: `${noNetem}; and the tc-bpf path fails too: ${bpf.stderr.trim().split("\n")[0] ?? `exit ${bpf.code}`}` };
 }
 
@@ -277,6 +283,7 @@ async function reconcile(path: ImpairPath, site: Site, spec: Impairment): Promis
     if (state.progId !== undefined) await setProgram(site, state, undefined);
     await setQueue(site, state, any ? ["netem", ...netemArgs(spec)] : undefined);
   } else {
+    // tc-bpf, or the wire's tc part (the caller passes what is left once the wire took its part)
     await setProgram(site, state, needsProgram(spec) ? spec : undefined);
     await setQueue(site, state, spec.rate !== undefined ? tbfArgs(spec.rate) : undefined);
   }
@@ -290,12 +297,14 @@ export interface PointState {
   readonly host: string;
   readonly ifname: string;
   readonly direction: Direction;
-  /** What the kernel holds, read back: the program's parameters, the qdisc and its options. */
+  /** What the kernel holds, read back: the program's parameters, the qdisc and its options (and the wire engine's settings). */
   readonly applied: string;
-  /** The kernel objects carrying it. */
+  /** The kernel objects (and the wire engine) carrying it. */
   readonly objects: string[];
   /** The program's own counts (tc-bpf): frames seen, dropped, corrupted, duplicated. */
   readonly counters?: { seen: number; dropped: number; corrupted: number; duplicated: number };
+  /** The wire engine's counts for this direction (wire path). */
+  readonly wire?: WireCounters;
 }
 
 interface MapLookup {
@@ -308,6 +317,26 @@ interface PercpuEntry {
 
 const u64le = (bytes: string[]) => bytes.reduce((acc, b, i) => acc + Number.parseInt(b, 16) * 2 ** (8 * i), 0);
 
+/** The program's parameters read back as a spec (percentages as the thresholds give them). */
+async function programSpec(progId: number): Promise<Impairment> {
+  const maps = await progMaps(progId);
+  if (maps.params === undefined) return {};
+  const v = (JSON.parse(await runChecked(["bpftool", "-j", "map", "lookup", "id", String(maps.params), ...KEY0], "reading impair_params")) as MapLookup).formatted?.value;
+  if (!v) return {};
+  return {
+    ...(v.flags! & 1 ? { lossBursts: { p: percentOf(v.ge_p!), r: percentOf(v.ge_r!), bad: percentOf(v.ge_bad!), good: percentOf(v.loss!) } } : v.loss ? { loss: percentOf(v.loss) } : {}),
+    ...(v.corrupt ? { corrupt: percentOf(v.corrupt) } : {}),
+    ...(v.duplicate ? { duplicate: percentOf(v.duplicate) } : {}),
+  };
+}
+
+/** What tc holds at a point (program and TBF), as a spec: kept across a wire being made or removed. */
+async function tcSpecOf(site: Site): Promise<Impairment> {
+  const state = await readSite(site);
+  const prog = state.progId !== undefined ? await programSpec(state.progId) : {};
+  return { ...prog, ...(state.queue?.kind === "tbf" ? { rate: Number(state.queue.options?.rate ?? 0) * 8 } : {}) };
+}
+
 /** The point as the kernel holds it, or undefined when nothing impairs it. */
 async function describeSite(site: Site, host: string, ifname: string, direction: Direction): Promise<PointState | undefined> {
   const state = await readSite(site);
@@ -317,16 +346,13 @@ async function describeSite(site: Site, host: string, ifname: string, direction:
   let counters: PointState["counters"];
   if (state.progId !== undefined) {
     objects.push(`bpf program ${state.progId} (${IMPAIR_PROG}) on ${site.port} ${site.hook}`);
+    const v = await programSpec(state.progId);
+    const g = v.lossBursts;
+    if (g) parts.push(`loss bursts p=${g.p}% r=${g.r}% bad=${g.bad}% good=${g.good}%`);
+    else if (v.loss) parts.push(`loss ${v.loss}%`);
+    if (v.corrupt) parts.push(`corrupt ${v.corrupt}%`);
+    if (v.duplicate) parts.push(`duplicate ${v.duplicate}%`);
     const maps = await progMaps(state.progId);
-    if (maps.params !== undefined) {
-      const v = (JSON.parse(await runChecked(["bpftool", "-j", "map", "lookup", "id", String(maps.params), ...KEY0], "reading impair_params")) as MapLookup).formatted?.value;
-      if (v) {
-        if (v.flags! & 1) parts.push(`loss bursts p=${percentOf(v.ge_p!)}% r=${percentOf(v.ge_r!)}% bad=${percentOf(v.ge_bad!)}% good=${percentOf(v.loss!)}%`);
-        else if (v.loss) parts.push(`loss ${percentOf(v.loss)}%`);
-        if (v.corrupt) parts.push(`corrupt ${percentOf(v.corrupt)}%`);
-        if (v.duplicate) parts.push(`duplicate ${percentOf(v.duplicate)}%`);
-      }
-    }
     if (maps.stats !== undefined) {
       const entries = JSON.parse(await runChecked(["bpftool", "-j", "map", "dump", "id", String(maps.stats)], "reading impair_stats")) as PercpuEntry[];
       const sum = (k: number) => entries.filter((e) => u64le(e.key) === k).flatMap((e) => e.values).reduce((a, c) => a + u64le(c.value), 0);
@@ -342,13 +368,38 @@ async function describeSite(site: Site, host: string, ifname: string, direction:
   return { host, ifname, direction, applied: parts.join(" ") || "none", objects, ...(counters ? { counters } : {}) };
 }
 
-/** Every impaired point of a running lab, as the kernel holds it. */
+/** A point with the wire's part (the engine's own settings and counts) added to what tc holds. */
+async function describePoint(lab: Lab, host: string, ifname: string, direction: Direction, wire = readWire(ifcOf(lab, host, ifname))): Promise<PointState | undefined> {
+  const tcState = await describeSite(siteOf(lab, host, ifname, direction), host, ifname, direction);
+  const spec = wire?.[direction];
+  const wired = spec !== undefined && describeImpairment(spec) !== "none";
+  if (!wired) return tcState;
+  const w = `wire: ${describeImpairment(spec)}`;
+  const engine = `wire engine${wire!.pid !== undefined ? ` pid ${wire!.pid}` : " (not running)"} in namespace ${wire!.namespace} (log ${wire!.log})`;
+  return {
+    host,
+    ifname,
+    direction,
+    applied: tcState ? `${w}; ${tcState.applied}` : w,
+    objects: [engine, ...(tcState?.objects ?? [])],
+    ...(tcState?.counters ? { counters: tcState.counters } : {}),
+    ...(wire!.counters ? { wire: wire!.counters[direction] } : {}),
+  };
+}
+
+function ifcOf(lab: Lab, host: string, ifname: string): TestInterface {
+  siteOf(lab, host, ifname, "egress"); // the one-line errors for an unknown host or interface
+  return lab.hosts.find((h) => h.name === host)!.interfaces.find((i) => i.ifname === ifname)!;
+}
+
+/** Every impaired point of a running lab, as the kernel (and the wire engines) hold it. */
 export async function readImpairments(lab: Lab): Promise<PointState[]> {
   const out: PointState[] = [];
   for (const h of lab.hosts) {
     for (const i of h.interfaces) {
+      const wire = readWire(i);
       for (const direction of ["egress", "ingress"] as const) {
-        const s = await describeSite(siteOf(lab, h.name, i.ifname, direction), h.name, i.ifname, direction);
+        const s = await describePoint(lab, h.name, i.ifname, direction, wire);
         if (s) out.push(s);
       }
     }
@@ -366,22 +417,86 @@ export interface AppliedPoint {
 }
 
 /** The path for these points, or a one-line refusal naming the first impairment it cannot do. */
-export async function choosePath(points: readonly ImpairPoint[]): Promise<ImpairPath> {
+export async function choosePath(points: readonly ImpairPoint[], lab?: Lab): Promise<ImpairPath> {
   const choice = await detectImpairPath();
   if (!choice.path) throw new Error(`${points[0]?.source ?? "impair"}: no impairment path on this machine: ${choice.why}`);
   const refused = unsupportedOn(choice.path, points, choice.why);
   if (refused) throw new Error(refused);
+  if (choice.path === "wire" && lab) {
+    for (const p of points.filter((x) => needsWire(x.spec))) {
+      const host = lab.hosts.find((h) => h.name === p.host);
+      const ifc = host?.interfaces.find((i) => i.ifname === p.ifname);
+      const why = host && ifc ? wireRefusal(lab, host, ifc) : undefined;
+      if (why) throw new Error(`${p.source}: ${kindsOf(p.spec).filter((k) => ["delay", "jitter", "reorder"].includes(k)).join(", ")} not possible here: ${why}`);
+    }
+  }
   return choice.path;
 }
 
+const sameSpec = (a: Impairment, b: Impairment) => describeImpairment(a) === describeImpairment(b);
+
+/**
+ * The wire path on one host interface: the wire engine for delay, jitter and reorder (made,
+ * restarted with new settings, or removed), tc for the rest. Directions not asked keep theirs.
+ */
+async function applyWire(lab: Lab, hostName: string, ifname: string, asked: Partial<Record<Direction, Impairment>>, rec: WireRecorder): Promise<void> {
+  const host = lab.hosts.find((h) => h.name === hostName)!;
+  const ifc = ifcOf(lab, hostName, ifname);
+  const sites = { egress: siteOf(lab, hostName, ifname, "egress"), ingress: siteOf(lab, hostName, ifname, "ingress") };
+  const wire = readWire(ifc);
+  const current = { egress: wire?.egress ?? {}, ingress: wire?.ingress ?? {} };
+  const want = {
+    egress: asked.egress ? wirePart(asked.egress) : current.egress,
+    ingress: asked.ingress ? wirePart(asked.ingress) : current.ingress,
+  };
+  const need = needsWire(want.egress) || needsWire(want.ingress);
+  const tcWant: Partial<Record<Direction, Impairment>> = {
+    ...(asked.egress ? { egress: tcPart(asked.egress) } : {}),
+    ...(asked.ingress ? { ingress: tcPart(asked.ingress) } : {}),
+  };
+  if (need !== (wire !== undefined)) {
+    // tc's objects sit on the switch port being replaced: read them back, clear them, set them again after.
+    for (const d of ["egress", "ingress"] as const) {
+      tcWant[d] ??= await tcSpecOf(sites[d]);
+      await reconcile("tc-bpf", sites[d], {});
+    }
+    if (need) {
+      try {
+        await buildWire(lab, host, ifc, rec);
+        await startWireEngine(lab, host, ifc, want.egress, want.ingress, rec);
+      } catch (err) {
+        // The link stays whole: no half-made wire without its engine.
+        await removeWire(lab, host, ifc, rec).catch(() => {});
+        for (const d of ["egress", "ingress"] as const) await reconcile("tc-bpf", sites[d], tcWant[d]!).catch(() => {});
+        throw err;
+      }
+    } else await removeWire(lab, host, ifc, rec);
+  } else if (need && (wire!.pid === undefined || !sameSpec(want.egress, current.egress) || !sameSpec(want.ingress, current.ingress))) {
+    await startWireEngine(lab, host, ifc, want.egress, want.ingress, rec);
+  }
+  for (const d of ["egress", "ingress"] as const) if (tcWant[d]) await reconcile("wire", sites[d], tcWant[d]!);
+}
+
 /** Sets each point to its spec (an empty spec clears it) and reads back what the kernel holds. */
-export async function applyImpairments(lab: Lab, points: readonly ImpairPoint[]): Promise<{ path: ImpairPath; points: AppliedPoint[] }> {
-  const path = await choosePath(points.filter((p) => describeImpairment(p.spec) !== "none"));
+export async function applyImpairments(lab: Lab, points: readonly ImpairPoint[], rec: WireRecorder = registryRecorder(lab)): Promise<{ path: ImpairPath; points: AppliedPoint[] }> {
+  const path = await choosePath(points.filter((p) => describeImpairment(p.spec) !== "none"), lab);
   const out: AppliedPoint[] = [];
+  if (path === "wire") {
+    const byIf = new Map<string, Partial<Record<Direction, Impairment>>>();
+    for (const p of points) {
+      ifcOf(lab, p.host, p.ifname);
+      const key = `${p.host}\u0000${p.ifname}`;
+      byIf.set(key, { ...byIf.get(key), [p.direction]: p.spec });
+    }
+    for (const [key, asked] of byIf) {
+      const [host, ifname] = key.split("\u0000") as [string, string];
+      await applyWire(lab, host, ifname, asked, rec);
+    }
+  } else {
+    for (const p of points) await reconcile(path, siteOf(lab, p.host, p.ifname, p.direction), p.spec);
+  }
   for (const p of points) {
-    const site = siteOf(lab, p.host, p.ifname, p.direction);
-    await reconcile(path, site, p.spec);
-    const now = await describeSite(site, p.host, p.ifname, p.direction);
+    const now = await describePoint(lab, p.host, p.ifname, p.direction);
     out.push({ host: p.host, ifname: p.ifname, direction: p.direction, asked: describeImpairment(p.spec), applied: now?.applied ?? "none", objects: now?.objects ?? [] });
   }
   return { path, points: out };
@@ -389,18 +504,19 @@ export async function applyImpairments(lab: Lab, points: readonly ImpairPoint[])
 
 /**
  * The `up` hook: refuses, before anything is built, impairments the machine cannot do;
- * `apply` then sets the lab file's impairments once the switch namespace exists.
+ * `apply` then sets the lab file's impairments once the switch namespace exists (a wire's
+ * namespace and engine go into the lab's record through `rec`).
  */
-export async function planLabImpairments(lab: Lab, labFile?: string): Promise<{ apply(): Promise<void> }> {
+export async function planLabImpairments(lab: Lab, labFile?: string): Promise<{ apply(rec?: WireRecorder): Promise<void> }> {
   if (lab.impairments.length === 0) return { apply: async () => {} };
   try {
-    await choosePath(lab.impairments);
+    await choosePath(lab.impairments, lab);
   } catch (err) {
     throw labFile ? new Error(`${relative(process.cwd(), labFile) || labFile}: ${(err as Error).message}`) : err;
   }
   return {
-    apply: async () => {
-      await applyImpairments(lab, lab.impairments);
+    apply: async (rec?: WireRecorder) => {
+      await applyImpairments(lab, lab.impairments, rec);
     },
   };
 }

@@ -2,7 +2,7 @@
 // lasting (a veth and a bridge with the doctor's own prefix live for a moment).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { IMPAIR_SUPPORT } from "../../../infra/src/impair-paths.ts";
+import { IMPAIR_SUPPORT, supportTable } from "../../../infra/src/impair-paths.ts";
 import { IMPAIRMENT_KINDS } from "../../../infra/src/impair-spec.ts";
 import { detectImpairPath } from "../../../infra/src/netns-lab.ts";
 import { run } from "../../../infra/src/process.ts";
@@ -55,7 +55,7 @@ export async function runChecks(): Promise<Check[]> {
       impair.path !== undefined,
       impair.path ? `${impair.path} path (${impair.why}): ${does.join(", ")}${not.length ? `; not ${not.join(", ")}` : ""}` : impair.why,
       false,
-      "bun run build (the tc-bpf path needs build/xdp/impair.bpf.o)",
+      "bun run build (the wire and tc-bpf paths need build/xdp/impair.bpf.o; the wire build/engine/wirelab-engine)",
     );
   }
 
@@ -83,8 +83,8 @@ export async function doctorCommand(argv: string[]): Promise<number> {
 
 Checks this machine for wirelab, changing nothing: root, the Debian packages
 that images/provision.sh installs, namespaces, veth and bridge, BTF, bpffs,
-BPF JIT, hugepages, perf, the link impairment path (netem or tc-bpf) and what
-it can do, and whether the engine and XDP tools are built.
+BPF JIT, hugepages, perf, the link impairment path (netem, wire or tc-bpf) and
+what it can do, and whether the engine and XDP tools are built.
 Exit 0 when every required check passes, 1 otherwise.`);
     return 0;
   }
@@ -97,6 +97,10 @@ Exit 0 when every required check passes, 1 otherwise.`);
       const mark = c.ok ? "ok  " : c.required ? "FAIL" : "note";
       console.log(`${mark}  ${c.name.padEnd(20)} ${c.detail}${c.fix ? `  -> ${c.fix}` : ""}`);
     }
+    // What each path does, this machine's marked: the table `lab impair --help` shows.
+    const path = checks.find((c) => c.name === "link impairments")?.detail.split(" ")[0];
+    console.log(`link impairments by path${path ? ` (this machine: ${path})` : ""}:`);
+    for (const row of supportTable()) console.log(row);
     console.log(failed.length === 0 ? "doctor: ready" : `doctor: ${failed.length} required check(s) failed: ${failed.map((c) => c.name).join(", ")}`);
   }
   return failed.length === 0 ? 0 : 1;

@@ -161,7 +161,8 @@ async function show(control: ImpairmentControl, json: boolean): Promise<number> 
     console.log(`lab ${lab.name}: impairment path ${choice.path ?? "none"}, in ${control.where} (${choice.why})`);
     for (const p of points) {
       const c = p.counters ? `  [program: ${p.counters.seen} seen, ${p.counters.dropped} dropped, ${p.counters.corrupted} corrupted, ${p.counters.duplicated} duplicated]` : "";
-      console.log(`  ${p.host} ${p.ifname} ${p.direction}: ${p.applied}${c}`);
+      const w = p.wire ? `  [wire engine: ${p.wire.received} received, ${p.wire.forwarded} forwarded, ${p.wire.delayed} delayed, ${p.wire.reordered} sent ahead, ${p.wire.overflow} overflow, ${p.wire.queue} queued]` : "";
+      console.log(`  ${p.host} ${p.ifname} ${p.direction}: ${p.applied}${c}${w}`);
     }
     if (points.length === 0) console.log("  no link is impaired");
   }
