@@ -16,7 +16,7 @@ import type { Distribution, Impairment } from "../impair-spec.ts";
 import type { Host, Lab, TestInterface } from "../lab-model.ts";
 import { run, runChecked } from "../process.ts";
 import { BUILD_DIR } from "../repo.ts";
-import { dpdkFilePrefix } from "./dpdk-runtime.ts";
+import { dpdkFilePrefix } from "../dpdk-runtime.ts";
 import type { RecordedProcess } from "./ownership.ts";
 import { namespaceInode, namespaces, pidsInNamespace, processStartTime } from "./system.ts";
 
