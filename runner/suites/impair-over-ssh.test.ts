@@ -23,7 +23,7 @@ import { setStepImpairments } from "../src/scenario/impair-step.ts";
 import { ownTwoHostLab } from "./own-lab.ts";
 
 const work = mkdtempSync(join(tmpdir(), "wirelab-impair-ssh-"));
-const FILE = ownTwoHostLab(work, "ims", 71, "the impairments-over-SSH suite's own lab");
+const FILE = ownTwoHostLab(work, "ims", 73, "the impairments-over-SSH suite's own lab");
 const lab = loadLab(FILE).lab;
 const METAL_INVENTORY = join(work, "metal-inventory.json");
 

@@ -45,5 +45,6 @@ export const SUITE_LABS: Readonly<Record<string, SuiteLab>> = {
   "dut.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; one tester on two ports through a routing dut (dut-tester shape): stamping, one-way latency, RFC 2544` },
   "ipv6-conformance.test.ts": { lab: "own", backends: ["netns"], why: "compares the engine's IPv6 with the Linux kernel of a dual-stack netns host of its own lab, on the same link" },
   "vlan.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; tagged frames across its bridge (whose ports it knows put tags back in the frame)` },
+  "impair-over-ssh.test.ts": { lab: "own", backends: ["netns"], why: `${OWN}; sets netem over SSH on a metal view of its own netns lab, where sshd runs in each host` },
   "dual-stack.test.ts": { lab: "own", backends: ["netns"], why: "brings its own dual-stack netns lab up and down and looks into its switch namespace" },
 };
