@@ -6,5 +6,5 @@ export { applyImpairments, detectImpairPath, readImpairments, type AppliedPoint,
 export { BPF_PIN_ROOT } from "./netns/pins.ts";
 export { netnsInventory } from "./netns/netns-inventory.ts";
 export { OwnershipError } from "./netns/ownership.ts";
-export { namespaces, pidsInNamespace, rootLinks } from "./netns/system.ts";
+export { namespaces, pidsInNamespace, processStartTime, rootLinks } from "./netns/system.ts";
 export { WIRE_LOG_DIR } from "./netns/impair-wire.ts";

@@ -196,6 +196,10 @@ async function stopProcesses(procs: readonly RecordedProcess[]): Promise<number[
   const deadline = Date.now() + 2000;
   while (targets.some(same) && Date.now() < deadline) await Bun.sleep(20);
   for (const p of targets) signal(p, "SIGKILL");
+  // A killed process still holds its sockets and namespace until the kernel has torn it down: wait for that
+  // (a zombie counts as ended), so the namespaces are deleted empty and a caller sees no live PID after down.
+  const killDeadline = Date.now() + 2000;
+  while (targets.some(same) && Date.now() < killDeadline) await Bun.sleep(20);
   return targets.map((p) => p.pid);
 }
 

@@ -242,6 +242,9 @@ export async function stopWireEngine(host: Host, ifc: TestInterface, rec: WireRe
 export async function startWireEngine(lab: Lab, host: Host, ifc: TestInterface, egress: Impairment | undefined, ingress: Impairment | undefined, rec: WireRecorder): Promise<void> {
   await stopWireEngine(host, ifc, rec);
   const ns = wireNamespaceName(ifc.switchPort);
+  // An engine ended by SIGKILL leaves its af_xdp program attached, and the next engine's socket would not bind:
+  // both ends are this wire's own interfaces, so whatever XDP is on them is a dead engine's.
+  for (const dev of [WIRE_HOST_IF, WIRE_SWITCH_IF]) await run(["ip", "-n", ns, "link", "set", "dev", dev, "xdp", "off"]);
   mkdirSync(WIRE_LOG_DIR, { recursive: true, mode: 0o755 });
   const log = logPath(ns);
   const cpus = availableParallelism();
@@ -269,7 +272,8 @@ export async function startWireEngine(lab: Lab, host: Host, ifc: TestInterface, 
     const exited = proc.exitCode !== null || proc.signalCode !== null;
     if (exited || Date.now() > deadline) {
       const text = existsSync(log) ? readFileSync(log, "utf8") : "";
-      const why = text.split("\n").filter((l) => l.includes("wirelab-engine:") || l.includes("rror")).at(-1) ?? (exited ? `exit ${proc.exitCode}` : "no start line in 20 s");
+      // The engine's own line says what failed; the driver's line before it says why.
+      const why = text.split("\n").filter((l) => /wirelab-engine:|rror|[Ff]ail|Cannot/.test(l)).slice(-2).join("; ") || (exited ? `exit ${proc.exitCode}` : "no start line in 20 s");
       if (!exited) proc.kill("SIGKILL");
       throw new Error(`the wire engine of ${host.name} ${ifc.ifname} did not start: ${why.trim()} (log ${log})`);
     }
