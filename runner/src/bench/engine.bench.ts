@@ -1,57 +1,33 @@
-// Engine benchmark on the two-host netns lab: tx rate of wirelab-engine against
-// `dpdk-testpmd --forward-mode=txonly` (64 B and 1500 B UDP), and rate-mode
-// accuracy at 10 kpps, 100 kpps and 1 Mpps. Everything is counted at the
-// receiver, in the same invocation, with the reps interleaved so that load from
-// other tenants of this shared machine hits both tools alike. Prints a table;
-// asserts nothing. Run as root: `bun run bench engine [--reps N] [--seconds S]`.
+// Engine benchmark on a two-host netns lab of its own (two queues on each test
+// interface): tx rate of wirelab-engine against `dpdk-testpmd
+// --forward-mode=txonly` (64 B and 1500 B UDP) on the direct and the bridge
+// path, 1 vs 2 engine workers, and rate-mode accuracy at 10 kpps, 100 kpps and
+// 1 Mpps. Everything is counted at the receiver, in the same invocation, with
+// the reps interleaved so that load from other tenants of this shared machine
+// hits both tools alike. Prints a table; asserts nothing. Run as root:
+// `bun run bench engine [--reps N] [--seconds S] [--path both]`.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release } from "node:os";
+import { dpdkFilePrefix } from "../../../infra/src/dpdk-runtime.ts";
 import { inventoryHost, toolsOf, type InventoryHost, type InventoryInterface } from "../../../infra/src/inventory.ts";
-import { startLab, type LabFixture } from "../lab-fixture.ts";
-import { BUN, UsageError } from "../paths.ts";
+import { BUN } from "../paths.ts";
 import { parseEngineLine, type EngineStats } from "../traffic/engine-output.ts";
 import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { benchArgs } from "./bench-args.ts";
+import { ENGINE_BENCH_LAB as LAB, openBenchLab, type BenchLab } from "./bench-lab.ts";
 import { cpuNs, startBackgroundLoad, type BackgroundLoad } from "./cpu-cost.ts";
+import { ENGINE_BENCH_USAGE, parseEngineBenchArgs, WARM_S, type BenchLoad, type BenchPath } from "./engine-bench-args.ts";
+import { fmtNs, fmtPps, fmtRatio, median, SIZES, table, txRows, txTable, workersRows, workersTable, type TxRep, type WorkersRep } from "./engine-bench-table.ts";
 import { ipv6RowText, measureIpv6Row, type Ipv6Row } from "./engine-v6-row.ts";
 
-const USAGE = `Usage: bun run bench engine [--reps N] [--seconds S] [--only tx|rate] [--path direct|bridge] [--load quiet|busy|both] [--json FILE]
-
-On the two-host lab (brought up and torn down here unless it is already up, or
-WIRELAB_INVENTORY names one), counted at the rx host's interface:
-  tx    wirelab-engine vs dpdk-testpmd --forward-mode=txonly, 64 B and 1500 B UDP,
-        same vdev (net_af_xdp on the tx host's interface), same lcores, same EAL memory;
-        each tool's CPU time per packet (all its threads, from schedstat, over the
-        window, per frame counted at the receiver); quiet and under a fixed background
-        load; then the engine with 1 vs 2 workers when the tx interface has 2 queues
-  rate  engine --mode rate at 10 kpps, 100 kpps, 1 Mpps: achieved/target at the
-        receiver, and the engine's own inter-departure statistics
-
-Options:
-  --reps N       repetitions of every measurement, interleaved (default 3)
-  --seconds S    length of the measured window, after a ${"1.5"} s warm-up (default 5)
-  --only WHAT    tx or rate (default: both)
-  --load L       quiet, busy (one busy loop pinned to the data core, CPU 1, for both
-                 tools alike) or both (default)
-  --path P       bridge (default): the lab's own path, through its switch namespace's bridge;
-                 direct: frames from the tx host skip the bridge (a tc mirred redirect between
-                 the two switch-side veths, for this run only), which takes the bridge's
-                 per-frame cost (~10-20% of the sending core here) out of both tools' numbers
-  --json FILE    also write every measurement and the summary rows as JSON
-  -h, --help     this help
-
-Needs root (namespaces, AF_XDP, DPDK).`;
 
 /** Frames go to a MAC nobody on the segment owns: the bridge floods them to the rx host, whose kernel drops them at L2
  *  (PACKET_OTHERHOST) before IP, so the receiver is never the bottleneck and nothing answers. */
 const UNOWNED_MAC = "02:00:00:00:be:9c";
-/** Time after traffic is first seen before the window opens: AF_XDP ring fill and the first page faults of --no-huge memory. */
-const WARM_S = 1.5;
 /** Traffic counts as started once this many frames arrive within one poll; background frames (ND, ARP) never reach it. */
 const STARTED_FRAMES = 50;
 const START_TIMEOUT_MS = 30000;
-const SIZES = [64, 1500] as const;
 const RATES = [10_000, 100_000, 1_000_000] as const;
 /**
  * The same EAL for both tools, so the comparison is of the data loops alone: no hugepages (none are reserved on these
@@ -67,50 +43,6 @@ const DPDK_RUNTIME = "/var/run/dpdk";
 const SAMPLE_MS = 20;
 /** The CPU of lcore 1 (each tool's data loop): where the fixed background load runs. */
 const DATA_CPU = 1;
-
-interface Args {
-  reps: number;
-  seconds: number;
-  only: "tx" | "rate" | undefined;
-  json: string | undefined;
-  path: "direct" | "bridge";
-  loads: ("quiet" | "busy")[];
-}
-
-
-function parseArgs(argv: string[]): Args | "help" {
-  const args: Args = { reps: 3, seconds: 5, only: undefined, json: undefined, path: "bridge", loads: ["quiet", "busy"] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a}: needs a value`);
-      return v;
-    };
-    if (a === "-h" || a === "--help") return "help";
-    else if (a === "--reps") {
-      args.reps = Number(value());
-      if (!Number.isInteger(args.reps) || args.reps < 1 || args.reps > 50) throw new UsageError(`--reps: want an integer 1..50`);
-    } else if (a === "--seconds") {
-      args.seconds = Number(value());
-      if (!Number.isFinite(args.seconds) || args.seconds < 1 || args.seconds > 600) throw new UsageError(`--seconds: want a number 1..600`);
-    } else if (a === "--only") {
-      const v = value();
-      if (v !== "tx" && v !== "rate") throw new UsageError(`--only: want tx or rate, not '${v}'`);
-      args.only = v;
-    } else if (a === "--path") {
-      const v = value();
-      if (v !== "direct" && v !== "bridge") throw new UsageError(`--path: want direct or bridge, not '${v}'`);
-      args.path = v;
-    } else if (a === "--load") {
-      const v = value();
-      if (v !== "quiet" && v !== "busy" && v !== "both") throw new UsageError(`--load: want quiet, busy or both, not '${v}'`);
-      args.loads = v === "both" ? ["quiet", "busy"] : [v];
-    } else if (a === "--json") args.json = value();
-    else throw new UsageError(`unknown argument '${a}' (see --help)`);
-  }
-  return args;
-}
 
 // ---------------------------------------------------------------- receiver counter
 
@@ -169,29 +101,38 @@ async function rxCounter(rxT: Transport, ifc: InventoryInterface): Promise<RxCou
 /** What this invocation started and must take down again, whatever ends it. */
 const live = new Set<RemoteProcess>();
 const prefixes = new Set<string>();
-let lab: LabFixture | undefined;
+let lab: BenchLab | undefined;
 let stopping = false;
 /** The switch-side veth that carries this run's tc shortcut, while it is installed. */
-let shortcutOn: { ns: string; dev: string } | undefined;
+let shortcutOn: { ns: string; dev: string; addedQdisc: boolean } | undefined;
 /** The busy loop of the "busy" measurements, while it runs. */
 let background: BackgroundLoad | undefined;
+
+/** The shortcut's filter: before the lab's queue-keeping program (pref 10) on a multi-queue interface's switch port. */
+const SHORTCUT_PREF = "5";
 
 /**
  * On veth every frame the tx host sends is bridged in softirq on the sending core itself, so the bridge's cost comes
  * off both tools' rates (with bridge netfilter on, as when the bridges lived in the root namespace, that was ~75% of
  * the core and the tools' own loops ~2%). A tc redirect between the two switch-side veths keeps the frames
- * veth-to-veth, the rx counter unchanged, at less cost. Only a clsact this run adds is used, and it is removed again.
+ * veth-to-veth, the rx counter unchanged, at less cost. The port's clsact is the lab's when its interface has several
+ * queues (queue_keep); otherwise this run adds one. Either way only what this run added is removed again.
  */
 async function installShortcut(ns: string, fromPeer: string, toPeer: string): Promise<string | undefined> {
   const tc = (...a: string[]) => Bun.spawnSync(["ip", "netns", "exec", ns, "tc", ...a], { stdout: "pipe", stderr: "pipe" });
   const shown = tc("qdisc", "show", "dev", fromPeer);
   if (shown.exitCode !== 0) return `cannot read ${fromPeer}'s qdiscs: ${shown.stderr.toString().trim()}`;
-  if (shown.stdout.toString().includes("clsact")) return `${fromPeer} already has a clsact qdisc (someone else's)`;
-  const add = tc("qdisc", "add", "dev", fromPeer, "clsact");
-  if (add.exitCode !== 0) return `tc qdisc add clsact on ${fromPeer}: ${add.stderr.toString().trim()}`;
-  shortcutOn = { ns, dev: fromPeer };
+  const hadClsact = shown.stdout.toString().includes("clsact");
+  if (hadClsact) {
+    const filters = tc("filter", "show", "dev", fromPeer, "ingress", "pref", SHORTCUT_PREF);
+    if (filters.stdout.toString().trim() !== "") return `${fromPeer} already has an ingress filter at pref ${SHORTCUT_PREF} (not this run's)`;
+  } else {
+    const add = tc("qdisc", "add", "dev", fromPeer, "clsact");
+    if (add.exitCode !== 0) return `tc qdisc add clsact on ${fromPeer}: ${add.stderr.toString().trim()}`;
+  }
+  shortcutOn = { ns, dev: fromPeer, addedQdisc: !hadClsact };
   // u32 with an empty match: matchall/flower are not built into every kernel these labs run on.
-  const f = tc("filter", "add", "dev", fromPeer, "ingress", "pref", "1", "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", toPeer);
+  const f = tc("filter", "add", "dev", fromPeer, "ingress", "pref", SHORTCUT_PREF, "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", toPeer);
   if (f.exitCode !== 0) {
     removeShortcut();
     return `tc mirred redirect ${fromPeer} -> ${toPeer}: ${f.stderr.toString().trim().split("\n")[0]}`;
@@ -201,8 +142,10 @@ async function installShortcut(ns: string, fromPeer: string, toPeer: string): Pr
 
 function removeShortcut(): void {
   if (!shortcutOn) return;
-  // Deleting the qdisc takes its filter with it.
-  Bun.spawnSync(["ip", "netns", "exec", shortcutOn.ns, "tc", "qdisc", "del", "dev", shortcutOn.dev, "clsact"], { stdout: "ignore", stderr: "ignore" });
+  const { ns, dev, addedQdisc } = shortcutOn;
+  // Deleting a qdisc this run added takes its filter with it; on the lab's own clsact only the shortcut's filter goes.
+  const argv = addedQdisc ? ["qdisc", "del", "dev", dev, "clsact"] : ["filter", "del", "dev", dev, "ingress", "pref", SHORTCUT_PREF];
+  Bun.spawnSync(["ip", "netns", "exec", ns, "tc", ...argv], { stdout: "ignore", stderr: "ignore" });
   shortcutOn = undefined;
 }
 
@@ -232,7 +175,7 @@ async function cleanup(): Promise<void> {
   removeShortcut();
   const l = lab;
   lab = undefined;
-  // Owned labs go entirely (namespaces, veths, pins); a lab that was already up stays, minus what this run made.
+  // The lab is the bench's own: it goes entirely (namespaces, veths, pins, DPDK runtime dirs of its prefix).
   await l?.down();
 }
 
@@ -265,7 +208,7 @@ async function measure(env: Lab2, label: string, makeArgv: (prefix: string) => s
   const dev = env.txIfc.name;
   const busy = await txXdpProgId(env.txT, dev);
   if (busy !== undefined) throw new Error(`${env.tx.name}:${dev} already has an XDP program (id ${busy}): another run is using the lab; try again when it is done`);
-  const prefix = `wl-bench-${process.pid}-${runSeq++}`;
+  const prefix = dpdkFilePrefix(LAB.name, `b${process.pid}-${runSeq++}`, env.tx.name);
   prefixes.add(prefix);
   let summary: EngineStats | undefined;
   const load1 = loadavg()[0]!;
@@ -333,11 +276,11 @@ function engineArgv(env: Lab2, prefix: string, extra: string[], workers = 1): st
 }
 
 function testpmdArgv(env: Lab2, prefix: string, size: number): string[] {
-  // txonly's defaults match the engine's: UDP 198.18.0.1 -> 198.18.0.2, one flow, bursts of 32; descriptors and mbuf
+  // The engine's frames: UDP from the tx host's address to the rx host's, one flow, bursts of 32; descriptors and mbuf
   // count are set to the engine's (2048 each way, 16k mbufs). --stats-period keeps testpmd running without a terminal.
   return [
     "dpdk-testpmd", ...EAL_COMMON, "--file-prefix", prefix, "--vdev", vdevOf(env),
-    "--", "--forward-mode=txonly", `--txpkts=${size}`, `--eth-peer=0,${UNOWNED_MAC}`, "--nb-cores=1", "--rxq=1", "--txq=1",
+    "--", "--forward-mode=txonly", `--txpkts=${size}`, `--tx-ip=${env.txIfc.ipv4},${env.rxIfc.ipv4}`, `--eth-peer=0,${UNOWNED_MAC}`, "--nb-cores=1", "--rxq=1", "--txq=1",
     "--rxd=2048", "--txd=2048", "--burst=32", "--total-num-mbufs=16384", `--stats-period=${QUIET_STATS_S}`, "-a",
   ];
 }
@@ -361,22 +304,6 @@ function vdevOf(env: Lab2): string {
 
 // ---------------------------------------------------------------- statistics and table
 
-function median(values: number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-const fmtPps = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
-const fmtRatio = (n: number, digits = 3): string => (Number.isFinite(n) ? n.toFixed(digits) : "-");
-const fmtNs = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : "-");
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-
 function sh(argv: string[]): string {
   const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });
   return r.exitCode === 0 ? r.stdout.toString().trim() : "";
@@ -395,30 +322,6 @@ function which(tool: string): boolean {
 
 // ---------------------------------------------------------------- main
 
-interface TxRep {
-  load: "quiet" | "busy";
-  size: number;
-  rep: number;
-  engine_pps: number;
-  testpmd_pps: number;
-  ratio: number;
-  engine_cpu_ns_per_pkt: number;
-  testpmd_cpu_ns_per_pkt: number;
-  engine_load1: number;
-  testpmd_load1: number;
-  engine_tx_dropped: number | null;
-}
-
-interface WorkersRep {
-  load: "quiet" | "busy";
-  rep: number;
-  one_pps: number;
-  two_pps: number;
-  ratio: number;
-  one_cpu_ns_per_pkt: number;
-  two_cpu_ns_per_pkt: number;
-}
-
 interface RateRep {
   target_pps: number;
   rep: number;
@@ -429,7 +332,7 @@ interface RateRep {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const args = benchArgs<Args>("engine", USAGE, parseArgs, argv);
+  const args = benchArgs("engine", ENGINE_BENCH_USAGE, parseEngineBenchArgs, argv);
   if (typeof args === "number") return args;
   if (process.getuid?.() !== 0) {
     console.error("bench engine: needs root (network namespaces, AF_XDP, DPDK): run it as root or with sudo");
@@ -454,16 +357,18 @@ async function main(argv: string[]): Promise<number> {
   const load0 = loadavg();
   const cpu0 = cpuTimes();
   const started = new Date();
+  const progress = (s: string) => console.error(`  ${s}`);
   try {
-    lab = await startLab("two-host", { ssh: false });
+    lab = await openBenchLab(LAB);
+    if (lab.leftover) progress(lab.leftover);
     const inv = lab.inventory;
     const tx = inventoryHost(inv, "tx");
     const rx = inventoryHost(inv, "rx");
     const txIfc = tx.interfaces[0];
     const rxIfc = rx.interfaces[0];
-    if (!txIfc || !rxIfc) throw new Error("two-host lab: tx or rx has no test interface");
+    if (!txIfc || !rxIfc) throw new Error(`lab ${inv.lab.name}: tx or rx has no test interface`);
     const engine = toolsOf(tx).engine;
-    if (!existsSync(engine)) throw new Error(`engine not built: no ${engine} (meson setup build/engine engine && meson compile -C build/engine)`);
+    if (!existsSync(engine)) throw new Error(`engine not built: no ${engine} (bun run build)`);
     const env: Lab2 = {
       txT: lab.transport("tx"),
       tx,
@@ -473,15 +378,23 @@ async function main(argv: string[]): Promise<number> {
       counter: await rxCounter(lab.transport("rx"), rxIfc),
       seconds: args.seconds,
     };
+    const q = await env.txT.exec(["ls", `/sys/class/net/${txIfc.name}/queues`]);
+    const queues = q.code === 0 ? q.stdout.split("\n").filter((l) => l.startsWith("tx-")).length : 1;
+    if (doTx && queues < 2) throw new Error(`${tx.name}:${txIfc.name} has ${queues} tx queue(s), the bench's lab asks for 2: the 1 vs 2 workers row cannot be measured`);
 
-    let path = "the lab's bridge";
-    if (args.path === "direct") {
-      const tp = txIfc.peer;
-      const rp = rxIfc.peer;
+    const tp = txIfc.peer;
+    const rp = rxIfc.peer;
+    const pathWhat: Record<BenchPath, string> = {
+      bridge: `bridge: through ${tp?.namespace ?? "the switch"}'s bridge`,
+      direct: tp && rp ? `direct: tc mirred ${tp.namespace}:${tp.dev} -> ${rp.dev} (the bridge bypassed while the direct rows are measured)` : "direct",
+    };
+    /** Puts the frames on `path` for what follows: the shortcut on for direct, off for bridge. */
+    const usePath = async (path: BenchPath): Promise<void> => {
+      removeShortcut();
+      if (path === "bridge") return;
       const why = !tp || !rp || tp.namespace !== rp.namespace ? "the lab has no switch-side veths in one namespace (not a netns lab)" : await installShortcut(tp.namespace, tp.dev, rp.dev);
-      if (why === undefined) path = `direct: tc mirred ${tp!.namespace}:${tp!.dev} -> ${rp!.dev} (the lab's bridge bypassed for this run)`;
-      else throw new Error(`--path direct: ${why}`);
-    }
+      if (why !== undefined) throw new Error(`--path direct: ${why}`);
+    };
     const header = {
       date: started.toISOString(),
       kernel: release(),
@@ -492,8 +405,8 @@ async function main(argv: string[]): Promise<number> {
       vdev: vdevOf(env),
       eal: EAL_COMMON.join(" "),
       counted_at: env.counter.what,
-      path,
-      lab: `${inv.lab.name} (${lab.owned ? "brought up by this run" : "already up: other users of it add noise"})`,
+      paths: args.paths.map((p) => pathWhat[p]).join("; "),
+      lab: `${inv.lab.name} (the bench's own, ${txIfc.ipv4.replace(/\.\d+$/, ".0/24")}, ${queues} queues on ${txIfc.name}; brought up by this run, down at its end)`,
       reps: args.reps,
       window_s: args.seconds,
       warmup_s: WARM_S,
@@ -504,11 +417,11 @@ async function main(argv: string[]): Promise<number> {
     console.log("");
 
     const txReps: TxRep[] = [];
+    const workersReps: WorkersRep[] = [];
     const rateReps: RateRep[] = [];
     const maxReps: number[] = [];
-    const progress = (s: string) => console.error(`  ${s}`);
 
-    const withLoad = async <T>(load: "quiet" | "busy", f: () => Promise<T>): Promise<T> => {
+    const withLoad = async <T>(load: BenchLoad, f: () => Promise<T>): Promise<T> => {
       if (load === "busy") {
         background = startBackgroundLoad(DATA_CPU);
         progress(`busy: ${background.what}`);
@@ -520,58 +433,62 @@ async function main(argv: string[]): Promise<number> {
         background = undefined;
       }
     };
-    const workersRep: WorkersRep[] = [];
-    let queues = 1;
     if (doTx) {
-      const q = await env.txT.exec(["ls", `/sys/class/net/${txIfc.name}/queues`]);
-      queues = q.code === 0 ? q.stdout.split("\n").filter((l) => l.startsWith("tx-")).length : 1;
-      for (const load of args.loads) {
-        await withLoad(load, async () => {
-          for (let rep = 1; rep <= args.reps; rep++) {
-            for (const size of SIZES) {
-              // Alternate which tool goes first so a load change between the two runs of a pair favours neither.
-              const order = (rep + (size === 64 ? 0 : 1)) % 2 === 1 ? (["engine", "testpmd"] as const) : (["testpmd", "engine"] as const);
-              const got: Partial<Record<"engine" | "testpmd", Run>> = {};
-              for (const tool of order) {
-                const label = `${load} ${tool} ${size} B rep ${rep}`;
-                got[tool] = await measure(env, label, (p) =>
-                  tool === "engine" ? engineArgv(env, p, ["--mode", "continuous", "--size", String(size)]) : testpmdArgv(env, p, size),
-                );
-                progress(`${label}: ${fmtPps(got[tool]!.rxPps)} pps at the receiver, ${fmtNs(got[tool]!.cpuNsPerPkt)} ns CPU/packet (load ${got[tool]!.load1.toFixed(2)})`);
+      for (const path of args.paths) {
+        await usePath(path);
+        progress(`path ${pathWhat[path]}`);
+        for (const load of args.loads) {
+          await withLoad(load, async () => {
+            for (let rep = 1; rep <= args.reps; rep++) {
+              for (const size of SIZES) {
+                // Alternate which tool goes first so a load change between the two runs of a pair favours neither.
+                const order = (rep + (size === 64 ? 0 : 1)) % 2 === 1 ? (["engine", "testpmd"] as const) : (["testpmd", "engine"] as const);
+                const got: Partial<Record<"engine" | "testpmd", Run>> = {};
+                for (const tool of order) {
+                  const label = `${path} ${load} ${tool} ${size} B rep ${rep}`;
+                  got[tool] = await measure(env, label, (p) =>
+                    tool === "engine" ? engineArgv(env, p, ["--mode", "continuous", "--size", String(size)]) : testpmdArgv(env, p, size),
+                  );
+                  progress(`${label}: ${fmtPps(got[tool]!.rxPps)} pps at the receiver, ${fmtNs(got[tool]!.cpuNsPerPkt)} ns CPU/packet (load ${got[tool]!.load1.toFixed(2)})`);
+                }
+                const e = got.engine!;
+                const t = got.testpmd!;
+                txReps.push({
+                  path,
+                  load,
+                  size,
+                  rep,
+                  engine_pps: e.rxPps,
+                  testpmd_pps: t.rxPps,
+                  ratio: e.rxPps / t.rxPps,
+                  engine_cpu_ns_per_pkt: e.cpuNsPerPkt,
+                  testpmd_cpu_ns_per_pkt: t.cpuNsPerPkt,
+                  engine_load1: e.load1,
+                  testpmd_load1: t.load1,
+                  engine_tx_dropped: e.summary?.totals.tx_dropped ?? null,
+                });
+                if (size === 64 && load === "quiet" && path === args.paths.at(-1)) maxReps.push(e.rxPps);
               }
-              const e = got.engine!;
-              const t = got.testpmd!;
-              txReps.push({
-                load,
-                size,
-                rep,
-                engine_pps: e.rxPps,
-                testpmd_pps: t.rxPps,
-                ratio: e.rxPps / t.rxPps,
-                engine_cpu_ns_per_pkt: e.cpuNsPerPkt,
-                testpmd_cpu_ns_per_pkt: t.cpuNsPerPkt,
-                engine_load1: e.load1,
-                testpmd_load1: t.load1,
-                engine_tx_dropped: e.summary?.totals.tx_dropped ?? null,
-              });
-              if (size === 64 && load === "quiet") maxReps.push(e.rxPps);
+              // 1 vs 2 workers, 64 B, alternating which goes first
+              const w: Partial<Record<1 | 2, Run>> = {};
+              for (const n of rep % 2 ? ([1, 2] as const) : ([2, 1] as const)) {
+                const label = `${path} ${load} engine ${n} worker${n > 1 ? "s" : ""} 64 B rep ${rep}`;
+                w[n] = await measure(env, label, (p) => engineArgv(env, p, ["--mode", "continuous", "--size", "64", "--workers", String(n), "--flows", "64"], n));
+                progress(`${label}: ${fmtPps(w[n]!.rxPps)} pps, ${fmtNs(w[n]!.cpuNsPerPkt)} ns CPU/packet`);
+              }
+              workersReps.push({ path, load, rep, one_pps: w[1]!.rxPps, two_pps: w[2]!.rxPps, ratio: w[2]!.rxPps / w[1]!.rxPps, one_cpu_ns_per_pkt: w[1]!.cpuNsPerPkt, two_cpu_ns_per_pkt: w[2]!.cpuNsPerPkt });
             }
-            if (queues < 2) continue;
-            // 1 vs 2 workers, 64 B, alternating which goes first
-            const w: Partial<Record<1 | 2, Run>> = {};
-            for (const n of rep % 2 ? ([1, 2] as const) : ([2, 1] as const)) {
-              const label = `${load} engine ${n} worker${n > 1 ? "s" : ""} 64 B rep ${rep}`;
-              w[n] = await measure(env, label, (p) => engineArgv(env, p, ["--mode", "continuous", "--size", "64", "--workers", String(n), "--flows", "64"], n));
-              progress(`${label}: ${fmtPps(w[n]!.rxPps)} pps, ${fmtNs(w[n]!.cpuNsPerPkt)} ns CPU/packet`);
-            }
-            workersRep.push({ load, rep, one_pps: w[1]!.rxPps, two_pps: w[2]!.rxPps, ratio: w[2]!.rxPps / w[1]!.rxPps, one_cpu_ns_per_pkt: w[1]!.cpuNsPerPkt, two_cpu_ns_per_pkt: w[2]!.cpuNsPerPkt });
-          }
-        });
+          });
+        }
       }
+    } else {
+      await usePath(args.paths.at(-1)!);
     }
+    // The IPv6 row and the rate part: once, on the last path (the shortcut, if any, is still in place for it).
+    const lastPath = args.paths.at(-1)!;
 
     let ipv6: Ipv6Row | undefined;
-    if (doTx) ipv6 = await measureIpv6Row(args.reps, (label, extra) => measure(env, label, (p) => engineArgv(env, p, extra)).then((r) => r.rxPps), progress);
+    if (doTx) ipv6 = await measureIpv6Row(args.reps, (label, extra) => measure(env, `${lastPath} ${label}`, (p) => engineArgv(env, p, extra)).then((r) => r.rxPps), progress);
 
     if (doRate) {
       for (let rep = 1; rep <= args.reps; rep++) {
@@ -595,34 +512,8 @@ async function main(argv: string[]): Promise<number> {
     const cpuShare = (x: number) => (jiffies > 0 ? `${((100 * x) / jiffies).toFixed(1)}%` : "?");
     const cpuLine = `busy ${cpuShare(cpu1.busy - cpu0.busy)}, idle ${cpuShare(cpu1.idle - cpu0.idle)}, steal ${cpuShare(cpu1.steal - cpu0.steal)} (all CPUs, whole run)`;
 
-    const txRows = args.loads.filter(() => doTx).flatMap((load) =>
-      SIZES.map((size) => {
-        const reps = txReps.filter((r) => r.size === size && r.load === load);
-        const e = median(reps.map((r) => r.engine_pps));
-        const t = median(reps.map((r) => r.testpmd_pps));
-        return {
-          load,
-          size,
-          engine_pps_median: e,
-          testpmd_pps_median: t,
-          ratio: e / t,
-          paired_ratios: reps.map((r) => r.ratio),
-          engine_cpu_ns_per_pkt_median: median(reps.map((r) => r.engine_cpu_ns_per_pkt)),
-          testpmd_cpu_ns_per_pkt_median: median(reps.map((r) => r.testpmd_cpu_ns_per_pkt)),
-        };
-      }),
-    );
-    const workerRows = args.loads.map((load) => {
-      const reps = workersRep.filter((r) => r.load === load);
-      return {
-        load,
-        one_pps_median: median(reps.map((r) => r.one_pps)),
-        two_pps_median: median(reps.map((r) => r.two_pps)),
-        ratios: reps.map((r) => r.ratio),
-        one_cpu_ns_per_pkt_median: median(reps.map((r) => r.one_cpu_ns_per_pkt)),
-        two_cpu_ns_per_pkt_median: median(reps.map((r) => r.two_cpu_ns_per_pkt)),
-      };
-    }).filter((r) => workersRep.some((w) => w.load === r.load));
+    const txSummary = txRows(txReps, args.paths, args.loads);
+    const workerSummary = workersRows(workersReps, args.paths, args.loads);
     const machineMax = median(maxReps);
     const rateRows = RATES.filter(() => doRate).map((target) => {
       const reps = rateReps.filter((r) => r.target_pps === target);
@@ -647,41 +538,14 @@ async function main(argv: string[]): Promise<number> {
 
     console.log("");
     if (doTx) {
-      console.log(`tx rate, UDP, pps at the receiver (median of ${args.reps}); ratio = engine/testpmd of the medians; per rep in brackets;`);
-      console.log(`CPU ns/packet: each tool's CPU time (all threads, schedstat) over the window per frame received (median)`);
-      console.log(
-        table(
-          ["load", "size", "engine pps", "testpmd pps", "ratio", "per rep", "engine ns/pkt", "testpmd ns/pkt"],
-          txRows.map((r) => [
-            r.load,
-            `${r.size} B`,
-            fmtPps(r.engine_pps_median),
-            fmtPps(r.testpmd_pps_median),
-            fmtRatio(r.ratio),
-            `[${r.paired_ratios.map((x) => fmtRatio(x)).join(" ")}]`,
-            fmtNs(r.engine_cpu_ns_per_pkt_median),
-            fmtNs(r.testpmd_cpu_ns_per_pkt_median),
-          ]),
-        ),
-      );
+      console.log(txTable(txSummary, args.reps));
       console.log("");
-      if (workerRows.length) {
-        console.log(`engine, 1 vs 2 workers (one af_xdp vdev per queue), UDP 64 B, 64 flows, median of ${args.reps}; this machine has ${cpus().length} CPUs,`);
-        console.log(`so the second worker shares CPU 0 with the main lcore and the kernel's veth work: a correctness figure here, not a scaling one`);
-        console.log(
-          table(
-            ["load", "1 worker pps", "2 workers pps", "2/1", "per rep", "1w ns/pkt", "2w ns/pkt"],
-            workerRows.map((r) => [r.load, fmtPps(r.one_pps_median), fmtPps(r.two_pps_median), fmtRatio(r.two_pps_median / r.one_pps_median), `[${r.ratios.map((x) => fmtRatio(x)).join(" ")}]`, fmtNs(r.one_cpu_ns_per_pkt_median), fmtNs(r.two_cpu_ns_per_pkt_median)]),
-          ),
-        );
-      } else {
-        console.log(`1 vs 2 workers: skipped, ${txIfc.name} on the tx host has ${queues} queue (a lab interface with queues: 2 is needed)`);
-      }
+      console.log(workersTable(workerSummary, args.reps, cpus().length));
       console.log("");
     }
-    if (ipv6) console.log(ipv6RowText(ipv6) + "\n");
+    if (ipv6) console.log(`${lastPath} path: ${ipv6RowText(ipv6)}\n`);
     if (doRate) {
-      console.log(`rate mode, UDP 64 B, achieved/target at the receiver (median of ${args.reps}); departures and inter-departure gaps from the engine`);
+      console.log(`rate mode, UDP 64 B, ${lastPath} path, achieved/target at the receiver (median of ${args.reps}); departures and inter-departure gaps from the engine`);
       console.log(
         table(
           ["target pps", "rx pps", "achieved/target", "per rep", "departure pps", "ipd mean ns", "ipd stddev ns", "note"],
@@ -697,7 +561,7 @@ async function main(argv: string[]): Promise<number> {
           ]),
         ),
       );
-      if (Number.isFinite(machineMax)) console.log(`engine max at 64 B on this machine now: ${fmtPps(machineMax)} pps (median of full-speed runs)`);
+      if (Number.isFinite(machineMax)) console.log(`engine max at 64 B on this machine now (${lastPath} path): ${fmtPps(machineMax)} pps (median of full-speed runs)`);
       console.log("");
     }
     console.log(`load before   ${header.load_before}\nload after    ${load1.map((x) => x.toFixed(2)).join(" ")}\ncpu           ${cpuLine}`);
@@ -705,7 +569,11 @@ async function main(argv: string[]): Promise<number> {
     if (args.json) {
       writeFileSync(
         args.json,
-        JSON.stringify({ type: "engine_bench", header: { ...header, load_after: load1.map((x) => x.toFixed(2)).join(" "), cpu: cpuLine }, tx: txRows, workers: workerRows, workers_reps: workersRep, ipv6: ipv6 ?? null, rate: rateRows, tx_reps: txReps, rate_reps: rateReps, engine_max_64_pps: Number.isFinite(machineMax) ? machineMax : null }, null, 2) + "\n",
+        JSON.stringify(
+          { type: "engine_bench", header: { ...header, load_after: load1.map((x) => x.toFixed(2)).join(" "), cpu: cpuLine }, tx: txSummary, workers: workerSummary, workers_reps: workersReps, ipv6: ipv6 ?? null, rate: rateRows, tx_reps: txReps, rate_reps: rateReps, engine_max_64_pps: Number.isFinite(machineMax) ? machineMax : null },
+          null,
+          2,
+        ) + "\n",
       );
     }
     return 0;
