@@ -170,7 +170,10 @@ int wl_opt_parse(const struct wl_optset *s, void *cfg, int argc, char **argv)
 	lo[n + 1] = (struct option){ NULL, 0, NULL, 0 };
 	apply_defaults(s, cfg);
 
-	optind = 1;
+	/* 0, not 1: glibc then starts afresh, where 1 would go on inside a
+	 * previous parse's cluster of short options ("-hh" stops after one h)
+	 * through a pointer into that parse's argv */
+	optind = 0;
 	opterr = 0;
 	int ch;
 	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {

@@ -9,7 +9,10 @@
  * the fuzzer reaches every connection state; over IPv6 when the first
  * byte also has bit 1 set. A UDP payload goes through the --stamp reader
  * and the sequence tracker and latency histogram it feeds (one tracker
- * across inputs, so streams meet). Built with -Dfuzz=true. */
+ * across inputs, so streams meet). An input that starts with a NUL and a
+ * tag goes to one of fuzz_modes.h's targets instead: the stamped frame
+ * the generator sends, sequence tracking split over workers, the impair
+ * role's delay line, the command lines. Built with -Dfuzz=true. */
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
@@ -28,6 +31,7 @@
 #include "vlan.h"
 #include "stamp.h"
 #include "latency.h"
+#include "fuzz_modes.h"
 
 static struct dns_record recs[3] = {
 	{ "www.example.com", 0x0a000001, 0, { 0 } },
@@ -301,6 +305,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* copy so ASan sees the exact bounds */
 	uint8_t *f = (uint8_t *)__builtin_alloca(size ? size : 1);
 	memcpy(f, data, size);
+
+	static const struct {
+		char tag[FUZZ_TAG_LEN + 1];
+		void (*run)(const uint8_t *, size_t);
+	} modes[] = {
+		{ "\0STMP", fuzz_tx_stamp },
+		{ "\0SPLT", fuzz_seq_split },
+		{ "\0IMPR", fuzz_impair },
+		{ "\0ARGV", fuzz_args },
+	};
+	for (size_t m = 0; size >= FUZZ_TAG_LEN && m < sizeof(modes) / sizeof(modes[0]); m++)
+		if (!memcmp(f, modes[m].tag, FUZZ_TAG_LEN)) {
+			modes[m].run(f + FUZZ_TAG_LEN, size - FUZZ_TAG_LEN);
+			return 0;
+		}
 
 	/* the DNS server on the input as a message: a response it builds must carry a decodable question */
 	uint16_t rcode;

@@ -6,7 +6,9 @@ DNS6 queries for AAAA over UDP and TCP, a TCP6 scripted conversation),
 802.1Q/QinQ-tagged frames (well-formed, cut inside a tag, three deep), and --stamp
 datagrams (engine/src/stamp.h: in order, late, repeated, IPv4 and IPv6), so the fuzzer
 starts inside reassembly, ARP, NDP, the extension-header walk, TCP/DNS over IPv6, the
-tag walk and the sequence tracker.
+tag walk and the sequence tracker; and the target's other modes (tests/fuzz_modes.h):
+stamped UDP frames as the generator fills them, stamped arrivals split over workers,
+frames through the impair role's delay line, engine and impair command lines.
 Usage: fuzz_seeds.py DIR"""
 import os
 import struct
@@ -134,6 +136,44 @@ for seq in (0, 1, 3, 2, 2, 0xFFFFFFFF):
     seeds.append(udp4(stamp(0, seq, 1000 + seq)))
 seeds.append(udp4(stamp(0x0101, 5, 7) + b"after the stamp"))
 seeds.append(ip6(17, l4_6(17, struct.pack("!HHHH", 10000, 9000, 26, 0) + stamp(1, 4, 99), 6)))
+
+# the other modes of the target (tests/fuzz_modes.h): a NUL and a tag, then that mode's bytes
+def fill(sport, key, seq, ns):
+    return struct.pack("!HIIQ", sport, key, seq, ns)
+
+def stmp(flags, size, stream, vlans, msg):
+    return b"\0STMP" + struct.pack("!BHH", flags, size, stream) + fill(1024, 1, 0, 0) + fill(1025, 2, 0xFFFFFFFF, 2**64 - 1) + struct.pack("!HH", *vlans) + msg
+
+seeds.append(stmp(0, 64, 0, (0, 0), b""))                                   # IPv4, untagged, 64 B
+seeds.append(stmp(1, 1514, 0x0103, (0, 0), b"x" * 100))                     # IPv6, 1514 B
+seeds.append(stmp(2, 60, 7, (100 | 5 << 13, 0), b"hello"))                  # one tag
+seeds.append(stmp(5, 200, 0x0200, (100, 200), b"\0" * 3))                  # IPv6 under QinQ
+
+def splt(workers, arrivals):
+    return b"\0SPLT" + bytes([workers]) + b"".join(struct.pack("!BHBH", st | w << 6, seq, (lat >> 15) & 0xFE, lat & 0xFFFF) for st, w, seq, lat in arrivals)
+
+# one stream over two workers (in order, one lost, one late, one repeated), a second on one
+seeds.append(splt(2, [(0, i % 2, i, 5000 + i) for i in range(12)] + [(0, 1, 14, 5000), (0, 0, 13, 9000), (0, 0, 13, 9000), (1, 0, 3, 100)]))
+seeds.append(splt(4, [(i % 3, i % 4, i // 3, 200000) for i in range(40)]))
+
+def impr(delay_ms, jitter_us, normal, loss, dup, corrupt, reorder, gap, limit, frames):
+    cfg = struct.pack("!HHBBBBBBQH", delay_ms * 1000, jitter_us * 2, normal, loss, dup, corrupt, reorder, gap, 1, limit)
+    return b"\0IMPR" + cfg + b"".join(bytes([len(f), adv]) + f for adv, f in frames)
+
+frames = [(i % 4, echo[:60]) for i in range(20)]
+seeds.append(impr(10, 0, 0, 0, 0, 0, 0, 0, 100, frames))                    # delay only
+seeds.append(impr(10, 2000, 1, 25, 25, 25, 64, 2, 100, frames))             # everything, normal jitter
+seeds.append(impr(1, 500, 0, 0, 128, 255, 0, 0, 4, frames + [(0, b""), (0, echo[:10])]))  # a short queue, tiny frames
+
+def argv(*args):
+    return b"\0ARGV" + b"\0".join(a.encode() for a in args)
+
+seeds.append(argv("--role", "tx", "--protocol", "udp", "--src-ip", "198.18.0.1", "--dst-ip", "198.18.0.2", "--port", "0", "--port", "1", "--workers", "2", "--stamp"))
+seeds.append(argv("--role", "both", "--protocol", "udp", "--src-ip", "198.18.0.1", "--dst-ip", "198.18.0.2", "--vlan", "100,5", "--vlan", "200", "--message", 'q"\\\x01', "--flows", "64"))
+seeds.append(argv("--role", "tx", "--protocol", "udp", "--ip-version", "6", "--src-ip", "2001:2::1", "--dst-ip", "2001:2::2", "--stamp", "--port", "0", "--port", "0"))
+seeds.append(argv("--role", "impair", "--port", "0", "--port", "1", "--dir", "0", "--delay", "10ms", "--jitter", "2ms", "--distribution", "normal", "--reorder", "25%", "--gap", "3", "--dir", "1", "--loss", "1%", "--duplicate", "0.5", "--corrupt", "0.1%"))
+seeds.append(argv("--role", "impair", "--port", "0", "--port", "1", "--reorder", "5%"))
+seeds.append(argv("-hh"))
 os.makedirs(sys.argv[1], exist_ok=True)
 for i, s in enumerate(seeds):
     with open(os.path.join(sys.argv[1], "seed-%02d" % i), "wb") as f:

@@ -406,6 +406,9 @@ static void test_counters_add(void)
 static void test_options(void)
 {
 	static struct wl_config c;
+	/* a refusal inside a cluster of short options leaves getopt mid-cluster: the next parse starts afresh */
+	CHECK_EQ(parse_args(&c, "-xh"), 2);
+	CHECK_EQ(parse_args(&c, "--src-ip 198.18.0.1 --dst-ip 198.18.0.2"), 0);
 	CHECK_EQ(parse_args(&c, "--role rx --ip 198.18.0.2 --dns-record a.example=1.2.3.4 --udp-echo"), 0);
 	CHECK_EQ(c.role, WL_ROLE_RX);
 	CHECK_EQ(c.n_records, 1);
