@@ -92,6 +92,12 @@ size_t imp_corrupt_byte(size_t len, size_t from, struct imp_rng *r, uint8_t *mas
 {
 	uint64_t x = imp_rng_next(r);
 	*mask = (uint8_t)(1u << (x & 7));
+	/* an empty frame (no PMD should hand one over) has no bit to flip: a
+	 * mask of 0 at 0 leaves the mbuf's room as it is, where % 0 would trap */
+	if (!len) {
+		*mask = 0;
+		return 0;
+	}
 	if (len <= from)
 		from = 0;
 	return from + (size_t)((x >> 3) % (len - from));

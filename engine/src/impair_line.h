@@ -57,7 +57,8 @@ struct imp_verdict {
 void imp_decide(const struct imp_dir_cfg *c, struct imp_reorder *st, struct imp_rng *r, struct imp_verdict *v);
 
 /* The bit a corrupted frame gets flipped: a byte at or after `from`
- * (the Ethernet header is kept so the frame still reaches its host). */
+ * (the Ethernet header is kept so the frame still reaches its host);
+ * for an empty frame a mask of 0 at 0. */
 size_t imp_corrupt_byte(size_t len, size_t from, struct imp_rng *r, uint8_t *mask);
 
 /* A min-heap on (due, arrival order): frames with the same due time leave

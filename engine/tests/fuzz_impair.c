@@ -71,17 +71,20 @@ void fuzz_impair(const uint8_t *d, size_t n)
 				if ((double)v.delay_ns[k] < (lo < 0 ? 0 : lo) - 1 || (double)v.delay_ns[k] > hi + 1)
 					FUZZ_FAIL();
 			}
-			if (v.corrupt && len) {
+			if (v.corrupt) {
 				uint8_t mask;
 				memcpy(copy, frame, len);
 				size_t at = imp_corrupt_byte(len, KEEP, &rng, &mask);
-				if (at >= len || (len > KEEP && at < KEEP) || !mask || (mask & (mask - 1)))
+				/* an empty frame has no bit to flip: mask 0 at 0 (the mbuf's room is there) */
+				if (!len && (at || mask))
+					FUZZ_FAIL();
+				if (len && (at >= len || (len > KEEP && at < KEEP) || !mask || (mask & (mask - 1))))
 					FUZZ_FAIL();
 				copy[at] ^= mask;
 				unsigned bits = 0;
 				for (size_t b = 0; b < len; b++)
 					bits += (unsigned)__builtin_popcount(copy[b] ^ frame[b]);
-				if (bits != 1)
+				if (bits != (len ? 1u : 0u))
 					FUZZ_FAIL();
 			}
 			for (int k = 0; k < v.copies; k++) {

@@ -168,6 +168,8 @@ static void test_decide(void)
 	}
 	CHECK(in_range && one_bit);
 	CHECK(imp_corrupt_byte(10, 14, &r, &mask) < 10); /* shorter than the header: anywhere */
+	CHECK_EQ(imp_corrupt_byte(0, 14, &r, &mask), 0); /* empty: nothing to flip */
+	CHECK_EQ(mask, 0);
 }
 
 static void test_queue(void)
