@@ -34,26 +34,35 @@ export interface HostSample {
 const round = (v: number) => Math.round(v * 100) / 100;
 
 export function coreUsage(a: CpuTimes, b: CpuTimes): CoreUsage {
-  const d = (k: keyof CpuTimes) => Math.max(0, b[k] - a[k]);
-  const total = d("user") + d("nice") + d("system") + d("idle") + d("iowait") + d("irq") + d("softirq") + d("steal");
+  const user = Math.max(0, b.user - a.user) + Math.max(0, b.nice - a.nice);
+  const system = Math.max(0, b.system - a.system);
+  const idle = Math.max(0, b.idle - a.idle);
+  const iowait = Math.max(0, b.iowait - a.iowait);
+  const softirq = Math.max(0, b.softirq - a.softirq);
+  const total = user + system + idle + iowait + Math.max(0, b.irq - a.irq) + softirq + Math.max(0, b.steal - a.steal);
   // A core that saw no tick (offline, or an interval shorter than a jiffy) reads as idle.
   if (total === 0) return { user: 0, system: 0, softirq: 0, idle: 100, busy: 0 };
-  const pct = (v: number) => round((100 * v) / total);
-  return { user: pct(d("user") + d("nice")), system: pct(d("system")), softirq: pct(d("softirq")), idle: pct(d("idle")), busy: pct(total - d("idle") - d("iowait")) };
+  return { user: round((100 * user) / total), system: round((100 * system) / total), softirq: round((100 * softirq) / total), idle: round((100 * idle) / total), busy: round((100 * (total - idle - iowait)) / total) };
 }
 
+/** Runs for every host every interval, too rarely to be JIT-compiled: plain loops, no per-field closures. */
 export function hostSample(host: string, prev: HostSnapshot, cur: HostSnapshot): HostSample {
   const intervalS = Math.max(1e-3, (cur.atMs - prev.atMs) / 1000);
   const cpu: Record<string, CoreUsage> = {};
-  for (const [name, times] of Object.entries(cur.cpus)) {
+  for (const name in cur.cpus) {
     const before = prev.cpus[name];
-    if (before) cpu[name] = coreUsage(before, times);
+    if (before) cpu[name] = coreUsage(before, cur.cpus[name]!);
   }
   const interfaces: Record<string, InterfaceDelta> = {};
-  for (const [name, total] of Object.entries(cur.interfaces)) {
+  for (const name in cur.interfaces) {
+    const total = cur.interfaces[name]!;
     const before = prev.interfaces[name] ?? {};
     const delta: Record<string, number> = {};
-    for (const [k, v] of Object.entries(total)) delta[k] = v >= (before[k] ?? 0) ? v - (before[k] ?? 0) : v;
+    for (const k in total) {
+      const v = total[k]!;
+      const was = before[k] ?? 0;
+      delta[k] = v >= was ? v - was : v;
+    }
     interfaces[name] = { total, delta, rxPps: round((delta.rx_packets ?? 0) / intervalS), txPps: round((delta.tx_packets ?? 0) / intervalS) };
   }
   const { totalKb, availableKb } = cur.memory;

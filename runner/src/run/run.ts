@@ -5,7 +5,7 @@
 // store and the run's sinks as it arrives, and each part of the run that
 // starts engines of its own (a demo step, a scenario step, a sweep rate) is a
 // segment the store knows, so totals never depend on guessing from times.
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HostSample } from "../monitor/host-sample.ts";
 import { startHostMonitor, type MonitoredHost } from "../monitor/host-monitor.ts";
@@ -14,6 +14,7 @@ import { engineRunId, newRunId } from "../store/run-id.ts";
 import type { RunStore } from "../store/run-store.ts";
 import type { Transport } from "../transport/transport.ts";
 import type { CheckResult, RunState, Sample } from "../traffic/run-traffic.ts";
+import { AppendFile } from "./append-file.ts";
 import type { RunSpec } from "./run-spec.ts";
 import { segmentSummaries } from "./segment-summary.ts";
 
@@ -66,6 +67,9 @@ export class Run<S extends RunSpec = RunSpec> {
   /** The engines' DPDK file prefixes are built from this: short, and unique per run. */
   readonly engineId: string;
   private readonly sinks: RunSink[];
+  private readonly samplesFile: AppendFile;
+  private readonly hostSamplesFile: AppendFile;
+  private readonly logFile: AppendFile;
   private storeFailed = false;
   private finished = false;
 
@@ -79,6 +83,9 @@ export class Run<S extends RunSpec = RunSpec> {
     this.engineId = engineRunId(this.id);
     this.dir = join(options.resultsDir, this.id);
     this.sinks = [...(options.sinks ?? [])];
+    this.samplesFile = new AppendFile(join(this.dir, "samples.jsonl"));
+    this.hostSamplesFile = new AppendFile(join(this.dir, "host-samples.jsonl"));
+    this.logFile = new AppendFile(join(this.dir, "run.log"));
   }
 
   /** A new run: its id, its directory and its stored row, 'running' from this moment. */
@@ -102,7 +109,7 @@ export class Run<S extends RunSpec = RunSpec> {
   }
 
   log(line: string, tag?: string): void {
-    appendFileSync(join(this.dir, "run.log"), `${new Date().toISOString()} ${tag ? `[${tag}] ` : ""}${line}\n`);
+    this.logFile.append(`${new Date().toISOString()} ${tag ? `[${tag}] ` : ""}${line}\n`);
   }
 
   /** What the run learned once under way: a scenario's lab once it is up, its hosts' provenance. */
@@ -133,13 +140,13 @@ export class Run<S extends RunSpec = RunSpec> {
   /** An engine's sample: samples.jsonl first (a crash loses nothing already seen), the store, then every sink. */
   sample(sample: Sample, segment?: Segment): void {
     const line = sampleLine(sample, segment);
-    appendFileSync(join(this.dir, "samples.jsonl"), JSON.stringify(line) + "\n");
+    this.samplesFile.append(JSON.stringify(line) + "\n");
     this.storing(() => this.store.addSample(this.id, sample, segment?.seq));
     for (const sink of this.sinks) sink.sample?.(line, sample);
   }
 
   hostSample(sample: HostSample, segment?: Segment): void {
-    appendFileSync(join(this.dir, "host-samples.jsonl"), JSON.stringify({ ...where(segment), ...sample }) + "\n");
+    this.hostSamplesFile.append(JSON.stringify({ ...where(segment), ...sample }) + "\n");
     this.storing(() => this.store.addHostSample(this.id, sample));
     for (const sink of this.sinks) sink.hostSample?.(sample);
   }
@@ -156,6 +163,7 @@ export class Run<S extends RunSpec = RunSpec> {
   finish(outcome: RunOutcome, results?: object): boolean {
     if (this.finished) return false;
     this.finished = true;
+    for (const file of [this.samplesFile, this.hostSamplesFile, this.logFile]) file.close();
     if (results) writeFileSync(join(this.dir, "results.json"), JSON.stringify({ ...results, segments: segmentSummaries(this.store, this.id) }, null, 2) + "\n");
     this.store.finishRun(this.id, outcome.state, outcome.reason, outcome.checks ?? []);
     return (this.options.reports ?? true) && writeRunReports(this.dir, this.store, this.id);

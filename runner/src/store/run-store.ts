@@ -220,6 +220,7 @@ function oneLine(err: unknown): string {
 export class RunStore {
   private readonly db: Database;
   private readonly insertSample;
+  private readonly insertHostSample;
   private readonly breakdowns!: BreakdownTables;
   private readonly dataVersion;
   /** This connection's writes: PRAGMA data_version counts only other connections' commits. */
@@ -253,6 +254,11 @@ export class RunStore {
       }
     }
     this.dataVersion = this.db.prepare<{ data_version: number }, []>("PRAGMA data_version");
+    this.insertHostSample = this.db.prepare(
+      `INSERT INTO host_samples (run_id, at, host, interval_s, cpu_busy, cpu_user, cpu_system, cpu_softirq, mem_total_kb, mem_available_kb,
+         rx_packets, tx_packets, rx_dropped, tx_dropped, detail)
+       VALUES ($run, $at, $host, $interval, $busy, $user, $system, $softirq, $total, $available, $rx, $tx, $rxd, $txd, $detail)`,
+    );
     this.insertSample = this.db.prepare(
       `INSERT INTO samples (run_id, t, host, role, protocol, tx_packets, tx_bytes, rx_packets, rx_bytes, requests, answers_sent,
          answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us, engine, segment)
@@ -363,19 +369,14 @@ export class RunStore {
   addHostSample(runId: string, sample: HostSample): void {
     const all = sample.cpu.cpu;
     const sum = (key: string) => Object.values(sample.interfaces).reduce((a, i) => a + (i.delta[key] ?? 0), 0);
-    this.db
-      .prepare(
-        `INSERT INTO host_samples (run_id, at, host, interval_s, cpu_busy, cpu_user, cpu_system, cpu_softirq, mem_total_kb, mem_available_kb,
-           rx_packets, tx_packets, rx_dropped, tx_dropped, detail)
-         VALUES ($run, $at, $host, $interval, $busy, $user, $system, $softirq, $total, $available, $rx, $tx, $rxd, $txd, $detail)`,
-      )
-      .run({
-        run: runId, at: sample.at, host: sample.host, interval: sample.intervalS,
-        busy: all?.busy ?? 0, user: all?.user ?? 0, system: all?.system ?? 0, softirq: all?.softirq ?? 0,
-        total: sample.memory.totalKb, available: sample.memory.availableKb,
-        rx: sum("rx_packets"), tx: sum("tx_packets"), rxd: sum("rx_dropped"), txd: sum("tx_dropped"),
-        detail: JSON.stringify({ cpu: sample.cpu, interfaces: sample.interfaces }),
-      });
+    // Prepared once, like the sample insert: it runs for every host every interval.
+    this.insertHostSample.run({
+      run: runId, at: sample.at, host: sample.host, interval: sample.intervalS,
+      busy: all?.busy ?? 0, user: all?.user ?? 0, system: all?.system ?? 0, softirq: all?.softirq ?? 0,
+      total: sample.memory.totalKb, available: sample.memory.availableKb,
+      rx: sum("rx_packets"), tx: sum("tx_packets"), rxd: sum("rx_dropped"), txd: sum("tx_dropped"),
+      detail: JSON.stringify({ cpu: sample.cpu, interfaces: sample.interfaces }),
+    });
   }
 
   hostSamples(runId: string): HostSample[] {
