@@ -129,39 +129,11 @@ function recordFor(lab: Lab, options: LabOptions, labId: string): OwnershipRecor
     if (recordLive(record)) throw nameInUse(lab, record.file, record.labId);
     return newRecord(labId, lab, options.labFile);
   }
-  return record ?? legacyRecord(lab, options, labId) ?? newRecord(labId, lab, options.labFile);
+  return record ?? newRecord(labId, lab, options.labFile);
 }
 
 function nameInUse(lab: Lab, file: string | undefined, labId: string): Error {
   return new Error(`lab name '${lab.name}' is already used by ${file ?? "another lab"} (lab id ${labId}), which is up; bring that lab down or give this one another name`);
-}
-
-/**
- * A lab brought up before ownership records has only its inventory: when that inventory is
- * this lab file's (same identity and prefix), what it lists is this lab's, pending its mark.
- */
-function legacyRecord(lab: Lab, options: LabOptions, labId: string): OwnershipRecord | undefined {
-  const path = inventoryPath(options.stateDir);
-  if (!existsSync(path)) return undefined;
-  let inventory: Inventory;
-  try {
-    inventory = JSON.parse(readFileSync(path, "utf8")) as Inventory;
-  } catch {
-    return undefined;
-  }
-  if (inventory.backend !== "netns" || !inventory.lab.file) return undefined;
-  const listed = [`${inventory.lab.prefix}-sw`, ...inventory.hosts.flatMap((h) => (h.transports.netns ? [h.transports.netns.namespace] : []))];
-  const theirs = labIdOf(inventory.lab.file, options.stateDir);
-  if (theirs !== labId) {
-    // Another file's lab, still up: its state is not this lab's to take or clear.
-    if (listed.some((ns) => namespaces().has(ns))) throw nameInUse(lab, inventory.lab.file, theirs);
-    return undefined;
-  }
-  if (inventory.lab.prefix !== lab.prefix) return undefined;
-  const record = newRecord(labId, lab, options.labFile);
-  for (const ns of listed.filter((n) => n.startsWith(`${lab.prefix}-`))) record.namespaces[ns] = PENDING;
-  record.rootLinks[lab.management.uplink] = PENDING;
-  return record;
 }
 
 /** A registered lab is up while what its record names exists (a lab of older code has no record: its switch namespace says). */
