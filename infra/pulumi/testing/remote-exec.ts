@@ -27,8 +27,8 @@ function connect(conn: RemoteConnection): Promise<Client> {
   });
 }
 
-/** Runs `script` with the remote user's shell; `input` (a Buffer or a child's stdout) goes to its stdin. */
-export async function runRemote(conn: RemoteConnection, script: string, input?: NodeJS.ReadableStream | string, timeoutMs = 30 * 60_000): Promise<RemoteResult> {
+/** Runs `script` with the remote user's shell; `input`, whole, goes to its stdin. */
+export async function runRemote(conn: RemoteConnection, script: string, input?: Buffer | string, timeoutMs = 30 * 60_000): Promise<RemoteResult> {
   const client = await connect(conn);
   try {
     return await new Promise<RemoteResult>((resolve, reject) => {
@@ -46,9 +46,7 @@ export async function runRemote(conn: RemoteConnection, script: string, input?: 
           clearTimeout(timer);
           resolve({ code: code ?? -1, stdout, stderr });
         });
-        if (typeof input === "string") channel.end(input);
-        else if (input) input.pipe(channel);
-        else channel.end();
+        channel.end(input ?? "");
       });
     });
   } finally {
@@ -56,21 +54,44 @@ export async function runRemote(conn: RemoteConnection, script: string, input?: 
   }
 }
 
+/** The directory as one tar archive, read to its end: rejects on tar's failure, so a partial archive is never sent. */
+export function tarDirectory(localDir: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tar = spawn("tar", ["-C", dirname(localDir), "-c", basename(localDir)], { stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    let err = "";
+    tar.stdout.on("data", (d: Buffer) => chunks.push(d));
+    tar.stderr.on("data", (d) => (err += d));
+    tar.on("error", reject);
+    tar.on("close", (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`tar of ${localDir} exited ${code}: ${err.trim()}`))));
+  });
+}
+
 /**
  * CopyToRemote of a local directory: into `remotePath` when that is an existing
  * directory (as `<remotePath>/<name>`), else as `remotePath`; existing files are
  * overwritten, others are left.
+ *
+ * The archive is read whole, from tar's first byte, before the SSH session opens, and sent as one
+ * buffer. Under bun a child's stdout first read after the child has exited yields nothing: tar of a
+ * small tree (include/) was done within the connect's await, before its stdout was piped into the
+ * channel, and the VM got an empty archive (a large tree kept tar blocked on the pipe and arrived).
+ * The remote side also counts the bytes before it unpacks.
  */
 export async function copyDirectory(conn: RemoteConnection, localDir: string, remotePath: string): Promise<RemoteResult> {
-  const tar = spawn("tar", ["-C", dirname(localDir), "-c", basename(localDir)], { stdio: ["ignore", "pipe", "pipe"] });
-  let tarErr = "";
-  tar.stderr.on("data", (d) => (tarErr += d));
+  let archive: Buffer;
+  try {
+    archive = await tarDirectory(localDir);
+  } catch (err) {
+    return { code: 1, stdout: "", stderr: (err as Error).message };
+  }
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const name = basename(localDir);
   // tar writes <name>/...: unpack beside it and rename when the target is not a directory yet.
-  const script = `set -e; if [ -d ${q(remotePath)} ]; then tar -x -C ${q(remotePath)}; else t=$(mktemp -d); tar -x -C "$t"; mkdir -p ${q(dirname(remotePath))}; mv "$t"/${q(name)} ${q(remotePath)}; rmdir "$t"; fi`;
-  const result = await runRemote(conn, script, tar.stdout!);
-  const tarCode = await new Promise<number>((resolve) => (tar.exitCode !== null ? resolve(tar.exitCode) : tar.once("close", (c) => resolve(c ?? -1))));
-  if (tarCode !== 0) return { code: tarCode, stdout: "", stderr: `tar of ${localDir}: ${tarErr.trim()}` };
-  return result;
+  const script = [
+    `set -e; t=$(mktemp -d); trap 'rm -rf "$t"' EXIT; cat > "$t/a.tar"`,
+    `n=$(wc -c < "$t/a.tar"); if [ "$n" -ne ${archive.length} ]; then echo "archive of ${name} arrived with $n of ${archive.length} bytes" >&2; exit 1; fi`,
+    `if [ -d ${q(remotePath)} ]; then tar -x -f "$t/a.tar" -C ${q(remotePath)}; else mkdir "$t/x"; tar -x -f "$t/a.tar" -C "$t/x"; mkdir -p ${q(dirname(remotePath))}; mv "$t/x"/${q(name)} ${q(remotePath)}; fi`,
+  ].join("\n");
+  return runRemote(conn, script, archive);
 }
