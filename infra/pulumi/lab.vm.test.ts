@@ -23,7 +23,7 @@ import { resolveStackConfig } from "./config.ts";
 import { CommandExecutor } from "./testing/executor.ts";
 import { installMocks, valueOf, type Recorder } from "./testing/harness.ts";
 import { ensureLibvirtd, libvirtAvailable, virsh, type Libvirtd } from "./testing/libvirtd.ts";
-import { removeNetworkRuntimeFiles, removeVmLab, VM_INVENTORY, VM_POOL_DIR, VM_PREFIX } from "./testing/vm-lab.ts";
+import { endOrphans, removeNetworkRuntimeFiles, removeVmLab, VM_INVENTORY, VM_POOL_DIR, VM_PREFIX } from "./testing/vm-lab.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const IMAGE_DIR = process.env.WIRELAB_IMAGE_DIR ?? "/var/tmp/wirelab-image";
@@ -61,12 +61,14 @@ function leftovers(uri: string): string[] {
   const names = (args: string[]) => virsh(uri, ...args).stdout.split("\n").map((s) => s.trim()).filter((s) => s.startsWith(PREFIX));
   const links = spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout.split("\n").map((l) => l.split(":")[1]?.trim() ?? "").filter((n) => n.startsWith(`${PREFIX}-`));
   const qemu = spawnSync("pgrep", ["-f", `guest=${PREFIX}-`], { encoding: "utf8" }).stdout.trim();
+  const dnsmasq = spawnSync("pgrep", ["-f", `libvirt/dnsmasq/${PREFIX}-`], { encoding: "utf8" }).stdout.trim();
   return [
     ...names(["list", "--all", "--name"]).map((n) => `domain ${n}`),
     ...names(["net-list", "--all", "--name"]).map((n) => `network ${n}`),
     ...names(["pool-list", "--all", "--name"]).map((n) => `pool ${n}`),
     ...links.map((n) => `link ${n}`),
     ...(qemu ? [`qemu pids ${qemu}`] : []),
+    ...(dnsmasq ? [`dnsmasq pids ${dnsmasq}`] : []),
     ...(existsSync(VM_POOL_DIR) ? [`directory ${VM_POOL_DIR}`] : []),
   ];
 }
@@ -85,6 +87,9 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
       if (b.status !== 0) throw new Error("building the base image failed");
     }
     daemon = await ensureLibvirtd();
+    // Before anything reads or removes libvirt's runtime files: the pid files are how orphans are found.
+    const ended = await endOrphans();
+    if (ended.length > 0) log(`ended what an earlier run left running: ${ended.join(", ")}`);
     let stale = leftovers(daemon.uri);
     if (stale.length > 0) {
       // A crashed run (or WIRELAB_VM_KEEP=1) left the suite's own objects: remove them by prefix.
