@@ -5,13 +5,15 @@
 // the engine on that NIC, then runs the delete commands and checks that
 // nothing is left behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ImpairPoint } from "../src/impair-points.ts";
 import type { Impairment } from "../src/impair-spec.ts";
-import { applyRemoteImpairments, remoteLeftovers, type RemoteExec } from "../src/impair-remote.ts";
+import { applyRemoteImpairments, readRemotePoint, remoteLeftovers, type RemoteExec } from "../src/impair-remote.ts";
+import { parseLab } from "../src/lab-model.ts";
 import { toolsOf, type Inventory } from "../src/inventory.ts";
 import { settingWithin } from "../../runner/src/scenario/binomial.ts";
 import { runTraffic, type TrafficResult } from "../../runner/src/traffic/run-traffic.ts";
@@ -19,7 +21,8 @@ import type { TrafficSpec } from "../../runner/src/traffic/traffic-spec.ts";
 import { auth, testApp } from "../../runner/src/api/test-app.ts";
 import { setStepImpairments } from "../../runner/src/scenario/impair-step.ts";
 import { SshTransport } from "../../runner/src/transport/ssh-transport.ts";
-import { resolveStackConfig } from "./config.ts";
+import { resolveStackConfig, type StackConfig } from "./config.ts";
+import type { LabProgram } from "./program.ts";
 import { CommandExecutor } from "./testing/executor.ts";
 import { installMocks, valueOf, type Recorder } from "./testing/harness.ts";
 import { ensureLibvirtd, libvirtAvailable, virsh, type Libvirtd } from "./testing/libvirtd.ts";
@@ -53,6 +56,8 @@ let daemon: Libvirtd | undefined;
 let rec: Recorder;
 let exec: CommandExecutor;
 let inv: Inventory;
+let cfg: StackConfig;
+let program: LabProgram;
 let work: string;
 const t0 = Date.now();
 const ssh = new Map<string, SshTransport>();
@@ -106,7 +111,7 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
     exec = new CommandExecutor(log);
     rec = await installMocks(exec.respond);
     const { defineLab } = await import("./program.ts");
-    const cfg = resolveStackConfig(
+    cfg = resolveStackConfig(
       {
         labYaml: LAB,
         libvirtUri: daemon.uri,
@@ -127,7 +132,8 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
       },
       root,
     );
-    inv = await valueOf(defineLab(cfg).inventory);
+    program = defineLab(cfg);
+    inv = await valueOf(program.inventory);
     log(`lab up, SSH answering with pinned keys after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     writeFileSync(VM_INVENTORY, JSON.stringify(inv, null, 2));
     for (const host of inv.hosts) ssh.set(host.name, new SshTransport(host.name, host.transports.ssh!));
@@ -418,6 +424,35 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
       await step.restore();
       for (const host of inv.hosts) expect(await remoteLeftovers(execOf(host.name), ifname.get(host.name)!)).toEqual([]);
     }, 240_000);
+
+    // What the program declares for a lab file's impair: (VmImpairments: one remote.Command per point,
+    // impair-remote.ts's script as create and delete), executed by the harness over SSH as Pulumi would,
+    // against the running VMs. The same lab with impair: on both test NICs, and dpdk: false, which is what
+    // those NICs now are (released above) and what the lab model asks of an impaired NIC on a VM.
+    test("the program's declared impairment commands apply netem in the VMs' kernels, and their delete takes it off", async () => {
+      const impairedYaml = LAB.replace("role: tx, interfaces: [ { network: br-test }", "role: tx, dpdk: false, interfaces: [ { network: br-test, impair: { egress: { loss: 5% } } }")
+        .replace("role: rx, interfaces: [ { network: br-test }", "role: rx, dpdk: false, interfaces: [ { network: br-test, impair: { ingress: { delay: 10ms } } }");
+      const lab = parseLab(impairedYaml, "impaired variant of the suite's lab");
+      expect(lab.impairments.map((p) => `${p.host} ${p.ifname} ${p.direction}`).sort()).toEqual(["rx eth1 ingress", "tx eth1 egress"]);
+      await impair("tx", "egress", {});
+      const { VmImpairments } = await import("./components/vm-impairments.ts");
+      const declared = new VmImpairments(`${PREFIX}-impair`, { lab, vms: program.vms!, sshUser: cfg.sshUser, privateKey: cfg.sshPrivateKey as string });
+      await valueOf(pulumi.all(declared.commands.map((c) => c.id)));
+      const regs = rec.registrations.filter((r) => r.custom && r.name.startsWith(`${PREFIX}-impair-`));
+      expect(regs.map((r) => r.name).sort()).toEqual([`${PREFIX}-impair-rx-eth1-ingress`, `${PREFIX}-impair-tx-eth1-egress`]);
+      expect(exec.runs.filter((r) => r.name.startsWith(`${PREFIX}-impair-`)).map((r) => `${r.phase} ${r.code}`)).toEqual(["create 0", "create 0"]);
+      // In the VMs' kernels: root netem on tx's eth1, rx's eth1 redirected to an ifb whose root is netem.
+      const txPoint = await readRemotePoint(execOf("tx"), "eth1", "egress");
+      const rxPoint = await readRemotePoint(execOf("rx"), "eth1", "ingress");
+      log(`declared: tx egress ${txPoint}; rx ingress ${rxPoint}`);
+      expect(txPoint).toContain('"loss-random":{"loss":0.05');
+      expect(rxPoint).toMatch(/^netem .*"delay":\{"delay":0\.01\b/);
+      const m = await send();
+      within(m.sent - m.received, m.sent, 0.05);
+      expect(await exec.destroy(regs)).toEqual([]);
+      expect(exec.runs.filter((r) => r.name.startsWith(`${PREFIX}-impair-`) && r.phase === "delete").map((r) => r.code)).toEqual([0, 0]);
+      for (const host of inv.hosts) expect(await remoteLeftovers(execOf(host.name), ifname.get(host.name)!)).toEqual([]);
+    }, 180_000);
 
     test("cleared: no netem, ingress qdisc or ifb left on either VM", async () => {
       await impair("tx", "egress", {});

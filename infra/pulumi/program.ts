@@ -15,6 +15,8 @@ import { libvirtInventory, metalInventory, type InventoryMeta, type MetalHostFac
 
 export interface LabProgram {
   readonly inventory: pulumi.Output<Inventory>;
+  /** A libvirt lab's VMs by host name: what components declared against the running lab (VmImpairments) depend on. */
+  readonly vms?: ReadonlyMap<string, LabVm>;
 }
 
 export function defineLab(cfg: StackConfig): LabProgram {
@@ -65,11 +67,12 @@ function defineLibvirt(cfg: StackConfig, meta: InventoryMeta): LabProgram {
       }),
   );
   const fingerprints = pulumi.all(Object.fromEntries(vms.map((vm, i) => [lab.hosts[i]!.name, vm.hostKeyFingerprint])));
+  const byHost = new Map(vms.map((vm, i) => [lab.hosts[i]!.name, vm]));
   const impairments =
     lab.impairments.length > 0
       ? new VmImpairments(`${lab.prefix}-impair`, {
           lab,
-          vms: new Map(vms.map((vm, i) => [lab.hosts[i]!.name, vm])),
+          vms: byHost,
           sshUser: cfg.sshUser,
           privateKey: pulumi.secret(cfg.sshPrivateKey as pulumi.Input<string>),
         })
@@ -79,7 +82,7 @@ function defineLibvirt(cfg: StackConfig, meta: InventoryMeta): LabProgram {
   const inventory = pulumi
     .all([fingerprints, ready])
     .apply(([fps]) => libvirtInventory(lab, { ...meta, hugepages: cfg.hugepages }, fps as Record<string, string>));
-  return { inventory };
+  return { inventory, vms: byHost };
 }
 
 /** A content hash of the trees copied to metal hosts: edits re-copy and rebuild, an unchanged tree does nothing. */

@@ -67,7 +67,10 @@ export class CommandExecutor {
     }
   }
 
-  /** Runs every delete command, dependents first; returns the failures instead of stopping at the first. */
+  /**
+   * Runs every delete command, dependents first; returns the failures instead of stopping at the first.
+   * What was deleted is no longer created: a later destroy of everything does not delete it again.
+   */
   async destroy(all: readonly Registration[]): Promise<string[]> {
     const failures: string[] = [];
     const createdUrns = new Set(this.created.map((r) => r.urn));
@@ -81,6 +84,7 @@ export class CommandExecutor {
           : await runScript(reg.inputs.delete, reg.inputs.environment ?? {}, undefined, 5 * 60_000);
       this.runs.push({ name: reg.name, phase: "delete", ms: Date.now() - started, code: r.code });
       if (r.code !== 0) failures.push(`${reg.name}: exit ${r.code}: ${r.stderr.trim()}`);
+      else this.created.splice(0, this.created.length, ...this.created.filter((c) => c.urn !== reg.urn));
     }
     return failures;
   }
