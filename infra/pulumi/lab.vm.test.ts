@@ -212,6 +212,17 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
     expect(virsh(daemon!.uri, "dumpxml", `${PREFIX}-tx`).stdout).toMatch(/<driver name='vhost' queues='2'\/>/);
   });
 
+  test("the host sends nothing into the lab's links: IPv6 is off on every tap of the lab's domains", () => {
+    for (const host of inv.hosts) {
+      const taps = virsh(daemon!.uri, "domiflist", `${PREFIX}-${host.name}`).stdout.split("\n").map((l) => l.trim().split(/\s+/)[0] ?? "").filter((d) => d && d !== "-");
+      expect(taps).toHaveLength(host.interfaces.length + 1);
+      for (const tap of taps) {
+        expect(`${tap} ${readFileSync(`/proc/sys/net/ipv6/conf/${tap}/disable_ipv6`, "utf8").trim()}`).toBe(`${tap} 1`);
+        expect(spawnSync("ip", ["-6", "-o", "addr", "show", "dev", tap], { encoding: "utf8" }).stdout).toBe("");
+      }
+    }
+  });
+
   test("the engine's build dependencies are in the image", async () => {
     const out = await sh("tx", "pkg-config --modversion libdpdk; command -v meson ninja clang dpdk-testpmd");
     expect(out).toMatch(/^22\.11/);
@@ -250,6 +261,10 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
         expect(host.argv).toContain(inv.hosts.find((h) => h.name === host.host)!.interfaces[0]!.pci!);
       }
       expect(result.tx[protocol].tx_packets).toBe(count);
+      // Exactly: rx counts every ICMP frame (v4 and v6) its NIC delivers, and nothing but tx's requests may
+      // reach it. Captured on rx's tap, the extra one or two of earlier runs were the host's own IPv6 router
+      // solicitations (from the tap's link-local address, queued while the NIC had no driver): the domain's
+      // create script now turns IPv6 off on its taps, and the test above checks it.
       expect(result.rx[protocol].rx_packets).toBe(count);
       if (protocol === "icmp") expect(result.tx.icmp.answers_matched).toBeGreaterThanOrEqual(count * 0.99);
       // Stopped by process group over SSH: no engine left in either VM.
@@ -345,18 +360,23 @@ describe.if(canRun)("two-host lab as qemu VMs from the program's commands", () =
       within(m.sent - m.intact, m.sent, 0.05 * (21 / 64));
     }, 180_000);
 
-    test("rate 10mbit on what tx sends: offered 24 Mbit/s, 10 Mbit/s ± 5% arrives", async () => {
-      await impair("tx", "egress", { rate: 10_000_000 });
-      const run = traffic({ pps: 3000, count: 15_000, size: 1000 });
+    // The limit sits well below what tx's one emulated vCPU sends on a shared machine: at 10 Mbit/s, 1000-byte
+    // frames asked at 24 Mbit/s arrived at 6.1, the sender's pace, not the limiter's. A backlog in tx's netem
+    // at the end of the window shows that more was offered than the limit let through.
+    test("rate 4mbit on what tx sends: offered more (a backlog in netem), 4 Mbit/s ± 5% arrives", async () => {
+      await impair("tx", "egress", { rate: 4_000_000 });
+      const run = traffic({ pps: 1500, count: 7500, size: 1000 });
       await Bun.sleep(1500);
       const b1 = await rxBytes();
       const t1 = performance.now();
       await Bun.sleep(2500);
       const mbps = (((await rxBytes()) - b1) * 8) / ((performance.now() - t1) / 1000) / 1e6;
+      const q = (JSON.parse(await sh("tx", `tc -s -j qdisc show dev ${ifname.get("tx")}`)) as { kind: string; backlog?: number; qlen?: number }[]).find((x) => x.kind === "netem");
       await run;
-      log(`netem: ${mbps.toFixed(2)} Mbit/s at rx (limit 10 on tx's egress)`);
-      expect(mbps).toBeGreaterThan(9.5);
-      expect(mbps).toBeLessThan(10.5);
+      log(`netem: ${mbps.toFixed(2)} Mbit/s at rx (limit 4 on tx's egress), tx netem backlog ${q?.qlen ?? "?"} frames`);
+      expect(q?.qlen ?? 0).toBeGreaterThan(0);
+      expect(mbps).toBeGreaterThan(3.8);
+      expect(mbps).toBeLessThan(4.2);
     }, 180_000);
 
     test("delay 20ms ± 5ms jitter on what tx sends: ICMP round trips measured by the engine", async () => {
