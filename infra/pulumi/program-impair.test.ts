@@ -51,9 +51,14 @@ describe("program: VM lab with impair:", () => {
     const script = remotePointScript({ host: "tx", ifname: "eth1", direction: "egress", spec: { loss: 1, delay: 5 }, source: "hosts[0].interfaces[0].impair.egress" });
     expect(tx.inputs.create).toBe(script.create);
     expect(tx.inputs.delete).toBe(script.delete);
-    expect(tx.inputs.create).toContain("\ntc qdisc replace dev eth1 root netem limit 10000 delay 5ms loss random 1%\n");
+    // An earlier netem comes off first: a replace would keep the reorder, corruption and rate it does not name.
+    expect(tx.inputs.create).toContain(
+      "\nif tc qdisc show dev eth1 2>/dev/null | grep -q '^qdisc netem '; then tc qdisc del dev eth1 root; fi\ntc qdisc replace dev eth1 root netem limit 10000 delay 5ms loss random 1%\n",
+    );
     expect(tx.inputs.delete).toBe("if tc qdisc show dev eth1 2>/dev/null | grep -q '^qdisc netem '; then tc qdisc del dev eth1 root; fi\n");
-    expect(rx.inputs.create).toContain("\ntc qdisc replace dev wlifb-eth1 root netem limit 10000 duplicate 2%\n");
+    expect(rx.inputs.create).toContain(
+      "\nif tc qdisc show dev wlifb-eth1 2>/dev/null | grep -q '^qdisc netem '; then tc qdisc del dev wlifb-eth1 root; fi\ntc qdisc replace dev wlifb-eth1 root netem limit 10000 duplicate 2%\n",
+    );
     expect(rx.inputs.delete).toBe(
       "if tc qdisc show dev eth1 2>/dev/null | grep -q '^qdisc ingress '; then tc qdisc del dev eth1 ingress; fi\nif ip link show dev wlifb-eth1 >/dev/null 2>&1; then ip link del wlifb-eth1; fi\n",
     );

@@ -67,6 +67,15 @@ async function qdiscs(exec: RemoteExec, dev: string): Promise<Qdisc[]> {
   return r.code === 0 && r.stdout.trim() ? (JSON.parse(r.stdout) as Qdisc[]) : [];
 }
 
+/**
+ * A replace on a netem root changes only what it names: reorder, corruption and rate (sent to the kernel
+ * only when given) stay from the setting before, and a "loss 5%" read back with reorder 25% in it. Each
+ * setting starts from no netem.
+ */
+async function freshNetem(exec: RemoteExec, host: string, dev: string): Promise<void> {
+  if ((await qdiscs(exec, dev)).some((q) => q.root && q.kind === "netem")) await must(exec, host, remoteLines.delRoot(dev), `removing the earlier netem from ${dev}`);
+}
+
 export interface RemoteApplied {
   readonly host: string;
   readonly ifname: string;
@@ -103,7 +112,10 @@ export async function applyRemoteImpairments(execOf: (host: string) => RemoteExe
     const exec = execOf(p.host);
     const any = kindsOf(p.spec).length > 0;
     if (p.direction === "egress") {
-      if (any) await must(exec, p.host, remoteLines.netem(p.ifname, p.spec), `netem on ${p.ifname}`);
+      if (any) {
+        await freshNetem(exec, p.host, p.ifname);
+        await must(exec, p.host, remoteLines.netem(p.ifname, p.spec), `netem on ${p.ifname}`);
+      }
       else if ((await qdiscs(exec, p.ifname)).some((q) => q.root && q.kind === "netem")) await must(exec, p.host, remoteLines.delRoot(p.ifname), `removing netem from ${p.ifname}`);
     } else {
       const ifb = remoteIfb(p.ifname);
@@ -114,6 +126,7 @@ export async function applyRemoteImpairments(execOf: (host: string) => RemoteExe
         const filters = await exec(["tc", "-j", "filter", "show", "dev", p.ifname, "parent", "ffff:"]);
         const redirected = filters.code === 0 && filters.stdout.trim() !== "" && (JSON.parse(filters.stdout) as { kind?: string }[]).some((f) => f.kind === "matchall");
         if (!redirected) await must(exec, p.host, remoteLines.redirect(p.ifname, ifb), `redirecting ${p.ifname} to ${ifb}`);
+        await freshNetem(exec, p.host, ifb);
         await must(exec, p.host, remoteLines.netem(ifb, p.spec), `netem on ${ifb}`);
       } else {
         if ((await qdiscs(exec, p.ifname)).some((q) => q.kind === "ingress")) await must(exec, p.host, remoteLines.delIngress(p.ifname), `removing the ingress qdisc of ${p.ifname}`);
@@ -156,7 +169,9 @@ export function remotePointScript(p: ImpairPoint): { create: string; delete: str
   const refuse = `${p.source}: ${notInKernel(p.host, p.ifname)}`;
   const undo = deleteLines(p).join("; ");
   const lines = ["set -eu", `if ! ${quiet(remoteLines.link(p.ifname))}; then echo ${sh([refuse])} >&2; exit 1; fi`, `trap 'rc=$?; if [ "$rc" -ne 0 ]; then set +e; ${undo.replace(/'/g, `'\\''`)}; fi; exit $rc' EXIT`];
-  if (p.direction === "egress") lines.push(sh(remoteLines.netem(p.ifname, p.spec)));
+  // A netem already there is taken off first: a replace would keep what it does not name (see freshNetem).
+  const fresh = (dev: string) => `if ${sh(remoteLines.qdiscs(dev))} 2>/dev/null | grep -q '^qdisc netem '; then ${sh(remoteLines.delRoot(dev))}; fi`;
+  if (p.direction === "egress") lines.push(fresh(p.ifname), sh(remoteLines.netem(p.ifname, p.spec)));
   else {
     const ifb = remoteIfb(p.ifname);
     lines.push(
@@ -164,6 +179,7 @@ export function remotePointScript(p: ImpairPoint): { create: string; delete: str
       sh(remoteLines.upIfb(ifb)),
       `${sh(remoteLines.qdiscs(p.ifname))} | grep -q '^qdisc ingress ' || ${sh(remoteLines.addIngress(p.ifname))}`,
       `${sh(remoteLines.filters(p.ifname))} | grep -q matchall || ${sh(remoteLines.redirect(p.ifname, ifb))}`,
+      fresh(ifb),
       sh(remoteLines.netem(ifb, p.spec)),
     );
   }
