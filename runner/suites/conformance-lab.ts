@@ -236,6 +236,36 @@ export async function startConformanceLab(name: string, octet: number, why: stri
   };
 }
 
+export interface Comparison {
+  /** Commands on the target that answer for its kernel (an echo server, dnsmasq); stopped before the engine takes its NIC. */
+  readonly servers?: readonly (readonly string[])[];
+  /** Options for the engine on the target, after `--role rx --ip <target ip>`. */
+  readonly engineArgs: readonly string[];
+  /** What each side is put through (probes, the generator), the kernel first. */
+  observe(side: Answerer): Promise<void>;
+}
+
+/** The comparison each conformance suite makes: the target's kernel, then the engine on its NIC; the engine's summary and exit. */
+export async function kernelThenEngine(lab: ConformanceLab, c: Comparison): Promise<{ summary: EngineStats; result: ExecResult }> {
+  const servers: RemoteProcess[] = [];
+  try {
+    for (const argv of c.servers ?? []) servers.push(await lab.target.transport.spawn(argv));
+    // The servers bind and listen before the first probe reaches them.
+    if (servers.length > 0) await Bun.sleep(700);
+    await c.observe("kernel");
+  } finally {
+    for (const s of servers) await s.stop(2000);
+  }
+  const engine = await lab.startEngine(c.engineArgs);
+  let end: { summary: EngineStats; result: ExecResult };
+  try {
+    await c.observe("engine");
+  } finally {
+    end = await engine.stop();
+  }
+  return end;
+}
+
 /** tcpdump says "listening on" once its socket is open; frames before that are lost. */
 async function waitForCapture(dump: RemoteProcess, ready: Promise<void>): Promise<void> {
   const ended = await Promise.race([dump.exited, ready.then(() => "ready" as const), Bun.sleep(10_000).then(() => "timeout" as const)]);

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../src/paths.ts";
 import type { EngineStats } from "../src/traffic/engine-output.ts";
 import type { ExecResult } from "../src/transport/transport.ts";
-import { decodeCapture, probeRecord, startConformanceLab, type Answerer, type ConformanceLab, type DecodedFrame } from "./conformance-lab.ts";
+import { decodeCapture, kernelThenEngine, probeRecord, startConformanceLab, type Answerer, type ConformanceLab, type DecodedFrame } from "./conformance-lab.ts";
 
 interface Probe {
   readonly name: string;
@@ -80,15 +80,8 @@ async function probeAll(l: ConformanceLab, side: Answerer): Promise<void> {
 
 beforeAll(async () => {
   lab = await startConformanceLab("hcf", 57, "the host-conformance suite's own lab: kernel and engine answer the same probes");
-  await probeAll(lab, "kernel");
-  const engine = await lab.startEngine(["--udp-echo"]);
-  try {
-    await probeAll(lab, "engine");
-  } finally {
-    const end = await engine.stop();
-    summary = end.summary;
-    engineExit = end.result;
-  }
+  const l = lab;
+  ({ summary, result: engineExit } = await kernelThenEngine(l, { engineArgs: ["--udp-echo"], observe: (side) => probeAll(l, side) }));
 }, 300_000);
 afterAll(async () => {
   await lab?.down();

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { REPO_ROOT } from "../src/paths.ts";
 import type { EngineEvent, EngineStats } from "../src/traffic/engine-output.ts";
-import type { ExecResult, RemoteProcess } from "../src/transport/transport.ts";
-import { probeRecord, runClientProbes, startConformanceLab, type Answerer, type ClientSeen, type ConformanceLab } from "./conformance-lab.ts";
+import type { ExecResult } from "../src/transport/transport.ts";
+import { kernelThenEngine, probeRecord, runClientProbes, startConformanceLab, type Answerer, type ClientSeen, type ConformanceLab } from "./conformance-lab.ts";
 import { TCP_FLAGS } from "./tcp-segments.ts";
 
 const NAME = "www.wirelab.test";
@@ -84,32 +84,25 @@ async function generateAll(l: ConformanceLab, side: Answerer): Promise<void> {
 
 beforeAll(async () => {
   lab = await startConformanceLab("v6c", 61, "the IPv6 conformance suite's own lab: kernel and engine answer the same v6 clients", "2001:2:0:61::/64");
-  const t = lab.target;
-  const t6 = ip6(lab, "target");
-  const servers: RemoteProcess[] = [
-    await t.transport.spawn([PY, PROBE_PY, "echo-server", t6, "8080"]),
-    await t.transport.spawn([PY, "-c", `import socket\ns=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM)\ns.bind(('${t6}',9000))\nwhile True:\n d,a=s.recvfrom(4096)\n s.sendto(d,a)`]),
-    await t.transport.spawn([
-      "dnsmasq", "-k", "-C", "/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces", `--listen-address=${t6}`, "--port=53",
-      "--local=/wirelab.test/", `--host-record=${NAME},${ADDR4},${ADDR6}`, `--pid-file=/tmp/wirelab-v6c-dnsmasq-${process.pid}.pid`,
-    ]),
-  ];
-  try {
-    await Bun.sleep(700);
-    await probeAll(lab, "kernel");
-    await generateAll(lab, "kernel");
-  } finally {
-    for (const s of servers) await s.stop(2000);
-  }
-  const engine = await lab.startEngine(["--ip", t6, "--udp-echo", "--tcp-listen", "8080,53", "--tcp-echo", "--dns-record", `${NAME}=${ADDR6}`, "--dns-record", `${NAME}=${ADDR4}`]);
-  try {
-    await probeAll(lab, "engine");
-    await generateAll(lab, "engine");
-  } finally {
-    const end = await engine.stop();
-    rxSummary = end.summary as Summary;
-    rxExit = end.result;
-  }
+  const l = lab;
+  const t6 = ip6(l, "target");
+  const end = await kernelThenEngine(l, {
+    servers: [
+      [PY, PROBE_PY, "echo-server", t6, "8080"],
+      [PY, "-c", `import socket\ns=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM)\ns.bind(('${t6}',9000))\nwhile True:\n d,a=s.recvfrom(4096)\n s.sendto(d,a)`],
+      [
+        "dnsmasq", "-k", "-C", "/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces", `--listen-address=${t6}`, "--port=53",
+        "--local=/wirelab.test/", `--host-record=${NAME},${ADDR4},${ADDR6}`, `--pid-file=/tmp/wirelab-v6c-dnsmasq-${process.pid}.pid`,
+      ],
+    ],
+    engineArgs: ["--ip", t6, "--udp-echo", "--tcp-listen", "8080,53", "--tcp-echo", "--dns-record", `${NAME}=${ADDR6}`, "--dns-record", `${NAME}=${ADDR4}`],
+    observe: async (side) => {
+      await probeAll(l, side);
+      await generateAll(l, side);
+    },
+  });
+  rxSummary = end.summary as Summary;
+  rxExit = end.result;
 }, 400_000);
 afterAll(async () => {
   await lab?.down();

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { REPO_ROOT } from "../src/paths.ts";
 import type { EngineStats } from "../src/traffic/engine-output.ts";
-import type { ExecResult, RemoteProcess } from "../src/transport/transport.ts";
-import { probeRecord, runClientProbes, startConformanceLab, type Answerer, type ClientSeen, type ConformanceLab } from "./conformance-lab.ts";
+import type { ExecResult } from "../src/transport/transport.ts";
+import { kernelThenEngine, probeRecord, runClientProbes, startConformanceLab, type Answerer, type ClientSeen, type ConformanceLab } from "./conformance-lab.ts";
 import { TCP_FLAGS, type TcpSegment } from "./tcp-segments.ts";
 
 const NAME = "www.wirelab.test";
@@ -80,30 +80,22 @@ async function generateBoth(l: ConformanceLab, side: Answerer): Promise<void> {
 
 beforeAll(async () => {
   lab = await startConformanceLab("tdc", 58, "the TCP/DNS conformance suite's own lab: kernel and engine answer the same clients");
-  const t = lab.target;
-  const servers: RemoteProcess[] = [
-    await t.transport.spawn([PY, PROBE_PY, "echo-server", t.ip, "8080"]),
-    await t.transport.spawn([
-      "dnsmasq", "-k", "-C", "/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces", `--listen-address=${t.ip}`, "--port=53",
-      "--local=/wirelab.test/", `--host-record=${NAME},${ADDR}`, `--pid-file=/tmp/wirelab-tdc-dnsmasq-${process.pid}.pid`,
-    ]),
-  ];
-  try {
-    await Bun.sleep(700);
-    await probeAll(lab, "kernel");
-    await generateBoth(lab, "kernel");
-  } finally {
-    for (const s of servers) await s.stop(2000);
-  }
-  const engine = await lab.startEngine(["--tcp-listen", "8080,53", "--tcp-echo", "--dns-record", `${NAME}=${ADDR}`]);
-  try {
-    await probeAll(lab, "engine");
-    await generateBoth(lab, "engine");
-  } finally {
-    const end = await engine.stop();
-    rxSummary = end.summary;
-    rxExit = end.result;
-  }
+  const l = lab;
+  const t = l.target;
+  ({ summary: rxSummary, result: rxExit } = await kernelThenEngine(l, {
+    servers: [
+      [PY, PROBE_PY, "echo-server", t.ip, "8080"],
+      [
+        "dnsmasq", "-k", "-C", "/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces", `--listen-address=${t.ip}`, "--port=53",
+        "--local=/wirelab.test/", `--host-record=${NAME},${ADDR}`, `--pid-file=/tmp/wirelab-tdc-dnsmasq-${process.pid}.pid`,
+      ],
+    ],
+    engineArgs: ["--tcp-listen", "8080,53", "--tcp-echo", "--dns-record", `${NAME}=${ADDR}`],
+    observe: async (side) => {
+      await probeAll(l, side);
+      await generateBoth(l, side);
+    },
+  }));
 }, 400_000);
 afterAll(async () => {
   await lab?.down();
