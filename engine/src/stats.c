@@ -98,6 +98,9 @@ void counters_add(struct wl_counters *dst, const struct wl_counters *src)
 	p->pkts += q->pkts;
 	p->target_pps += q->target_pps;
 	p->active |= q->active;
+	p->late_first_ns += q->late_first_ns;
+	p->late_last_ns += q->late_last_ns;
+	p->skipped += q->skipped;
 	vlan_counters_add(&dst->vlans, &src->vlans);
 	for (unsigned k = 0; k < WL_MAX_PORTS; k++) {
 		dst->port[k].tx_packets += src->port[k].tx_packets;
@@ -235,6 +238,9 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 		double var = d->n ? d->sumsq_ns / (double)d->n - mean * mean : 0;
 		jb_kdbl(j, "ipd_mean_ns", mean, 1);
 		jb_kdbl(j, "ipd_stddev_ns", var > 0 ? sqrt(var) : 0, 1);
+		jb_kdbl(j, "late_first_ms", d->late_first_ns / 1e6, 3);
+		jb_kdbl(j, "late_last_ms", d->late_last_ns / 1e6, 3);
+		jb_ku64(j, "skipped", d->skipped);
 		jb_obj_close(j);
 	} else {
 		jb_knull(j, "pacing");

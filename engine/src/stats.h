@@ -28,6 +28,14 @@ struct ipd_stats {
 	uint64_t t1_tsc;     /* last paced departure */
 	double target_pps;
 	int active;
+	/* where the departures stood against the pacer's deadlines: how late
+	 * the first and the latest paced departure were built (ns), and the
+	 * departures given up (a stall longer than the catch-up, no mbufs):
+	 * what the span behind achieved_pps owes to the machine, not to the
+	 * pacer. Summed over workers. */
+	double late_first_ns, late_last_ns;
+	uint64_t skipped;
+	int late_first_set;
 };
 
 struct wl_counters {

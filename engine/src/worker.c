@@ -463,7 +463,8 @@ static inline void gen_step(struct worker *w, uint64_t now)
 		return;
 	if (w->linger_end)
 		return;
-	unsigned n = 0;
+	unsigned n = 0, due = 0;
+	uint64_t first_due = 0;
 	unsigned max = w->cfg->tx_burst;
 	const int counted = w->cfg->count != 0;
 	const uint64_t count = w->count;
@@ -478,7 +479,14 @@ static inline void gen_step(struct worker *w, uint64_t now)
 			 * packets) so the syscall rate does not cap the packet rate */
 			if (now < w->pacer.next + w->batch_wait)
 				return;
-			n = pacer_due(&w->pacer, now, max);
+			first_due = w->pacer.next;
+			if (now > first_due + w->pacer.max_lag) {
+				/* pacer_due gives up what was due before now - max_lag */
+				if (w->pacer.step)
+					w->c.ipd.skipped += (now - w->pacer.max_lag - first_due) / w->pacer.step;
+				first_due = now - w->pacer.max_lag;
+			}
+			n = due = pacer_due(&w->pacer, now, max);
 		}
 		else
 			n = max;
@@ -537,7 +545,19 @@ new_request:
 		n = (unsigned)left;
 	if (!n)
 		return;
+	unsigned asked = n;
 	n = gen_fill(w, n, now, 0);
+	if (due && w->c.ipd.active) {
+		struct ipd_stats *d = &w->c.ipd;
+		uint64_t last_due = first_due + (uint64_t)(n ? n - 1 : 0) * w->pacer.step;
+		if (!d->late_first_set) {
+			d->late_first_ns = now > first_due ? (double)(now - first_due) * w->ns_per_tick : 0;
+			d->late_first_set = 1;
+		}
+		if (n)
+			d->late_last_ns = now > last_due ? (double)(now - last_due) * w->ns_per_tick : 0;
+		d->skipped += asked - n; /* due, but no mbuf to send it in */
+	}
 	if (w->mode == WL_MODE_BURST) {
 		w->burst_left -= n;
 		if (!w->burst_left)
