@@ -178,9 +178,12 @@ static void one_frame(uint8_t *f, size_t size)
 		size_t wl = reasm_add(ra, f, size, &pi, clock++, &whole);
 		if (!wl)
 			return;
-		/* a rebuilt datagram: its header must say what was rebuilt */
+		/* a rebuilt datagram: its IP header must say what was rebuilt; what it
+		 * carries is the fragments' bytes, so a bad checksum or an L4 header
+		 * that disagrees with the whole (a UDP length from the first
+		 * fragment) is the sender's, not the reassembler's */
 		struct pkt_info pw;
-		if (pkt_parse(whole, wl, &PC, &pw) == WL_C_MALFORMED && pw.why != WL_M_IP_CSUM)
+		if (pkt_parse(whole, wl, &PC, &pw) == WL_C_MALFORMED && pw.why <= WL_M_IP_LEN)
 			__builtin_trap();
 		if (pw.frag)
 			__builtin_trap();
