@@ -2,14 +2,14 @@
 // removes what up made from that model, and so loads neither the YAML parser nor the lab
 // schema (about half of a `lab down` process's time otherwise). A file changed since `up`
 // has no built lab: the caller parses it.
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { builtLabPath, type BuiltLab } from "../../infra/src/netns-lab.ts";
 import { resolveLabFile, stateRoot } from "./paths.ts";
 
 export function labFileSha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  // Bun's hasher, not node:crypto: that module alone costs a `lab` process about 10 ms to load.
+  return new Bun.CryptoHasher("sha256").update(text).digest("hex");
 }
 
 /** The built lab of the lab file `arg` names, while that file is what was built; undefined otherwise (or when unreadable). */

@@ -1,5 +1,5 @@
 // The runner's import graph, read from its sources: it reaches the netns backend only
-// through infra/src/netns-lab.ts (the backend's internals stay free to change), and every
+// through infra/src/netns-lab.ts and netns-impair.ts (the backend's internals stay free to change), and every
 // command the CLI dispatches to lives in commands/.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";

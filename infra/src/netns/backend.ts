@@ -7,7 +7,6 @@ import { join, resolve } from "node:path";
 import type { Inventory } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
-import { isImpairLinkName, planLabImpairments } from "./impairments.ts";
 import { isWireNamespaceName, removeWireLogs } from "./impair-wire.ts";
 import { recordWireChange } from "./wire-recorder.ts";
 import { awaitIpv6Ready, hostIpv6Drift } from "./ipv6-host.ts";
@@ -227,8 +226,9 @@ export class NetnsBackend {
   private async build(lab: Lab, options: UpOptions, record: OwnershipRecord, labId: string): Promise<Inventory> {
     const mark = labMark(labId);
     const progress = options.onProgress ?? (() => {});
-    // Refused impairments refuse the lab before anything is made.
-    const impairments = await planLabImpairments(lab, options.labFile);
+    // Refused impairments refuse the lab before anything is made. impairments.ts (tc, BPF, wires) is
+    // loaded only for a lab that has some: most labs have none, and it is a fair part of what `up` loads.
+    const impairments = lab.impairments.length === 0 ? undefined : await (await import("./impairments.ts")).planLabImpairments(lab, options.labFile);
     const before = await survey(lab, record, labId);
     const names = new Set([...labNamespaces(lab), lab.management.uplink]);
     const taken = before.foreign.filter((f) => names.has(f.name));
@@ -259,7 +259,7 @@ export class NetnsBackend {
     await keepQueues(lab);
     // A wire (impair-wire.ts) is a namespace and a process of the lab's: into its record as they are made.
     const wires = recordWireChange(record);
-    await impairments.apply({
+    await impairments?.apply({
       namespace: (name, inode) => (wires.namespace(name, inode), writeRecord(options.stateDir, record)),
       process: (what, proc) => (wires.process(what, proc), writeRecord(options.stateDir, record)),
     });
@@ -327,6 +327,7 @@ export class NetnsBackend {
   }
 
   async status(lab: Lab, options: LabOptions): Promise<StatusReport> {
+    const { isImpairLinkName } = await import("./impairments.ts");
     const labId = labIdOf(options.labFile, options.stateDir);
     const saved = readRecord(options.stateDir);
     const own = await survey(lab, saved?.labId === labId ? saved : newRecord(labId, lab), labId);

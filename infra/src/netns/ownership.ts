@@ -4,7 +4,6 @@
 // record names or the mark claims, so a namespace merely named like the lab's
 // (another lab with a longer prefix, a pod, an `ip netns add` by hand) is
 // never touched, and `up` never adopts one.
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -22,7 +21,8 @@ export function labIdOf(labFile: string | undefined, stateDir: string): string {
   } catch {
     key = `file:${resolve(labFile!)}`;
   }
-  return createHash("sha256").update(key).digest("hex").slice(0, 12);
+  // Bun's hasher, not node:crypto: that module alone costs a `lab` process about 10 ms to load.
+  return new Bun.CryptoHasher("sha256").update(key).digest("hex").slice(0, 12);
 }
 
 export function labMark(labId: string): string {

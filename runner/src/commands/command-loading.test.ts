@@ -17,9 +17,10 @@ test("the CLI's entry loads no package: each command is imported only when named
   expect(packagesLoadedBy("cli.ts")).toEqual([]);
 });
 
-test("lab (up, down, status) loads no package until it parses a lab file; down from the built lab never does", () => {
+test("lab (up, down, status) loads no package until it parses a lab file; down from the built lab, and any action on a file parsed before, never does", () => {
   expect(packagesLoadedBy("commands/lab.ts")).toEqual([]);
   expect(packagesLoadedBy("built-lab.ts")).toEqual([]);
+  expect(packagesLoadedBy("parsed-lab.ts")).toEqual([]);
 });
 
 test("build, bench, doctor and report load neither the schema library, the YAML parser, ssh2 nor Hono", () => {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { IMPAIR_SUPPORT, supportTable } from "../../../infra/src/impair-paths.ts";
 import { IMPAIRMENT_KINDS } from "../../../infra/src/impair-spec.ts";
-import { detectImpairPath } from "../../../infra/src/netns-lab.ts";
+import { detectImpairPath } from "../../../infra/src/netns-impair.ts";
 import { run } from "../../../infra/src/process.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { BUILD_DIR, REPO_ROOT } from "../paths.ts";

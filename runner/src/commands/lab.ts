@@ -4,6 +4,8 @@ import type { Lab } from "../../../infra/src/lab-model.ts";
 import { inventoryPath, NetnsBackend, OwnershipError } from "../../../infra/src/netns-lab.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { builtLabOf } from "../built-lab.ts";
+import type { LoadedLab } from "../lab-files.ts";
+import { rememberedLab, rememberLab } from "../parsed-lab.ts";
 import { labStateDir, REPO_ROOT, UsageError } from "../paths.ts";
 
 export const LAB_HELP = `Usage: bun run lab <up|down|status|impair> [--lab FILE|NAME] [--ssh] [--json]
@@ -53,8 +55,7 @@ export async function labCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError(`lab: unexpected argument '${positionals[1]}'`);
   const arg = values.lab ?? "two-host";
-  // `down` takes the model `up` built while the file is unchanged; anything else parses the file.
-  const { lab, file, sha256 } = (action === "down" ? builtLabOf(arg) : undefined) ?? (await import("../lab-files.ts")).loadLab(arg);
+  const { lab, file, sha256 } = await labOf(action, arg);
   const backend = new NetnsBackend();
   const stateDir = labStateDir(lab.name);
   const started = performance.now();
@@ -69,6 +70,19 @@ export async function labCommand(argv: string[]): Promise<number> {
     for (const line of err.lines) console.error(`  ${line}`);
     return 1;
   }
+}
+
+/**
+ * `down` takes the model `up` built while the file is unchanged; anything else the model parsed
+ * before from the same text by the same code, and only failing that parses the file (which loads
+ * the YAML parser and the schema library: most of what a `lab` process would otherwise cost).
+ */
+async function labOf(action: string, arg: string): Promise<LoadedLab> {
+  const known = (action === "down" ? builtLabOf(arg) : undefined) ?? rememberedLab(arg);
+  if (known) return known;
+  const loaded = (await import("../lab-files.ts")).loadLab(arg);
+  rememberLab(loaded);
+  return loaded;
 }
 
 interface LabContext {

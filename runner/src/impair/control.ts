@@ -10,7 +10,7 @@ import type { Direction, ImpairPoint } from "../../../infra/src/impair-points.ts
 import { applyRemoteImpairments, readRemotePoint, remoteNetemMissing, type RemoteExec } from "../../../infra/src/impair-remote.ts";
 import type { Inventory } from "../../../infra/src/inventory.ts";
 import type { Lab } from "../../../infra/src/lab-model.ts";
-import { applyImpairments, detectImpairPath, readImpairments, type AppliedPoint, type PathChoice, type PointState } from "../../../infra/src/netns-lab.ts";
+import { applyImpairments, detectImpairPath, readImpairments, type AppliedPoint, type PathChoice, type PointState } from "../../../infra/src/netns-impair.ts";
 import { loadLab } from "../lab-files.ts";
 import { transportFor, type Transport } from "../transport/index.ts";
 

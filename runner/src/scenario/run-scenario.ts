@@ -11,7 +11,7 @@ import { monitoredHosts } from "../monitor/host-monitor.ts";
 import type { CheckResult, TrafficResult } from "../traffic/run-traffic.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import { fromYaml } from "../traffic/spec-schema.ts";
-import type { AppliedPoint } from "../../../infra/src/netns-lab.ts";
+import type { AppliedPoint } from "../../../infra/src/netns-impair.ts";
 import { lossOnPath, setStepImpairments, type StepImpairments } from "./impair-step.ts";
 import { replayPcap, type ReplayResult } from "./pcap-replay.ts";
 import { answerChecks } from "./engine-replay.ts";
