@@ -80,6 +80,7 @@ static int setup_dev(uint16_t port, struct rte_mempool *pool, unsigned nq, struc
 	out->nb_rxd = nrx;
 	out->nb_txd = ntx;
 	out->rss = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
+	out->fast_free = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) != 0;
 	return 0;
 }
 

@@ -16,6 +16,7 @@ struct port_info {
 	uint16_t nb_rxd, nb_txd;
 	uint16_t nb_queues;        /* rx and tx queues: one pair per worker */
 	uint8_t rss;               /* received flows spread by RSS */
+	uint8_t fast_free;         /* RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE is on */
 	/* worker i's queue: (qport[i], qid[i]); one device with N queues, or N
 	 * single-queue af_xdp vdevs on one interface (dev[]) */
 	uint16_t qport[WL_MAX_WORKERS], qid[WL_MAX_WORKERS];

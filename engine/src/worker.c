@@ -373,7 +373,8 @@ static inline unsigned flush_pending(struct worker *w, uint64_t now)
 static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int reuse_key)
 {
 	struct rte_mbuf **m = w->pend + w->n_pend;
-	if (rte_pktmbuf_alloc_bulk(w->pool, m, n) != 0)
+	const int slabbed = w->n_tmpls > 1 && w->slab.m;
+	if (!slabbed && rte_pktmbuf_alloc_bulk(w->pool, m, n) != 0)
 		return 0;
 	const int proto = w->proto;
 	const int req = w->ops->is_request;
@@ -384,6 +385,11 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 		const struct wl_tmpl *t = &w->tmpls[w->n_tmpls == 1 ? 0 : rng_below(&w->rng, w->n_tmpls)];
 		if (reuse_key)
 			t = &w->tmpls[w->bo.tmpl];
+		if (slabbed && !(m[i] = tmpl_slab_take(&w->slab, (unsigned)(t - w->tmpls))) &&
+		    !(m[i] = rte_pktmbuf_alloc(w->pool))) {
+			n = i; /* the pool ran dry: send what was built */
+			break;
+		}
 		uint8_t *d = rte_pktmbuf_mtod(m[i], uint8_t *);
 		/* an mbuf that last left with this very template still holds it:
 		 * only the varying fields are written again (tmpl_fill), as
@@ -1077,7 +1083,8 @@ int worker_main(void *arg)
 	const uint64_t count = c->count;
 	const int is_rx = c->role == WL_ROLE_RX;
 	uint64_t idle_polls = 0, next_rx_poll = 0;
-	const uint64_t rx_gap = w->hz / 20000;
+	const uint64_t rx_gap_min = w->hz / 20000, rx_gap_max = w->hz / 1000;
+	uint64_t rx_gap = rx_gap_min;
 	while (!w->done) {
 		now = rte_rdtsc();
 		/* rx first: replies and requests waiting in the ring. While
@@ -1085,15 +1092,19 @@ int worker_main(void *arg)
 		 * is a recvfrom() that busy-polls the queue under af_xdp's
 		 * preferred busy polling. Paced traffic keeps it every 64th turn
 		 * (RTTs stay exact to a few us); a flood at full speed, where each
-		 * turn is a burst, every 50 us. */
+		 * turn is a burst, from every 50 us, doubling while it stays quiet
+		 * up to every 1 ms (2048 descriptors hold 1 ms of 2 Mpps). */
 		int poll_rx = !w->generating || idle_polls < 16 ||
 			      (w->paced || w->mode != WL_MODE_CONTINUOUS ? (idle_polls & 63) == 0 : now >= next_rx_poll);
 		if (poll_rx) {
 			if (rx_poll(w, now)) {
 				idle_polls = 0;
+				rx_gap = rx_gap_min;
 			} else {
 				idle_polls++;
 				next_rx_poll = now + rx_gap;
+				if (idle_polls >= 16 && rx_gap < rx_gap_max)
+					rx_gap *= 2;
 			}
 		} else {
 			idle_polls++;
@@ -1197,6 +1208,8 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	w->tmpls = rte_zmalloc("wl_tmpl", sizeof(struct wl_tmpl) * WL_MAX_TMPLS, 64);
 	w->req = rte_zmalloc("wl_req", sizeof(struct req_slot) * WL_REQ_SLOTS, 64);
 	w->scratch = rte_zmalloc("wl_scratch", sizeof(*w->scratch), 64);
+	if (!port->fast_free && tmpl_slab_init(&w->slab, pool, WL_MAX_TMPLS) < 0)
+		w->slab.m = NULL; /* frames copied from the templates as before */
 	if (!w->tmpls || !w->req || !w->scratch) {
 		fprintf(stderr, "wirelab-engine: out of memory for templates (raise -m)\n");
 		return -1;
@@ -1342,6 +1355,7 @@ void worker_fini(struct worker *w)
 		if (w->pcap.failed)
 			fprintf(stderr, "wirelab-engine: --pcap: write error, the file is incomplete\n");
 	}
+	tmpl_slab_fini(&w->slab);
 	rte_free(w->tmpls);
 	rte_free(w->req);
 	rte_free(w->scratch);

@@ -19,6 +19,7 @@
 #include "proto.h"
 #include "latency.h"
 #include "ports.h"
+#include "tmpl_slab.h"
 
 #define WL_MAX_TMPLS 64
 #define WL_REQ_SLOTS 65536
@@ -89,6 +90,7 @@ struct worker {
 	uint32_t tmpl_gen, stamp_base;
 	struct wl_tmpl *tmpls;
 	unsigned n_tmpls;
+	struct tmpl_slab slab;     /* mbufs per template when there are several */
 	uint32_t key;
 	uint16_t icmp_id;
 	uint32_t flow_i;
