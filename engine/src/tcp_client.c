@@ -140,6 +140,12 @@ int tcp_client_input(struct tcp_client *cl, const uint8_t *in, const struct pkt_
 
 void tcp_client_tick(struct tcp_client *cl)
 {
+	/* a flood of another protocol ticks too: nothing open, nothing to sweep */
+	uint64_t open = 0;
+	for (int i = TCPS_LISTEN; i < TCPS_COUNT; i++)
+		open += cl->tab.st->in_state[i];
+	if (!open)
+		return;
 	uint32_t n = cl->tab.size < 256 ? cl->tab.size : 256;
 	for (uint32_t i = 0; i < n; i++) {
 		struct tcp_conn *c = &cl->tab.slot[cl->sweep++ & (cl->tab.size - 1)];
