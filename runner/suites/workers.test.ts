@@ -3,7 +3,8 @@
 // worker, the frames crossing the lab's bridge): every protocol, with the
 // receiver's counts equal to the sender's totals, every request answered to
 // the worker that sent it, the per-worker counters adding up to the totals
-// and the rate shared by the workers within 1%.
+// and the rate shared by the workers within 1% (or within what the engine
+// reports its schedule lost to a stall on the shared CPUs).
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -92,9 +93,19 @@ describe("two workers a side, every protocol, across the lab's bridge", () => {
     const tx = r.hosts.find((h) => h.role === "tx")!.summary!;
     console.log(`rate ${pps} pps over 4 s: achieved ${tx.pacing?.achieved_pps}, workers sent ${r.breakdown.tx.workers.map((w) => w.tx_packets).join(" + ")}`);
     expect(tx.pacing?.target_pps).toBe(pps);
-    expect(Math.abs(tx.pacing!.achieved_pps - pps)).toBeLessThanOrEqual(0.01 * pps);
+    // Within 1%, or within what the engine's own account of its schedule allows when the shared CPUs held a worker
+    // back (a late first or last departure, departures given up in a stall): the bounds of e2e_workers.sh.
+    const pc = tx.pacing!;
+    const step = (1e9 * r.breakdown.tx.workers.length) / pps;
+    const late0 = (pc.late_first_ms ?? 0) * 1e6, late1 = (pc.late_last_ms ?? 0) * 1e6, skipped = pc.skipped ?? 0;
+    const gaps = r.breakdown.tx.workers.map((w) => w.tx_packets - 1);
+    const low = gaps.reduce((sum, n) => sum + (1e9 * n) / ((n + skipped) * step + late1 + step), 0);
+    const high = gaps.reduce((sum, n) => sum + (n * step > late0 + step ? (1e9 * n) / (n * step - late0 - step) : Infinity), 0);
+    console.log(`allowed [${Math.min(low, 0.99 * pps).toFixed(1)}, ${Math.max(high, 1.01 * pps).toFixed(1)}]: first departures ${pc.late_first_ms} ms late, last ${pc.late_last_ms} ms, ${skipped} given up`);
+    expect(pc.achieved_pps).toBeGreaterThanOrEqual(Math.min(low, 0.99 * pps));
+    expect(pc.achieved_pps).toBeLessThanOrEqual(Math.max(high, 1.01 * pps));
     const [a, b] = r.breakdown.tx.workers;
-    expect(Math.abs(a!.tx_packets - b!.tx_packets)).toBeLessThanOrEqual(0.02 * tx.totals.tx_packets);
+    expect(Math.abs(a!.tx_packets - b!.tx_packets)).toBeLessThanOrEqual(0.02 * tx.totals.tx_packets + skipped);
     expectWorkersAddUp(r);
     expect(r.rx.udp.rx_packets).toBe(r.tx.udp.tx_packets);
   }, 60_000);
