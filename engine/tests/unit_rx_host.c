@@ -531,6 +531,40 @@ static void rfc815_exact_duplicate_fragment_is_ignored(void)
 	CHECK_EQ(reasm_get_stats(RA)->dropped, 0);
 }
 
+static void rfc768_reassembled_udp_whose_length_disagrees_is_malformed_not_answered(void)
+{
+	/* the first fragment's UDP length says 1208 where the fragments rebuild
+	 * 612 bytes: the reassembler's IP header is right, the UDP inside is the
+	 * sender's fault (the fuzzer's finding), refused, never echoed */
+	struct wl_l2l3 a = to_me();
+	static uint8_t msg[584];
+	memset(msg, 'u', sizeof(msg));
+	size_t len = udp_build(BIG, ETH_MAX_FRAME, &a, 1000, 9000, msg, sizeof(msg), 0);
+	CHECK_EQ(len, ETH_HLEN + 612);
+	CHECK_EQ(split(len, 304), 2);
+	wr16(FR[0] + ETH_HLEN + IPV4_HLEN + 4, 1208);
+	const uint8_t *whole = NULL;
+	size_t wl = 0;
+	for (unsigned k = 0; k < 2; k++) {
+		struct pkt_info pi;
+		CHECK(pkt_parse(FR[k], FL[k], &PCFG, &pi) != WL_C_MALFORMED && pi.frag);
+		wl = reasm_add(RA, FR[k], FL[k], &pi, NOW, &whole);
+	}
+	CHECK_EQ(wl, len);
+	CHECK_EQ(reasm_get_stats(RA)->reassembled, 1);
+	struct pkt_info pw;
+	CHECK_EQ(pkt_parse(whole, wl, &PCFG, &pw), WL_C_MALFORMED);
+	CHECK_EQ(pw.why, WL_M_UDP);
+	CHECK(ipv4_csum_ok(whole + ETH_HLEN, IPV4_HLEN));
+	CHECK_EQ(rd16(whole + ETH_HLEN + 2), 612);
+	/* and through the host: nothing answers it */
+	reasm_destroy(RA);
+	RA = reasm_create(4, 1000);
+	for (unsigned k = 0; k < 2; k++)
+		CHECK_EQ(host_rx(FR[k], FL[k]), 0);
+	CHECK_EQ(reasm_get_stats(RA)->reassembled, 1);
+}
+
 static void linux_overlap_policy_drops_the_whole_datagram(void)
 {
 	size_t len = big_ping(BIG, 3000, 0x4444);
@@ -663,6 +697,7 @@ static const struct { const char *name; void (*fn)(void); } TESTS[] = {
 	T(rfc791_fragmenting_sets_offsets_mf_and_valid_checksums),
 	T(rfc1122_3_3_2_fragmented_echo_reassembled_and_answered_in_fragments),
 	T(rfc815_exact_duplicate_fragment_is_ignored),
+	T(rfc768_reassembled_udp_whose_length_disagrees_is_malformed_not_answered),
 	T(linux_overlap_policy_drops_the_whole_datagram),
 	T(rfc791_datagram_beyond_65535_bytes_dropped),
 	T(rfc791_non_last_fragment_not_multiple_of_8_dropped),
