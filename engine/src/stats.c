@@ -101,6 +101,7 @@ void counters_add(struct wl_counters *dst, const struct wl_counters *src)
 	p->late_first_ns += q->late_first_ns;
 	p->late_last_ns += q->late_last_ns;
 	p->skipped += q->skipped;
+	p->unsent_at_end += q->unsent_at_end;
 	vlan_counters_add(&dst->vlans, &src->vlans);
 	for (unsigned k = 0; k < WL_MAX_PORTS; k++) {
 		dst->port[k].tx_packets += src->port[k].tx_packets;
@@ -241,6 +242,7 @@ void stats_render(struct jbuf *j, const struct stats_view *v)
 		jb_kdbl(j, "late_first_ms", d->late_first_ns / 1e6, 3);
 		jb_kdbl(j, "late_last_ms", d->late_last_ns / 1e6, 3);
 		jb_ku64(j, "skipped", d->skipped);
+		jb_ku64(j, "unsent_at_end", d->unsent_at_end);
 		jb_obj_close(j);
 	} else {
 		jb_knull(j, "pacing");

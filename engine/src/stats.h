@@ -35,6 +35,9 @@ struct ipd_stats {
 	 * pacer. Summed over workers. */
 	double late_first_ns, late_last_ns;
 	uint64_t skipped;
+	/* due before a --duration end but never sent (a worker stalled at the
+	 * end): outside the span behind achieved_pps, but owed to the machine */
+	uint64_t unsent_at_end;
 	int late_first_set;
 };
 

@@ -1119,6 +1119,10 @@ int worker_main(void *arg)
 			break;
 		}
 		if (w->end_tsc && unlikely(now >= w->end_tsc)) {
+			/* departures due before the end that a stall kept back: the
+			 * split between workers is judged with them */
+			if (w->generating && w->paced && w->pacer.step && w->end_tsc > w->pacer.next)
+				w->c.ipd.unsent_at_end += (w->end_tsc - w->pacer.next + w->pacer.step - 1) / w->pacer.step;
 			set_reason(w, "duration", now);
 			break;
 		}

@@ -33,7 +33,7 @@ export interface EngineStats {
   rates: { tx_pps: number; rx_pps: number; tx_bps: number; rx_bps: number };
   rtt_us: { count: number; p50: number; p90: number; p99: number; max: number } | null;
   /** late_first_ms, late_last_ms, skipped: the departures against the pacer's deadlines (engine/README.md). */
-  pacing: { target_pps: number; achieved_pps: number; ipd_mean_ns: number; ipd_stddev_ns: number; late_first_ms?: number; late_last_ms?: number; skipped?: number } | null;
+  pacing: { target_pps: number; achieved_pps: number; ipd_mean_ns: number; ipd_stddev_ns: number; late_first_ms?: number; late_last_ms?: number; skipped?: number; unsent_at_end?: number } | null;
   tcp: { handshakes_completed: number; resets: number; server?: TcpConnCounters; client?: TcpConnCounters };
   /** Answers the generator got, by RCODE: NXDOMAIN is an answer, not an error (protocols.dns.errors counts the rest). */
   dns_rcodes?: Record<DnsRcodeName, number>;
