@@ -99,17 +99,6 @@ export const BREAKDOWN_METRICS_QUERIES = {
   latestBreakdown: "SELECT *, MAX(t) AS last_t FROM breakdown_samples WHERE run_id = $id GROUP BY host, role, kind, key ORDER BY host, role, kind, key",
 } as const;
 
-/** A sample's breakdown as rows. */
-function rowsOf(b: Breakdown): Omit<BreakdownRow, "host" | "role">[] {
-  const none = { tx_bytes: null, rx_bytes: null, answers_matched: null, rx_missed: null, tx_dropped: null, tx_pps: null, rx_pps: null };
-  return [
-    ...b.workers.map((w) => ({ kind: "worker" as const, key: String(w.worker), label: String(w.lcore), tx_packets: w.tx_packets, rx_packets: w.rx_packets, tx_bytes: w.tx_bytes, rx_bytes: w.rx_bytes, answers_matched: w.answers_matched, rx_missed: null, tx_dropped: null, tx_pps: w.tx_pps, rx_pps: w.rx_pps })),
-    ...b.ports.map((p) => ({ kind: "port" as const, key: String(p.port), label: p.name, tx_packets: p.tx_packets, rx_packets: p.rx_packets, tx_bytes: p.tx_bytes, rx_bytes: p.rx_bytes, answers_matched: null, rx_missed: p.rx_missed, tx_dropped: p.tx_dropped, tx_pps: null, rx_pps: null })),
-    ...Object.entries(b.families).map(([f, c]) => ({ kind: "family" as const, key: f, label: b.familiesFrom, ...c, ...none })),
-    ...Object.entries(b.vlans).map(([k, c]) => ({ kind: "vlan" as const, key: k, label: null, ...c, ...none })),
-  ];
-}
-
 /** Rows of one host (and role) back into a breakdown; latency and sequence come from the stamp rows. */
 export function breakdownFromRows(rows: readonly Omit<BreakdownRow, "host" | "role">[], stamp?: StampRow): Breakdown {
   const b = emptyBreakdown();
@@ -157,7 +146,7 @@ export class BreakdownTables {
   constructor(private readonly db: Database) {
     this.insertRow = db.prepare(
       `INSERT INTO breakdown_samples (run_id, t, host, role, kind, key, label, tx_packets, rx_packets, tx_bytes, rx_bytes, answers_matched, rx_missed, tx_dropped, tx_pps, rx_pps, engine)
-       VALUES ($run, $t, $host, $role, $kind, $key, $label, $tx_packets, $rx_packets, $tx_bytes, $rx_bytes, $answers_matched, $rx_missed, $tx_dropped, $tx_pps, $rx_pps, $engine)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertStamp = db.prepare(
       `INSERT INTO stamp_samples (run_id, t, host, role, samples, min_us, mean_us, p50_us, p90_us, p99_us, p999_us, max_us, received, lost, reordered, duplicates)
@@ -165,16 +154,31 @@ export class BreakdownTables {
     );
   }
 
-  /** Inside the caller's transaction: the sample's rows. */
+  /**
+   * Inside the caller's transaction: the sample's rows, workers, ports, families, then VLANs. Runs for every engine
+   * every interval, too rarely to be JIT-compiled: positional binds, no row objects spread together.
+   */
   add(runId: string, sample: Sample): void {
     const b = breakdownOf(sample.stats, sample.ipVersion);
-    const at = { run: runId, t: sample.stats.t, host: sample.host, role: sample.role };
-    for (const r of rowsOf(b)) this.insertRow.run({ ...at, ...r, engine: sample.engine ?? null });
+    const { t } = sample.stats;
+    const { host, role } = sample;
+    const engine = sample.engine ?? null;
+    const row = this.insertRow;
+    for (const w of b.workers) row.run(runId, t, host, role, "worker", String(w.worker), String(w.lcore), w.tx_packets, w.rx_packets, w.tx_bytes, w.rx_bytes, w.answers_matched, null, null, w.tx_pps, w.rx_pps, engine);
+    for (const p of b.ports) row.run(runId, t, host, role, "port", String(p.port), p.name, p.tx_packets, p.rx_packets, p.tx_bytes, p.rx_bytes, null, p.rx_missed, p.tx_dropped, null, null, engine);
+    for (const f in b.families) {
+      const c = b.families[f as Family]!;
+      row.run(runId, t, host, role, "family", f, b.familiesFrom, c.tx_packets, c.rx_packets, null, null, null, null, null, null, null, engine);
+    }
+    for (const k in b.vlans) {
+      const c = b.vlans[k]!;
+      row.run(runId, t, host, role, "vlan", k, null, c.tx_packets, c.rx_packets, null, null, null, null, null, null, null, engine);
+    }
     if (b.latency || b.sequence) {
       const l = b.latency;
       const s = b.sequence;
       this.insertStamp.run({
-        ...at, samples: l?.samples ?? null, min: l?.min_us ?? null, mean: l?.mean_us ?? null, p50: l?.p50_us ?? null, p90: l?.p90_us ?? null,
+        run: runId, t, host, role, samples: l?.samples ?? null, min: l?.min_us ?? null, mean: l?.mean_us ?? null, p50: l?.p50_us ?? null, p90: l?.p90_us ?? null,
         p99: l?.p99_us ?? null, p999: l?.p999_us ?? null, max: l?.max_us ?? null,
         received: s?.received ?? null, lost: s?.lost ?? null, reordered: s?.reordered ?? null, duplicates: s?.duplicates ?? null,
       });

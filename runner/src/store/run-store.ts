@@ -221,6 +221,7 @@ export class RunStore {
   private readonly db: Database;
   private readonly insertSample;
   private readonly insertHostSample;
+  private readonly sampleTransaction: (runId: string, sample: Sample, segment: number | null) => void;
   private readonly breakdowns!: BreakdownTables;
   private readonly dataVersion;
   /** This connection's writes: PRAGMA data_version counts only other connections' commits. */
@@ -257,14 +258,28 @@ export class RunStore {
     this.insertHostSample = this.db.prepare(
       `INSERT INTO host_samples (run_id, at, host, interval_s, cpu_busy, cpu_user, cpu_system, cpu_softirq, mem_total_kb, mem_available_kb,
          rx_packets, tx_packets, rx_dropped, tx_dropped, detail)
-       VALUES ($run, $at, $host, $interval, $busy, $user, $system, $softirq, $total, $available, $rx, $tx, $rxd, $txd, $detail)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertSample = this.db.prepare(
       `INSERT INTO samples (run_id, t, host, role, protocol, tx_packets, tx_bytes, rx_packets, rx_bytes, requests, answers_sent,
          answers_matched, errors, tx_pps, rx_pps, rtt_p50_us, rtt_p99_us, engine, segment)
-       VALUES ($run, $t, $host, $role, $protocol, $tx_packets, $tx_bytes, $rx_packets, $rx_bytes, $requests, $answers_sent,
-         $answers_matched, $errors, $tx_pps, $rx_pps, $p50, $p99, $engine, $segment)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // Made once: bun:sqlite builds a new wrapper (and its deferred/immediate variants) on every transaction() call.
+    this.sampleTransaction = this.db.transaction((runId: string, sample: Sample, segment: number | null) => {
+      const s = sample.stats;
+      const { host, role } = sample;
+      const { tx_pps, rx_pps } = s.rates;
+      const p50 = s.rtt_us?.p50 ?? null;
+      const p99 = s.rtt_us?.p99 ?? null;
+      const engine = sample.engine ?? null;
+      for (const p of PROTOCOLS) {
+        const c = s.protocols[p];
+        if (!c || c.tx_packets + c.rx_packets === 0) continue;
+        this.insertSample.run(runId, s.t, host, role, p, c.tx_packets, c.tx_bytes, c.rx_packets, c.rx_bytes, c.requests, c.answers_sent, c.answers_matched, c.errors, tx_pps, rx_pps, p50, p99, engine, segment);
+      }
+      this.breakdowns.add(runId, sample);
+    });
   }
 
   /** Opens (creating if needed) and marks runs whose process is gone as interrupted. */
@@ -348,35 +363,27 @@ export class RunStore {
   /** One row per protocol that has moved anything, committed at once; `segment` is the run segment it belongs to. */
   addSample(runId: string, sample: Sample, segment?: number): void {
     this.writes++;
-    const s = sample.stats;
-    const insert = this.db.transaction(() => {
-      for (const p of PROTOCOLS) {
-        const c = s.protocols[p];
-        if (!c || c.tx_packets + c.rx_packets === 0) continue;
-        this.insertSample.run({
-          run: runId, t: s.t, host: sample.host, role: sample.role, protocol: p,
-          tx_packets: c.tx_packets, tx_bytes: c.tx_bytes, rx_packets: c.rx_packets, rx_bytes: c.rx_bytes,
-          requests: c.requests, answers_sent: c.answers_sent, answers_matched: c.answers_matched, errors: c.errors,
-          tx_pps: s.rates.tx_pps, rx_pps: s.rates.rx_pps, p50: s.rtt_us?.p50 ?? null, p99: s.rtt_us?.p99 ?? null, engine: sample.engine ?? null, segment: segment ?? null,
-        });
-      }
-      this.breakdowns.add(runId, sample);
-    });
-    insert();
+    this.sampleTransaction(runId, sample, segment ?? null);
   }
 
   /** One row per host per interval, committed at once; interface figures are summed over the host's test interfaces. */
   addHostSample(runId: string, sample: HostSample): void {
     const all = sample.cpu.cpu;
-    const sum = (key: string) => Object.values(sample.interfaces).reduce((a, i) => a + (i.delta[key] ?? 0), 0);
-    // Prepared once, like the sample insert: it runs for every host every interval.
-    this.insertHostSample.run({
-      run: runId, at: sample.at, host: sample.host, interval: sample.intervalS,
-      busy: all?.busy ?? 0, user: all?.user ?? 0, system: all?.system ?? 0, softirq: all?.softirq ?? 0,
-      total: sample.memory.totalKb, available: sample.memory.availableKb,
-      rx: sum("rx_packets"), tx: sum("tx_packets"), rxd: sum("rx_dropped"), txd: sum("tx_dropped"),
-      detail: JSON.stringify({ cpu: sample.cpu, interfaces: sample.interfaces }),
-    });
+    let rx = 0;
+    let tx = 0;
+    let rxd = 0;
+    let txd = 0;
+    for (const name in sample.interfaces) {
+      const d = sample.interfaces[name]!.delta;
+      rx += d.rx_packets ?? 0;
+      tx += d.tx_packets ?? 0;
+      rxd += d.rx_dropped ?? 0;
+      txd += d.tx_dropped ?? 0;
+    }
+    this.insertHostSample.run(
+      runId, sample.at, sample.host, sample.intervalS, all?.busy ?? 0, all?.user ?? 0, all?.system ?? 0, all?.softirq ?? 0,
+      sample.memory.totalKb, sample.memory.availableKb, rx, tx, rxd, txd, JSON.stringify({ cpu: sample.cpu, interfaces: sample.interfaces }),
+    );
   }
 
   hostSamples(runId: string): HostSample[] {

@@ -1,6 +1,7 @@
 // One traffic run between two lab hosts: receiver first, then sender; stats
 // streamed from both; stopped by the sender's own end, a signal or a host
 // dying; every process ended by its process group; checks evaluated at the end.
+import { rmSync } from "node:fs";
 import { inventoryHost, type Inventory } from "../../../infra/src/inventory.ts";
 import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { emptyCounters, parseEngineLine, PROTOCOLS, type EngineStart, type EngineStats, type Protocol, type ProtocolCounters } from "./engine-output.ts";
@@ -120,6 +121,16 @@ async function startEngine(inv: EngineInvocation, transport: Transport, options:
     outcome.stderrTail = stderr.join("\n");
   });
   return { outcome, proc, started, transport, filePrefix: inv.filePrefix };
+}
+
+/** A namespace shares this machine's filesystem: its engine's runtime dir is removed here, without a process per engine. */
+async function removeRuntimeDir(transport: Transport, dir: string): Promise<void> {
+  try {
+    if (transport.kind === "netns") rmSync(dir, { recursive: true, force: true });
+    else await transport.exec(["rm", "-rf", dir]);
+  } catch {
+    // Left for the next run's sweep and `lab down`, as an engine killed with its runner leaves it.
+  }
 }
 
 function lastError(o: HostOutcome): string {
@@ -291,7 +302,7 @@ export async function runTraffic(inv: Inventory, input: TrafficSpec, options: Ru
     await Promise.all(running.map((r) => r.proc.exited));
     // DPDK leaves its runtime files behind; they are this run's to remove.
     for (const release of dirHolds) release();
-    await Promise.all(running.map((r) => r.transport.exec(["rm", "-rf", dpdkRuntimeDir(r.filePrefix)]).catch(() => undefined)));
+    await Promise.all(running.map((r) => removeRuntimeDir(r.transport, dpdkRuntimeDir(r.filePrefix))));
     await Bun.sleep(0);
   }
   return finish();
