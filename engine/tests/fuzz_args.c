@@ -1,11 +1,14 @@
 /* Fuzz mode "\0ARGV": the input's NUL-separated pieces as the engine's
- * arguments after "--", chosen between the generator's parser and the
- * impair role's as main.c chooses (--role impair). A parse either refuses
+ * arguments after "--", chosen between the generator's parser, the replay
+ * role's and the impair role's as main.c chooses (--role replay, then
+ * --role impair). A parse either refuses
  * (one line on stderr, kept out of the fuzzer's output here) or gives a
  * configuration that holds what later code takes for granted: ports
  * distinct and at most WL_MAX_PORTS, workers and tags within bounds, a
  * stamp only where it can be read, probabilities in [0, 1], a gap of at
- * least 1, --reorder only with --delay; and its JSON echo (the start
+ * least 1, --reorder only with --delay; for replay a capture named, one
+ * pacing at most, workers within bounds and never with answer checks
+ * (paired on one lcore), positive rates; and its JSON echo (the start
  * line) must be well formed, whatever the strings in it. Parsing twice in
  * one process must give the same answer (getopt's state is reset). */
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include "impair_opts.h"
 #include "json_out.h"
 #include "options.h"
+#include "replay_opts.h"
 #include "pkt_build.h"
 #include "workers_max.h"
 
@@ -50,9 +54,30 @@ static int json_ok(const struct jbuf *j)
 	return !in_str && depth == 0;
 }
 
-static int parse(int impair, int argc, char **argv, struct wl_config *c, struct impair_cfg *ic)
+enum parser { P_GENERATOR, P_REPLAY, P_IMPAIR };
+
+static int parse(enum parser which, int argc, char **argv, struct wl_config *c, struct impair_cfg *ic,
+		 struct replay_cfg *rc)
 {
-	return impair ? impair_options_parse(ic, argc, argv) : options_parse(c, argc, argv);
+	switch (which) {
+	case P_REPLAY:
+		return replay_options_parse(rc, argc, argv);
+	case P_IMPAIR:
+		return impair_options_parse(ic, argc, argv);
+	default:
+		return options_parse(c, argc, argv);
+	}
+}
+
+static int replay_cfg_ok(const struct replay_cfg *r)
+{
+	if (!r->pcap[0] || r->paces > 1 || r->workers < 1 || r->workers > WL_MAX_WORKERS || r->tx_burst < 1 ||
+	    r->tx_burst > 256 || (r->workers > 1 && replay_validates(r)))
+		return 0;
+	if ((r->pace == RP_PPS && !(r->pps > 0)) || (r->pace == RP_MBPS && !(r->mbps > 0)) ||
+	    (r->pace == RP_SPEED && !(r->speed > 0)))
+		return 0;
+	return memchr(r->pcap, 0, sizeof(r->pcap)) && memchr(r->expect, 0, sizeof(r->expect));
 }
 
 void fuzz_args(const uint8_t *d, size_t n)
@@ -60,6 +85,7 @@ void fuzz_args(const uint8_t *d, size_t n)
 	static char text[4096];
 	static struct wl_config c, c2;
 	static struct impair_cfg ic, ic2;
+	static struct replay_cfg rp, rp2;
 	static struct jbuf j;
 	char *argv[MAX_ARGS + 1];
 	int argc = 0;
@@ -73,7 +99,7 @@ void fuzz_args(const uint8_t *d, size_t n)
 		i += strlen(text + i) + 1;
 	}
 	argv[argc] = NULL;
-	const int impair = impair_wanted(argc, argv);
+	const enum parser which = replay_wanted(argc, argv) ? P_REPLAY : impair_wanted(argc, argv) ? P_IMPAIR : P_GENERATOR;
 
 	/* the parsers' one-line errors and --help: not the fuzzer's output */
 	static FILE *null_out;
@@ -82,8 +108,8 @@ void fuzz_args(const uint8_t *d, size_t n)
 	FILE *err = stderr, *out = stdout;
 	stderr = null_out;
 	stdout = null_out;
-	int rc = parse(impair, argc, argv, &c, &ic);
-	int rc2 = parse(impair, argc, argv, &c2, &ic2);
+	int rc = parse(which, argc, argv, &c, &ic, &rp);
+	int rc2 = parse(which, argc, argv, &c2, &ic2, &rp2);
 	stderr = err;
 	stdout = out;
 	if (rc < 0 || rc > 2 || rc != rc2) {
@@ -93,7 +119,11 @@ void fuzz_args(const uint8_t *d, size_t n)
 	if (rc)
 		return;
 	jb_reset(&j);
-	if (impair) {
+	if (which == P_REPLAY) {
+		if (!replay_cfg_ok(&rp) || memcmp(&rp, &rp2, sizeof(rp)))
+			FUZZ_FAIL();
+		replay_options_json(&j, &rp);
+	} else if (which == P_IMPAIR) {
 		if (ic.n_ports != 2 || ic.ports[0] == ic.ports[1] || ic.limit < 1 || ic.burst < 1)
 			FUZZ_FAIL();
 		for (int k = 0; k < 2; k++) {

@@ -173,6 +173,8 @@ seeds.append(argv("--role", "both", "--protocol", "udp", "--src-ip", "198.18.0.1
 seeds.append(argv("--role", "tx", "--protocol", "udp", "--ip-version", "6", "--src-ip", "2001:2::1", "--dst-ip", "2001:2::2", "--stamp", "--port", "0", "--port", "0"))
 seeds.append(argv("--role", "impair", "--port", "0", "--port", "1", "--dir", "0", "--delay", "10ms", "--jitter", "2ms", "--distribution", "normal", "--reorder", "25%", "--gap", "3", "--dir", "1", "--loss", "1%", "--duplicate", "0.5", "--corrupt", "0.1%"))
 seeds.append(argv("--role", "impair", "--port", "0", "--port", "1", "--reorder", "5%"))
+seeds.append(argv("--role", "replay", "--pcap", "x.pcap", "--loop", "3", "--mbps", "50", "--workers", "2", "--map", "198.18.0.1=198.18.1.1", "--truncated", "skip"))
+seeds.append(argv("--role", "replay", "--pcap", "x.pcap", "--expect", "y.pcap", "--expect-rules", "icmp,dns", "--pps", "1000", "--speed", "2"))
 seeds.append(argv("-hh"))
 os.makedirs(sys.argv[1], exist_ok=True)
 for i, s in enumerate(seeds):
