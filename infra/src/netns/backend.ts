@@ -19,7 +19,7 @@ import { removePins } from "./pins.ts";
 import { keepQueues } from "./queue-keep.ts";
 import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch, type LiveState } from "./plan.ts";
 import { prepareSshFiles, sshdPid, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
-import { foreignLine, namespaceLinks, recordLive, survey, type NamespaceLink, type Survey } from "./survey.ts";
+import { foreignLine, namespaceLinks, recordLive, sortedForeign, survey, surveyNamespaces, surveyRootLinks, type NamespaceLink, type Survey } from "./survey.ts";
 import { linkIsUp, namespaceInode, namespaces, pidsInNamespace, processStartTime, rootLinkIdentity, rootLinks, rootRoutes } from "./system.ts";
 import { run, which } from "../process.ts";
 
@@ -296,7 +296,12 @@ export class NetnsBackend {
     const labId = labIdOf(options.labFile, options.stateDir);
     return withLabLock(lab, options.stateDir, async () => {
       const record = recordFor(lab, options, labId);
-      const own = await survey(lab, record, labId);
+      // The root links go first, and the rest is surveyed, stopped and removed meanwhile: the kernel takes
+      // a grace period (some 20 ms) to delete a link, most of what `down` would otherwise wait for.
+      const roots = surveyRootLinks(lab, record, labId);
+      const rootsRemoved = roots.own.length > 0 ? run(["ip", "-force", "-batch", "-"], teardownBatch(roots.own, []).join("\n") + "\n") : undefined;
+      const spaces = await surveyNamespaces(lab, record, labId);
+      const own: Survey = { namespaces: spaces.own, rootLinks: roots.own, foreign: sortedForeign([...spaces.foreign, ...roots.foreign]) };
       // Processes the lab started (sshd), and whatever runs inside its own namespaces (engines a killed run left):
       // each taken by PID and start time now, and signalled only while still that process.
       const procs = new Map<number, RecordedProcess>(record.processes.map((p) => [p.pid, p]));
@@ -311,12 +316,13 @@ export class NetnsBackend {
       removeStaleDpdkFiles(lab.prefix);
       removeWireLogs(lab.prefix);
       const owned = [...own.namespaces.keys()];
-      const r = await run(["ip", "-force", "-batch", "-"], teardownBatch(own.rootLinks, owned).join("\n") + "\n");
+      const spacesRemoved = owned.length > 0 ? run(["ip", "-force", "-batch", "-"], teardownBatch([], owned).join("\n") + "\n") : undefined;
+      const stderr = (await Promise.all([rootsRemoved, spacesRemoved])).map((r) => r?.stderr.trim() ?? "").filter(Boolean).join("\n");
       const left = [
         ...owned.filter((ns) => namespaces().has(ns)).map((ns) => `netns ${ns}`),
         ...own.rootLinks.filter((l) => rootLinkIdentity(l) !== undefined).map((l) => `link ${l}`),
       ];
-      if (left.length > 0) throw new Error(`lab '${lab.name}' not fully removed: ${left.join(", ")} remain (${r.stderr.trim().split("\n")[0] ?? ""})`);
+      if (left.length > 0) throw new Error(`lab '${lab.name}' not fully removed: ${left.join(", ")} remain (${stderr.split("\n")[0] ?? ""})`);
       rmSync(inventoryPath(options.stateDir), { force: true });
       rmSync(builtLabPath(options.stateDir), { force: true });
       for (const host of lab.hosts) rmSync(sshdPidFile({ dir: join(options.stateDir, "ssh"), clientKey: "" }, host), { force: true });

@@ -39,6 +39,16 @@ export function foreignLine(f: Foreign): string {
 }
 
 export async function survey(lab: Lab, record: OwnershipRecord, labId: string): Promise<Survey> {
+  const [namespaces, roots] = [await surveyNamespaces(lab, record, labId), surveyRootLinks(lab, record, labId)];
+  return { namespaces: namespaces.own, rootLinks: roots.own, foreign: sortedForeign([...namespaces.foreign, ...roots.foreign]) };
+}
+
+export function sortedForeign(foreign: Foreign[]): Foreign[] {
+  return foreign.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The namespaces with the lab's names (its record's, its file's, any with its prefix): its own with their links, and the foreign. */
+export async function surveyNamespaces(lab: Lab, record: OwnershipRecord, labId: string): Promise<{ own: Map<string, NamespaceLink[]>; foreign: Foreign[] }> {
   const live = namespaces();
   const candidates = new Set([...Object.keys(record.namespaces), ...labNamespaces(lab), ...[...live].filter((n) => n.startsWith(`${lab.prefix}-`))]);
   const own = new Map<string, NamespaceLink[]>();
@@ -54,16 +64,21 @@ export async function survey(lab: Lab, record: OwnershipRecord, labId: string): 
       else foreign.push({ kind: "netns", name: ns, why: verdict.why });
     }),
   );
-  const rootLinks: string[] = [];
+  return { own, foreign };
+}
+
+/** The root-namespace links with the lab's names (its record's and its uplink), from /sys alone: no process, so `down` can start removing them at once. */
+export function surveyRootLinks(lab: Lab, record: OwnershipRecord, labId: string): { own: string[]; foreign: Foreign[] } {
+  const own: string[] = [];
+  const foreign: Foreign[] = [];
   for (const name of new Set([...Object.keys(record.rootLinks), lab.management.uplink])) {
     const seen = rootLinkIdentity(name);
     if (!seen) continue;
     const verdict = judge({ id: seen.ifindex, alias: seen.alias }, record.rootLinks[name], labId);
-    if (verdict.ours) rootLinks.push(name);
+    if (verdict.ours) own.push(name);
     else foreign.push({ kind: "link", name, why: verdict.why });
   }
-  foreign.sort((a, b) => a.name.localeCompare(b.name));
-  return { namespaces: own, rootLinks, foreign };
+  return { own, foreign };
 }
 
 /** True while any object the record names still exists as that same object. */

@@ -7,6 +7,7 @@ import { builtLabOf } from "../built-lab.ts";
 import type { LoadedLab } from "../lab-files.ts";
 import { rememberedLab, rememberLab } from "../parsed-lab.ts";
 import { labStateDir, REPO_ROOT, UsageError } from "../paths.ts";
+import { isTerminal } from "../tty.ts";
 
 export const LAB_HELP = `Usage: bun run lab <up|down|status|impair> [--lab FILE|NAME] [--ssh] [--json]
 
@@ -102,7 +103,7 @@ async function labAction(action: string, values: { ssh?: boolean; json?: boolean
         ssh: values.ssh ?? false,
         labFile: file,
         labSha256: sha256,
-        ...(values.json ? {} : { onProgress: (m: string) => process.stderr.isTTY && console.error(`  ${m}`) }),
+        ...(values.json ? {} : { onProgress: (m: string) => isTerminal(2) && console.error(`  ${m}`) }),
       });
       const path = inventoryPath(stateDir);
       if (values.json) {
