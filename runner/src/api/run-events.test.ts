@@ -3,7 +3,7 @@
 // this app drives with no sample lost or repeated, the end on finish or
 // DELETE, keepalives, a client leaving, and a run another process drives.
 import { afterAll, describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HostSample } from "../monitor/host-sample.ts";
 import type { RunOutcome, StartRunRequest } from "./app.ts";
@@ -117,6 +117,9 @@ describe("GET /runs/:id/events for a run this server drives", () => {
       expect(names(es)).toEqual(["state", "sample", "sample", "sample", "sample", "host", "sample", "state", "summary"]);
       expect(es[0]!.data).toEqual({ id, state: "running" });
       expect(es.filter((e) => e.event === "sample").map((e) => `${e.data.host}@${e.data.t}`)).toEqual(["tx@1", "rx@1", "tx@2", "rx@2", "tx@3"]);
+      // Replayed or live, each sample is its samples.jsonl line (serialised once by the run, sent as it is).
+      const lines = readFileSync(join(m.runs.get(id)!.req.run.dir, "samples.jsonl"), "utf8").trim().split("\n");
+      expect(es.filter((e) => e.event === "sample").map((e) => JSON.stringify(e.data))).toEqual(lines);
       expect(es.map((e) => e.id)).toEqual(es.map((_, i) => i + 1));
       expect(es[5]!.data).toMatchObject({ host: "tx", cpu: { cpu: { busy: 6 } } });
       expect(es[7]!.data).toEqual({ id, state: "passed" });

@@ -24,7 +24,8 @@ export type SampleEvent = SampleLine;
 
 export type RunEvent =
   | { type: "state"; data: StateEvent }
-  | { type: "sample"; data: SampleEvent }
+  /** `json`: `data` serialised already (the samples.jsonl line), sent as it is. */
+  | { type: "sample"; data: SampleEvent; json?: string }
   | { type: "host"; data: HostSample }
   | { type: "summary"; data: SummaryEvent };
 
@@ -95,7 +96,7 @@ export class RunEvents {
    */
   sink(runId: string): RunSink {
     return {
-      sample: (line) => this.publish(runId, { type: "sample", data: line }),
+      sample: (line, _sample, json) => this.publish(runId, { type: "sample", data: line, json }),
       hostSample: (sample) => this.publish(runId, { type: "host", data: sample }),
     };
   }

@@ -158,7 +158,8 @@ export function runEventStream(run: RunRow, options: RunStreamOptions): Readable
     let replaying = true;
     let ended = false;
     const deliver = (e: RunEvent) => {
-      sse.send(e.type, e.data);
+      if (e.type === "sample" && e.json !== undefined) sse.sendJson(e.type, e.json);
+      else sse.send(e.type, e.data);
       if (e.type === "summary") sse.close();
     };
     unsubscribe = events.subscribe(

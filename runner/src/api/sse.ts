@@ -20,6 +20,8 @@ export interface SseOptions {
 export interface SseStream {
   readonly body: ReadableStream<Uint8Array>;
   send(event: string, data: unknown): void;
+  /** `json` is one line of JSON already (JSON.stringify's output): sent without serialising its object again. */
+  sendJson(event: string, json: string): void;
   close(): void;
   readonly closed: boolean;
 }
@@ -49,6 +51,8 @@ export function sseStream(options: SseOptions): SseStream {
     controller.enqueue(encoder.encode(text));
   };
 
+  const sendJson = (event: string, json: string) => write(`id: ${nextId++}\nevent: ${event}\ndata: ${json}\n\n`);
+
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
@@ -66,8 +70,9 @@ export function sseStream(options: SseOptions): SseStream {
     },
     send(event, data) {
       // JSON.stringify never emits a raw newline, so one `data:` line always carries the whole object.
-      write(`id: ${nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      sendJson(event, JSON.stringify(data));
     },
+    sendJson,
     close() {
       if (cleanup()) controller.close();
     },

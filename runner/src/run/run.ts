@@ -23,7 +23,8 @@ export type SampleLine = { host: string; role: string; segment?: number; step?: 
 
 /** Where a run's samples go besides samples.jsonl and the store: event streams, a live view, JSON lines on stdout. */
 export interface RunSink {
-  sample?(line: SampleLine, sample: Sample): void;
+  /** `json` is the line as samples.jsonl has it (without its newline): serialised once for every sink. */
+  sample?(line: SampleLine, sample: Sample, json: string): void;
   hostSample?(sample: HostSample): void;
 }
 
@@ -140,9 +141,10 @@ export class Run<S extends RunSpec = RunSpec> {
   /** An engine's sample: samples.jsonl first (a crash loses nothing already seen), the store, then every sink. */
   sample(sample: Sample, segment?: Segment): void {
     const line = sampleLine(sample, segment);
-    this.samplesFile.append(JSON.stringify(line) + "\n");
+    const json = JSON.stringify(line);
+    this.samplesFile.append(json + "\n");
     this.storing(() => this.store.addSample(this.id, sample, segment?.seq));
-    for (const sink of this.sinks) sink.sample?.(line, sample);
+    for (const sink of this.sinks) sink.sample?.(line, sample, json);
   }
 
   hostSample(sample: HostSample, segment?: Segment): void {
