@@ -29,6 +29,13 @@ export function monitoredHosts(inv: Inventory, names?: readonly string[]): Monit
   return inv.hosts.filter((h) => !names || names.includes(h.name)).map((h) => ({ name: h.name, interfaces: h.interfaces.map((i) => i.name) }));
 }
 
+/** Where the end marker's line starts in `text` (a line of its own), or -1. */
+function snapshotEnd(text: string): number {
+  if (text.startsWith(`${SNAPSHOT_END}\n`)) return 0;
+  const at = text.indexOf(`\n${SNAPSHOT_END}\n`);
+  return at < 0 ? -1 : at + 1;
+}
+
 export function startHostMonitor(
   transport: (host: string) => Transport,
   hosts: readonly MonitoredHost[],
@@ -64,29 +71,32 @@ export function startHostMonitor(
   // One sampling shell per host streams a snapshot each interval; a final reading at stop counts the last part.
   const last = new Map<string, HostSnapshot>();
   const loop = async (host: MonitoredHost): Promise<RemoteProcess | undefined> => {
-    let lines: string[] = [];
+    const snapshot = (text: string) => {
+      let cur: HostSnapshot;
+      try {
+        cur = parseSnapshot(text, performance.now());
+      } catch (err) {
+        errors.set(host.name, (err as Error).message);
+        options.onError?.(host.name, (err as Error).message);
+        return;
+      }
+      errors.delete(host.name);
+      const prev = last.get(host.name);
+      last.set(host.name, cur);
+      if (prev) emit(host, prev, cur);
+    };
+    // Framed here rather than line by line: a snapshot is some 35 lines the runner would split and join again.
+    let pending = "";
     try {
       return await transport(host.name).spawn(snapshotLoopCommand(host.interfaces, intervalS), {
         captureLimit: 0,
-        onStdoutLine: (line) => {
-          if (line !== SNAPSHOT_END) {
-            lines.push(line);
-            return;
+        onStdoutText: (text) => {
+          pending += text;
+          for (let end = snapshotEnd(pending); end >= 0; end = snapshotEnd(pending)) {
+            const body = pending.slice(0, Math.max(0, end - 1));
+            pending = pending.slice(end + SNAPSHOT_END.length + 1);
+            snapshot(body);
           }
-          const text = lines.join("\n");
-          lines = [];
-          let cur: HostSnapshot;
-          try {
-            cur = parseSnapshot(text, performance.now());
-          } catch (err) {
-            errors.set(host.name, (err as Error).message);
-            options.onError?.(host.name, (err as Error).message);
-            return;
-          }
-          errors.delete(host.name);
-          const prev = last.get(host.name);
-          last.set(host.name, cur);
-          if (prev) emit(host, prev, cur);
         },
       });
     } catch (err) {

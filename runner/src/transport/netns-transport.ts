@@ -45,7 +45,7 @@ export class NetnsTransport implements Transport {
       stderr: "pipe",
     });
     const limit = options.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
-    const out = new LineCollector(options.onStdoutLine, limit);
+    const out = new LineCollector(options.onStdoutLine, limit, options.onStdoutText);
     const err = new LineCollector(options.onStderrLine, limit);
     const pump = async (stream: ReadableStream<Uint8Array>, sink: LineCollector) => {
       for await (const chunk of stream) sink.push(chunk);

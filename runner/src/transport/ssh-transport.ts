@@ -94,7 +94,7 @@ export class SshTransport implements Transport {
       conn.exec(command, (err, ch) => (err ? reject(new Error(`${this.host}: ${err.message}`)) : resolve(ch))),
     );
     const limit = options.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
-    const out = new LineCollector(options.onStdoutLine, limit);
+    const out = new LineCollector(options.onStdoutLine, limit, options.onStdoutText);
     const err = new LineCollector(options.onStderrLine, limit);
     let resolvePgid!: (pgid: number) => void;
     const pgidKnown = new Promise<number>((r) => (resolvePgid = r));

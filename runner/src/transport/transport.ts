@@ -9,6 +9,8 @@ export interface SpawnOptions {
   /** Called per complete line of output, as it arrives. */
   readonly onStdoutLine?: (line: string) => void;
   readonly onStderrLine?: (line: string) => void;
+  /** Called with stdout as it arrives, in pieces that need not end at a line: for a reader with its own framing. */
+  readonly onStdoutText?: (text: string) => void;
   /** Aborting stops the whole process group, as stop() does. */
   readonly signal?: AbortSignal;
   /** Output kept in the result, per stream (default 1 MiB); line callbacks see everything. */
@@ -71,11 +73,13 @@ export class LineCollector {
   constructor(
     private readonly onLine: ((line: string) => void) | undefined,
     private readonly limit: number,
+    private readonly onText?: (text: string) => void,
   ) {}
 
   push(chunk: Uint8Array | string): void {
     const text = typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true });
     if (this.kept.length < this.limit) this.kept += text.slice(0, this.limit - this.kept.length);
+    this.onText?.(text);
     if (!this.onLine) return;
     const parts = (this.partial + text).split("\n");
     this.partial = parts.pop()!;
