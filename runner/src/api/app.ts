@@ -15,7 +15,7 @@ import type { ImpairmentControl } from "../impair/control.ts";
 import { impairmentRoutes, impairmentsOf } from "./impairments.ts";
 import { HostReachability, type ProbeHost, type ReachabilityOptions } from "./host-reachability.ts";
 import { publicInventory } from "./lab-view.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { METRICS_CONTENT_TYPE, metricsBody } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { jsonObjectBody } from "./json-body.ts";
 import { postRunsValidator, trafficSpecOf } from "./run-request.ts";
@@ -194,7 +194,7 @@ export function createApp(options: AppOptions) {
       return c.json(publicInventory(inventory) as Record<string, unknown>);
     })
     .route("/lab/impairments", impairmentRoutes(options.impairments ?? impairmentsOf(inventory)))
-    .get("/metrics", (c) => c.body(renderMetrics(store, registry), 200, { "Content-Type": METRICS_CONTENT_TYPE }))
+    .get("/metrics", (c) => c.body(metricsBody(store, registry), 200, { "Content-Type": METRICS_CONTENT_TYPE }))
     .get("/openapi.json", (c) => c.json(openApiDocument()))
     .get("/runs", (c) => {
       const raw = c.req.query("limit");

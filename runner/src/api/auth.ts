@@ -1,6 +1,5 @@
 // Bearer-token middleware: the token is checked at creation (16+ chars, no
 // whitespace, not guessable) and compared in constant time on every request.
-import { timingSafeEqual, createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { errorResponse } from "./errors.ts";
 
@@ -35,11 +34,15 @@ export interface BearerAuthOptions {
   token: string;
 }
 
-/** Constant-time equality: both sides are hashed to 32 bytes first, so lengths never leak or throw. */
+/**
+ * Constant-time equality without hashing (two SHA-256 per request were a tenth of GET /runs): every character of the
+ * given token is compared, the expected one's cycled, so the time depends only on the length the caller chose.
+ */
 export function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b) && given.length === expected.length;
+  if (expected.length === 0) return false;
+  let diff = given.length ^ expected.length;
+  for (let i = 0; i < given.length; i++) diff |= given.charCodeAt(i) ^ expected.charCodeAt(i % expected.length);
+  return diff === 0;
 }
 
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {

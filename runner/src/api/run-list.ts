@@ -12,17 +12,18 @@ export function runSummary(run: RunSummaryRow, active: boolean) {
   };
 }
 
-const bodies = new WeakMap<RunStore, Map<number, { key: string; text: string }>>();
+// Kept as UTF-8 bytes: a string body would be encoded again for every request.
+const bodies = new WeakMap<RunStore, Map<number, { key: string; bytes: Uint8Array<ArrayBuffer> }>>();
 
-export function runListBody(store: RunStore, registry: RunRegistry, limit: number): string {
+export function runListBody(store: RunStore, registry: RunRegistry, limit: number): Uint8Array<ArrayBuffer> {
   const key = `${store.changeStamp()}:${registry.list().map((r) => r.id).join(",")}`;
   let byLimit = bodies.get(store);
   if (!byLimit) bodies.set(store, (byLimit = new Map()));
   const hit = byLimit.get(limit);
-  if (hit?.key === key) return hit.text;
-  const text = JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) });
-  byLimit.set(limit, { key, text });
-  return text;
+  if (hit?.key === key) return hit.bytes;
+  const bytes = new TextEncoder().encode(JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) }));
+  byLimit.set(limit, { key, bytes });
+  return bytes;
 }
 
 /** What `c.json({ runs })` would be typed as: the body is sent as text, and hc<AppType> still knows its shape. */
