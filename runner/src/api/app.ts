@@ -18,6 +18,7 @@ import { publicInventory } from "./lab-view.ts";
 import { METRICS_CONTENT_TYPE, metricsBody } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { jsonObjectBody } from "./json-body.ts";
+import { withFastReads } from "./fast-reads.ts";
 import { postRunsValidator, trafficSpecOf } from "./run-request.ts";
 import { scenarioPreset, type ScenarioRequest } from "./scenario-request.ts";
 import { RunRegistry, type ActiveRun } from "./run-registry.ts";
@@ -264,6 +265,16 @@ export function createApp(options: AppOptions) {
     })
     .notFound(notFound)
     .onError(onError);
+  // Errors thrown by the store on the fast path must still become the app's 500 body: the app answers on any throw.
+  const honoFetch = app.fetch;
+  const fastFetch = withFastReads(honoFetch, { store, registry, token: options.token });
+  app.fetch = (request, ...rest) => {
+    try {
+      return fastFetch(request, ...rest);
+    } catch {
+      return honoFetch(request, ...rest);
+    }
+  };
   return app;
 }
 

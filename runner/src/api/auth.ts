@@ -45,6 +45,14 @@ export function tokenMatches(given: string, expected: string): boolean {
   return diff === 0;
 }
 
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/** Whether an Authorization header carries the token. */
+export function bearerAccepted(header: string | null | undefined, token: string): boolean {
+  const match = header ? BEARER.exec(header) : null;
+  return match !== null && tokenMatches(match[1]!, token);
+}
+
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
   const token = options?.token;
   const problem = tokenProblem(token);
@@ -55,8 +63,7 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
       c.header("WWW-Authenticate", 'Bearer realm="wirelab"');
       return errorResponse(c, 401, "missing bearer token (send 'Authorization: Bearer <token>')");
     }
-    const match = /^Bearer +(\S+) *$/i.exec(header);
-    if (!match || !tokenMatches(match[1]!, token)) {
+    if (!bearerAccepted(header, token)) {
       c.header("WWW-Authenticate", 'Bearer realm="wirelab", error="invalid_token"');
       return errorResponse(c, 401, "wrong bearer token");
     }
