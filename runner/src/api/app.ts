@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Inventory } from "../../../infra/src/inventory.ts";
 import type { RunStore } from "../store/run-store.ts";
-import { runListBody, runSummary as summary, type RunListResponse } from "./run-list.ts";
+import { DEFAULT_RUNS_LIMIT, runListResponse, runSummary as summary, type RunListResponse } from "./run-list.ts";
 import type { TrafficSpec } from "../traffic/traffic-spec.ts";
 import { bearerAuth } from "./auth.ts";
 import { dashboardResponse } from "./dashboard.ts";
@@ -15,7 +15,7 @@ import type { ImpairmentControl } from "../impair/control.ts";
 import { impairmentRoutes, impairmentsOf } from "./impairments.ts";
 import { HostReachability, type ProbeHost, type ReachabilityOptions } from "./host-reachability.ts";
 import { publicInventory } from "./lab-view.ts";
-import { METRICS_CONTENT_TYPE, metricsBody } from "./metrics.ts";
+import { metricsResponse } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { jsonObjectBody } from "./json-body.ts";
 import { withFastReads } from "./fast-reads.ts";
@@ -195,13 +195,13 @@ export function createApp(options: AppOptions) {
       return c.json(publicInventory(inventory) as Record<string, unknown>);
     })
     .route("/lab/impairments", impairmentRoutes(options.impairments ?? impairmentsOf(inventory)))
-    .get("/metrics", (c) => c.body(metricsBody(store, registry), 200, { "Content-Type": METRICS_CONTENT_TYPE }))
+    .get("/metrics", () => metricsResponse(store, registry))
     .get("/openapi.json", (c) => c.json(openApiDocument()))
     .get("/runs", (c) => {
       const raw = c.req.query("limit");
-      const n = raw === undefined ? 50 : Number(raw);
+      const n = raw === undefined ? DEFAULT_RUNS_LIMIT : Number(raw);
       if (!Number.isInteger(n) || n < 1 || n > 500) throw new ApiError(400, `limit: '${raw}' is not an integer between 1 and 500`);
-      return c.body(runListBody(store, registry, n), 200, { "Content-Type": "application/json" }) as unknown as RunListResponse;
+      return runListResponse(store, registry, n) as unknown as RunListResponse;
     })
     .get("/runs/:id", (c) => {
       const id = c.req.param("id");

@@ -4,12 +4,10 @@
 // Only the plain, authorised request is answered here; anything else (a query
 // string, HEAD, a wrong token) goes on to the app, which answers it as before.
 import { bearerAccepted } from "./auth.ts";
-import { METRICS_CONTENT_TYPE, metricsBody } from "./metrics.ts";
-import { runListBody } from "./run-list.ts";
+import { metricsResponse } from "./metrics.ts";
+import { DEFAULT_RUNS_LIMIT, runListResponse } from "./run-list.ts";
 import type { RunRegistry } from "./run-registry.ts";
 import type { RunStore } from "../store/run-store.ts";
-
-const DEFAULT_RUNS_LIMIT = 50;
 
 type Fetch = (request: Request, ...rest: never[]) => Response | Promise<Response>;
 
@@ -22,9 +20,7 @@ export function withFastReads<F extends Fetch>(next: F, o: { store: RunStore; re
       const slash = url.indexOf("/", url.indexOf("//") + 2);
       const path = slash < 0 ? "/" : url.slice(slash);
       if ((path === "/runs" || path === "/metrics") && bearerAccepted(request.headers.get("authorization"), o.token)) {
-        return path === "/runs"
-          ? new Response(runListBody(o.store, o.registry, DEFAULT_RUNS_LIMIT), { headers: { "Content-Type": "application/json" } })
-          : new Response(metricsBody(o.store, o.registry), { headers: { "Content-Type": METRICS_CONTENT_TYPE } });
+        return path === "/runs" ? runListResponse(o.store, o.registry, DEFAULT_RUNS_LIMIT) : metricsResponse(o.store, o.registry);
       }
     }
     return next(request, ...rest);

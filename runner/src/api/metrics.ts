@@ -55,15 +55,15 @@ export class MetricsWriter {
 type Sums = Omit<CounterTotals, "host" | "protocol">;
 
 // Scrapes between two changes get the same text: under load the page costs one PRAGMA, not the queries and the writer.
-// The UTF-8 bytes are kept too, so Bun does not encode 24 KB again for every scrape.
-const rendered = new WeakMap<RunStore, { key: string; text: string; bytes: Uint8Array<ArrayBuffer> }>();
+// The body is kept as a Blob too: a Response shares a Blob's bytes, where it would copy a string's or an array's.
+const rendered = new WeakMap<RunStore, { key: string; text: string; blob: Blob }>();
 
 function cached(store: RunStore, registry: RunRegistry) {
   const key = `${store.changeStamp()}:${registry.size}`;
   const hit = rendered.get(store);
   if (hit?.key === key) return hit;
   const text = render(store, registry);
-  const entry = { key, text, bytes: new TextEncoder().encode(text) };
+  const entry = { key, text, blob: new Blob([text]) };
   rendered.set(store, entry);
   return entry;
 }
@@ -72,9 +72,10 @@ export function renderMetrics(store: RunStore, registry: RunRegistry): string {
   return cached(store, registry).text;
 }
 
-/** renderMetrics' text as UTF-8, for the response body. */
-export function metricsBody(store: RunStore, registry: RunRegistry): Uint8Array<ArrayBuffer> {
-  return cached(store, registry).bytes;
+/** GET /metrics' response: renderMetrics' text. */
+export function metricsResponse(store: RunStore, registry: RunRegistry): Response {
+  // Untyped Blob and the header set here: Bun.serve would send a Blob's own type without the version parameter.
+  return new Response(cached(store, registry).blob, { headers: { "Content-Type": METRICS_CONTENT_TYPE } });
 }
 
 function render(store: RunStore, registry: RunRegistry): string {

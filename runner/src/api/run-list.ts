@@ -12,18 +12,27 @@ export function runSummary(run: RunSummaryRow, active: boolean) {
   };
 }
 
-// Kept as UTF-8 bytes: a string body would be encoded again for every request.
-const bodies = new WeakMap<RunStore, Map<number, { key: string; bytes: Uint8Array<ArrayBuffer> }>>();
+/** GET /runs without ?limit. */
+export const DEFAULT_RUNS_LIMIT = 50;
 
-export function runListBody(store: RunStore, registry: RunRegistry, limit: number): Uint8Array<ArrayBuffer> {
+// Kept as a Blob: a Response shares a Blob's bytes, where it would encode a string or copy an array for every request.
+const bodies = new WeakMap<RunStore, Map<number, { key: string; blob: Blob }>>();
+
+/** GET /runs?limit=N's response. */
+export function runListResponse(store: RunStore, registry: RunRegistry, limit: number): Response {
+  // Untyped Blob and the header set here: Bun.serve would send a Blob's type as "application/json;charset=utf-8".
+  return new Response(runListBlob(store, registry, limit), { headers: { "Content-Type": "application/json" } });
+}
+
+function runListBlob(store: RunStore, registry: RunRegistry, limit: number): Blob {
   const key = `${store.changeStamp()}:${registry.list().map((r) => r.id).join(",")}`;
   let byLimit = bodies.get(store);
   if (!byLimit) bodies.set(store, (byLimit = new Map()));
   const hit = byLimit.get(limit);
-  if (hit?.key === key) return hit.bytes;
-  const bytes = new TextEncoder().encode(JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) }));
-  byLimit.set(limit, { key, bytes });
-  return bytes;
+  if (hit?.key === key) return hit.blob;
+  const blob = new Blob([JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) })]);
+  byLimit.set(limit, { key, blob });
+  return blob;
 }
 
 /** What `c.json({ runs })` would be typed as: the body is sent as text, and hc<AppType> still knows its shape. */
