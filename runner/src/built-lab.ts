@@ -14,6 +14,20 @@ export function labFileSha256(text: string): string {
 
 /** The built lab of the lab file `arg` names, while that file is what was built; undefined otherwise (or when unreadable). */
 export function builtLabOf(arg: string): BuiltLab | undefined {
+  return labStateOf<BuiltLab>(arg, builtLabPath);
+}
+
+/**
+ * A record a lab command kept in a lab's state directory (at `pathIn(dir)`) about the lab file `arg` names: found by the
+ * file's path and the digest of its text now, so a file changed since has none; `fits` may ask more of it. Undefined
+ * when there is none, the file is unreadable (the caller parses it and says what is wrong), or the record was
+ * half-written by a crash.
+ */
+export function labStateOf<T extends { readonly file: string; readonly sha256: string; readonly lab?: { readonly name: string } }>(
+  arg: string,
+  pathIn: (stateDir: string) => string,
+  fits: (kept: T) => boolean = () => true,
+): T | undefined {
   let file: string;
   let sha256: string;
   try {
@@ -25,11 +39,11 @@ export function builtLabOf(arg: string): BuiltLab | undefined {
   const labs = join(stateRoot(), "labs");
   if (!existsSync(labs)) return undefined;
   for (const name of readdirSync(labs)) {
-    const path = builtLabPath(join(labs, name));
+    const path = pathIn(join(labs, name));
     if (!existsSync(path)) continue;
     try {
-      const built = JSON.parse(readFileSync(path, "utf8")) as BuiltLab;
-      if (built.file === file && built.sha256 === sha256 && built.lab?.name === name) return built;
+      const kept = JSON.parse(readFileSync(path, "utf8")) as T;
+      if (kept.file === file && kept.sha256 === sha256 && kept.lab?.name === name && fits(kept)) return kept;
     } catch {
       // Half-written by a crash: the file is parsed instead.
     }

@@ -3,13 +3,13 @@
 // the file's text and of the code that parses it, so a lab file parsed before, under the same
 // code, is not parsed again. The code is named by a digest of every source parseLab loads, the
 // versions of the packages they use and Bun's: an edit to any of them parses again.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Lab } from "../../infra/src/lab-model.ts";
 import { COMPILED } from "../../infra/src/repo.ts";
-import { labFileSha256 } from "./built-lab.ts";
+import { labStateOf } from "./built-lab.ts";
 import type { LoadedLab } from "./lab-files.ts";
-import { labStateDir, REPO_ROOT, resolveLabFile, stateRoot } from "./paths.ts";
+import { labStateDir, REPO_ROOT } from "./paths.ts";
 
 interface ParsedLab extends LoadedLab {
   /** The parsing code's digest (parserDigest) when this model was made. */
@@ -66,28 +66,8 @@ export function parserDigest(): string {
 
 /** The model parsed before from the lab file `arg` names, while neither the file nor the parsing code changed; undefined otherwise. */
 export function rememberedLab(arg: string): LoadedLab | undefined {
-  let file: string;
-  let sha256: string;
-  try {
-    file = resolveLabFile(arg);
-    sha256 = labFileSha256(readFileSync(file, "utf8"));
-  } catch {
-    // The caller parses the file, and says what is wrong with it.
-    return undefined;
-  }
-  const labs = join(stateRoot(), "labs");
-  if (!existsSync(labs)) return undefined;
-  for (const name of readdirSync(labs)) {
-    const path = parsedLabPath(join(labs, name));
-    if (!existsSync(path)) continue;
-    try {
-      const kept = JSON.parse(readFileSync(path, "utf8")) as ParsedLab;
-      if (kept.file === file && kept.sha256 === sha256 && kept.lab?.name === name && kept.parser === parserDigest()) return { lab: kept.lab, file, sha256 };
-    } catch {
-      // Half-written by a crash: it names no model.
-    }
-  }
-  return undefined;
+  const kept = labStateOf<ParsedLab>(arg, parsedLabPath, (k) => k.parser === parserDigest());
+  return kept && { lab: kept.lab, file: kept.file, sha256: kept.sha256 };
 }
 
 /** Keeps a model just parsed for the next command on the same file (atomically: a reader sees all of it or none). */
