@@ -17,6 +17,9 @@
 struct tmpl_slab {
 	struct rte_mempool *pool;
 	struct rte_mbuf **m;  /* n_max rows of WL_SLAB_PER, filled as first needed */
+	/* per slot: which template generation its mbuf holds, kept here rather
+	 * than in the mbuf so that a take touches one line of the mbuf, not two */
+	uint32_t *held;
 	uint8_t *next;        /* per template: the slot to try next */
 	unsigned n_max;
 };
@@ -26,12 +29,23 @@ int tmpl_slab_init(struct tmpl_slab *s, struct rte_mempool *pool, unsigned n_max
 /* Drops our references: mbufs still in flight return when the PMD frees them. */
 void tmpl_slab_fini(struct tmpl_slab *s);
 
-/* An mbuf for template k, with a reference added for the send: NULL when all
- * of k's are still in flight or the pool is empty (take one from the pool). */
-static inline struct rte_mbuf *tmpl_slab_take(struct tmpl_slab *s, unsigned k)
+/* Where template k's next take will look: prefetched a burst ahead, since
+ * the frames sent since k was last drawn have pushed its header out. */
+static inline void tmpl_slab_prefetch(const struct tmpl_slab *s, unsigned k)
+{
+	struct rte_mbuf *m = s->m[k * WL_SLAB_PER + s->next[k]];
+	if (m)
+		rte_prefetch0(m);
+}
+
+/* An mbuf for template k, with a reference added for the send, and *held set
+ * to the slot's record of what the mbuf holds: NULL when all of k's are still
+ * in flight or the pool is empty (take one from the pool). */
+static inline struct rte_mbuf *tmpl_slab_take(struct tmpl_slab *s, unsigned k, uint32_t **held)
 {
 	uint8_t *c = &s->next[k];
-	struct rte_mbuf **slot = &s->m[k * WL_SLAB_PER + *c];
+	const unsigned i = k * WL_SLAB_PER + *c;
+	struct rte_mbuf **slot = &s->m[i];
 	struct rte_mbuf *m = *slot;
 	if (unlikely(!m)) {
 		m = *slot = rte_pktmbuf_alloc(s->pool);
@@ -40,6 +54,7 @@ static inline struct rte_mbuf *tmpl_slab_take(struct tmpl_slab *s, unsigned k)
 	} else if (rte_mbuf_refcnt_read(m) != 1) {
 		return NULL;
 	}
+	*held = &s->held[i];
 	*c = (uint8_t)((*c + 1) % WL_SLAB_PER);
 	/* only this worker and, once sent, the PMD on this lcore hold it */
 	rte_mbuf_refcnt_set(m, 2);
@@ -49,7 +64,6 @@ static inline struct rte_mbuf *tmpl_slab_take(struct tmpl_slab *s, unsigned k)
 	struct rte_mbuf *next = s->m[k * WL_SLAB_PER + *c];
 	if (next) {
 		rte_prefetch0(next);
-		rte_prefetch0(RTE_PTR_ADD(next, RTE_CACHE_LINE_SIZE));
 		/* its data, where the pool keeps no private area: a guess that
 		 * costs a wasted prefetch if wrong, not a load of the header */
 		rte_prefetch0(RTE_PTR_ADD(next, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM));

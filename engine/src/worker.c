@@ -381,11 +381,21 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 	const int key16 = w->ops->key16;
 	const int fragmenting = w->cfg->fragment_size && proto != WL_P_ETH && proto != WL_P_ARP;
 	const int stamping = w->cfg->stamp;
+	/* the burst's templates drawn first (the same draws, in the same order)
+	 * so that every mbuf the loop takes was asked for a burst ahead */
+	uint16_t pick[WL_MAX_BURST];
+	if (slabbed) {
+		for (unsigned i = 0; i < n; i++) {
+			pick[i] = (uint16_t)rng_below(&w->rng, w->n_tmpls);
+			tmpl_slab_prefetch(&w->slab, pick[i]);
+		}
+	}
 	for (unsigned i = 0; i < n; i++) {
-		const struct wl_tmpl *t = &w->tmpls[w->n_tmpls == 1 ? 0 : rng_below(&w->rng, w->n_tmpls)];
+		const struct wl_tmpl *t = &w->tmpls[slabbed ? pick[i] : w->n_tmpls == 1 ? 0 : rng_below(&w->rng, w->n_tmpls)];
 		if (reuse_key)
 			t = &w->tmpls[w->bo.tmpl];
-		if (slabbed && !(m[i] = tmpl_slab_take(&w->slab, (unsigned)(t - w->tmpls))) &&
+		uint32_t *sp = NULL;
+		if (slabbed && !(m[i] = tmpl_slab_take(&w->slab, (unsigned)(t - w->tmpls), &sp)) &&
 		    !(m[i] = rte_pktmbuf_alloc(w->pool))) {
 			n = i; /* the pool ran dry: send what was built */
 			break;
@@ -395,7 +405,8 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 		 * only the varying fields are written again (tmpl_fill), as
 		 * testpmd's txonly leaves its payload alone */
 		const uint32_t stamp = w->stamp_base | (uint32_t)(t - w->tmpls);
-		uint32_t *sp = RTE_MBUF_DYNFIELD(m[i], w->stamp_off, uint32_t *);
+		if (!sp)
+			sp = RTE_MBUF_DYNFIELD(m[i], w->stamp_off, uint32_t *);
 		if (*sp != stamp) {
 			rte_memcpy(d, t->data, t->len);
 			*sp = stamp;
