@@ -15,6 +15,9 @@ export interface TxRep {
   ratio: number;
   engine_cpu_ns_per_pkt: number;
   testpmd_cpu_ns_per_pkt: number;
+  /** Of the CPU time per packet, what was spent in user mode (the tool's own code and libraries). */
+  engine_user_ns_per_pkt: number;
+  testpmd_user_ns_per_pkt: number;
   engine_load1: number;
   testpmd_load1: number;
   engine_tx_dropped: number | null;
@@ -42,6 +45,8 @@ export interface TxRow {
   paired_ratios: number[];
   engine_cpu_ns_per_pkt_median: number;
   testpmd_cpu_ns_per_pkt_median: number;
+  engine_user_ns_per_pkt_median: number;
+  testpmd_user_ns_per_pkt_median: number;
 }
 
 export interface WorkersRow {
@@ -92,6 +97,8 @@ export function txRows(reps: readonly TxRep[], paths: readonly BenchPath[], load
             paired_ratios: rs.map((r) => r.ratio),
             engine_cpu_ns_per_pkt_median: median(rs.map((r) => r.engine_cpu_ns_per_pkt)),
             testpmd_cpu_ns_per_pkt_median: median(rs.map((r) => r.testpmd_cpu_ns_per_pkt)),
+            engine_user_ns_per_pkt_median: median(rs.map((r) => r.engine_user_ns_per_pkt)),
+            testpmd_user_ns_per_pkt_median: median(rs.map((r) => r.testpmd_user_ns_per_pkt)),
           },
         ];
       }),
@@ -125,9 +132,10 @@ export function workersRows(reps: readonly WorkersRep[], paths: readonly BenchPa
 export function txTable(rows: readonly TxRow[], reps: number): string {
   return [
     `tx rate, UDP, pps at the receiver (median of ${reps}); ratio = engine/testpmd of the medians; per rep in brackets;`,
-    `CPU ns/packet: each tool's CPU time (all threads, schedstat) over the window per frame received (median)`,
+    `CPU ns/packet: each tool's CPU time (all threads, schedstat) over the window per frame received (median);`,
+    `user: the part of it in user mode, the tool's own code and libraries (utime); the rest is the kernel's path both share`,
     table(
-      ["path", "load", "size", "engine pps", "testpmd pps", "ratio", "per rep", "engine ns/pkt", "testpmd ns/pkt"],
+      ["path", "load", "size", "engine pps", "testpmd pps", "ratio", "per rep", "engine ns/pkt", "testpmd ns/pkt", "engine user", "testpmd user"],
       rows.map((r) => [
         r.path,
         r.load,
@@ -138,6 +146,8 @@ export function txTable(rows: readonly TxRow[], reps: number): string {
         `[${r.paired_ratios.map((x) => fmtRatio(x)).join(" ")}]`,
         fmtNs(r.engine_cpu_ns_per_pkt_median),
         fmtNs(r.testpmd_cpu_ns_per_pkt_median),
+        fmtNs(r.engine_user_ns_per_pkt_median),
+        fmtNs(r.testpmd_user_ns_per_pkt_median),
       ]),
     ),
   ].join("\n");

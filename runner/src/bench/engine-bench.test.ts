@@ -52,6 +52,8 @@ const tx = (path: "direct" | "bridge", size: number, rep: number, engine: number
   ratio: engine / testpmd,
   engine_cpu_ns_per_pkt: 1e9 / engine,
   testpmd_cpu_ns_per_pkt: 1e9 / testpmd,
+  engine_user_ns_per_pkt: 0.04e9 / engine,
+  testpmd_user_ns_per_pkt: 0.05e9 / testpmd,
   engine_load1: 1,
   testpmd_load1: 1,
   engine_tx_dropped: 0,
@@ -88,9 +90,10 @@ describe("bench engine's rows and tables", () => {
   test("the tx table names the path of each row and prints the per-rep ratios", () => {
     const text = txTable(txRows(reps, ["direct", "bridge"], ["quiet"]), 3);
     const lines = text.split("\n");
-    expect(lines[2]).toMatch(/^path\s+load\s+size\s+engine pps\s+testpmd pps\s+ratio\s+per rep\s+engine ns\/pkt\s+testpmd ns\/pkt$/);
-    expect(lines[4]).toMatch(/^direct\s+quiet\s+64 B\s+1,000,000\s+1,000,000\s+1\.000\s+\[1\.100 0\.900 1\.250\]\s+1000\s+1000$/);
-    expect(lines[6]).toMatch(/^bridge\s+quiet\s+64 B\s+800,000\s+1,000,000\s+0\.800\s+\[0\.800\]/);
+    expect(lines[3]).toMatch(/^path\s+load\s+size\s+engine pps\s+testpmd pps\s+ratio\s+per rep\s+engine ns\/pkt\s+testpmd ns\/pkt\s+engine user\s+testpmd user$/);
+    // user ns: 40 and 50 ns per packet at 1 M pps in every rep
+    expect(lines[5]).toMatch(/^direct\s+quiet\s+64 B\s+1,000,000\s+1,000,000\s+1\.000\s+\[1\.100 0\.900 1\.250\]\s+1000\s+1000\s+40\s+50$/);
+    expect(lines[7]).toMatch(/^bridge\s+quiet\s+64 B\s+800,000\s+1,000,000\s+0\.800\s+\[0\.800\]/);
   });
 
   test("the workers rows: 2/1 of the medians per path, and the table says what two CPUs make of it", () => {

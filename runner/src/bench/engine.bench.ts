@@ -16,7 +16,7 @@ import { parseEngineLine, type EngineStats } from "../traffic/engine-output.ts";
 import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { benchArgs } from "./bench-args.ts";
 import { ENGINE_BENCH_LAB as LAB, openBenchLab, type BenchLab } from "./bench-lab.ts";
-import { cpuNs, startBackgroundLoad, type BackgroundLoad } from "./cpu-cost.ts";
+import { cpuNs, startBackgroundLoad, userNs, type BackgroundLoad } from "./cpu-cost.ts";
 import { ENGINE_BENCH_USAGE, parseEngineBenchArgs, WARM_S, type BenchLoad, type BenchPath } from "./engine-bench-args.ts";
 import { fmtNs, fmtPps, fmtRatio, median, SIZES, table, txRows, txTable, workersRows, workersTable, type TxRep, type WorkersRep } from "./engine-bench-table.ts";
 import { ipv6RowText, measureIpv6Row, type Ipv6Row } from "./engine-v6-row.ts";
@@ -43,6 +43,8 @@ const DPDK_RUNTIME = "/var/run/dpdk";
 const SAMPLE_MS = 20;
 /** The CPU of lcore 1 (each tool's data loop): where the fixed background load runs. */
 const DATA_CPU = 1;
+/** The window of the unrecorded run each tool makes before a path's first measured one. */
+const WARM_UP_WINDOW_S = 2;
 
 // ---------------------------------------------------------------- receiver counter
 
@@ -185,6 +187,8 @@ interface Run {
   readonly rxPps: number;
   /** The tool's CPU time (all threads) over the window per frame counted at the receiver. */
   readonly cpuNsPerPkt: number;
+  /** Of that, the time in user mode: the tool's own code and libraries. */
+  readonly userNsPerPkt: number;
   readonly windowS: number;
   readonly load1: number;
   readonly summary: EngineStats | undefined;
@@ -203,7 +207,7 @@ interface Lab2 {
 let runSeq = 0;
 
 /** Starts argv on the tx host, waits for traffic at the receiver, warms up, counts a window, stops it. */
-async function measure(env: Lab2, label: string, makeArgv: (prefix: string) => string[]): Promise<Run> {
+async function measure(env: Lab2, label: string, makeArgv: (prefix: string) => string[], windowS = env.seconds): Promise<Run> {
   if (stopping) throw new Error("interrupted");
   const dev = env.txIfc.name;
   const busy = await txXdpProgId(env.txT, dev);
@@ -243,12 +247,14 @@ async function measure(env: Lab2, label: string, makeArgv: (prefix: string) => s
     await Bun.sleep(WARM_S * 1000);
     const a = await env.counter.read();
     const cpuA = cpuNs(proc.pgid);
-    await Bun.sleep(env.seconds * 1000);
+    const userA = userNs(proc.pgid);
+    await Bun.sleep(windowS * 1000);
     const b = await env.counter.read();
     const cpuB = cpuNs(proc.pgid);
+    const userB = userNs(proc.pgid);
     if (exited) throw new Error(`${label}: ended during the window`);
     const frames = b.packets - a.packets;
-    return { rxPps: frames / (b.t - a.t), cpuNsPerPkt: frames > 0 ? (cpuB - cpuA) / frames : NaN, windowS: b.t - a.t, load1, summary: await stopped() };
+    return { rxPps: frames / (b.t - a.t), cpuNsPerPkt: frames > 0 ? (cpuB - cpuA) / frames : NaN, userNsPerPkt: frames > 0 ? (userB - userA) / frames : NaN, windowS: b.t - a.t, load1, summary: await stopped() };
   } finally {
     await stopped();
     removeRuntimeDir(prefix);
@@ -410,6 +416,7 @@ async function main(argv: string[]): Promise<number> {
       reps: args.reps,
       window_s: args.seconds,
       warmup_s: WARM_S,
+      first_runs: `one unrecorded ${WARM_UP_WINDOW_S} s run of each tool at 64 B per path, before its first measured run`,
       load_before: load0.map((x) => x.toFixed(2)).join(" "),
       loads: args.loads.map((l) => (l === "busy" ? `busy (one busy loop pinned to CPU ${DATA_CPU}, both tools alike)` : l)).join(", "),
     };
@@ -437,6 +444,13 @@ async function main(argv: string[]): Promise<number> {
       for (const path of args.paths) {
         await usePath(path);
         progress(`path ${pathWhat[path]}`);
+        // One unrecorded run of each tool first: the first frames through a fresh path pay for the kernel's cold
+        // caches (skb slabs, the veths' rings, page faults), and the first measured run was always the engine's.
+        for (const tool of ["testpmd", "engine"] as const) {
+          const label = `${path} warm-up ${tool} 64 B (not recorded)`;
+          const r = await measure(env, label, (p) => (tool === "engine" ? engineArgv(env, p, ["--mode", "continuous", "--size", "64"]) : testpmdArgv(env, p, 64)), WARM_UP_WINDOW_S);
+          progress(`${label}: ${fmtPps(r.rxPps)} pps at the receiver`);
+        }
         for (const load of args.loads) {
           await withLoad(load, async () => {
             for (let rep = 1; rep <= args.reps; rep++) {
@@ -449,7 +463,7 @@ async function main(argv: string[]): Promise<number> {
                   got[tool] = await measure(env, label, (p) =>
                     tool === "engine" ? engineArgv(env, p, ["--mode", "continuous", "--size", String(size)]) : testpmdArgv(env, p, size),
                   );
-                  progress(`${label}: ${fmtPps(got[tool]!.rxPps)} pps at the receiver, ${fmtNs(got[tool]!.cpuNsPerPkt)} ns CPU/packet (load ${got[tool]!.load1.toFixed(2)})`);
+                  progress(`${label}: ${fmtPps(got[tool]!.rxPps)} pps at the receiver, ${fmtNs(got[tool]!.cpuNsPerPkt)} ns CPU/packet (${fmtNs(got[tool]!.userNsPerPkt)} in user mode; load ${got[tool]!.load1.toFixed(2)})`);
                 }
                 const e = got.engine!;
                 const t = got.testpmd!;
@@ -463,6 +477,8 @@ async function main(argv: string[]): Promise<number> {
                   ratio: e.rxPps / t.rxPps,
                   engine_cpu_ns_per_pkt: e.cpuNsPerPkt,
                   testpmd_cpu_ns_per_pkt: t.cpuNsPerPkt,
+                  engine_user_ns_per_pkt: e.userNsPerPkt,
+                  testpmd_user_ns_per_pkt: t.userNsPerPkt,
                   engine_load1: e.load1,
                   testpmd_load1: t.load1,
                   engine_tx_dropped: e.summary?.totals.tx_dropped ?? null,
