@@ -54,16 +54,18 @@ export class MetricsWriter {
 
 type Sums = Omit<CounterTotals, "host" | "protocol">;
 
-// Scrapes between two changes get the same text: under load the page costs one PRAGMA, not the queries and the writer.
-// The body is kept as a Blob too: a Response shares a Blob's bytes, where it would copy a string's or an array's.
-const rendered = new WeakMap<RunStore, { key: string; text: string; blob: Blob }>();
+// Scrapes between two changes get the same text: under load the page costs a comparison of change counters, not the
+// queries and the writer. Sent as clones of one Response: a clone shares its Blob's bytes (a string or an array would be
+// encoded or copied per request) and copies the header list, cheaper than a new Response from a header object.
+const rendered = new WeakMap<RunStore, { stamp: number; registry: RunRegistry; active: number; text: string; response: Response }>();
 
 function cached(store: RunStore, registry: RunRegistry) {
-  const key = `${store.changeStamp()}:${registry.size}`;
+  const stamp = store.changeStamp();
   const hit = rendered.get(store);
-  if (hit?.key === key) return hit;
+  if (hit !== undefined && hit.stamp === stamp && hit.registry === registry && hit.active === registry.version) return hit;
   const text = render(store, registry);
-  const entry = { key, text, blob: new Blob([text]) };
+  // Untyped Blob and the header set here: Bun.serve would send a Blob's own type without the version parameter.
+  const entry = { stamp, registry, active: registry.version, text, response: new Response(new Blob([text]), { headers: { "Content-Type": METRICS_CONTENT_TYPE } }) };
   rendered.set(store, entry);
   return entry;
 }
@@ -74,8 +76,7 @@ export function renderMetrics(store: RunStore, registry: RunRegistry): string {
 
 /** GET /metrics' response: renderMetrics' text. */
 export function metricsResponse(store: RunStore, registry: RunRegistry): Response {
-  // Untyped Blob and the header set here: Bun.serve would send a Blob's own type without the version parameter.
-  return new Response(cached(store, registry).blob, { headers: { "Content-Type": METRICS_CONTENT_TYPE } });
+  return cached(store, registry).response.clone() as Response;
 }
 
 function render(store: RunStore, registry: RunRegistry): string {

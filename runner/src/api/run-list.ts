@@ -1,6 +1,6 @@
 // GET /runs's body: between two changes to the store (or to the runs this server drives)
-// every request gets the same text, so a poller costs one PRAGMA, not the query, 50
-// JSON.parse of specs and the serialisation.
+// every request gets the same text, so a poller costs a comparison of change counters
+// (RunStore.changeStamp), not the query, 50 JSON.parse of specs and the serialisation.
 import type { TypedResponse } from "hono";
 import type { RunStore, RunSummaryRow } from "../store/run-store.ts";
 import type { RunRegistry } from "./run-registry.ts";
@@ -15,24 +15,31 @@ export function runSummary(run: RunSummaryRow, active: boolean) {
 /** GET /runs without ?limit. */
 export const DEFAULT_RUNS_LIMIT = 50;
 
-// Kept as a Blob: a Response shares a Blob's bytes, where it would encode a string or copy an array for every request.
-const bodies = new WeakMap<RunStore, Map<number, { key: string; blob: Blob }>>();
+interface CachedList {
+  stamp: number;
+  registry: RunRegistry;
+  active: number;
+  response: Response;
+}
+
+// One Response per store and limit, sent as clones: a clone shares its Blob's bytes and copies the header list, half
+// the cost of a new Response from a header object (a Blob, since a Response would encode a string or copy an array).
+const cached = new WeakMap<RunStore, Map<number, CachedList>>();
 
 /** GET /runs?limit=N's response. */
 export function runListResponse(store: RunStore, registry: RunRegistry, limit: number): Response {
-  // Untyped Blob and the header set here: Bun.serve would send a Blob's type as "application/json;charset=utf-8".
-  return new Response(runListBlob(store, registry, limit), { headers: { "Content-Type": "application/json" } });
-}
-
-function runListBlob(store: RunStore, registry: RunRegistry, limit: number): Blob {
-  const key = `${store.changeStamp()}:${registry.list().map((r) => r.id).join(",")}`;
-  let byLimit = bodies.get(store);
-  if (!byLimit) bodies.set(store, (byLimit = new Map()));
-  const hit = byLimit.get(limit);
-  if (hit?.key === key) return hit.blob;
-  const blob = new Blob([JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) })]);
-  byLimit.set(limit, { key, blob });
-  return blob;
+  const stamp = store.changeStamp();
+  let byLimit = cached.get(store);
+  if (!byLimit) cached.set(store, (byLimit = new Map()));
+  let hit = byLimit.get(limit);
+  if (hit === undefined || hit.stamp !== stamp || hit.registry !== registry || hit.active !== registry.version) {
+    const body = new Blob([JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) })]);
+    // Untyped Blob and the header set here: Bun.serve would send a Blob's type as "application/json;charset=utf-8".
+    hit = { stamp, registry, active: registry.version, response: new Response(body, { headers: { "Content-Type": "application/json" } }) };
+    byLimit.set(limit, hit);
+  }
+  // clone() is typed as undici's Response; at run time it is Bun's, like the original.
+  return hit.response.clone() as Response;
 }
 
 /** What `c.json({ runs })` would be typed as: the body is sent as text, and hc<AppType> still knows its shape. */

@@ -11,6 +11,12 @@ export interface ActiveRun {
 
 export class RunRegistry {
   private readonly runs = new Map<string, ActiveRun>();
+  private changes = 0;
+
+  /** Grows with every run added or deleted: a cached answer that shows active runs compares one number. */
+  get version(): number {
+    return this.changes;
+  }
 
   /** The run holding any of these hosts, if one does. */
   holder(hosts: readonly string[]): ActiveRun | undefined {
@@ -20,6 +26,7 @@ export class RunRegistry {
 
   add(run: ActiveRun): void {
     this.runs.set(run.id, run);
+    this.changes++;
   }
 
   get(id: string): ActiveRun | undefined {
@@ -27,7 +34,7 @@ export class RunRegistry {
   }
 
   delete(id: string): void {
-    this.runs.delete(id);
+    if (this.runs.delete(id)) this.changes++;
   }
 
   list(): ActiveRun[] {

@@ -11,6 +11,7 @@ import { ownStart, runnerAlive } from "./runner-process.ts";
 import type { CheckResult, RunState, Sample } from "../traffic/run-traffic.ts";
 import type { Breakdown } from "../traffic/breakdown.ts";
 import { BREAKDOWN_METRICS_QUERIES, BREAKDOWN_SCHEMA, BreakdownTables, type BreakdownRow, type BreakdownTotalsRow } from "./breakdown-tables.ts";
+import { ExternalChanges } from "./external-changes.ts";
 import { engineEnds, nameLegacyEngines } from "./engine-ends.ts";
 import { readRunSpec, type StoredRunSpec } from "../run/run-spec.ts";
 
@@ -206,6 +207,9 @@ function durationSeconds(startedAt: string, endedAt: string): number | undefined
 
 const OWN_START = ownStart();
 
+/** Writes by every RunStore of this process: a change stamp sees them without asking SQLite. */
+let processWrites = 0;
+
 /** How long a write waits for another process's write to end (runs commit each sample as it arrives). */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -224,8 +228,7 @@ export class RunStore {
   private readonly sampleTransaction: (runId: string, sample: Sample, segment: number | null) => void;
   private readonly breakdowns!: BreakdownTables;
   private readonly dataVersion;
-  /** This connection's writes: PRAGMA data_version counts only other connections' commits. */
-  private writes = 0;
+  private readonly changes = new ExternalChanges();
 
   private constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -302,13 +305,16 @@ export class RunStore {
     return marked;
   }
 
-  /** Differs whenever runs or samples may have changed since the last call, by this process or any other. */
-  changeStamp(): string {
-    return `${this.dataVersion.get()!.data_version}:${this.writes}`;
+  /**
+   * Grows whenever runs or samples may have changed: at once for a write by any connection of this process, and for
+   * another process's commit once the store's files were seen to change, or at the latest EXTERNAL_RECHECK_MS after it.
+   */
+  changeStamp(): number {
+    return processWrites + this.changes.count(this.path, this.dataVersion);
   }
 
   startRun(run: { id: string; kind: string; name: string; dir: string; lab?: string; spec: unknown; provenance: unknown; startedAt?: string }): void {
-    this.writes++;
+    processWrites++;
     this.db
       .prepare(
         `INSERT INTO runs (id, kind, name, state, started_at, dir, pid, pid_start, lab, spec, provenance)
@@ -330,7 +336,7 @@ export class RunStore {
 
   /** What a run learns once it is under way (a scenario's lab once it is up, its provenance). */
   updateRun(runId: string, update: { lab?: string; provenance?: unknown }): void {
-    this.writes++;
+    processWrites++;
     this.db
       .prepare("UPDATE runs SET lab = COALESCE($lab, lab), provenance = COALESCE($provenance, provenance) WHERE id = $id")
       .run({ id: runId, lab: update.lab ?? null, provenance: update.provenance === undefined ? null : JSON.stringify(update.provenance) });
@@ -338,7 +344,7 @@ export class RunStore {
 
   /** A new segment of a run, numbered from 1 in the order they start. */
   startSegment(runId: string, segment: { name: string; step?: string; pps?: number; startedS: number }): number {
-    this.writes++;
+    processWrites++;
     return this.db.transaction(() => {
       const seq = this.db.query<{ n: number }, { id: string }>("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM segments WHERE run_id = $id").get({ id: runId })!.n;
       this.db
@@ -349,7 +355,7 @@ export class RunStore {
   }
 
   endSegment(runId: string, seq: number, endedS: number): void {
-    this.writes++;
+    processWrites++;
     this.db.prepare("UPDATE segments SET ended_s = $ended WHERE run_id = $id AND seq = $seq").run({ id: runId, seq, ended: endedS });
   }
 
@@ -362,7 +368,7 @@ export class RunStore {
 
   /** One row per protocol that has moved anything, committed at once; `segment` is the run segment it belongs to. */
   addSample(runId: string, sample: Sample, segment?: number): void {
-    this.writes++;
+    processWrites++;
     this.sampleTransaction(runId, sample, segment ?? null);
   }
 
@@ -404,7 +410,7 @@ export class RunStore {
    * 'running' is ended: another process may have found it interrupted meanwhile, and its totals count once.
    */
   private leaveRunning(runId: string, state: RunState, reason: string | undefined): boolean {
-    this.writes++;
+    processWrites++;
     return this.db.transaction(() => {
       const ended = new Date().toISOString();
       const changed = this.db
@@ -489,7 +495,7 @@ export class RunStore {
   }
 
   finishRun(runId: string, state: RunState, reason: string | undefined, checks: readonly CheckResult[]): void {
-    this.writes++;
+    processWrites++;
     this.db.transaction(() => {
       if (!this.leaveRunning(runId, state, reason)) {
         // Already ended (found interrupted by another process): the caller's outcome still wins, the totals count once.
@@ -550,6 +556,7 @@ export class RunStore {
   }
 
   close(): void {
+    this.changes.stop();
     this.db.close();
   }
 }
