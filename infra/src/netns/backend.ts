@@ -21,7 +21,7 @@ import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup,
 import { prepareSshFiles, sshdPid, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
 import { foreignLine, namespaceLinks, recordLive, sortedForeign, survey, surveyNamespaces, surveyRootLinks, type NamespaceLink, type Survey } from "./survey.ts";
 import { linkIsUp, namespaceInode, namespaces, pidsInNamespace, processStartTime, rootLinkIdentity, rootLinks, rootRoutes } from "./system.ts";
-import { run, which } from "../process.ts";
+import { run, which, type RunResult } from "../process.ts";
 
 export { BPF_PIN_ROOT } from "./pins.ts";
 export { netnsInventory } from "./netns-inventory.ts";
@@ -150,6 +150,19 @@ function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text, { mode: 0o600 });
   renameSync(tmp, path);
+}
+
+/**
+ * The root links' removal, done once the kernel no longer lists them: their names are free and nothing can
+ * reach them, as with a namespace after `netns del`. `ip` itself exits only when the kernel has also freed
+ * them, after further RCU grace periods (another 10-25 ms, which would be most of `down`); that is left to it.
+ * Its result, when it exits first (an error), is what the caller gets.
+ */
+async function untilUnlisted(removal: Promise<RunResult>, links: readonly string[]): Promise<RunResult | undefined> {
+  let exited = false;
+  const result = removal.finally(() => (exited = true));
+  while (!exited && links.some((l) => rootLinkIdentity(l) !== undefined)) await Promise.race([result, Bun.sleep(1)]);
+  return exited ? result : undefined;
 }
 
 /** Ends processes by PID, each only while that PID is still the process recorded (same start time). */
@@ -317,7 +330,10 @@ export class NetnsBackend {
       removeWireLogs(lab.prefix);
       const owned = [...own.namespaces.keys()];
       const spacesRemoved = owned.length > 0 ? run(["ip", "-force", "-batch", "-"], teardownBatch([], owned).join("\n") + "\n") : undefined;
-      const stderr = (await Promise.all([rootsRemoved, spacesRemoved])).map((r) => r?.stderr.trim() ?? "").filter(Boolean).join("\n");
+      const stderr = (await Promise.all([rootsRemoved && untilUnlisted(rootsRemoved, roots.own), spacesRemoved]))
+        .map((r) => r?.stderr.trim() ?? "")
+        .filter(Boolean)
+        .join("\n");
       const left = [
         ...owned.filter((ns) => namespaces().has(ns)).map((ns) => `netns ${ns}`),
         ...own.rootLinks.filter((l) => rootLinkIdentity(l) !== undefined).map((l) => `link ${l}`),
