@@ -2,9 +2,10 @@
 // over a run store seeded with 8 hosts' series, loaded by wrk on /health,
 // /metrics and /runs; a bare Bun.serve answering "ok" is measured in the same
 // invocation, before and after, as the reference for this machine right now.
-// Prints a table; asserts nothing. `bun run bench api [--seconds S] ...`.
+// A second bare Bun.serve sends /runs' own bytes, to tell what the body's size
+// costs from what the API adds. Prints a table; asserts nothing. `bun run bench api [--seconds S] ...`.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUN, REPO_ROOT, UsageError } from "../paths.ts";
@@ -20,7 +21,10 @@ N runs between 8 hosts (tx1..tx4 -> rx1..rx4, every protocol moving, 5 samples
 per host), then loads it with wrk (keep-alive, bearer token from a Lua script)
 on GET /health, /metrics and /runs, one route at a time. A bare Bun.serve
 returning "ok" is measured before and after the routes: its mean is the
-reference the ratio column divides by.
+reference the ratio column divides by (and the /runs goal's). A bare Bun.serve
+sending the bytes /runs sent (same size, same Content-Type) is measured before
+and after too: the last column divides by its mean, separating the cost of the
+body's size from the API's own per-request work.
 
 Goals: /health at least 20,000 requests/s; /metrics p99 under 10 ms; /runs at
 least half the bare Bun.serve's requests/s.
@@ -243,6 +247,15 @@ async function main(argv: string[]): Promise<number> {
       if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${body.slice(0, 120)}`);
     }
     const metricsBytes = (await (await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${token}` } })).text()).length;
+    const runsRes = await fetch(`${base}/runs`, { headers: { Authorization: `Bearer ${token}` } });
+    const runsBody = join(work, "runs-body");
+    writeFileSync(runsBody, new Uint8Array(await runsRes.arrayBuffer()));
+    const runsBytes = readFileSync(runsBody).length;
+    // The plain way to send fixed bytes from Bun.serve: one Blob, a new Response per request.
+    const sameBody = await startServer(
+      [BUN, "-e", `const body = new Blob([require("node:fs").readFileSync(${JSON.stringify(runsBody)})]); const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(body, { headers: { "Content-Type": ${JSON.stringify(runsRes.headers.get("content-type"))} } }) }); console.log("port " + s.port);`],
+      {}, /port (\d+)/,
+    );
 
     const loadBefore = loadavg();
     const qemu = qemuCount();
@@ -252,36 +265,41 @@ async function main(argv: string[]): Promise<number> {
       return { route, goal, met: met(r), ...r };
     };
     const refA = await measure("bare Bun.serve \"ok\" (reference, before)", `http://127.0.0.1:${bare.port}/`, "-", () => null);
+    const sameA = await measure(`bare Bun.serve, /runs' ${runsBytes} bytes (before)`, `http://127.0.0.1:${sameBody.port}/`, "-", () => null);
     const health = await measure("GET /health", `${base}/health`, "≥ 20,000 req/s", (r) => r.rps >= 20_000);
     const metrics = await measure("GET /metrics", `${base}/metrics`, "p99 < 10 ms", (r) => r.p99Ms < 10);
     const runs = await measure("GET /runs (50 runs)", `${base}/runs`, "≥ 0.5x bare", () => null);
+    const sameB = await measure(`bare Bun.serve, /runs' ${runsBytes} bytes (after)`, `http://127.0.0.1:${sameBody.port}/`, "-", () => null);
     const refB = await measure("bare Bun.serve \"ok\" (reference, after)", `http://127.0.0.1:${bare.port}/`, "-", () => null);
     const loadAfter = loadavg();
     const refRps = (refA.rps + refB.rps) / 2;
+    const sameRps = (sameA.rps + sameB.rps) / 2;
     runs.met = runs.rps >= 0.5 * refRps;
-    const rows = [refA, health, metrics, runs, refB];
+    const rows = [refA, sameA, health, metrics, runs, sameB, refB];
+    const vsSame = (r: Row) => (r === runs || r === sameA || r === sameB ? r.rps / sameRps : null);
 
     const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
     if (args.json) {
       console.log(JSON.stringify({
-        seconds: args.seconds, connections: args.connections, threads: args.threads, seededRuns: args.runs, metricsBytes,
-        loadavgBefore: loadBefore, loadavgAfter: loadAfter, qemuProcesses: qemu, referenceRps: refRps,
-        rows: rows.map((r) => ({ ...r, ratioToReference: r.rps / refRps })),
+        seconds: args.seconds, connections: args.connections, threads: args.threads, seededRuns: args.runs, metricsBytes, runsBytes,
+        loadavgBefore: loadBefore, loadavgAfter: loadAfter, qemuProcesses: qemu, referenceRps: refRps, sameBodyReferenceRps: sameRps,
+        rows: rows.map((r) => ({ ...r, ratioToReference: r.rps / refRps, ratioToSameBody: vsSame(r) })),
         goals: { healthRps: { goal: 20_000, value: health.rps, met: health.met }, metricsP99Ms: { goal: 10, value: metrics.p99Ms, met: metrics.met }, runsVsBare: { goal: 0.5, value: runs.rps / refRps, met: runs.met } },
       }));
     } else {
-      console.log(`control API under wrk: ${args.seconds} s per route, ${args.connections} connections, ${args.threads} threads, loopback; store: ${args.runs} runs, 8 hosts; /metrics is ${metricsBytes} bytes`);
+      console.log(`control API under wrk: ${args.seconds} s per route, ${args.connections} connections, ${args.threads} threads, loopback; store: ${args.runs} runs, 8 hosts; /metrics is ${metricsBytes} bytes, /runs ${runsBytes}`);
       console.log(`load average: ${fmtLoad(loadBefore)} before, ${fmtLoad(loadAfter)} after; ${qemu} qemu process${qemu === 1 ? "" : "es"} running; wrk, the server and anything else share this machine's 2 cores`);
       console.log(
         markdownTable(
-          ["route", "requests/s", "p50 ms", "p99 ms", "non-2xx", "vs bare Bun.serve", "goal", "met"],
+          ["route", "requests/s", "p50 ms", "p99 ms", "non-2xx", "vs bare Bun.serve", "goal", "met", "vs same-size bare"],
           rows.map((r) => [
             r.route, Math.round(r.rps).toLocaleString("en-US"), r.p50Ms.toFixed(2), r.p99Ms.toFixed(2), String(r.non2xx + r.socketErrors),
-            `${(r.rps / refRps).toFixed(2)}x`, r.goal, r.met === null ? "-" : r.met ? "met" : "not met",
+            `${(r.rps / refRps).toFixed(2)}x`, r.goal, r.met === null ? "-" : r.met ? "met" : "not met", vsSame(r) === null ? "-" : `${vsSame(r)!.toFixed(2)}x`,
           ]),
         ),
       );
-      console.log(`reference: ${Math.round(refRps).toLocaleString("en-US")} req/s (mean of before and after: ${Math.round(refA.rps).toLocaleString("en-US")}, ${Math.round(refB.rps).toLocaleString("en-US")})`);
+      const n = (x: number) => Math.round(x).toLocaleString("en-US");
+      console.log(`reference: ${n(refRps)} req/s (mean of before and after: ${n(refA.rps)}, ${n(refB.rps)}); same-size bare: ${n(sameRps)} req/s (${n(sameA.rps)}, ${n(sameB.rps)})`);
     }
     return 0;
   } finally {
