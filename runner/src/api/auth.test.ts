@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Hono } from "hono";
-import { bearerAuth, tokenMatches } from "./auth.ts";
+import { bearerAccepted, bearerAuth, bearerCheck, tokenMatches } from "./auth.ts";
 import { auth, testApp, TOKEN } from "./test-app.ts";
 
 const PROTECTED: [string, string][] = [
@@ -22,6 +22,16 @@ describe("bearerAuth factory", () => {
     expect(tokenMatches(TOKEN.slice(0, -1), TOKEN)).toBe(false);
     expect(tokenMatches(TOKEN + "x", TOKEN)).toBe(false);
     expect(tokenMatches("", TOKEN)).toBe(false);
+  });
+
+  test("bearerCheck answers as bearerAccepted for every form of header", () => {
+    const check = bearerCheck(TOKEN);
+    const headers = [
+      `Bearer ${TOKEN}`, `bearer ${TOKEN}`, `BEARER ${TOKEN}`, `Bearer   ${TOKEN}`, `Bearer ${TOKEN}  `, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`,
+      `Bearer ${TOKEN.toUpperCase()}`, `Bearer  ${TOKEN} x`, `Bearer${TOKEN}`, ` Bearer ${TOKEN}`, `Basic ${TOKEN}`, TOKEN, "Bearer ", "", null, undefined,
+    ];
+    for (const h of headers) expect([h, check(h)]).toEqual([h, bearerAccepted(h, TOKEN)]);
+    expect(headers.filter((h) => check(h))).toEqual([`Bearer ${TOKEN}`, `bearer ${TOKEN}`, `BEARER ${TOKEN}`, `Bearer   ${TOKEN}`, `Bearer ${TOKEN}  `]);
   });
 
   test("works as plain Hono middleware", async () => {

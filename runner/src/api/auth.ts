@@ -53,17 +53,28 @@ export function bearerAccepted(header: string | null | undefined, token: string)
   return match !== null && tokenMatches(match[1]!, token);
 }
 
+/**
+ * bearerAccepted for one token, quicker for the form clients send: the header compared whole (in constant time) with
+ * "Bearer <token>" first, the regex only when that fails. The regex on a request's header string was ~3 us of a
+ * served GET /runs, as much as the rest of the fast path.
+ */
+export function bearerCheck(token: string): (header: string | null | undefined) => boolean {
+  const exact = `Bearer ${token}`;
+  return (header) => (header != null && tokenMatches(header, exact)) || bearerAccepted(header, token);
+}
+
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
   const token = options?.token;
   const problem = tokenProblem(token);
   if (problem) throw new Error(`bearerAuth: ${problem}`);
+  const accepted = bearerCheck(token!);
   return async (c, next) => {
     const header = c.req.header("authorization");
     if (!header) {
       c.header("WWW-Authenticate", 'Bearer realm="wirelab"');
       return errorResponse(c, 401, "missing bearer token (send 'Authorization: Bearer <token>')");
     }
-    if (!bearerAccepted(header, token)) {
+    if (!accepted(header)) {
       c.header("WWW-Authenticate", 'Bearer realm="wirelab", error="invalid_token"');
       return errorResponse(c, 401, "wrong bearer token");
     }

@@ -57,16 +57,17 @@ type Sums = Omit<CounterTotals, "host" | "protocol">;
 // Scrapes between two changes get the same text: under load the page costs a comparison of change counters, not the
 // queries and the writer. Sent as clones of one Response: a clone shares its Blob's bytes (a string or an array would be
 // encoded or copied per request) and copies the header list, cheaper than a new Response from a header object.
-const rendered = new WeakMap<RunStore, { stamp: number; registry: RunRegistry; active: number; text: string; response: Response }>();
+// Kept per registry (one per server), each entry for one store: two servers on one store do not evict each other's.
+const rendered = new WeakMap<RunRegistry, { store: RunStore; stamp: number; active: number; text: string; response: Response }>();
 
 function cached(store: RunStore, registry: RunRegistry) {
   const stamp = store.changeStamp();
-  const hit = rendered.get(store);
-  if (hit !== undefined && hit.stamp === stamp && hit.registry === registry && hit.active === registry.version) return hit;
+  const hit = rendered.get(registry);
+  if (hit !== undefined && hit.stamp === stamp && hit.store === store && hit.active === registry.version) return hit;
   const text = render(store, registry);
   // Untyped Blob and the header set here: Bun.serve would send a Blob's own type without the version parameter.
-  const entry = { stamp, registry, active: registry.version, text, response: new Response(new Blob([text]), { headers: { "Content-Type": METRICS_CONTENT_TYPE } }) };
-  rendered.set(store, entry);
+  const entry = { store, stamp, active: registry.version, text, response: new Response(new Blob([text]), { headers: { "Content-Type": METRICS_CONTENT_TYPE } }) };
+  rendered.set(registry, entry);
   return entry;
 }
 

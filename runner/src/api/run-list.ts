@@ -16,26 +16,26 @@ export function runSummary(run: RunSummaryRow, active: boolean) {
 export const DEFAULT_RUNS_LIMIT = 50;
 
 interface CachedList {
+  store: RunStore;
   stamp: number;
-  registry: RunRegistry;
   active: number;
   response: Response;
 }
 
-// One Response per store and limit, sent as clones: a clone shares its Blob's bytes and copies the header list, half
+// One Response per server (its registry) and limit, sent as clones: a clone shares its Blob's bytes and copies the header list, half
 // the cost of a new Response from a header object (a Blob, since a Response would encode a string or copy an array).
-const cached = new WeakMap<RunStore, Map<number, CachedList>>();
+const cached = new WeakMap<RunRegistry, Map<number, CachedList>>();
 
 /** GET /runs?limit=N's response. */
 export function runListResponse(store: RunStore, registry: RunRegistry, limit: number): Response {
   const stamp = store.changeStamp();
-  let byLimit = cached.get(store);
-  if (!byLimit) cached.set(store, (byLimit = new Map()));
+  let byLimit = cached.get(registry);
+  if (!byLimit) cached.set(registry, (byLimit = new Map()));
   let hit = byLimit.get(limit);
-  if (hit === undefined || hit.stamp !== stamp || hit.registry !== registry || hit.active !== registry.version) {
+  if (hit === undefined || hit.stamp !== stamp || hit.store !== store || hit.active !== registry.version) {
     const body = new Blob([JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) })]);
     // Untyped Blob and the header set here: Bun.serve would send a Blob's type as "application/json;charset=utf-8".
-    hit = { stamp, registry, active: registry.version, response: new Response(body, { headers: { "Content-Type": "application/json" } }) };
+    hit = { store, stamp, active: registry.version, response: new Response(body, { headers: { "Content-Type": "application/json" } }) };
     byLimit.set(limit, hit);
   }
   // clone() is typed as undici's Response; at run time it is Bun's, like the original.
