@@ -5,8 +5,8 @@ import { basename, join } from "node:path";
 import { parseLab } from "../../infra/src/lab-model.ts";
 import { netnsInventory } from "../../infra/src/netns-lab.ts";
 import { loadLab } from "./lab-files.ts";
-import { parsedLabPath, parserDigest, parserSources, rememberedLab, rememberLab } from "./parsed-lab.ts";
-import { LABS_DIR, labStateDir } from "./paths.ts";
+import { parsedLabPath, parserDigest, parserDigestMemoPath, parserSources, rememberedLab, rememberLab } from "./parsed-lab.ts";
+import { BUN, LABS_DIR, labStateDir } from "./paths.ts";
 
 let dir: string;
 const saved = process.env.WIRELAB_STATE;
@@ -31,6 +31,24 @@ describe("the parsing code's digest", () => {
   test("is a sha256, the same on every call", () => {
     expect(parserDigest()).toMatch(/^[0-9a-f]{64}$/);
     expect(parserDigest()).toBe(parserDigest());
+  });
+
+  test("is remembered with each source's size and time: the next process stats them, and reads them again once one changes", () => {
+    const digestInFreshProcess = () => {
+      const r = Bun.spawnSync([BUN, "-e", `console.log((await import(${JSON.stringify(join(import.meta.dir, "parsed-lab.ts"))})).parserDigest())`], { env: { ...process.env } });
+      return r.stdout.toString().trim();
+    };
+    const real = parserDigest();
+    const memo = JSON.parse(readFileSync(parserDigestMemoPath(), "utf8"));
+    expect(memo.digest).toBe(real);
+    expect(memo.inputs.map((i: [string]) => basename(i[0]))).toContain("lab-schema.ts");
+    // A digest the sources cannot give: only the memo can be its origin.
+    writeFileSync(parserDigestMemoPath(), JSON.stringify({ ...memo, digest: "f".repeat(64) }));
+    expect(digestInFreshProcess()).toBe("f".repeat(64));
+    const inputs = memo.inputs.map((i: [string, number, number], n: number) => (n === 1 ? [i[0], i[1] + 1, i[2]] : i));
+    writeFileSync(parserDigestMemoPath(), JSON.stringify({ ...memo, inputs, digest: "f".repeat(64) }));
+    expect(digestInFreshProcess()).toBe(real);
+    expect(JSON.parse(readFileSync(parserDigestMemoPath(), "utf8")).digest).toBe(real);
   });
 });
 

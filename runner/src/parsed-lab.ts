@@ -9,7 +9,7 @@ import type { Lab } from "../../infra/src/lab-model.ts";
 import { COMPILED } from "../../infra/src/repo.ts";
 import { labStateOf } from "./built-lab.ts";
 import type { LoadedLab } from "./lab-files.ts";
-import { labStateDir, REPO_ROOT } from "./paths.ts";
+import { labStateDir, REPO_ROOT, stateRoot } from "./paths.ts";
 
 interface ParsedLab extends LoadedLab {
   /** The parsing code's digest (parserDigest) when this model was made. */
@@ -24,13 +24,16 @@ export function parsedLabPath(stateDir: string): string {
 }
 
 /** The sources parseLab loads (lab-model.ts and what it imports, transitively) and the packages they name. */
-export function parserSources(entry = PARSER_ENTRY): { files: Map<string, string>; packages: Set<string> } {
+export function parserSources(entry = PARSER_ENTRY): { files: Map<string, string>; packages: Set<string>; stats: [string, number, number][] } {
   const files = new Map<string, string>();
   const packages = new Set<string>();
+  // Each file as stat saw it before it was read: a file changed in between then fails the next check of a memo.
+  const stats: [string, number, number][] = [];
   const todo = [entry];
   while (todo.length > 0) {
     const file = todo.pop()!;
     if (files.has(file)) continue;
+    stats.push(statOf(file));
     const text = readFileSync(file, "utf8");
     files.set(file, text);
     for (const m of text.matchAll(IMPORT_RE)) {
@@ -39,15 +42,50 @@ export function parserSources(entry = PARSER_ENTRY): { files: Map<string, string
       else if (!/^(node|bun):|^bun$/.test(spec)) packages.add(spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/"));
     }
   }
-  return { files, packages };
+  return { files, packages, stats };
 }
 
 let digest: string | undefined;
 
+/** A digest with the files it was made from as stat saw them (path, size, mtimeMs) just before they were read. */
+interface DigestMemo {
+  readonly bun: string;
+  /** The parser of the checkout that made it: a state root may be shared by several (WIRELAB_STATE). */
+  readonly entry: string;
+  readonly inputs: [string, number, number][];
+  readonly digest: string;
+}
+
+export function parserDigestMemoPath(): string {
+  return join(stateRoot(), "parser-digest.json");
+}
+
+function statOf(path: string): [string, number, number] {
+  const st = statSync(path);
+  return [path, st.size, st.mtimeMs];
+}
+
+/** The remembered digest while every file it was made from has the size and time it had then. */
+function rememberedDigest(): string | undefined {
+  try {
+    const memo = JSON.parse(readFileSync(parserDigestMemoPath(), "utf8")) as DigestMemo;
+    if (memo.bun !== Bun.version || memo.entry !== PARSER_ENTRY) return undefined;
+    for (const [path, size, mtimeMs] of memo.inputs) {
+      const [, nowSize, nowMtime] = statOf(path);
+      if (nowSize !== size || nowMtime !== mtimeMs) return undefined;
+    }
+    return memo.digest;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Names the code that turns a lab file into a model. From source: the text of every file parseLab
- * loads, the package.json of every package they import, and Bun's version. The compiled CLI holds its
- * code in its executable: that file's size and time stand in.
+ * loads, the package.json of every package they import, and Bun's version; remembered with each
+ * file's size and time, so the next process stats those files instead of reading and hashing them
+ * (1.5 ms of a `lab up`). The compiled CLI holds its code in its executable: that file's size and
+ * time stand in.
  */
 export function parserDigest(): string {
   if (digest) return digest;
@@ -55,12 +93,31 @@ export function parserDigest(): string {
   if (COMPILED) {
     const exe = statSync(process.execPath);
     hash.update(`compiled ${process.execPath} ${exe.size} ${exe.mtimeMs}\n`);
-  } else {
-    const { files, packages } = parserSources();
-    for (const [file, text] of files) hash.update(`${file}\n${text}\n`);
-    for (const pkg of [...packages].sort()) hash.update(`${pkg}\n${readFileSync(join(REPO_ROOT, "node_modules", pkg, "package.json"), "utf8")}\n`);
+    digest = hash.digest("hex");
+    return digest;
+  }
+  const remembered = rememberedDigest();
+  if (remembered) return (digest = remembered);
+  const sources = parserSources();
+  const inputs = sources.stats;
+  for (const [file, text] of sources.files) hash.update(`${file}\n${text}\n`);
+  for (const pkg of [...sources.packages].sort()) {
+    const path = join(REPO_ROOT, "node_modules", pkg, "package.json");
+    inputs.push(statOf(path));
+    hash.update(`${pkg}\n${readFileSync(path, "utf8")}\n`);
   }
   digest = hash.digest("hex");
+  const memo: DigestMemo = { bun: Bun.version, entry: PARSER_ENTRY, inputs, digest };
+  const path = parserDigestMemoPath();
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(stateRoot(), { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, JSON.stringify(memo) + "\n", { mode: 0o600 });
+    renameSync(tmp, path);
+  } catch {
+    // Only time is lost: the next process reads and hashes the sources again.
+    rmSync(tmp, { force: true });
+  }
   return digest;
 }
 

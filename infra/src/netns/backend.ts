@@ -7,21 +7,20 @@ import { join, resolve } from "node:path";
 import type { Inventory } from "../inventory.ts";
 import { cidrsOverlap, parseCidr, type Cidr } from "../ipv4.ts";
 import type { Lab } from "../lab-model.ts";
-import { isWireNamespaceName, removeWireLogs } from "./impair-wire.ts";
-import { recordWireChange } from "./wire-recorder.ts";
 import { awaitIpv6Ready, hostIpv6Drift } from "./ipv6-host.ts";
-import { removeStaleDpdkFiles } from "../dpdk-runtime.ts";
 import { withFileLock } from "./file-lock.ts";
 import { claimPrefix, releasePrefix, type RegisteredLab } from "./lab-registry.ts";
 import { netnsInventory } from "./netns-inventory.ts";
 import { labIdOf, labMark, newRecord, OwnershipError, PENDING, readRecord, removeRecord, writeRecord, type OwnershipRecord, type RecordedProcess } from "./ownership.ts";
 import { removePins } from "./pins.ts";
-import { keepQueues } from "./queue-keep.ts";
 import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch, type LiveState } from "./plan.ts";
-import { prepareSshFiles, sshdPid, sshdPidFile, sshdRunning, startSshd, type SshFiles } from "./sshd.ts";
+import type { SshFiles } from "./sshd.ts";
 import { foreignLine, namespaceLinks, recordLive, sortedForeign, survey, surveyNamespaces, surveyRootLinks, type NamespaceLink, type Survey } from "./survey.ts";
 import { linkIsUp, namespaceInode, namespaces, pidsInNamespace, processStartTime, rootLinkIdentity, rootLinks, rootRoutes } from "./system.ts";
 import { run, which, type RunResult } from "../process.ts";
+// What only one of up, down or status uses (sshd, wires, queues, DPDK runtime files) is imported where it is
+// used, once that action has its first process running: a `lab` command is a process of its own, and loading
+// a module costs it about a millisecond, on the path users wait for unless a kernel operation runs meanwhile.
 
 export { BPF_PIN_ROOT } from "./pins.ts";
 export { netnsInventory } from "./netns-inventory.ts";
@@ -254,8 +253,12 @@ export class NetnsBackend {
     const live = await liveState(lab);
     recordIntent(record, lab, new Set([...live.namespaces, ...live.rootLinks]), before);
     writeRecord(options.stateDir, record);
+    const rootMade = ipBatch(rootBatch(lab, live, mark), `creating lab '${lab.name}' in the root namespace`);
+    const later = Promise.all([import("./queue-keep.ts"), options.ssh ? import("./sshd.ts") : undefined, impairments && import("./wire-recorder.ts")]);
+    // Handled below, after the record is brought up to date; not left to fail the process meanwhile.
+    later.catch(() => {});
     try {
-      await ipBatch(rootBatch(lab, live, mark), `creating lab '${lab.name}' in the root namespace`);
+      await rootMade;
     } finally {
       // Also when the batch failed half-way: `down` then removes what it did make.
       recordMade(record, lab);
@@ -269,15 +272,19 @@ export class NetnsBackend {
     );
     await awaitIpv6Ready(lab);
     progress("addresses and routes set");
+    const [{ keepQueues }, sshd, wireRecorder] = await later;
     await keepQueues(lab);
-    // A wire (impair-wire.ts) is a namespace and a process of the lab's: into its record as they are made.
-    const wires = recordWireChange(record);
-    await impairments?.apply({
-      namespace: (name, inode) => (wires.namespace(name, inode), writeRecord(options.stateDir, record)),
-      process: (what, proc) => (wires.process(what, proc), writeRecord(options.stateDir, record)),
-    });
+    if (impairments && wireRecorder) {
+      // A wire (impair-wire.ts) is a namespace and a process of the lab's: into its record as they are made.
+      const wires = wireRecorder.recordWireChange(record);
+      await impairments.apply({
+        namespace: (name, inode) => (wires.namespace(name, inode), writeRecord(options.stateDir, record)),
+        process: (what, proc) => (wires.process(what, proc), writeRecord(options.stateDir, record)),
+      });
+    }
     let ssh: { clientKey: string; fingerprints: Map<string, string> } | undefined;
-    if (options.ssh) {
+    if (sshd) {
+      const { prepareSshFiles, sshdPid, startSshd } = sshd;
       const files = await prepareSshFiles(options.stateDir, lab.name);
       const prints = await Promise.all(lab.hosts.map((h) => startSshd(files, h)));
       for (const host of lab.hosts) {
@@ -313,6 +320,8 @@ export class NetnsBackend {
       // a grace period (some 20 ms) to delete a link, most of what `down` would otherwise wait for.
       const roots = surveyRootLinks(lab, record, labId);
       const rootsRemoved = roots.own.length > 0 ? run(["ip", "-force", "-batch", "-"], teardownBatch(roots.own, []).join("\n") + "\n") : undefined;
+      const later = Promise.all([import("../dpdk-runtime.ts"), import("./impair-wire.ts"), import("./sshd.ts")]);
+      later.catch(() => {});
       const spaces = await surveyNamespaces(lab, record, labId);
       const own: Survey = { namespaces: spaces.own, rootLinks: roots.own, foreign: sortedForeign([...spaces.foreign, ...roots.foreign]) };
       // Processes the lab started (sshd), and whatever runs inside its own namespaces (engines a killed run left):
@@ -325,6 +334,7 @@ export class NetnsBackend {
         }
       }
       const stopped = await stopProcesses([...procs.values()]);
+      const [{ removeStaleDpdkFiles }, { removeWireLogs }, { sshdPidFile }] = await later;
       removePins(pinDevices(lab, record, own));
       removeStaleDpdkFiles(lab.prefix);
       removeWireLogs(lab.prefix);
@@ -349,7 +359,7 @@ export class NetnsBackend {
   }
 
   async status(lab: Lab, options: LabOptions): Promise<StatusReport> {
-    const { isImpairLinkName } = await import("./impairments.ts");
+    const [{ isImpairLinkName }, { isWireNamespaceName }, { sshdRunning }] = await Promise.all([import("./impairments.ts"), import("./impair-wire.ts"), import("./sshd.ts")]);
     const labId = labIdOf(options.labFile, options.stateDir);
     const saved = readRecord(options.stateDir);
     const own = await survey(lab, saved?.labId === labId ? saved : newRecord(labId, lab), labId);
