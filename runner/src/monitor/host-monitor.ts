@@ -1,9 +1,13 @@
-// Samples every host of a run each stats interval beside the traffic: one
-// command per host per interval, a sample per host per interval with deltas.
+// Samples every host of a run each stats interval beside the traffic, a sample
+// per host per interval with deltas: namespaces on this machine through the
+// machine's one sampler (local-sampler.ts), any other host by a sampling shell
+// of its own.
 import type { Inventory } from "../../../infra/src/inventory.ts";
+import { NetnsTransport } from "../transport/netns-transport.ts";
 import type { RemoteProcess, Transport } from "../transport/transport.ts";
 import { hostSample, type HostSample } from "./host-sample.ts";
 import { parseSnapshot, SNAPSHOT_END, snapshotCommand, snapshotLoopCommand, type HostSnapshot } from "./host-snapshot.ts";
+import { sampleLocal, type LocalHost } from "./local-sampler.ts";
 
 export interface MonitoredHost {
   readonly name: string;
@@ -55,35 +59,50 @@ export function startHostMonitor(
       // Stamped when the answer arrives: the read's own latency then shifts both ends of an interval alike.
       return parseSnapshot(r.stdout, performance.now());
     } catch (err) {
-      const message = (err as Error).message.split("\n")[0]!;
-      errors.set(host.name, message);
-      options.onError?.(host.name, message);
+      failed(host.name, (err as Error).message.split("\n")[0]!);
       return undefined;
     }
   };
 
-  const emit = (host: MonitoredHost, prev: HostSnapshot, cur: HostSnapshot) => {
-    const s = hostSample(host.name, prev, cur);
+  const emit = (host: string, prev: HostSnapshot, cur: HostSnapshot) => {
+    const s = hostSample(host, prev, cur);
     samples.push(s);
     onSample?.(s);
   };
 
-  // One sampling shell per host streams a snapshot each interval; a final reading at stop counts the last part.
+  // Each snapshot of a host after its first closes an interval; a final reading at stop counts the last part.
   const last = new Map<string, HostSnapshot>();
+  const next = (host: string, cur: HostSnapshot) => {
+    errors.delete(host);
+    const prev = last.get(host);
+    last.set(host, cur);
+    if (prev) emit(host, prev, cur);
+  };
+  const failed = (host: string, message: string) => {
+    errors.set(host, message);
+    options.onError?.(host, message);
+  };
+
+  const local: LocalHost[] = [];
+  const own: MonitoredHost[] = [];
+  for (const h of hosts) {
+    const t = transport(h.name);
+    if (t instanceof NetnsTransport) local.push({ ...h, namespace: t.namespace });
+    else own.push(h);
+  }
+  const machine = local.length ? sampleLocal(intervalS, local, next, failed) : undefined;
+
+  // A host that is not a namespace here has a sampling shell of its own, streaming a snapshot each interval.
   const loop = async (host: MonitoredHost): Promise<RemoteProcess | undefined> => {
     const snapshot = (text: string) => {
       let cur: HostSnapshot;
       try {
         cur = parseSnapshot(text, performance.now());
       } catch (err) {
-        errors.set(host.name, (err as Error).message);
-        options.onError?.(host.name, (err as Error).message);
+        failed(host.name, (err as Error).message);
         return;
       }
-      errors.delete(host.name);
-      const prev = last.get(host.name);
-      last.set(host.name, cur);
-      if (prev) emit(host, prev, cur);
+      next(host.name, cur);
     };
     // Framed here rather than line by line: a snapshot is some 35 lines the runner would split and join again.
     let pending = "";
@@ -100,27 +119,27 @@ export function startHostMonitor(
         },
       });
     } catch (err) {
-      const message = (err as Error).message.split("\n")[0]!;
-      errors.set(host.name, message);
-      options.onError?.(host.name, message);
+      failed(host.name, (err as Error).message.split("\n")[0]!);
       return undefined;
     }
   };
-  const loops = Promise.all(hosts.map((h) => loop(h)));
+  const loops = Promise.all(own.map((h) => loop(h)));
 
   return {
     samples,
     errors,
     async stop() {
+      const finished = machine?.finish();
       await Promise.all((await loops).map((p) => p?.stop(1000)));
       // The interval cut short by the end of the run still counts.
       await Promise.all(
-        hosts.map(async (host) => {
+        own.map(async (host) => {
           const prev = last.get(host.name);
           const cur = await read(host);
-          if (prev && cur) emit(host, prev, cur);
+          if (prev && cur) emit(host.name, prev, cur);
         }),
       );
+      await finished;
       return samples;
     },
   };
