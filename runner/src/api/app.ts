@@ -268,11 +268,11 @@ export function createApp(options: AppOptions) {
   // Errors thrown by the store on the fast path must still become the app's 500 body: the app answers on any throw.
   const honoFetch = app.fetch;
   const fastFetch = withFastReads(honoFetch, { store, registry, token: options.token });
-  app.fetch = (request, ...rest) => {
+  app.fetch = (request, env, ctx) => {
     try {
-      return fastFetch(request, ...rest);
+      return fastFetch(request, env, ctx);
     } catch {
-      return honoFetch(request, ...rest);
+      return honoFetch(request, env, ctx);
     }
   };
   return app;
