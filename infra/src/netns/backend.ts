@@ -97,11 +97,11 @@ export function preflight(lab: Lab): void {
   }
 }
 
-async function ipBatch(lines: readonly string[], what: string, namespace?: string, preamble?: string): Promise<void> {
+async function ipBatch(lines: readonly string[], what: string, namespace?: string, preamble?: string, alongside: readonly string[] = []): Promise<void> {
   if (lines.length === 0) return;
-  const argv = namespace
-    ? ["nsenter", `--net=/run/netns/${namespace}`, "sh", "-c", `${preamble ? `${preamble}; ` : ""}exec ip -batch -`]
-    : ["ip", "-batch", "-"];
+  // What runs alongside the batch goes in the background and is waited for; the batch's status is the setup's.
+  const batch = alongside.length > 0 ? `${alongside.map((c) => `${c} &`).join(" ")} ip -batch -; rc=$?; wait; exit $rc` : "exec ip -batch -";
+  const argv = namespace ? ["nsenter", `--net=/run/netns/${namespace}`, "sh", "-c", `${preamble ? `${preamble}; ` : ""}${batch}`] : ["ip", "-batch", "-"];
   const r = await run(argv, lines.join("\n") + "\n");
   if (r.code === 0) return;
   // ip names the failing line as "Command failed -:N"; show that line rather than a number.
@@ -267,7 +267,7 @@ export class NetnsBackend {
     progress(`namespaces and veths for ${lab.hosts.length} hosts`);
     await Promise.all(
       [switchSetup(lab, live, mark), ...hostSetups(lab, mark)].map((s) =>
-        ipBatch(s.batch, s.name === "switch" ? "setting up the lab's switch" : `configuring host '${s.name}'`, s.namespace, s.preamble),
+        ipBatch(s.batch, s.name === "switch" ? "setting up the lab's switch" : `configuring host '${s.name}'`, s.namespace, s.preamble, s.alongside),
       ),
     );
     await awaitIpv6Ready(lab);

@@ -23,8 +23,10 @@ export interface LiveState {
 export interface NamespaceSetup {
   readonly name: string;
   readonly namespace: string;
-  /** Shell run inside the namespace before its batch (sysctls, offloads). */
+  /** Shell run inside the namespace before its batch (sysctls, which must precede the links coming up). */
   readonly preamble: string;
+  /** Commands run in the namespace while its batch runs, each in the background, and waited for (offloads: independent of the batch). */
+  readonly alongside: readonly string[];
   readonly batch: readonly string[];
 }
 
@@ -93,10 +95,10 @@ export function switchSetup(lab: Lab, live: LiveState, mark: string): NamespaceS
     "for f in iptables ip6tables arptables; do [ -e /proc/sys/net/bridge/bridge-nf-call-$f ] && echo 0 > /proc/sys/net/bridge/bridge-nf-call-$f; done",
     sysctl("net.ipv6.conf.all.disable_ipv6", 1),
     sysctl("net.ipv6.conf.default.disable_ipv6", 1),
-    // A bridge takes a VLAN tag out of the frame into the skb; a port offloading tag insertion would hand
-    // it to the host still outside the frame, where XDP (and the engine's AF_XDP) never sees it.
-    ...lab.hosts.flatMap((h) => h.interfaces).map((i) => `ethtool -K ${i.switchPort} tx-vlan-hw-insert off tx-vlan-stag-hw-insert off >/dev/null 2>&1 || true`),
   ].join("; ");
+  // A bridge takes a VLAN tag out of the frame into the skb; a port offloading tag insertion would hand
+  // it to the host still outside the frame, where XDP (and the engine's AF_XDP) never sees it.
+  const alongside = lab.hosts.flatMap((h) => h.interfaces).map((i) => `ethtool -K ${i.switchPort} tx-vlan-hw-insert off tx-vlan-stag-hw-insert off >/dev/null 2>&1 || true`);
   // The loopback's alias marks the namespace as this lab's (see ownership.ts).
   const batch: string[] = [`link set lo alias ${mark}`];
   const bridge = (name: string, mtu: number) => {
@@ -106,7 +108,7 @@ export function switchSetup(lab: Lab, live: LiveState, mark: string): NamespaceS
   bridge(lab.management.bridge, 1500);
   for (const seg of lab.segments) bridge(seg.bridge, seg.mtu);
   for (const link of expectedSwitchLinks(lab).filter((l) => l.master)) batch.push(`link set ${link.name} master ${link.master} up`);
-  return { name: "switch", namespace: lab.switchNamespace, preamble, batch };
+  return { name: "switch", namespace: lab.switchNamespace, preamble, alongside, batch };
 }
 
 /** Per-host setup inside its namespace: addresses, routes, and a quiet, checksum-correct test interface. */
@@ -120,9 +122,9 @@ export function hostSetups(lab: Lab, mark: string): NamespaceSetup[] {
       sysctl("net.ipv4.ip_forward", host.forwarding ? 1 : 0),
       // Routed DUT traffic arrives on one interface and leaves on another: no reverse-path filter.
       ...(host.forwarding ? [sysctl("net.ipv4.conf.all.rp_filter", 0), sysctl("net.ipv4.conf.default.rp_filter", 0)] : []),
-      // veth leaves TCP/UDP checksums to the receiver; the engine, AF_PACKET and pcaps need them filled in.
-      ...testIfs.map((i) => `ethtool -K ${i} tx off >/dev/null 2>&1 || true`),
     ].join("; ");
+    // veth leaves TCP/UDP checksums to the receiver; the engine, AF_PACKET and pcaps need them filled in.
+    const alongside = testIfs.map((i) => `ethtool -K ${i} tx off >/dev/null 2>&1 || true`);
     const batch = [
       `link set lo alias ${mark}`,
       "link set lo up",
@@ -131,7 +133,7 @@ export function hostSetups(lab: Lab, mark: string): NamespaceSetup[] {
       ...host.interfaces.flatMap((i) => [`addr replace ${i.ip}/${i.prefixLen} dev ${i.ifname}`, ...ipv6AddressLines(i), `link set ${i.ifname} up`]),
       ...host.routes.map((r) => `route replace ${r.to} via ${r.via}`),
     ];
-    return { name: host.name, namespace: host.namespace, preamble, batch };
+    return { name: host.name, namespace: host.namespace, preamble, alongside, batch };
   });
 }
 
