@@ -12,7 +12,7 @@ import { withFileLock } from "./file-lock.ts";
 import { claimPrefix, releasePrefix, type RegisteredLab } from "./lab-registry.ts";
 import { netnsInventory } from "./netns-inventory.ts";
 import { labIdOf, labMark, newRecord, OwnershipError, PENDING, readRecord, removeRecord, writeRecord, type OwnershipRecord, type RecordedProcess } from "./ownership.ts";
-import { removePins } from "./pins.ts";
+import { pinEntries, removePins } from "./pins.ts";
 import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch, type LiveState } from "./plan.ts";
 import type { SshFiles } from "./sshd.ts";
 import { foreignLine, namespaceLinks, recordLive, sortedForeign, survey, surveyNamespaces, surveyRootLinks, type NamespaceLink, type Survey } from "./survey.ts";
@@ -334,12 +334,14 @@ export class NetnsBackend {
         }
       }
       const stopped = await stopProcesses([...procs.values()]);
-      const [{ removeStaleDpdkFiles }, { removeWireLogs }, { sshdPidFile }] = await later;
+      await listPinnedLinks(own);
       removePins(pinDevices(lab, record, own));
-      removeStaleDpdkFiles(lab.prefix);
-      removeWireLogs(lab.prefix);
       const owned = [...own.namespaces.keys()];
       const spacesRemoved = owned.length > 0 ? run(["ip", "-force", "-batch", "-"], teardownBatch([], owned).join("\n") + "\n") : undefined;
+      // Files of processes already stopped, which need none of the namespaces: removed while they go.
+      const [{ removeStaleDpdkFiles }, { removeWireLogs }, { sshdPidFile }] = await later;
+      removeStaleDpdkFiles(lab.prefix);
+      removeWireLogs(lab.prefix);
       const stderr = (await Promise.all([rootsRemoved && untilUnlisted(rootsRemoved, roots.own), spacesRemoved]))
         .map((r) => r?.stderr.trim() ?? "")
         .filter(Boolean)
@@ -426,6 +428,13 @@ export class NetnsBackend {
     const state = !anyPresent ? "down" : missing.length === 0 && extra.length === 0 ? "up" : "degraded";
     return { lab: lab.name, backend: "netns", state, missing: anyPresent ? missing : [], extra, hosts };
   }
+}
+
+/** Lists the links of the lab's namespaces the survey did not look into, where the pin root has pins that could be their devices'. */
+async function listPinnedLinks(own: Survey): Promise<void> {
+  const pins = pinEntries();
+  const unlisted = [...own.namespaces].filter(([ns, links]) => links === undefined && pins.some((p) => p.startsWith(`${ns}-`)));
+  await Promise.all(unlisted.map(async ([ns]) => own.namespaces.set(ns, await namespaceLinks(ns))));
 }
 
 /** The devices whose XDP pins are the lab's: those of its own namespaces, and of recorded ones a crash already removed. */

@@ -7,6 +7,11 @@ import { DEFAULT_TOOLS } from "../inventory.ts";
 /** Where the XDP pins of netns labs live (the inventory's tools.bpfPinRoot). */
 export const BPF_PIN_ROOT = DEFAULT_TOOLS.bpfPinRoot;
 
+/** The entries under the pin root (none when it does not exist). */
+export function pinEntries(root = BPF_PIN_ROOT): string[] {
+  return existsSync(root) ? readdirSync(root) : [];
+}
+
 /**
  * Removes the pins of the given namespaces' devices: exactly `<ns>-<dev>`, never every entry
  * starting with the lab prefix (lab `sqp` must not take lab `sqp-b`'s). Returns what went.

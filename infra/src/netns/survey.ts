@@ -27,8 +27,8 @@ export interface Foreign {
 }
 
 export interface Survey {
-  /** The lab's own namespaces, with the links each holds now. */
-  readonly namespaces: Map<string, NamespaceLink[]>;
+  /** The lab's own namespaces, with the links each holds now where they were listed (see surveyNamespaces). */
+  readonly namespaces: Map<string, NamespaceLink[] | undefined>;
   readonly rootLinks: string[];
   /** Objects with the lab's names that are someone else's. */
   readonly foreign: Foreign[];
@@ -47,16 +47,25 @@ export function sortedForeign(foreign: Foreign[]): Foreign[] {
   return foreign.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The namespaces with the lab's names (its record's, its file's, any with its prefix): its own with their links, and the foreign. */
-export async function surveyNamespaces(lab: Lab, record: OwnershipRecord, labId: string): Promise<{ own: Map<string, NamespaceLink[]>; foreign: Foreign[] }> {
+/**
+ * The namespaces with the lab's names (its record's, its file's, any with its prefix): its own, and the foreign.
+ * One the record names by its very inode is the lab's without a look inside (its links then undefined): only the
+ * lab's `up` records a namespace's inode, having made it, and never marks one it did not make, so the mark could
+ * say nothing else. Any other is judged by its loopback's mark, its links listed by one `ip` process.
+ */
+export async function surveyNamespaces(lab: Lab, record: OwnershipRecord, labId: string): Promise<{ own: Map<string, NamespaceLink[] | undefined>; foreign: Foreign[] }> {
   const live = namespaces();
   const candidates = new Set([...Object.keys(record.namespaces), ...labNamespaces(lab), ...[...live].filter((n) => n.startsWith(`${lab.prefix}-`))]);
-  const own = new Map<string, NamespaceLink[]>();
+  const own = new Map<string, NamespaceLink[] | undefined>();
   const foreign: Foreign[] = [];
   await Promise.all(
     [...candidates].filter((ns) => live.has(ns)).map(async (ns) => {
       const inode = namespaceInode(ns);
       if (inode === undefined) return;
+      if (record.namespaces[ns] === inode) {
+        own.set(ns, undefined);
+        return;
+      }
       const links = await namespaceLinks(ns);
       const alias = links.find((l) => l.ifname === "lo")?.ifalias ?? "";
       const verdict = judge({ id: inode, alias }, record.namespaces[ns], labId);
