@@ -5,9 +5,7 @@ import { inventoryPath, NetnsBackend, OwnershipError } from "../../../infra/src/
 import { parseCommandArgs } from "../cli-args.ts";
 import { builtLabOf } from "../built-lab.ts";
 import type { LoadedLab } from "../lab-files.ts";
-import { rememberedLab, rememberLab } from "../parsed-lab.ts";
 import { labStateDir, REPO_ROOT, UsageError } from "../paths.ts";
-import { isTerminal } from "../tty.ts";
 
 export const LAB_HELP = `Usage: bun run lab <up|down|status|impair> [--lab FILE|NAME] [--ssh] [--json]
 
@@ -77,9 +75,13 @@ export async function labCommand(argv: string[]): Promise<number> {
  * `down` takes the model `up` built while the file is unchanged; anything else the model parsed
  * before from the same text by the same code, and only failing that parses the file (which loads
  * the YAML parser and the schema library: most of what a `lab` process would otherwise cost).
+ * Each is imported only when its turn comes: a `down` from the built lab loads neither of the others.
  */
 async function labOf(action: string, arg: string): Promise<LoadedLab> {
-  const known = (action === "down" ? builtLabOf(arg) : undefined) ?? rememberedLab(arg);
+  const built = action === "down" ? builtLabOf(arg) : undefined;
+  if (built) return built;
+  const { rememberedLab, rememberLab } = await import("../parsed-lab.ts");
+  const known = rememberedLab(arg);
   if (known) return known;
   const loaded = (await import("../lab-files.ts")).loadLab(arg);
   rememberLab(loaded);
@@ -98,6 +100,8 @@ interface LabContext {
 async function labAction(action: string, values: { ssh?: boolean; json?: boolean }, { lab, file, sha256, stateDir, backend, ms }: LabContext): Promise<number> {
   switch (action) {
     case "up": {
+      // Progress goes to a terminal only: asking is the one thing here that needs tty.ts (and so only `up` loads it).
+      const { isTerminal } = await import("../tty.ts");
       const inventory = await backend.up(lab, {
         stateDir,
         ssh: values.ssh ?? false,
