@@ -16,7 +16,7 @@ import { pinEntries, removePins } from "./pins.ts";
 import { expectedSwitchLinks, hostSetups, labNamespaces, rootBatch, switchSetup, teardownBatch, type LiveState } from "./plan.ts";
 import type { SshFiles } from "./sshd.ts";
 import { foreignLine, namespaceLinks, recordLive, sortedForeign, survey, surveyNamespaces, surveyRootLinks, type NamespaceLink, type Survey } from "./survey.ts";
-import { linkIsUp, namespaceInode, namespaces, pidsInNamespace, processStartTime, rootLinkIdentity, rootLinks, rootRoutes } from "./system.ts";
+import { linkIsUp, namespaceInode, namespaces, pidsInNamespaces, processStartTime, rootLinkIdentity, rootLinks, rootRoutes } from "./system.ts";
 import { run, which, type RunResult } from "../process.ts";
 // What only one of up, down or status uses (sshd, wires, queues, DPDK runtime files) is imported where it is
 // used, once that action has its first process running: a `lab` command is a process of its own, and loading
@@ -320,15 +320,13 @@ export class NetnsBackend {
       // a grace period (some 20 ms) to delete a link, most of what `down` would otherwise wait for.
       const roots = surveyRootLinks(lab, record, labId);
       const rootsRemoved = roots.own.length > 0 ? run(["ip", "-force", "-batch", "-"], teardownBatch(roots.own, []).join("\n") + "\n") : undefined;
-      const later = Promise.all([import("../dpdk-runtime.ts"), import("./impair-wire.ts"), import("./sshd.ts")]);
-      later.catch(() => {});
       const spaces = await surveyNamespaces(lab, record, labId);
       const own: Survey = { namespaces: spaces.own, rootLinks: roots.own, foreign: sortedForeign([...spaces.foreign, ...roots.foreign]) };
       // Processes the lab started (sshd), and whatever runs inside its own namespaces (engines a killed run left):
       // each taken by PID and start time now, and signalled only while still that process.
       const procs = new Map<number, RecordedProcess>(record.processes.map((p) => [p.pid, p]));
-      for (const ns of own.namespaces.keys()) {
-        for (const pid of pidsInNamespace(ns)) {
+      for (const [ns, pids] of pidsInNamespaces(own.namespaces.keys())) {
+        for (const pid of pids) {
           const start = processStartTime(pid);
           if (pid !== process.pid && start !== undefined && !procs.has(pid)) procs.set(pid, { pid, start, what: `process in ${ns}` });
         }
@@ -339,7 +337,7 @@ export class NetnsBackend {
       const owned = [...own.namespaces.keys()];
       const spacesRemoved = owned.length > 0 ? run(["ip", "-force", "-batch", "-"], teardownBatch([], owned).join("\n") + "\n") : undefined;
       // Files of processes already stopped, which need none of the namespaces: removed while they go.
-      const [{ removeStaleDpdkFiles }, { removeWireLogs }, { sshdPidFile }] = await later;
+      const [{ removeStaleDpdkFiles }, { removeWireLogs }, { sshdPidFile }] = await Promise.all([import("../dpdk-runtime.ts"), import("./impair-wire.ts"), import("./sshd.ts")]);
       removeStaleDpdkFiles(lab.prefix);
       removeWireLogs(lab.prefix);
       const stderr = (await Promise.all([rootsRemoved && untilUnlisted(rootsRemoved, roots.own), spacesRemoved]))

@@ -42,19 +42,30 @@ export function rootRoutes(): KernelRoute[] {
 
 /** PIDs of processes whose network namespace is the named one (what `ip netns pids` does, without a process). */
 export function pidsInNamespace(ns: string): number[] {
-  const inode = namespaceInode(ns);
-  if (inode === undefined) return [];
-  const want = `net:[${inode}]`;
-  const pids: number[] = [];
+  return pidsInNamespaces([ns]).get(ns) ?? [];
+}
+
+/** PIDs of the processes in each of the named namespaces (those that exist), from one pass over /proc. */
+export function pidsInNamespaces(names: Iterable<string>): Map<string, number[]> {
+  const byLink = new Map<string, number[]>();
+  const found = new Map<string, number[]>();
+  for (const ns of names) {
+    const inode = namespaceInode(ns);
+    if (inode === undefined) continue;
+    const pids: number[] = [];
+    found.set(ns, pids);
+    byLink.set(`net:[${inode}]`, pids);
+  }
+  if (byLink.size === 0) return found;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readlinkSync(`/proc/${entry}/ns/net`) === want) pids.push(Number(entry));
+      byLink.get(readlinkSync(`/proc/${entry}/ns/net`))?.push(Number(entry));
     } catch {
       // The process ended while we looked, or is not ours to read.
     }
   }
-  return pids;
+  return found;
 }
 
 /**
