@@ -27,11 +27,21 @@ export function cpuNs(pid: number): number {
   return total;
 }
 
-/** Nanoseconds per clock tick of /proc's utime (USER_HZ, 100 on Linux's mainstream ABIs). */
-const NS_PER_TICK = (() => {
-  const hz = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim());
-  return 1e9 / (Number.isFinite(hz) && hz > 0 ? hz : 100);
-})();
+let nsPerTick: number | undefined;
+
+/** Nanoseconds per clock tick of /proc's utime (USER_HZ: 100 on Linux's mainstream ABIs), asked when first needed. */
+function tickNs(): number {
+  if (nsPerTick === undefined) {
+    let hz = NaN;
+    try {
+      hz = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim());
+    } catch {
+      // no getconf on PATH: the ABI's value
+    }
+    nsPerTick = 1e9 / (Number.isFinite(hz) && hz > 0 ? hz : 100);
+  }
+  return nsPerTick;
+}
 
 /**
  * Nanoseconds a process has spent in user mode so far, all its threads, from
@@ -56,7 +66,7 @@ export function userNs(pid: number): number {
       // a thread that ended between the listing and the read ran no more
     }
   }
-  return ticks * NS_PER_TICK;
+  return ticks * tickNs();
 }
 
 export interface BackgroundLoad {
