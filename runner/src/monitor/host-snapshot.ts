@@ -1,6 +1,7 @@
 // One reading of a host's counters: /proc/stat per core, /proc/meminfo and the
 // test interfaces' /sys/class/net/<if>/statistics, all from ONE shell command so
-// a stats interval costs one round trip per host (one exec over SSH, one fork in a netns).
+// a stats interval costs one round trip per host reached over SSH. Namespaces on
+// the runner's machine share one reading instead (local-sampler.ts).
 
 export interface CpuTimes {
   readonly user: number;
