@@ -3,6 +3,25 @@
 // engine with dpdk-testpmd on the same machine, quiet and busy alike.
 import { readdirSync, readFileSync } from "node:fs";
 
+/** The sum of `read(file)` over a process's threads' /proc files named `name`; NaN once the process is gone. */
+function sumOverThreads(pid: number, name: string, read: (text: string) => number): number {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return NaN;
+  }
+  let total = 0;
+  for (const t of tasks) {
+    try {
+      total += read(readFileSync(`/proc/${pid}/task/${t}/${name}`, "utf8"));
+    } catch {
+      // a thread that ended between the listing and the read ran no more
+    }
+  }
+  return total;
+}
+
 /**
  * Nanoseconds a process has run on a CPU so far, all its threads (the data
  * lcore, the main lcore, the PMD's), from /proc/PID/task/TID/schedstat. The
@@ -10,21 +29,7 @@ import { readdirSync, readFileSync } from "node:fs";
  * sending thread's syscalls, so it is counted too.
  */
 export function cpuNs(pid: number): number {
-  let total = 0;
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return NaN;
-  }
-  for (const t of tasks) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // a thread that ended between the listing and the read ran no more
-    }
-  }
-  return total;
+  return sumOverThreads(pid, "schedstat", (text) => Number(text.split(" ")[0]));
 }
 
 let nsPerTick: number | undefined;
@@ -50,23 +55,9 @@ function tickNs(): number {
  * libraries; the rest is the kernel's path, which both tools share.
  */
 export function userNs(pid: number): number {
-  let ticks = 0;
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return NaN;
-  }
-  for (const t of tasks) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8");
-      // utime is the 14th field; the 2nd (comm, in parentheses) may hold spaces
-      ticks += Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[11]);
-    } catch {
-      // a thread that ended between the listing and the read ran no more
-    }
-  }
-  return ticks * tickNs();
+  // utime is the 14th field; the 2nd (comm, in parentheses) may hold spaces
+  const ticks = sumOverThreads(pid, "stat", (text) => Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[11]));
+  return Number.isNaN(ticks) ? NaN : ticks * tickNs();
 }
 
 export interface BackgroundLoad {
