@@ -5,6 +5,7 @@
 import { DURATION_BUCKETS, type CounterTotals, type RunStore } from "../store/run-store.ts";
 import type { RunRegistry } from "./run-registry.ts";
 import { writeBreakdownMetrics } from "./metrics-breakdown.ts";
+import { ResponseCache } from "./cached-response.ts";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export { DURATION_BUCKETS };
@@ -55,29 +56,16 @@ export class MetricsWriter {
 type Sums = Omit<CounterTotals, "host" | "protocol">;
 
 // Scrapes between two changes get the same text: under load the page costs a comparison of change counters, not the
-// queries and the writer. Sent as clones of one Response: a clone shares its Blob's bytes (a string or an array would be
-// encoded or copied per request) and copies the header list, cheaper than a new Response from a header object.
-// Kept per registry (one per server), each entry for one store: two servers on one store do not evict each other's.
-const rendered = new WeakMap<RunRegistry, { store: RunStore; stamp: number; active: number; text: string; response: Response }>();
-
-function cached(store: RunStore, registry: RunRegistry) {
-  const stamp = store.changeStamp();
-  const hit = rendered.get(registry);
-  if (hit !== undefined && hit.stamp === stamp && hit.store === store && hit.active === registry.version) return hit;
-  const text = render(store, registry);
-  // Untyped Blob and the header set here: Bun.serve would send a Blob's own type without the version parameter.
-  const entry = { store, stamp, active: registry.version, text, response: new Response(new Blob([text]), { headers: { "Content-Type": METRICS_CONTENT_TYPE } }) };
-  rendered.set(registry, entry);
-  return entry;
-}
+// queries and the writer.
+const pages = new ResponseCache<"metrics">(METRICS_CONTENT_TYPE);
 
 export function renderMetrics(store: RunStore, registry: RunRegistry): string {
-  return cached(store, registry).text;
+  return pages.get(store, registry, "metrics", () => render(store, registry)).text;
 }
 
 /** GET /metrics' response: renderMetrics' text. */
 export function metricsResponse(store: RunStore, registry: RunRegistry): Response {
-  return cached(store, registry).response.clone() as Response;
+  return pages.response(store, registry, "metrics", () => render(store, registry));
 }
 
 function render(store: RunStore, registry: RunRegistry): string {

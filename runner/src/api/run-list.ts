@@ -4,6 +4,7 @@
 import type { TypedResponse } from "hono";
 import type { RunStore, RunSummaryRow } from "../store/run-store.ts";
 import type { RunRegistry } from "./run-registry.ts";
+import { ResponseCache } from "./cached-response.ts";
 
 export function runSummary(run: RunSummaryRow, active: boolean) {
   return {
@@ -15,31 +16,13 @@ export function runSummary(run: RunSummaryRow, active: boolean) {
 /** GET /runs without ?limit. */
 export const DEFAULT_RUNS_LIMIT = 50;
 
-interface CachedList {
-  store: RunStore;
-  stamp: number;
-  active: number;
-  response: Response;
-}
-
-// One Response per server (its registry) and limit, sent as clones: a clone shares its Blob's bytes and copies the header list, half
-// the cost of a new Response from a header object (a Blob, since a Response would encode a string or copy an array).
-const cached = new WeakMap<RunRegistry, Map<number, CachedList>>();
+const lists = new ResponseCache<number>("application/json");
 
 /** GET /runs?limit=N's response. */
 export function runListResponse(store: RunStore, registry: RunRegistry, limit: number): Response {
-  const stamp = store.changeStamp();
-  let byLimit = cached.get(registry);
-  if (!byLimit) cached.set(registry, (byLimit = new Map()));
-  let hit = byLimit.get(limit);
-  if (hit === undefined || hit.stamp !== stamp || hit.store !== store || hit.active !== registry.version) {
-    const body = new Blob([JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) })]);
-    // Untyped Blob and the header set here: Bun.serve would send a Blob's type as "application/json;charset=utf-8".
-    hit = { store, stamp, active: registry.version, response: new Response(body, { headers: { "Content-Type": "application/json" } }) };
-    byLimit.set(limit, hit);
-  }
-  // clone() is typed as undici's Response; at run time it is Bun's, like the original.
-  return hit.response.clone() as Response;
+  return lists.response(store, registry, limit, () =>
+    JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) }),
+  );
 }
 
 /** What `c.json({ runs })` would be typed as: the body is sent as text, and hc<AppType> still knows its shape. */
