@@ -39,6 +39,29 @@ describe("serve, a real process, under faults", () => {
     expect(((await anon.json()) as { status: number }).status).toBe(401);
   });
 
+  test("/runs and /metrics, routed by Bun itself, answer every form of request as the app does", async () => {
+    const get = (path: string, headers: Record<string, string> = auth, method = "GET") => fetch(`${server.base}${path}`, { method, headers });
+    const plain = await get("/runs");
+    const viaHono = await get("/runs?limit=50");
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("content-type")).toBe(viaHono.headers.get("content-type"));
+    const body = await plain.text();
+    expect(body).toBe(await viaHono.text());
+    expect((JSON.parse(body) as { runs: unknown[] }).runs.length).toBeGreaterThan(0);
+    const head = await get("/runs", auth, "HEAD");
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+    const anon = await get("/runs", {});
+    expect(anon.status).toBe(401);
+    expect(((await anon.json()) as { status: number }).status).toBe(401);
+    const wrong = await get("/metrics", { Authorization: `Bearer ${TOKEN}x` });
+    expect(wrong.status).toBe(401);
+    const metrics = await get("/metrics");
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain("wirelab_");
+    expect((await get("/runs/")).status).toBe(404);
+  });
+
   test("a store corrupted under it: 500 JSON and an error event for those requests, the server alive for the rest", async () => {
     corruptTable(join(work, "wirelab.sqlite"), "verdicts");
     const stream = await readEvents(await fetch(`${server.base}/runs/run-passed/events`, { headers: auth }));
