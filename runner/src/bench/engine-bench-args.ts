@@ -35,7 +35,8 @@ copy a crashed run left is taken down first), counted at the rx host's interface
         receiver, and the engine's own inter-departure statistics
 
 Options:
-  --reps N       repetitions of every measurement, interleaved (default 3)
+  --reps N       repetitions of every measurement, interleaved (default 5: one rep's ratio
+                 strays by ±3-7% here, so a claim rests on the median of several)
   --seconds S    length of the measured window, after a ${WARM_S} s warm-up (default 5)
   --only WHAT    tx or rate (default: both)
   --load L       quiet, busy (one busy loop pinned to the data core, CPU 1, for both
@@ -52,7 +53,7 @@ Options:
 Needs root (namespaces, AF_XDP, DPDK).`;
 
 export function parseEngineBenchArgs(argv: string[]): EngineBenchArgs | "help" {
-  const args: EngineBenchArgs = { reps: 3, seconds: 5, only: undefined, json: undefined, paths: ["direct", "bridge"], loads: ["quiet", "busy"] };
+  const args: EngineBenchArgs = { reps: 5, seconds: 5, only: undefined, json: undefined, paths: ["direct", "bridge"], loads: ["quiet", "busy"] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {

@@ -10,8 +10,8 @@ import { parseEngineBenchArgs } from "./engine-bench-args.ts";
 import { txRows, txTable, workersRows, workersTable, type TxRep, type WorkersRep } from "./engine-bench-table.ts";
 
 describe("bench engine's arguments", () => {
-  test("defaults: 3 reps of 5 s, tx and rate, both paths (direct first), quiet and busy", () => {
-    expect(parseEngineBenchArgs([])).toEqual({ reps: 3, seconds: 5, only: undefined, json: undefined, paths: ["direct", "bridge"], loads: ["quiet", "busy"] });
+  test("defaults: 5 reps of 5 s, tx and rate, both paths (direct first), quiet and busy", () => {
+    expect(parseEngineBenchArgs([])).toEqual({ reps: 5, seconds: 5, only: undefined, json: undefined, paths: ["direct", "bridge"], loads: ["quiet", "busy"] });
   });
 
   test("--path both|direct|bridge, --load, --reps, --seconds, --only, --json", () => {
