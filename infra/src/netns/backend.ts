@@ -337,7 +337,7 @@ export class NetnsBackend {
       const owned = [...own.namespaces.keys()];
       const spacesRemoved = owned.length > 0 ? run(["ip", "-force", "-batch", "-"], teardownBatch([], owned).join("\n") + "\n") : undefined;
       // Files of processes already stopped, which need none of the namespaces: removed while they go.
-      const [{ removeStaleDpdkFiles }, { removeWireLogs }, { sshdPidFile }] = await Promise.all([import("../dpdk-runtime.ts"), import("./impair-wire.ts"), import("./sshd.ts")]);
+      const [{ removeStaleDpdkFiles }, { removeWireLogs }, { sshdPidFile }] = await Promise.all([import("../dpdk-runtime.ts"), import("./wire-names.ts"), import("./sshd.ts")]);
       removeStaleDpdkFiles(lab.prefix);
       removeWireLogs(lab.prefix);
       const stderr = (await Promise.all([rootsRemoved && untilUnlisted(rootsRemoved, roots.own), spacesRemoved]))
@@ -359,7 +359,7 @@ export class NetnsBackend {
   }
 
   async status(lab: Lab, options: LabOptions): Promise<StatusReport> {
-    const [{ isImpairLinkName }, { isWireNamespaceName }, { sshdRunning }] = await Promise.all([import("./impairments.ts"), import("./impair-wire.ts"), import("./sshd.ts")]);
+    const [{ isImpairLinkName }, { isWireNamespaceName }, { sshdRunning }] = await Promise.all([import("./impairments.ts"), import("./wire-names.ts"), import("./sshd.ts")]);
     const labId = labIdOf(options.labFile, options.stateDir);
     const saved = readRecord(options.stateDir);
     const own = await survey(lab, saved?.labId === labId ? saved : newRecord(labId, lab), labId);

@@ -8,7 +8,7 @@
 // interface, both directions; changing its settings restarts it.
 //   egress (what the host sends): received on to-host, the engine's port 0.
 //   ingress (what it receives): received on to-switch, its port 1.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Direction } from "../impair-points.ts";
@@ -19,10 +19,11 @@ import { BUILD_DIR } from "../repo.ts";
 import { dpdkFilePrefix } from "../dpdk-runtime.ts";
 import type { RecordedProcess } from "./ownership.ts";
 import { namespaceInode, namespaces, pidsInNamespace, processStartTime } from "./system.ts";
+import { WIRE_LOG_DIR, wireLogPath, wireNamespaceName } from "./wire-names.ts";
+
+export { isWireNamespaceName, WIRE_LOG_DIR, wireNamespaceName } from "./wire-names.ts";
 
 export const WIRE_ENGINE = join(BUILD_DIR, "engine", "wirelab-engine");
-/** Engine logs (start, stats and summary lines), one per wire; removed with the wire and at `down`. */
-export const WIRE_LOG_DIR = "/run/wirelab/wires";
 export const WIRE_HOST_IF = "to-host";
 export const WIRE_SWITCH_IF = "to-switch";
 /** The frame size the engine's mbufs hold: a segment with a larger MTU cannot be wired. */
@@ -32,16 +33,6 @@ const WIRE_MAX_MTU = 1500;
 export interface WireRecorder {
   namespace(name: string, inode: number | undefined): void;
   process(what: string, proc: RecordedProcess | undefined): void;
-}
-
-/** The wire namespace of switch port `<prefix>-h<H>i<I>`: `<prefix>-wire-h<H>i<I>`. */
-export function wireNamespaceName(switchPort: string): string {
-  return switchPort.replace(/-(h\d+i\d+)$/, "-wire-$1");
-}
-
-/** True for a lab's wire namespaces (so `status` does not call them extra). */
-export function isWireNamespaceName(prefix: string, name: string): boolean {
-  return name.startsWith(`${prefix}-`) && /^wire-h\d+i\d+$/.test(name.slice(prefix.length + 1));
 }
 
 const WIRE_FIELDS = ["delay", "jitter", "distribution", "reorder"] as const;
@@ -114,7 +105,7 @@ export interface WireState {
   readonly counters?: Record<Direction, WireCounters>;
 }
 
-const logPath = (ns: string) => join(WIRE_LOG_DIR, `${ns}.log`);
+const logPath = wireLogPath;
 const inNs = (ns: string, argv: string[]) => ["nsenter", `--net=/run/netns/${ns}`, ...argv];
 
 interface EngineLine {
@@ -281,12 +272,4 @@ export async function startWireEngine(lab: Lab, host: Host, ifc: TestInterface, 
   }
   const start = processStartTime(proc.pid);
   if (start !== undefined) rec.process(whatOf(host, ifc), { pid: proc.pid, start, what: whatOf(host, ifc) });
-}
-
-/** At `down`: the logs of the lab's wires (their namespaces and engines go with the lab's own). */
-export function removeWireLogs(prefix: string): void {
-  if (!existsSync(WIRE_LOG_DIR)) return;
-  for (const f of readdirSync(WIRE_LOG_DIR)) {
-    if (f.endsWith(".log") && isWireNamespaceName(prefix, f.slice(0, -4))) rmSync(join(WIRE_LOG_DIR, f), { force: true });
-  }
 }
