@@ -26,8 +26,10 @@ On a netns lab of the bench's own (tx and rx on one bridge, two queues on each
 test interface, 198.18.86.0/24; brought up here, taken down at the end, and a
 copy a crashed run left is taken down first), counted at the rx host's interface:
   tx    wirelab-engine vs dpdk-testpmd --forward-mode=txonly, 64 B and 1500 B UDP,
-        same vdev (net_af_xdp on queue 0 of the tx host's interface), same lcores,
-        same EAL memory; each tool's CPU time per packet (all its threads, from
+        one frame sent again and again by both (the engine with --message: its
+        default draws each payload from 16 random messages, a dearer job), same
+        vdev (net_af_xdp on queue 0 of the tx host's interface), same lcores, same
+        EAL memory; each tool's CPU time per packet (all its threads, from
         schedstat, over the window, per frame counted at the receiver); quiet and
         under a fixed background load; then the engine with 1 vs 2 workers (one
         af_xdp queue each); all of it on each path asked for
