@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { isWireNamespaceName, needsWire, specOfConfig, tcPart, wireArgs, wireNamespaceName, wirePart } from "./impair-wire.ts";
+import { needsWire, specOfConfig, tcPart, wireArgs, wirePart } from "./impair-wire.ts";
+import { isWireNamespaceName, wireNamespaceName } from "./wire-names.ts";
 
 describe("the wire's names", () => {
   test("a switch port's wire namespace, and only a lab's own count as its wires", () => {

@@ -21,8 +21,6 @@ import type { RecordedProcess } from "./ownership.ts";
 import { namespaceInode, namespaces, pidsInNamespace, processStartTime } from "./system.ts";
 import { WIRE_LOG_DIR, wireLogPath, wireNamespaceName } from "./wire-names.ts";
 
-export { isWireNamespaceName, WIRE_LOG_DIR, wireNamespaceName } from "./wire-names.ts";
-
 export const WIRE_ENGINE = join(BUILD_DIR, "engine", "wirelab-engine");
 export const WIRE_HOST_IF = "to-host";
 export const WIRE_SWITCH_IF = "to-switch";
@@ -105,7 +103,6 @@ export interface WireState {
   readonly counters?: Record<Direction, WireCounters>;
 }
 
-const logPath = wireLogPath;
 const inNs = (ns: string, argv: string[]) => ["nsenter", `--net=/run/netns/${ns}`, ...argv];
 
 interface EngineLine {
@@ -133,13 +130,13 @@ export function readWire(ifc: TestInterface): WireState | undefined {
   const ns = wireNamespaceName(ifc.switchPort);
   if (!namespaces().has(ns)) return undefined;
   const pid = pidsInNamespace(ns)[0];
-  const lines = pid === undefined ? [] : logLines(logPath(ns));
+  const lines = pid === undefined ? [] : logLines(wireLogPath(ns));
   const dirs = lines.find((l) => l.type === "start")?.config?.directions;
   const last = lines.filter((l) => l.directions).at(-1)?.directions;
   return {
     namespace: ns,
     ...(pid !== undefined ? { pid } : {}),
-    log: logPath(ns),
+    log: wireLogPath(ns),
     egress: dirs?.[0] ? specOfConfig(dirs[0]) : {},
     ingress: dirs?.[1] ? specOfConfig(dirs[1]) : {},
     ...(last?.[0] && last[1] ? { counters: { egress: last[0], ingress: last[1] } } : {}),
@@ -213,7 +210,7 @@ export async function removeWire(lab: Lab, host: Host, ifc: TestInterface, rec: 
   }
   await runChecked(["ip", "netns", "del", ns], `removing the wire namespace ${ns}`);
   rec.namespace(ns, undefined);
-  rmSync(logPath(ns), { force: true });
+  rmSync(wireLogPath(ns), { force: true });
 }
 
 /** Ends the engine of a wire (every process in its namespace), SIGTERM then SIGKILL after 3 s. */
@@ -237,7 +234,7 @@ export async function startWireEngine(lab: Lab, host: Host, ifc: TestInterface, 
   // both ends are this wire's own interfaces, so whatever XDP is on them is a dead engine's.
   for (const dev of [WIRE_HOST_IF, WIRE_SWITCH_IF]) await run(["ip", "-n", ns, "link", "set", "dev", dev, "xdp", "off"]);
   mkdirSync(WIRE_LOG_DIR, { recursive: true, mode: 0o755 });
-  const log = logPath(ns);
+  const log = wireLogPath(ns);
   const cpus = availableParallelism();
   const argv = [
     "ip", "netns", "exec", ns, WIRE_ENGINE,
