@@ -22,16 +22,20 @@ interface Entry extends CachedBody {
 export class ResponseCache<K> {
   private readonly byServer = new WeakMap<RunRegistry, Map<K, Entry>>();
 
-  constructor(private readonly contentType: string) {}
+  /** `render` makes the body for a key; given here, not per request, so a request that hits allocates no closure. */
+  constructor(
+    private readonly contentType: string,
+    private readonly render: (store: RunStore, registry: RunRegistry, key: K) => string,
+  ) {}
 
-  /** The body for `key` as of the store's and the registry's latest change, rendered by `render` when either moved. */
-  get(store: RunStore, registry: RunRegistry, key: K, render: () => string): CachedBody {
+  /** The body for `key` as of the store's and the registry's latest change, rendered again when either moved. */
+  get(store: RunStore, registry: RunRegistry, key: K): CachedBody {
     const stamp = store.changeStamp();
     let byKey = this.byServer.get(registry);
     if (!byKey) this.byServer.set(registry, (byKey = new Map()));
     const hit = byKey.get(key);
     if (hit !== undefined && hit.stamp === stamp && hit.store === store && hit.active === registry.version) return hit;
-    const text = render();
+    const text = this.render(store, registry, key);
     // An untyped Blob and the header set here: Bun.serve would send a Blob's own type (with a charset, without
     // /metrics' version parameter).
     const entry = { store, stamp, active: registry.version, text, response: new Response(new Blob([text]), { headers: { "Content-Type": this.contentType } }) };
@@ -40,8 +44,8 @@ export class ResponseCache<K> {
   }
 
   /** A copy of the body's Response to send. */
-  response(store: RunStore, registry: RunRegistry, key: K, render: () => string): Response {
+  response(store: RunStore, registry: RunRegistry, key: K): Response {
     // clone() is typed as undici's Response; at run time it is Bun's, like the original.
-    return this.get(store, registry, key, render).response.clone() as Response;
+    return this.get(store, registry, key).response.clone() as Response;
   }
 }

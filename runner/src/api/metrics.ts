@@ -57,15 +57,15 @@ type Sums = Omit<CounterTotals, "host" | "protocol">;
 
 // Scrapes between two changes get the same text: under load the page costs a comparison of change counters, not the
 // queries and the writer.
-const pages = new ResponseCache<"metrics">(METRICS_CONTENT_TYPE);
+const pages = new ResponseCache<"metrics">(METRICS_CONTENT_TYPE, render);
 
 export function renderMetrics(store: RunStore, registry: RunRegistry): string {
-  return pages.get(store, registry, "metrics", () => render(store, registry)).text;
+  return pages.get(store, registry, "metrics").text;
 }
 
 /** GET /metrics' response: renderMetrics' text. */
 export function metricsResponse(store: RunStore, registry: RunRegistry): Response {
-  return pages.response(store, registry, "metrics", () => render(store, registry));
+  return pages.response(store, registry, "metrics");
 }
 
 function render(store: RunStore, registry: RunRegistry): string {

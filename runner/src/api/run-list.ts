@@ -16,13 +16,13 @@ export function runSummary(run: RunSummaryRow, active: boolean) {
 /** GET /runs without ?limit. */
 export const DEFAULT_RUNS_LIMIT = 50;
 
-const lists = new ResponseCache<number>("application/json");
+const lists = new ResponseCache<number>("application/json", (store, registry, limit) =>
+  JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) }),
+);
 
 /** GET /runs?limit=N's response. */
 export function runListResponse(store: RunStore, registry: RunRegistry, limit: number): Response {
-  return lists.response(store, registry, limit, () =>
-    JSON.stringify({ runs: store.listRunSummaries(limit).map((r) => runSummary(r, registry.get(r.id) !== undefined)) }),
-  );
+  return lists.response(store, registry, limit);
 }
 
 /** What `c.json({ runs })` would be typed as: the body is sent as text, and hc<AppType> still knows its shape. */
