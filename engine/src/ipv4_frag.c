@@ -25,8 +25,8 @@ unsigned ipv4_frag_count(const uint8_t *frame, size_t len, size_t l3_off, size_t
 	return (unsigned)((plen + frag_payload - 1) / frag_payload);
 }
 
-size_t ipv4_fragment(const uint8_t *frame, size_t len, size_t l3_off, size_t frag_payload, unsigned k, uint8_t *out,
-		     size_t cap)
+size_t ipv4_fragment(const uint8_t *frame, size_t len, size_t l3_off, size_t frag_payload, uint16_t id, unsigned k,
+		     uint8_t *out, size_t cap)
 {
 	size_t ihl, plen;
 	if (frag_payload < 8 || (frag_payload & 7) || dgram_bounds(frame, len, l3_off, &ihl, &plen) < 0)
@@ -47,6 +47,8 @@ size_t ipv4_fragment(const uint8_t *frame, size_t len, size_t l3_off, size_t fra
 	memcpy(out + l3_off + ihl, ip + ihl + start, n);
 	uint8_t *oip = out + l3_off;
 	wr16(oip + 2, (uint16_t)(ihl + n));
+	if (!(fo0 & 0x3fff))
+		wr16(oip + 4, id);
 	wr16(oip + 6, (uint16_t)(((base + start) >> 3) | (more ? 0x2000 : 0)));
 	ipv4_set_csum(oip);
 	return eth_pad_min(out, flen);

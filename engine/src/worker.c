@@ -244,6 +244,15 @@ static inline void count_tx(struct worker *w, unsigned pf, uint32_t len)
  * ARP), with `tags` inserted while it is copied into the mbuf (the builders
  * write untagged frames). Retries briefly when the ring is full, else
  * drops and counts. */
+/* Identification of the next datagram sent in fragments. Workers step by
+ * their count from their index, so two workers sending to one host never
+ * use the same value at once (RFC 6864 4.2; RFC 8200 4.5). */
+static inline uint32_t next_frag_id(struct worker *w)
+{
+	w->frag_id += w->n_workers;
+	return w->frag_id;
+}
+
 static int send_frame_tagged(struct worker *w, const uint8_t *data, size_t len, int proto, uint64_t now,
 			     const struct vlan_stack *tags)
 {
@@ -460,9 +469,9 @@ static inline unsigned gen_fill(struct worker *w, unsigned n, uint64_t now, int 
 		for (unsigned i = 0; i < n; i++) {
 			const uint8_t *d = rte_pktmbuf_mtod(m[i], const uint8_t *);
 			size_t fl, dl = m[i]->data_len, fs = w->cfg->fragment_size;
-			uint32_t id = ++w->frag6_id;
+			uint32_t id = next_frag_id(w);
 			for (unsigned k = 0; (fl = w->v6 ? ipv6_fragment(d, dl, l3, fs, id, k, frag, sizeof(frag))
-							 : ipv4_fragment(d, dl, l3, fs, k, frag, sizeof(frag))) != 0;
+							 : ipv4_fragment(d, dl, l3, fs, (uint16_t)id, k, frag, sizeof(frag))) != 0;
 			     k++)
 				send_frame_tagged(w, frag, fl, proto, now, &no_tags);
 		}
@@ -658,9 +667,9 @@ static int send_answer(struct worker *w, const uint8_t *data, size_t len, int pr
 	uint8_t frag[ETH_MAX_FRAME];
 	size_t fl;
 	int v6 = wl_frame_family(data, len) == 6;
-	uint32_t id = ++w->frag6_id;
+	uint32_t id = next_frag_id(w);
 	for (unsigned k = 0; (fl = v6 ? ipv6_fragment(data, len, ETH_HLEN, IPV6_FRAG_PAYLOAD, id, k, frag, sizeof(frag))
-				     : ipv4_fragment(data, len, ETH_HLEN, 1480, k, frag, sizeof(frag))) != 0;
+				     : ipv4_fragment(data, len, ETH_HLEN, 1480, (uint16_t)id, k, frag, sizeof(frag))) != 0;
 	     k++)
 		if (send_frame(w, frag, fl, proto, now) < 0)
 			return -1;
@@ -1207,6 +1216,7 @@ int worker_init(struct worker *w, const struct wl_config *cfg, const struct port
 	w->pool = pool;
 	w->index = index;
 	w->n_workers = n;
+	w->frag_id = index;
 	w->qport = port->qport[index];
 	w->queue = port->qid[index];
 	w->count = share(cfg->count, index, n);

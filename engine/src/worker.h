@@ -136,7 +136,7 @@ struct worker {
 	int tcp_to_client;          /* the frame in hand was for the generator's client */
 	struct rxv_cfg rxv;        /* what may be answered at all */
 	struct reasm *reasm;       /* IPv4 and IPv6 fragments in progress */
-	uint32_t frag6_id;         /* identification of the last IPv6 datagram sent in fragments */
+	uint32_t frag_id;          /* identification of the last datagram this worker sent in fragments */
 	uint8_t *big_out;          /* answers to reassembled datagrams, before fragmenting */
 	struct arp_dad dad;
 	int dad_active;

@@ -194,7 +194,7 @@ static void one_frame(uint8_t *f, size_t size)
 		uint8_t fr[ETH_MAX_FRAME];
 		for (unsigned k = 0; bn > ETH_MAX_FRAME; k++) {
 			size_t fl = pw.ip6 ? ipv6_fragment(big, bn, ETH_HLEN, IPV6_FRAG_PAYLOAD, 1, k, fr, sizeof(fr))
-					   : ipv4_fragment(big, bn, ETH_HLEN, 1480, k, fr, sizeof(fr));
+					   : ipv4_fragment(big, bn, ETH_HLEN, 1480, 0x1234, k, fr, sizeof(fr));
 			struct pkt_info pf;
 			if (!fl)
 				break;

@@ -472,7 +472,8 @@ static size_t FL[REASM_MAX_FRAGS];
 static unsigned split(size_t len, size_t per)
 {
 	unsigned k = 0;
-	while (k < REASM_MAX_FRAGS && (FL[k] = ipv4_fragment(BIG, len, ETH_HLEN, per, k, FR[k], ETH_MAX_FRAME)) != 0)
+	uint16_t id = rd16(BIG + ETH_HLEN + 4); /* the datagram's own, as the tests below expect */
+	while (k < REASM_MAX_FRAGS && (FL[k] = ipv4_fragment(BIG, len, ETH_HLEN, per, id, k, FR[k], ETH_MAX_FRAME)) != 0)
 		k++;
 	return k;
 }
@@ -495,6 +496,27 @@ static void rfc791_fragmenting_sets_offsets_mf_and_valid_checksums(void)
 		CHECK(pi.frag);
 	}
 	CHECK_EQ(rd16(FR[2] + ETH_HLEN + 2), IPV4_HLEN + 3008 - 2960);
+}
+
+/* RFC 6864 4.2: a datagram sent in fragments needs an identification its
+ * sender has not used recently for that destination; a fragment split
+ * again keeps its own, or it would no longer reassemble with its siblings. */
+static void rfc6864_fragments_take_the_senders_id_a_fragment_split_again_keeps_its_own(void)
+{
+	size_t len = big_ping(BIG, 3000, 0);
+	uint8_t a[ETH_MAX_FRAME], b[ETH_MAX_FRAME];
+	CHECK(ipv4_fragment(BIG, len, ETH_HLEN, 1480, 0xbeef, 0, a, sizeof(a)) > 0);
+	CHECK(ipv4_fragment(BIG, len, ETH_HLEN, 1480, 0xbeef, 2, b, sizeof(b)) > 0);
+	CHECK_EQ(rd16(a + ETH_HLEN + 4), 0xbeef);
+	CHECK_EQ(rd16(b + ETH_HLEN + 4), 0xbeef);
+	CHECK(ipv4_csum_ok(a + ETH_HLEN, IPV4_HLEN));
+	/* the first fragment (1480 bytes of payload, id 0xbeef) split into 8-byte multiples again */
+	size_t al = ETH_HLEN + rd16(a + ETH_HLEN + 2);
+	uint8_t c[ETH_MAX_FRAME];
+	CHECK(ipv4_fragment(a, al, ETH_HLEN, 512, 0x0101, 1, c, sizeof(c)) > 0);
+	CHECK_EQ(rd16(c + ETH_HLEN + 4), 0xbeef);
+	CHECK_EQ(rd16(c + ETH_HLEN + 6) & 0x1fff, 512 / 8);
+	CHECK(rd16(c + ETH_HLEN + 6) & 0x2000);
 }
 
 static void rfc1122_3_3_2_fragmented_echo_reassembled_and_answered_in_fragments(void)
@@ -571,7 +593,7 @@ static void linux_overlap_policy_drops_the_whole_datagram(void)
 	split(len, 1480);
 	uint8_t ov[ETH_MAX_FRAME];
 	/* the middle fragment moved 8 bytes back: it overlaps the first */
-	size_t ol = ipv4_fragment(BIG, len, ETH_HLEN, 1480, 1, ov, sizeof(ov));
+	size_t ol = ipv4_fragment(BIG, len, ETH_HLEN, 1480, 0x4444, 1, ov, sizeof(ov));
 	uint8_t *ip = ov + ETH_HLEN;
 	wr16(ip + 6, (uint16_t)((rd16(ip + 6) & 0xe000) | ((1480 - 8) / 8)));
 	ipv4_set_csum(ip);
@@ -695,6 +717,7 @@ static const struct { const char *name; void (*fn)(void); } TESTS[] = {
 	T(rfc5227_2_1_dad_probes_three_times_then_finishes),
 	T(rfc5227_2_1_1_dad_conflict_on_reply_or_simultaneous_probe),
 	T(rfc791_fragmenting_sets_offsets_mf_and_valid_checksums),
+	T(rfc6864_fragments_take_the_senders_id_a_fragment_split_again_keeps_its_own),
 	T(rfc1122_3_3_2_fragmented_echo_reassembled_and_answered_in_fragments),
 	T(rfc815_exact_duplicate_fragment_is_ignored),
 	T(rfc768_reassembled_udp_whose_length_disagrees_is_malformed_not_answered),

@@ -287,6 +287,8 @@ export interface DecodedFrame {
   readonly problems: string[];
   /** An IPv4 fragment (MF set or a non-zero offset). */
   readonly fragment: boolean;
+  /** The IPv4 identification ("0x1234"), "" when the frame has no IPv4 header. */
+  readonly ipId: string;
 }
 
 const TSHARK_CHECKS = ["ip.check_checksum:TRUE", "udp.check_checksum:TRUE", "tcp.check_checksum:TRUE"];
@@ -297,7 +299,7 @@ const TSHARK_CHECKS = ["ip.check_checksum:TRUE", "udp.check_checksum:TRUE", "tcp
  * can never make a capture look clean.
  */
 export function decodeCapture(pcap: string): DecodedFrame[] {
-  const fields = ["frame.number", "eth.src", "frame.protocols", "_ws.col.Info", "_ws.expert.message", "_ws.malformed", "ip.flags.mf", "ip.frag_offset"];
+  const fields = ["frame.number", "eth.src", "frame.protocols", "_ws.col.Info", "_ws.expert.message", "_ws.malformed", "ip.flags.mf", "ip.frag_offset", "ip.id"];
   const r = Bun.spawnSync(["tshark", "-r", pcap, ...TSHARK_CHECKS.flatMap((o) => ["-o", o]), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=|", ...fields.flatMap((f) => ["-e", f])]);
   const err = r.stderr.toString().trim();
   if (r.exitCode !== 0) throw new Error(`tshark -r ${pcap} failed (exit ${r.exitCode}): ${err}`);
@@ -305,11 +307,11 @@ export function decodeCapture(pcap: string): DecodedFrame[] {
   const lines = r.stdout.toString().split("\n").filter((l) => l.length > 0);
   if (count && Number(count[1]) !== lines.length) throw new Error(`tshark decoded ${lines.length} of ${count[1]} frames of ${pcap}: ${err}`);
   return lines.map((l) => {
-    const [num, src, protocols, info, expert, malformed, mf, offset] = l.split("\t");
+    const [num, src, protocols, info, expert, malformed, mf, offset, ipId] = l.split("\t");
     const problems = (expert ?? "").split("|").filter((m) => /checksum|malformed/i.test(m) && !/\[unverified\]|status: Good/i.test(m));
     if (malformed) problems.push("malformed");
     const fragment = (mf ?? "").split("|").some((v) => v === "1" || v === "True") || (offset ?? "").split("|").some((v) => Number(v) > 0);
-    return { number: Number(num), src: src ?? "", protocols: protocols ?? "", info: info ?? "", problems, fragment };
+    return { number: Number(num), src: src ?? "", protocols: protocols ?? "", info: info ?? "", problems, fragment, ipId: (ipId ?? "").split("|")[0] ?? "" };
   });
 }
 

@@ -119,6 +119,15 @@ describe("answered or not: the engine does what the kernel does", () => {
     // 3008 bytes of ICMP in 1480-byte pieces: 3 fragments per reply.
     expect(engine.fromTarget.filter((f) => f.fragment).length).toBe(9);
   });
+
+  test("ping -s 3000: each answer's fragments share an identification no other answer uses (RFC 6864 4.2)", () => {
+    const name = "ping -s 3000 (RFC 1122 3.3.2 fragments)";
+    for (const side of ["kernel", "engine"] as const) {
+      const ids = get(side, name).fromTarget.filter((f) => f.fragment).map((f) => f.ipId);
+      const perId = [...new Set(ids)].map((id) => ids.filter((x) => x === id).length);
+      expect({ side, ids: ids.length, distinct: perId.length, fragmentsEach: perId }).toEqual({ side, ids: 9, distinct: 3, fragmentsEach: [3, 3, 3] });
+    }
+  });
 });
 
 describe("the engine's answers on the wire", () => {
