@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // wirelab's one command line. Each command lives in commands/<name>.ts and is loaded
 // only when named: what one command imports (zod, yaml, Hono) costs the others nothing.
-import { UsageError } from "./paths.ts";
+import { bundledCommand } from "./cli-bundle/bundle-state.ts";
 
 const HELP = `wirelab: lab-as-code for network protocol, DPDK and XDP testing
 
@@ -50,9 +50,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await load())(rest);
+    const command = (await bundledCommand<Command>(name, `${name}Command`)) ?? (await load());
+    return await command(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
+    // By name: a bundled command throws its bundle's own UsageError class.
+    if (err instanceof Error && err.name === "UsageError") {
       console.error(`wirelab ${name}: ${err.message}`);
       return 2;
     }

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../../infra/src/process.ts";
 import { parseCommandArgs } from "../cli-args.ts";
+import { BUNDLED_COMMANDS, buildCommandBundles } from "../cli-bundle/build-bundles.ts";
 import { BUILD_DIR, BUN, REPO_ROOT } from "../paths.ts";
 
 export const COMPONENTS = ["engine", "xdp"] as const;
@@ -36,6 +37,8 @@ export async function buildAll(log: (line: string) => void = () => {}): Promise<
   }
   log("compiling the CLI to build/wirelab");
   await compileCli();
+  log("bundling the everyday commands to build/cli-bundles");
+  await buildCommandBundles();
   return results;
 }
 
@@ -61,8 +64,13 @@ export async function buildCommand(argv: string[]): Promise<number> {
     console.log(`Usage: bun run build [--json]
 
 Builds the DPDK engine (engine/) and the XDP programs and tools (xdp/) with
-meson into build/<component>/, warnings as errors, and compiles the CLI to
-build/wirelab (same commands as 'bun run', starts several times faster). Run images/provision.sh
+meson into build/<component>/, warnings as errors; compiles the CLI to
+build/wirelab (same commands as 'bun run', starts several times faster); and
+bundles the everyday commands to bytecode in build/cli-bundles/:
+  ${BUNDLED_COMMANDS.join(", ")}
+'bun run <command>' starts from its bundle while no source it was made from has
+changed since (WIRELAB_FROM_SOURCE=1 runs the sources; 'bun run doctor' says
+which bundles are current). Run images/provision.sh
 first on a new machine (or just 'bun run test', which does both).`);
     return 0;
   }
@@ -71,6 +79,7 @@ first on a new machine (or just 'bun run test', which does both).`);
   else {
     for (const r of results) console.log(`${r.component}: ${r.state === "built" ? `built in ${r.dir.replace(`${REPO_ROOT}/`, "")}` : "no sources yet"}`);
     console.log("cli: build/wirelab");
+    console.log(`bundles: build/cli-bundles (${BUNDLED_COMMANDS.join(", ")})`);
   }
   return 0;
 }

@@ -7,6 +7,8 @@ import { IMPAIRMENT_KINDS } from "../../../infra/src/impair-spec.ts";
 import { detectImpairPath } from "../../../infra/src/netns-impair.ts";
 import { run } from "../../../infra/src/process.ts";
 import { parseCommandArgs } from "../cli-args.ts";
+import { BUNDLED_COMMANDS } from "../cli-bundle/build-bundles.ts";
+import { bundlesDir, bundleState } from "../cli-bundle/bundle-state.ts";
 import { BUILD_DIR, REPO_ROOT } from "../paths.ts";
 
 export interface Check {
@@ -72,6 +74,17 @@ export async function runChecks(): Promise<Check[]> {
   ] as const) {
     add(name, existsSync(file), existsSync(file) ? file.replace(`${REPO_ROOT}/`, "") : "not built", false, "bun run build");
   }
+  const bundles = BUNDLED_COMMANDS.map((c) => ({ c, s: bundleState(c, bundlesDir()) }));
+  const notFresh = bundles.filter((b) => b.s.state !== "fresh");
+  add(
+    "command bundles",
+    notFresh.length === 0,
+    notFresh.length === 0
+      ? `${BUNDLED_COMMANDS.join(", ")} start from their bytecode bundles`
+      : `from source (slower start): ${notFresh.map(({ c, s }) => `${c} (${s.state === "stale" ? s.reason : "not built"})`).join(", ")}`,
+    false,
+    "bun run build",
+  );
   add("bun", true, `bun ${Bun.version}`, false);
   return checks;
 }
