@@ -20,7 +20,10 @@ const USAGE = `Usage: bun run bench lab [--reps N] [--json FILE]
 Lab up+down time, median of N, for the two-host and scale8 labs: the wirelab CLI
 (compiled build/wirelab and bun cli.ts), the netns backend in-process, and two
 references measured in the same run: Mininet with its Linux-bridge switch and a
-plain script of one 'ip' command per object. Prints a table of ratios. Needs
+plain script of one 'ip' command per object. Every measurement, Mininet's too,
+starts 0.3 s after the last ended, so none pays for the kernel still tearing the
+previous one's namespaces down. 'bun cli.ts' runs the command bundles of 'bun run
+build' when they are current (see 'bun run doctor'). Prints a table of ratios. Needs
 root (it builds namespaces) and Mininet ('bun run bench lab' installs the bench
 profile of images/provision.sh when run as root).
 
@@ -49,6 +52,11 @@ function parseArgs(argv: string[]): Args | "help" {
 const parsed = benchArgs<Args>("lab", USAGE, parseArgs, process.argv.slice(2));
 if (typeof parsed === "number") process.exit(parsed);
 const { reps: REPS, json: JSON_FILE } = parsed;
+
+// The kernel finishes tearing a namespace down after `down` returns, on the same cores:
+// without a pause, each measurement would pay for the one before it. Every variant,
+// Mininet included, starts this long after the last one ended.
+const SETTLE_MS = 300;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -106,6 +114,7 @@ class T(Topo):
             self.addLink(self.addHost('wmh%d' % (i + 1)), s)
 times = []
 for _ in range(${REPS}):
+    time.sleep(${SETTLE_MS / 1000})
     t0 = time.perf_counter()
     net = Mininet(topo=T(), switch=LinuxBridge, controller=None, ipBase='198.18.128.0/24', autoSetMacs=True)
     net.start()
@@ -134,36 +143,46 @@ async function measure(labName: string): Promise<Row> {
   const cliTimes: number[] = [];
   const inTimes: number[] = [];
   const ipTimes: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    if (existsSync(COMPILED_CLI)) {
-      compiledTimes.push(
-        await timeIt(async () => {
-          await must([COMPILED_CLI, "lab", "up", "--lab", file], "build/wirelab lab up");
-          await must([COMPILED_CLI, "lab", "down", "--lab", file], "build/wirelab lab down");
-        }),
-      );
-    }
-    cliTimes.push(
-      await timeIt(async () => {
+  const scripts = ipScripts(lab, `wlb${labName.length}`);
+  writeFileSync(join(work, "up.sh"), scripts.up);
+  writeFileSync(join(work, "down.sh"), scripts.down);
+  const variants: { times: number[]; upDown: () => Promise<void> }[] = [
+    {
+      times: cliTimes,
+      upDown: async () => {
         await must([bun, join(REPO, "runner", "src", "cli.ts"), "lab", "up", "--lab", file], "wirelab lab up");
         await must([bun, join(REPO, "runner", "src", "cli.ts"), "lab", "down", "--lab", file], "wirelab lab down");
-      }),
-    );
-    inTimes.push(
-      await timeIt(async () => {
+      },
+    },
+    {
+      times: inTimes,
+      upDown: async () => {
         await backend.up(lab, { stateDir });
         await backend.down(lab, { stateDir });
-      }),
-    );
-    const scripts = ipScripts(lab, `wlb${labName.length}`);
-    writeFileSync(join(work, "up.sh"), scripts.up);
-    writeFileSync(join(work, "down.sh"), scripts.down);
-    ipTimes.push(
-      await timeIt(async () => {
+      },
+    },
+    {
+      times: ipTimes,
+      upDown: async () => {
         await must(["bash", join(work, "up.sh")], "ip script up");
         await must(["bash", join(work, "down.sh")], "ip script down");
-      }),
-    );
+      },
+    },
+  ];
+  if (existsSync(COMPILED_CLI)) {
+    variants.push({
+      times: compiledTimes,
+      upDown: async () => {
+        await must([COMPILED_CLI, "lab", "up", "--lab", file], "build/wirelab lab up");
+        await must([COMPILED_CLI, "lab", "down", "--lab", file], "build/wirelab lab down");
+      },
+    });
+  }
+  for (let i = 0; i < REPS; i++) {
+    for (const v of variants) {
+      await Bun.sleep(SETTLE_MS);
+      v.times.push(await timeIt(v.upDown));
+    }
   }
   let mininet: number | undefined;
   const mn = await run(["/usr/bin/python3", "-c", mininetScript(lab.hosts.length)]);
