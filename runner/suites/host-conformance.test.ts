@@ -132,9 +132,10 @@ describe("answered or not: the engine does what the kernel does", () => {
 
 describe("the engine's answers on the wire", () => {
   test("decode in tshark with IP/ICMP/UDP/TCP checksum validation and no problem", () => {
-    const frames = [...seen.engine.values()].flatMap((s) => s.fromTarget);
+    const frames = [...seen.engine.entries()].flatMap(([probe, s]) => s.fromTarget.map((f) => ({ probe, f })));
     expect(frames.length).toBeGreaterThan(20);
-    expect(frames.filter((f) => f.problems.length > 0).map((f) => `${f.info}: ${f.problems.join(", ")}`)).toEqual([]);
+    // Each problem names its probe and frame: a rare one must be traceable from the log alone.
+    expect(frames.filter(({ f }) => f.problems.length > 0).map(({ probe, f }) => `${probe}, frame ${f.number} (${f.info}): ${f.problems.join(", ")}`)).toEqual([]);
   });
 
   test("the same decoding flags the prober's hping3 --badcksum frames", () => {
