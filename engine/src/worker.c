@@ -240,10 +240,6 @@ static inline void count_tx(struct worker *w, unsigned pf, uint32_t len)
 	w->c.p[proto].tx_bytes += len;
 }
 
-/* Send a frame built outside the hot path (answers, handshake segments,
- * ARP), with `tags` inserted while it is copied into the mbuf (the builders
- * write untagged frames). Retries briefly when the ring is full, else
- * drops and counts. */
 /* Identification of the next datagram sent in fragments. Workers step by
  * their count from their index, so two workers sending to one host never
  * use the same value at once (RFC 6864 4.2; RFC 8200 4.5). */
@@ -253,6 +249,10 @@ static inline uint32_t next_frag_id(struct worker *w)
 	return w->frag_id;
 }
 
+/* Send a frame built outside the hot path (answers, handshake segments,
+ * ARP), with `tags` inserted while it is copied into the mbuf (the builders
+ * write untagged frames). Retries briefly when the ring is full, else
+ * drops and counts. */
 static int send_frame_tagged(struct worker *w, const uint8_t *data, size_t len, int proto, uint64_t now,
 			     const struct vlan_stack *tags)
 {

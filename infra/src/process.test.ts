@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { run, runChecked, which } from "./process.ts";
+import { errorLineOf, run, runChecked, which } from "./process.ts";
 
 test("run: stdout, stderr and the exit code of argv, stdin passed in", async () => {
   expect(await run(["sh", "-c", "cat; echo err >&2; exit 3"], "in\n")).toEqual({ code: 3, stdout: "in\n", stderr: "err\n" });
@@ -19,4 +19,10 @@ test("which: the path of a program on PATH or in the sbin directories, else unde
   expect(which("sh")).toMatch(/\/sh$/);
   expect(which("ip")).toMatch(/sbin\/ip$|bin\/ip$/);
   expect(which("wirelab-no-such-program")).toBeUndefined();
+});
+
+test("errorLineOf: the first line naming an error, else the last line, else 'no output'", () => {
+  expect(errorLineOf("[1/3] compiling\n  src/a.c:3: error: x undeclared  \nninja: build stopped\n")).toBe("src/a.c:3: error: x undeclared");
+  expect(errorLineOf("step one\nstep two\n\n")).toBe("step two");
+  expect(errorLineOf(" \n")).toBe("no output");
 });

@@ -32,6 +32,12 @@ export async function runChecked(argv: string[], what: string, stdin?: string): 
   return r.stdout;
 }
 
+/** The line of a failed command's output worth a one-line error: its first naming an error, else its last. */
+export function errorLineOf(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? "no output";
+}
+
 export function which(binary: string): string | undefined {
   for (const dir of (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":").concat(["/usr/sbin", "/sbin"])) {
     if (existsSync(`${dir}/${binary}`)) return `${dir}/${binary}`;

@@ -6,14 +6,14 @@
 // they run for minutes, so their start-up does not show.
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { run } from "../../../infra/src/process.ts";
+import { errorLineOf, run } from "../../../infra/src/process.ts";
 import { BUN, REPO_ROOT } from "../paths.ts";
 import { BUNDLES_DIR, MANIFEST_VERSION, manifestPath, type BundleManifest } from "./bundle-state.ts";
 
 export const BUNDLED_COMMANDS = ["lab", "traffic", "scenario", "xdp", "serve", "report", "doctor"] as const;
 
 interface Metafile {
-  readonly outputs: Record<string, { readonly entryPoint?: string; readonly inputs?: Record<string, unknown> }>;
+  readonly outputs: Record<string, { readonly inputs?: Record<string, unknown> }>;
 }
 
 /**
@@ -29,7 +29,7 @@ export async function buildCommandBundles(dir = BUNDLES_DIR, commands: readonly 
     const meta = join(next, "meta.json");
     const entries = commands.map((c) => join(REPO_ROOT, "runner", "src", "commands", `${c}.ts`));
     const r = await run([BUN, "build", ...entries, "--target=bun", "--format=cjs", "--bytecode", "--packages=external", "--outdir", next, `--metafile=${meta}`]);
-    if (r.code !== 0) throw new Error(`bundling the commands failed: ${firstError(r.stdout + r.stderr)}`);
+    if (r.code !== 0) throw new Error(`bundling the commands failed: ${errorLineOf(r.stdout + r.stderr)}`);
     const outputs = (JSON.parse(readFileSync(meta, "utf8")) as Metafile).outputs;
     rmSync(meta);
     // The metafile names inputs relative to the directory bun build ran in.
@@ -67,9 +67,4 @@ export async function buildCommandBundles(dir = BUNDLES_DIR, commands: readonly 
     rmSync(next, { recursive: true, force: true });
     throw err;
   }
-}
-
-function firstError(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? "no output";
 }

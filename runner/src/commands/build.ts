@@ -1,7 +1,7 @@
 // `wirelab build`: the C parts (engine, XDP programs and tools) with meson.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../../infra/src/process.ts";
+import { errorLineOf, run } from "../../../infra/src/process.ts";
 import { parseCommandArgs } from "../cli-args.ts";
 import { BUNDLED_COMMANDS, buildCommandBundles } from "../cli-bundle/build-bundles.ts";
 import { BUILD_DIR, BUN, REPO_ROOT } from "../paths.ts";
@@ -28,11 +28,11 @@ export async function buildAll(log: (line: string) => void = () => {}): Promise<
     if (!existsSync(join(dir, "build.ninja"))) {
       log(`configuring ${component}`);
       const setup = await run(["meson", "setup", dir, src]);
-      if (setup.code !== 0) throw new Error(`meson setup ${component} failed: ${lastLines(setup.stdout + setup.stderr)}`);
+      if (setup.code !== 0) throw new Error(`meson setup ${component} failed: ${errorLineOf(setup.stdout + setup.stderr)}`);
     }
     log(`compiling ${component}`);
     const compile = await run(["meson", "compile", "-C", dir]);
-    if (compile.code !== 0) throw new Error(`building ${component} failed: ${lastLines(compile.stdout + compile.stderr)}`);
+    if (compile.code !== 0) throw new Error(`building ${component} failed: ${errorLineOf(compile.stdout + compile.stderr)}`);
     results.push({ component, state: "built", dir });
   }
   log("compiling the CLI to build/wirelab");
@@ -49,13 +49,8 @@ export async function buildAll(log: (line: string) => void = () => {}): Promise<
 export async function compileCli(): Promise<string> {
   const out = join(BUILD_DIR, "wirelab");
   const r = await run([BUN, "build", join(REPO_ROOT, "runner", "src", "cli.ts"), "--compile", "--bytecode", "--minify", "--outfile", out]);
-  if (r.code !== 0) throw new Error(`compiling the CLI failed: ${lastLines(r.stdout + r.stderr)}`);
+  if (r.code !== 0) throw new Error(`compiling the CLI failed: ${errorLineOf(r.stdout + r.stderr)}`);
   return out;
-}
-
-function lastLines(text: string): string {
-  const errors = text.split("\n").filter((l) => /error|Error|ERROR/.test(l));
-  return (errors[0] ?? text.trim().split("\n").slice(-1)[0] ?? "").trim();
 }
 
 export async function buildCommand(argv: string[]): Promise<number> {
